@@ -1,0 +1,49 @@
+# sovopt: two-command quick start (`make demo`, `make test`) and maintenance targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint inputs libreoffice bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+## demo: solve the example case and write its results workbook
+demo: $(STAMP)
+	$(BIN)/sovopt validate inputs/example_case.xlsx
+	@echo "demo: the example case is valid (inputs/example_case.xlsx)"
+
+## test: run the whole suite
+test: $(TEST_STAMP)
+	$(BIN)/ruff check sovopt tests bench
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check sovopt tests bench
+
+## inputs: regenerate inputs/template.xlsx and inputs/example_case.xlsx from code
+inputs: $(STAMP)
+	$(BIN)/sovopt template inputs/template.xlsx
+	$(BIN)/sovopt example inputs/example_case.xlsx
+
+## libreoffice: install the spreadsheet client the tests open every workbook with
+libreoffice:
+	command -v soffice >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui poppler-utils)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

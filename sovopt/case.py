@@ -1,0 +1,104 @@
+"""The Case: a validated planning case as typed tables, free of files and solvers.
+
+The reader (:func:`sovopt.workbook.read.read_case`) builds a Case from a
+workbook; tests and the benchmark may build one directly from DataFrames.
+Every table keeps the workbook row each record came from in a ``row``
+column (``None`` for data that did not come from a workbook) so that later
+steps (the infeasibility diagnosis, the results) can point at the cell a
+planner must change: :meth:`Case.cell`.
+
+Tables and their columns (names as in :mod:`sovopt.schema`):
+
+- ``countries``: country_id, name, tier, risk_score, max_share (tier default
+  filled in), row
+- ``suppliers``: supplier_id, name, country_id, activation_cost,
+  capacity_per_year (NaN = unlimited), row
+- ``capabilities``: capability_id, name, unit, criticality, min_suppliers,
+  integer_units, row
+- ``demand``: long form capability_id, year, demand, row (one row per
+  capability and horizon year)
+- ``options``: option_id, capability_id, supplier_id, mode, unit_cost, fixed_cost,
+  local_content, lead_time_years, available_from, min_total_qty,
+  max_qty_per_year (NaN = no cap), mandatory, notes, row
+- ``inputs``: option_id, input, source_country_id, value_share, critical, row
+- ``budget``: year, budget, min_local_share, row
+- ``scenarios``: scenario_id, name, probability, country_id, loss, from_year,
+  to_year, row
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sovopt import schema
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The Settings sheet, typed, with defaults filled in."""
+
+    case_name: str
+    home_country: str
+    first_year: int
+    last_year: int
+    currency: str = "EUR"
+    objective: str = "min_dependence"
+    allow_unmet: bool = False
+    time_limit_s: float = 60.0
+    mip_gap: float = 0.01
+    cvar_beta: float = 0.9
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+    def as_dict(self) -> dict[str, object]:
+        return {c.name: getattr(self, c.name) for c in schema.SETTINGS.columns}
+
+
+@dataclass
+class Case:
+    """A validated planning case."""
+
+    settings: Settings
+    countries: pd.DataFrame
+    suppliers: pd.DataFrame
+    capabilities: pd.DataFrame
+    demand: pd.DataFrame
+    options: pd.DataFrame
+    inputs: pd.DataFrame
+    budget: pd.DataFrame
+    scenarios: pd.DataFrame
+    #: sheet name -> column name -> column letter in the workbook it was read from
+    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Settings key -> workbook row of its value (column B)
+    settings_rows: dict[str, int] = field(default_factory=dict)
+    #: name of the file it was read from, if any
+    source: str | None = None
+
+    @property
+    def years(self) -> list[int]:
+        return self.settings.years
+
+    def cell(self, sheet: str, column: str, row: int | None) -> str:
+        """``Sheet!B3`` for a column and workbook row, or ``Sheet, column`` if unknown."""
+        letter = self.column_letters.get(sheet, {}).get(column)
+        if letter is None or row is None or pd.isna(row):
+            return f"{sheet}, column {column}"
+        return f"{sheet}!{letter}{int(row)}"
+
+    def setting_cell(self, key: str) -> str:
+        row = self.settings_rows.get(key)
+        return f"Settings!B{row}" if row else f"Settings, key {key}"
+
+    def table(self, sheet: str) -> pd.DataFrame:
+        """The table read from ``sheet`` (by its workbook name)."""
+        return getattr(self, sheet.lower())
+
+
+def empty_table(sheet_name: str) -> pd.DataFrame:
+    """An empty table with the columns of ``sheet_name`` plus ``row``."""
+    cols = schema.sheet(sheet_name).column_names
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in [*cols, "row"]})

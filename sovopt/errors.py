@@ -1,0 +1,105 @@
+"""Errors and problems that sovopt reports to people.
+
+Every problem found in a workbook is a :class:`Problem` that names its place
+(sheet and cell) and what is expected. Problems are collected and raised
+together as one :class:`InvalidCase`, so a planner sees all of them at once.
+Any other failure a user can act on is a :class:`SovoptError` carrying the
+process exit code of product.md; the CLI turns it into one clear line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_SOLUTION = 4
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in a workbook.
+
+    ``where`` is ``Sheet!Cell`` (``Budget!B3``), ``Sheet`` alone for a
+    sheet-level problem, or the file name for a file-level one.
+    """
+
+    where: str
+    message: str
+    expected: str = ""
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}"
+        if self.expected:
+            text += f"; {self.expected}"
+        return text
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class SovoptError(Exception):
+    """A failure a user can act on: one clear message and an exit code."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while reading or validating; raises them all at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, where: str, message: str, expected: str = "") -> None:
+        self.problems.append(Problem(where, message, expected, "error"))
+
+    def warning(self, where: str, message: str, expected: str = "") -> None:
+        self.problems.append(Problem(where, message, expected, "warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise InvalidCase(self.problems)
+
+
+class InvalidCase(SovoptError):
+    """The workbook has errors; ``problems`` holds every error and warning found."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        n = sum(p.is_error for p in self.problems)
+        super().__init__(f"the case has {n} error{'s' if n != 1 else ''}")
+
+
+class Infeasible(SovoptError):
+    """No portfolio satisfies the case; ``diagnosis`` lists what must change."""
+
+    exit_code = EXIT_INFEASIBLE
+
+    def __init__(self, message: str, diagnosis=None):
+        super().__init__(message)
+        self.diagnosis = diagnosis
+
+
+class NoSolution(SovoptError):
+    """The solver stopped (time limit) before finding any feasible portfolio."""
+
+    exit_code = EXIT_NO_SOLUTION

@@ -1,0 +1,340 @@
+"""The case workbook contract as data.
+
+One definition of every sheet and column (kind, unit, default, whether it is
+required, its range or allowed values, what it means, and which sheet's id it
+refers to). The reader, the validator, the template writer and the README's
+contract table are all generated from it, so they cannot drift apart.
+
+Column kinds:
+
+``id``      text identifier, stripped and NFC-normalised; unique on its sheet when
+            ``unique`` is set, checked against ``ref``'s ids when ``ref`` is set
+``text``    free text
+``number``  a real number, bounded by ``minimum``/``maximum``
+``integer`` a whole number, bounded likewise
+``year``    a whole calendar year
+``bool``    yes/no (accepts yes/no/true/false/1/0, y/n)
+``choice``  one of ``choices`` (case-insensitive)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TEMPLATE_VERSION = "1.0"
+
+TIERS = ("home", "ally", "partner", "neutral", "adversary", "prohibited")
+MODES = ("buy", "license", "coproduce", "domestic")
+OBJECTIVES = ("min_dependence", "min_cost", "balanced")
+
+#: Largest share of a capability's supply (by value origin) one country may hold,
+#: by tier, when the Countries row leaves max_share blank. Partner 0.65 is the EU
+#: Critical Raw Materials Act's benchmark for a single third country.
+TIER_MAX_SHARE = {
+    "home": 1.0,
+    "ally": 1.0,
+    "partner": 0.65,
+    "neutral": 0.35,
+    "adversary": 0.10,
+    "prohibited": 0.0,
+}
+
+TRUE_WORDS = ("yes", "y", "true", "1")
+FALSE_WORDS = ("no", "n", "false", "0")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet (or one key of the Settings sheet)."""
+
+    name: str
+    kind: str
+    description: str
+    unit: str = ""
+    required: bool = True
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    choices: tuple[str, ...] = ()
+    ref: str | None = None
+    unique: bool = False
+    blank_means: str = ""
+
+    def range_text(self) -> str:
+        """The allowed values in words, for messages, notes and docs."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "yes or no"
+        if self.kind == "year":
+            return "a year such as 2027"
+        if self.kind in ("number", "integer"):
+            what = "a whole number" if self.kind == "integer" else "a number"
+            lo, hi = self.minimum, self.maximum
+            if lo is not None and hi is not None:
+                lb = "(" if self.exclusive_minimum else "["
+                rb = ")" if self.exclusive_maximum else "]"
+                return f"{what} in {lb}{_fmt(lo)}, {_fmt(hi)}{rb}"
+            if lo is not None:
+                op = ">" if self.exclusive_minimum else ">="
+                return f"{what} {op} {_fmt(lo)}"
+            if hi is not None:
+                op = "<" if self.exclusive_maximum else "<="
+                return f"{what} {op} {_fmt(hi)}"
+            return what
+        if self.kind == "id":
+            return f"an id from {self.ref}" if self.ref else "a text id"
+        return "text"
+
+    def default_text(self) -> str:
+        if self.blank_means:
+            return self.blank_means
+        if self.required:
+            return "required"
+        if self.default is None:
+            return "blank"
+        if self.kind == "bool":
+            return "yes" if self.default else "no"
+        return str(self.default)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the case workbook.
+
+    ``layout`` is ``table`` (header row then one row per record), ``settings``
+    (``key``/``value`` rows, one per :class:`Column` in ``columns``) or
+    ``years`` (a key column followed by one column per horizon year).
+    """
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    layout: str = "table"
+    key: str | None = None
+    may_be_empty: bool = False
+    year_column: Column | None = None
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name: str, kind: str, description: str, **kw: Any) -> Column:
+    return Column(name=name, kind=kind, description=description, **kw)
+
+
+SHARE = {"minimum": 0.0, "maximum": 1.0}
+
+SETTINGS = Sheet(
+    name="Settings",
+    layout="settings",
+    description="One row per setting: key in column A, value in column B.",
+    columns=(
+        _c("case_name", "text", "Name of the planning case, shown on every report."),
+        _c("home_country", "id", "The country planning (its country_id).", ref="Countries"),
+        _c("first_year", "year", "First year of the planning horizon."),
+        _c("last_year", "year", "Last year of the planning horizon (inclusive)."),
+        _c("currency", "text", "Currency code of every cost and budget figure.",
+           required=False, default="EUR"),
+        _c("objective", "choice", "Default objective preset.", required=False,
+           default="min_dependence", choices=OBJECTIVES),
+        _c("allow_unmet", "bool", "Allow demand to go unmet (as a last resort) instead of "
+           "declaring the case infeasible.", required=False, default=False),
+        _c("time_limit_s", "number", "Solver time limit per run.", unit="s", required=False,
+           default=60.0, minimum=0.0, exclusive_minimum=True),
+        _c("mip_gap", "number", "Relative optimality gap at which the solver may stop.",
+           required=False, default=0.01, **SHARE),
+        _c("cvar_beta", "number", "Confidence level of the CVaR of scenario loss.",
+           required=False, default=0.9, minimum=0.0, maximum=1.0, exclusive_maximum=True),
+    ),
+)
+
+COUNTRIES = Sheet(
+    name="Countries",
+    key="country_id",
+    description="Every country that supplies, assembles or sources an input; one row each.",
+    columns=(
+        _c("country_id", "id", "Short unique id of the country.", unique=True),
+        _c("name", "text", "Country name."),
+        _c("tier", "choice", "Relationship tier; sets the default max_share.", choices=TIERS),
+        _c("risk_score", "number", "Supply-risk score used in the exposure measure.",
+           required=False, default=0.0, **SHARE),
+        _c("max_share", "number", "Largest share of any capability's supply (by value "
+           "origin) that may come from this country in a year.", required=False,
+           blank_means="tier default", **SHARE),
+    ),
+)
+
+SUPPLIERS = Sheet(
+    name="Suppliers",
+    key="supplier_id",
+    description="Firms that deliver options; one row each.",
+    columns=(
+        _c("supplier_id", "id", "Short unique id of the supplier.", unique=True),
+        _c("name", "text", "Supplier name."),
+        _c("country_id", "id", "Country the supplier is based in.", ref="Countries"),
+        _c("activation_cost", "number", "One-off cost of engaging the supplier (framework "
+           "agreement, partnership), paid in the first year.", unit="currency",
+           required=False, default=0.0, minimum=0.0),
+        _c("capacity_per_year", "number", "Units per year the supplier can deliver across "
+           "all its options.", unit="units/year", required=False, minimum=0.0,
+           blank_means="unlimited"),
+    ),
+)
+
+CAPABILITIES = Sheet(
+    name="Capabilities",
+    key="capability_id",
+    description="Capabilities the country must field; one row each.",
+    columns=(
+        _c("capability_id", "id", "Short unique id of the capability.", unique=True),
+        _c("name", "text", "Capability name."),
+        _c("unit", "text", "What one unit is (round, system, vessel).", required=False,
+           default="unit"),
+        _c("criticality", "number", "Weight of this capability in the dependence measures.",
+           required=False, default=1.0, minimum=0.0, exclusive_minimum=True),
+        _c("min_suppliers", "integer", "Least number of distinct suppliers to engage for it.",
+           required=False, default=1, minimum=1),
+        _c("integer_units", "bool", "Deliveries are whole units.", required=False,
+           default=True),
+    ),
+)
+
+DEMAND = Sheet(
+    name="Demand",
+    layout="years",
+    key="capability_id",
+    description="Units of each capability to be delivered in each year: one row per "
+    "capability, one column per year of the horizon.",
+    columns=(
+        _c("capability_id", "id", "The capability.", ref="Capabilities", unique=True),
+    ),
+    year_column=_c("year", "number", "Units to deliver in that year.", unit="units",
+                   required=False, default=0.0, minimum=0.0),
+)
+
+OPTIONS = Sheet(
+    name="Options",
+    key="option_id",
+    description="Procurement options: one way of getting one capability from one supplier.",
+    columns=(
+        _c("option_id", "id", "Short unique id of the option.", unique=True),
+        _c("capability_id", "id", "The capability it delivers.", ref="Capabilities"),
+        _c("supplier_id", "id", "The supplier (prime contractor, licensor or partner).",
+           ref="Suppliers"),
+        _c("mode", "choice", "buy abroad, licensed production, co-production or domestic.",
+           choices=MODES),
+        _c("unit_cost", "number", "Cost per unit delivered.", unit="currency/unit",
+           minimum=0.0),
+        _c("fixed_cost", "number", "One-off cost (contract, licence, production line), paid "
+           "in the start year.", unit="currency", required=False, default=0.0, minimum=0.0),
+        _c("local_content", "number", "Share of the option's value made in the home "
+           "country.", required=False, default=0.0, **SHARE),
+        _c("lead_time_years", "integer", "Years from start to first delivery.",
+           unit="years", required=False, default=0, minimum=0),
+        _c("available_from", "year", "Earliest year the option can start.", required=False,
+           blank_means="first_year"),
+        _c("min_total_qty", "number", "Minimum units over the horizon if started.",
+           unit="units", required=False, default=0.0, minimum=0.0),
+        _c("max_qty_per_year", "number", "Most units per year once delivering.",
+           unit="units/year", required=False, minimum=0.0,
+           blank_means="largest yearly demand of the capability"),
+        _c("mandatory", "bool", "The option must be started.", required=False,
+           default=False),
+        _c("notes", "text", "Free notes; ignored by the model.", required=False, default=""),
+    ),
+)
+
+INPUTS = Sheet(
+    name="Inputs",
+    may_be_empty=True,
+    description="Foreign-sourced inputs of an option (bill of materials): one row per input.",
+    columns=(
+        _c("option_id", "id", "The option that uses the input.", ref="Options"),
+        _c("input", "text", "What the input is (seeker, engine, chips, energetics)."),
+        _c("source_country_id", "id", "Country the input comes from.", ref="Countries"),
+        _c("value_share", "number", "Share of the option's value this input makes up.",
+           **SHARE),
+        _c("critical", "bool", "The option cannot be produced without it (no substitute).",
+           required=False, default=True),
+    ),
+)
+
+BUDGET = Sheet(
+    name="Budget",
+    key="year",
+    description="Yearly budget and localization target: one row per year of the horizon.",
+    columns=(
+        _c("year", "year", "The year.", unique=True),
+        _c("budget", "number", "Money available that year.", unit="currency", minimum=0.0),
+        _c("min_local_share", "number", "Least share of that year's unit spending that must "
+           "be local content.", required=False, default=0.0, **SHARE),
+    ),
+)
+
+SCENARIOS = Sheet(
+    name="Scenarios",
+    may_be_empty=True,
+    description="Disruption scenarios; several rows with the same scenario_id combine "
+    "countries.",
+    columns=(
+        _c("scenario_id", "id", "Id of the scenario (repeat it to add countries)."),
+        _c("name", "text", "Scenario name."),
+        _c("probability", "number", "Probability of the scenario over the horizon.", **SHARE),
+        _c("country_id", "id", "Country whose supply is cut.", ref="Countries"),
+        _c("loss", "number", "Share of that country's supply lost.", **SHARE),
+        _c("from_year", "year", "First year of the disruption.", required=False,
+           blank_means="first_year"),
+        _c("to_year", "year", "Last year of the disruption.", required=False,
+           blank_means="last_year (whole horizon)"),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    SETTINGS, COUNTRIES, SUPPLIERS, CAPABILITIES, DEMAND, OPTIONS, INPUTS, BUDGET, SCENARIOS,
+)
+SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+
+def sheet(name: str) -> Sheet:
+    """The sheet definition called ``name``."""
+    return SHEETS_BY_NAME[name]
+
+
+def contract_markdown() -> str:
+    """The workbook contract as Markdown tables (README and the template's About sheet)."""
+    lines: list[str] = []
+    for sh in SHEETS:
+        lines.append(f"**{sh.name}**: {sh.description}")
+        lines.append("")
+        lines.append("| column | meaning | unit | allowed | blank means |")
+        lines.append("|---|---|---|---|---|")
+        cols = list(sh.columns)
+        if sh.year_column is not None:
+            cols.append(Column(name="one column per year", kind=sh.year_column.kind,
+                               description=sh.year_column.description,
+                               unit=sh.year_column.unit, required=False,
+                               default=sh.year_column.default,
+                               minimum=sh.year_column.minimum))
+        for col in cols:
+            name = f"`{col.name}`" if sh.layout != "settings" else f"`{col.name}` (key)"
+            lines.append(
+                f"| {name} | {col.description} | {col.unit} | {col.range_text()} "
+                f"| {col.default_text()} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

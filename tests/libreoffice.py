@@ -1,0 +1,74 @@
+"""LibreOffice as the real spreadsheet client in tests.
+
+Every workbook sovopt writes must open in LibreOffice: :func:`convert_to_pdf`
+converts one headlessly and fails the test on any error. :func:`recalculate`
+opens a workbook, recalculates every formula and saves it again as .xlsx, as a
+planner's spreadsheet would, so tests can check that computed values are read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+needs_libreoffice = pytest.mark.skipif(
+    SOFFICE is None and not os.environ.get("CI"),
+    reason="LibreOffice (soffice) is not installed; run `make libreoffice`",
+)
+
+# Always recalculate formulas on load, so stale stored values never survive.
+_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def _profile(workdir: Path) -> str:
+    profile = workdir / "lo-profile"
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_RECALC_XCU)
+    return profile.resolve().as_uri()
+
+
+def _run(args: list[str], workdir: Path) -> subprocess.CompletedProcess:
+    if SOFFICE is None:
+        raise AssertionError("LibreOffice (soffice) is required in CI; run `make libreoffice`")
+    env = dict(os.environ, HOME=str(workdir))
+    cmd = [SOFFICE, f"-env:UserInstallation={_profile(workdir)}", "--headless",
+           "--norestore", "--nologo", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
+
+
+def convert_to_pdf(xlsx: Path, outdir: Path) -> Path:
+    """Convert ``xlsx`` to PDF with LibreOffice; fail the test if it does not open."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    proc = _run(["--convert-to", "pdf", "--outdir", str(outdir), str(xlsx)], outdir)
+    pdf = outdir / (Path(xlsx).stem + ".pdf")
+    assert proc.returncode == 0 and pdf.exists() and pdf.stat().st_size > 0, (
+        f"LibreOffice could not open {xlsx}: rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    )
+    return pdf
+
+
+def recalculate(xlsx: Path, outdir: Path) -> Path:
+    """Open ``xlsx`` in LibreOffice, recalculate, and save as .xlsx in ``outdir``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    proc = _run(["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir),
+                 str(xlsx)], outdir)
+    out = outdir / (Path(xlsx).stem + ".xlsx")
+    assert proc.returncode == 0 and out.exists(), (
+        f"LibreOffice could not recalculate {xlsx}: {proc.stdout}\n{proc.stderr}"
+    )
+    return out
