@@ -102,3 +102,49 @@ def empty_table(sheet_name: str) -> pd.DataFrame:
     """An empty table with the columns of ``sheet_name`` plus ``row``."""
     cols = schema.sheet(sheet_name).column_names
     return pd.DataFrame({c: pd.Series(dtype="object") for c in [*cols, "row"]})
+
+
+def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
+    """A Case from plain records, with the schema's defaults filled in.
+
+    For scripts, tests and the benchmark: ``tables`` are named as the Case's
+    fields (countries, suppliers, ...); demand may be long form (capability_id,
+    year, demand) records. Values are not validated here: write the case to a
+    workbook and read it back for that.
+    """
+    defaults = {c.name: c.default for c in schema.SETTINGS.columns if c.default is not None}
+    st = Settings(**{**defaults, **settings})
+    frames: dict[str, pd.DataFrame] = {}
+    for sh in schema.SHEETS[1:]:
+        name = sh.name.lower()
+        data = tables.get(name)
+        df = pd.DataFrame(data) if data is not None else pd.DataFrame()
+        if name == "demand":
+            cols = ["capability_id", "year", "demand"]
+            df = df.reindex(columns=cols) if not df.empty else pd.DataFrame(columns=cols)
+            df = df.astype({"year": int, "demand": float})
+        else:
+            for col in sh.columns:
+                if col.name not in df.columns:
+                    df[col.name] = col.default
+                elif col.default is not None:
+                    df[col.name] = df[col.name].fillna(col.default).infer_objects()
+            df = df[sh.column_names] if not df.empty else pd.DataFrame(columns=sh.column_names)
+        if "row" not in df.columns:
+            df["row"] = None
+        frames[name] = df.reset_index(drop=True)
+    c = frames["countries"]
+    c["max_share"] = c["max_share"].astype(float).fillna(c["tier"].map(schema.TIER_MAX_SHARE))
+    o = frames["options"]
+    o["available_from"] = o["available_from"].fillna(st.first_year).astype(int)
+    o["max_qty_per_year"] = o["max_qty_per_year"].astype(float)
+    frames["suppliers"]["capacity_per_year"] = frames["suppliers"]["capacity_per_year"].astype(
+        float)
+    sc = frames["scenarios"]
+    sc["from_year"] = sc["from_year"].fillna(st.first_year)
+    sc["to_year"] = sc["to_year"].fillna(st.last_year)
+    for name, cols in {"inputs": ["critical"], "options": ["mandatory"],
+                       "capabilities": ["integer_units"]}.items():
+        for col in cols:
+            frames[name][col] = frames[name][col].astype(bool)
+    return Case(settings=st, **frames)

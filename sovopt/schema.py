@@ -19,7 +19,7 @@ Column kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 TEMPLATE_VERSION = "1.0"

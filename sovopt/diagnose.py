@@ -1,0 +1,144 @@
+"""Why a case is infeasible, in terms of the cells a planner can change.
+
+Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
+
+1. :func:`precheck` catches the obvious before any model is built (pandas on
+   the prepared data): a year's demand above what every option able to
+   deliver by then can supply; a capability asking for more suppliers than
+   have options; a mandatory option that was excluded.
+2. :func:`elastic` solves an elastic copy of the compiled model: a slack on
+   every row of budget, localization, country_share, supplier_capacity,
+   dual_sourcing and mandatory one_start, each scaled by its row's limit, and
+   on demand rows weighted 1000 times more, so a requirement is dropped only
+   when no policy limit can make room. Each row whose slack is used becomes
+   one relaxation, described by its family's ``describe``.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from sovopt.highs import INF, HighsModel, new_highs
+from sovopt.model.constraints import FAMILIES
+from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.prepare import ModelData
+
+RELAXABLE = ("budget", "localization", "country_share", "supplier_capacity",
+             "dual_sourcing", "one_start", "demand")
+DEMAND_WEIGHT = 1000.0
+USED = 1e-6
+
+
+def precheck(d: ModelData) -> list[Relaxation]:
+    """Problems visible without solving: reachable capacity, suppliers, mandatory options."""
+    found: list[Relaxation] = []
+    reach = d.deliveries.groupby(["capability_id", "year"])["cap"].sum()
+    dem = d.demand.set_index(["capability_id", "year"])
+    short = dem["demand"] - reach.reindex(dem.index).fillna(0.0)
+    for r, t in short[short > 1e-6].index:
+        row = dem.loc[(r, t)]
+        cell = d.case.cell("Demand", str(t), row["row"])
+        can = float(reach.get((r, t), 0.0))
+        who = d.deliveries[(d.deliveries["capability_id"] == r) & (d.deliveries["year"] == t)]
+        names = ", ".join(f"{o} ({fmt(c)})" for o, c in zip(who["option_id"], who["cap"],
+                                                             strict=True)) or "none"
+        found.append(Relaxation(
+            "demand", f"Demand of {r} in {t}", cell, float(row["demand"]), can,
+            f"Demand of {r} in {t} ({cell}) is {fmt(row['demand'])} but the options able to "
+            f"deliver by {t} can supply at most {fmt(can)} that year (options: {names}); "
+            "lower the demand, raise max_qty_per_year or capacity, or add an earlier option",
+        ))
+    need = d.capabilities["min_suppliers"]
+    have = d.options[d.options.index.isin(d.starts["option_id"])].groupby(
+        "capability_id")["supplier_id"].nunique()
+    for r, n in need[need >= 2].items():
+        k = int(have.get(r, 0))
+        if k < n:
+            cell = d.case.cell("Capabilities", "min_suppliers", d.capabilities.loc[r, "row"])
+            found.append(Relaxation(
+                "dual_sourcing", f"Minimum suppliers of {r}", cell, float(n), float(k),
+                f"Minimum suppliers of {r} ({cell}) is {n} but only {k} supplier(s) have "
+                f"usable options for it",
+            ))
+    options = d.case.options.set_index("option_id")
+    for _, ex in d.excluded.iterrows():
+        if bool(options.loc[ex["option_id"], "mandatory"]):
+            cell = d.case.cell("Options", "mandatory", ex["row"])
+            found.append(Relaxation(
+                "one_start", f"Mandatory option {ex['option_id']}", cell, 1.0, 0.0,
+                f"Mandatory option {ex['option_id']} ({cell}) was excluded: {ex['reason']}",
+            ))
+    return found
+
+
+def _scale(family: str, d: ModelData, index, rhs: float, coef_max: float) -> float:
+    """What one unit of a row's slack is worth: the row's limit in its own unit."""
+    if family == "supplier_capacity":
+        return float(d.suppliers.loc[index[0], "capacity_per_year"]) or 1.0
+    if family == "localization":
+        return float(d.budget.loc[index, "budget"]) or coef_max or 1.0
+    return abs(rhs) if abs(rhs) > 1e-9 else (coef_max or 1.0)
+
+
+def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
+            options: dict[str, object]) -> list[Relaxation] | None:
+    """Relaxations that make the case feasible, or None if the copy is infeasible too."""
+    picked, coefs, weights, scales = [], [], [], []
+    coef_max = abs(hm.A).max(axis=1).toarray().ravel()
+    for i, (con, kind) in enumerate(hm.rows):
+        family = con.parent_component().local_name
+        if family not in RELAXABLE or (family == "one_start" and kind != 0):
+            continue
+        rhs = hm.row_upper[i] if kind >= 0 else hm.row_lower[i]
+        scale = _scale(family, d, con.index(), float(rhs), float(coef_max[i]))
+        picked.append(i)
+        coefs.append(-scale if kind == 1 else scale)
+        weights.append(DEMAND_WEIGHT if family == "demand" else 1.0)
+        scales.append(scale)
+    if not picked:
+        return None
+    k = len(picked)
+    S = sparse.csc_array((np.asarray(coefs), (np.asarray(picked), np.arange(k))),
+                         shape=(hm.num_row, k))
+    A = sparse.csc_array(sparse.hstack([sparse.csc_array(hm.A), S]))
+    n = hm.num_col + k
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, hm.num_row
+    lp.col_cost_ = np.concatenate([np.zeros(hm.num_col), np.asarray(weights)])
+    lp.col_lower_ = np.concatenate([hm.col_lower, np.zeros(k)])
+    lp.col_upper_ = np.concatenate([hm.col_upper, np.full(k, INF)])
+    lp.row_lower_, lp.row_upper_ = hm.row_lower, hm.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType(int(v)) for v in
+                       np.concatenate([hm.integrality, np.zeros(k, np.int32)])]
+    h = new_highs(options)
+    h.passModel(lp)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return None
+    values = np.asarray(h.getSolution().col_value)
+    slack = values[hm.num_col:]
+    deliveries = d.deliveries[["option_id", "year"]].assign(units=values[x_positions])
+    found = []
+    for j in np.flatnonzero(slack > USED):
+        con, _ = hm.rows[picked[j]]
+        family = con.parent_component().local_name
+        amount = float(slack[j] * scales[j])
+        found.append(FAMILIES[family].describe(d, con.index(), amount, deliveries))
+    return found
+
+
+def as_table(relaxations: list[Relaxation]) -> pd.DataFrame:
+    """The diagnosis as a tidy table (for the results workbook and the run store)."""
+    return pd.DataFrame(
+        [{"constraint": r.family, "limit": r.limit, "cell": r.cell, "current": r.current,
+          "needed": r.needed, "change": r.change, "message": r.message}
+         for r in relaxations],
+        columns=["constraint", "limit", "cell", "current", "needed", "change", "message"],
+    )

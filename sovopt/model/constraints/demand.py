@@ -1,0 +1,47 @@
+"""demand: every year's demand of every capability is delivered (or, if allowed, unmet).
+
+    Σ_{o ∈ O_r} x[o,t] + u[r,t] = D[r,t]        for every (r,t) with D[r,t] > 0
+
+u exists only when Settings allow_unmet = yes. Relaxed last of all by the
+diagnosis (weight 1000), so a requirement is dropped only when no policy
+limit can make room.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from sovopt.model.index import groups, pairs
+from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.prepare import ModelData
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    xs = pairs(d.deliveries)
+    by_row = groups(d.deliveries, ["capability_id", "year"])
+    demand = dict(zip(m.demand_pairs, d.demand["demand"].tolist(), strict=True))
+    has_u = hasattr(m, "u")
+
+    def rule(_m, r, t):
+        body = sum(m.x[xs[i]] for i in by_row.get((r, t), ()))
+        if has_u:
+            body = body + m.u[r, t]
+        if isinstance(body, int):
+            return pyo.Constraint.Infeasible
+        return body == demand[r, t]
+
+    m.demand = pyo.Constraint(m.demand_pairs, rule=rule)
+
+
+def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+    r, t = index
+    row = d.demand[(d.demand["capability_id"] == r) & (d.demand["year"] == t)].iloc[0]
+    cell = d.case.cell("Demand", str(t), row["row"])
+    current = float(row["demand"])
+    needed = current - amount
+    unit = d.capabilities.loc[r, "unit"]
+    return Relaxation(
+        "demand", f"Demand of {r} in {t}", cell, current, needed,
+        f"Demand of {r} in {t} ({cell}) cannot be met: {fmt(amount)} of {fmt(current)} "
+        f"{unit} short; it must fall to {fmt(needed)} unless other limits move",
+    )

@@ -1,0 +1,49 @@
+"""localization: local content is at least the year's share of unit spending.
+
+    Σ_o λ[o]·p[o]·x[o,t] ≥ ℓ[t] · Σ_o p[o]·x[o,t]        for years with ℓ[t] > 0
+
+written as Σ_o (λ[o] − ℓ[t])·p[o]·x[o,t] ≥ 0.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from sovopt.model.index import groups, pairs
+from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.prepare import ModelData
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    target = d.budget["min_local_share"]
+    target = target[target > 0].to_dict()
+    if not target:
+        return
+    xs = pairs(d.deliveries)
+    x_by = groups(d.deliveries, ["year"])
+    price = d.options["unit_cost"].to_dict()
+    local = d.options["local_content"].to_dict()
+
+    def rule(_m, t):
+        terms = [(local[xs[i][0]] - target[t]) * price[xs[i][0]] * m.x[xs[i]]
+                 for i in x_by.get(t, ()) if price[xs[i][0]] > 0]
+        if not terms:
+            return pyo.Constraint.Skip
+        return sum(terms) >= 0
+
+    m.localization = pyo.Constraint(list(target), rule=rule)
+
+
+def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+    t = index
+    current = float(d.budget.loc[t, "min_local_share"])
+    cell = d.case.cell("Budget", "min_local_share", d.budget.loc[t, "row"])
+    year = deliveries[deliveries["year"] == t]
+    price = year["option_id"].map(d.options["unit_cost"]) * year["units"]
+    local = year["option_id"].map(d.options["local_content"]) * price
+    needed = float(local.sum() / price.sum()) if price.sum() > 0 else 0.0
+    return Relaxation(
+        "localization", f"Localization target {t}", cell, current, needed,
+        f"Localization target {t} ({cell}) must fall by {fmt(current - needed)} "
+        f"to {fmt(needed)}",
+    )

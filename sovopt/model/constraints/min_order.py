@@ -1,0 +1,26 @@
+"""min_order: a started option buys at least its minimum total quantity.
+
+    Σ_t x[o,t] ≥ MOQ[o] · Σ_t start[o,t]        for options with MOQ[o] > 0
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from sovopt.model.index import groups, pairs
+from sovopt.prepare import ModelData
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    moq = d.options["min_total_qty"]
+    moq = moq[(moq > 0) & moq.index.isin(d.starts["option_id"])].to_dict()
+    if not moq:
+        return
+    xs, ss = pairs(d.deliveries), pairs(d.starts)
+    x_by, s_by = groups(d.deliveries, ["option_id"]), groups(d.starts, ["option_id"])
+
+    def rule(_m, o):
+        return (sum(m.x[xs[i]] for i in x_by[o])
+                >= moq[o] * sum(m.start[ss[i]] for i in s_by[o]))
+
+    m.min_order = pyo.Constraint(list(moq), rule=rule)

@@ -1,0 +1,34 @@
+"""one_start: an option is contracted at most once; a mandatory option exactly once.
+
+    Σ_t start[o,t] ≤ 1        (= 1 when mandatory[o])
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from sovopt.model.index import groups, pairs
+from sovopt.model.relaxation import Relaxation
+from sovopt.prepare import ModelData
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    ss = pairs(d.starts)
+    by_option = groups(d.starts, ["option_id"])
+    mandatory = d.options["mandatory"].to_dict()
+
+    def rule(_m, o):
+        body = sum(m.start[ss[i]] for i in by_option[o])
+        return body == 1 if mandatory[o] else body <= 1
+
+    m.one_start = pyo.Constraint(list(by_option), rule=rule)
+
+
+def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+    o = index
+    cell = d.case.cell("Options", "mandatory", d.options.loc[o, "row"])
+    return Relaxation(
+        "one_start", f"Mandatory option {o}", cell, 1.0, 0.0,
+        f"Mandatory option {o} ({cell}) cannot be started within the other limits; "
+        "set mandatory to no or make room for it",
+    )

@@ -1,0 +1,89 @@
+"""The dependence measures of formulation.md §5, each one objective term.
+
+Every term is declared as its own (active) Pyomo Objective so that the
+standard-form compiler returns one cost row per term; a preset's level is then
+a weighted sum of these rows, and switching levels changes only the cost
+vector handed to HiGHS. All terms are normalised to order 1:
+
+- unmet:   Σ_{r,t} w[r]·u[r,t]/D[r,t] / Σ_{r,t} w[r]
+- loss[k]: unmet + Σ_{r,t} w[r]·v'[k,r,t]/D[r,t] / Σ_{r,t} w[r]  (weighted share lost)
+- expected_shortfall  Σ_k π[k]·loss[k]
+- worst_case          W ≥ loss[k] for every k
+- cvar                η + 1/(1−β)·Σ_k π[k]·ξ[k],  ξ[k] ≥ loss[k] − η,  η, ξ ≥ 0
+- exposure            Σ_{o,t} Σ_{c≠h} ρ[c]·σ[o,c]·p[o]·x[o,t] / Σ_t B[t]
+- hhi                 mean over (r,t) with demand of Σ_{c≠h} h[r,c,t]
+- cost                Σ_t spend[t] / Σ_t B[t]
+
+η ≥ 0 is exact here because every loss is ≥ 0 and the probabilities left over
+(1 − Σπ) belong to the undisrupted outcome, whose loss is 0.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from sovopt.model.index import pairs
+from sovopt.prepare import ModelData
+
+TERMS = ("unmet", "expected_shortfall", "worst_case", "cvar", "exposure", "hhi", "cost")
+
+
+def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
+    """Add one Objective per term that the model can express; return their names."""
+    weight_total = d.total_weight or 1.0
+    budget_total = d.total_budget or 1.0
+    added: list[str] = []
+    demand = d.demand.set_index(["capability_id", "year"])
+    w_over_d = (demand["weight"] / demand["demand"] / weight_total).to_dict()
+
+    unmet = 0
+    if hasattr(m, "u"):
+        unmet = sum(w_over_d[r, t] * m.u[r, t] for r, t in m.demand_pairs)
+        m.term_unmet = pyo.Objective(expr=unmet)
+        added.append("unmet")
+
+    if len(d.scenario_probability):
+        scenarios = list(d.scenario_probability.index)
+        by_scenario: dict[str, list[tuple]] = {k: [] for k in scenarios}
+        for k, r, t in getattr(m, "shortfall_rows", ()):
+            by_scenario[k].append((k, r, t))
+        m.scenarios = pyo.Set(initialize=scenarios, ordered=True)
+        m.loss = pyo.Expression(
+            m.scenarios,
+            rule=lambda _m, k: unmet + sum(w_over_d[r, t] * m.v[k, r, t]
+                                           for k, r, t in by_scenario[k]),
+        )
+        prob = d.scenario_probability.to_dict()
+        beta = d.case.settings.cvar_beta
+        m.worst = pyo.Var(bounds=(0, 1))
+        m.worst_case_def = pyo.Constraint(m.scenarios, rule=lambda _m, k: m.worst >= m.loss[k])
+        m.eta = pyo.Var(bounds=(0, 1))
+        m.xi = pyo.Var(m.scenarios, bounds=(0, 1))
+        m.cvar_def = pyo.Constraint(m.scenarios,
+                                    rule=lambda _m, k: m.xi[k] >= m.loss[k] - m.eta)
+        m.term_expected_shortfall = pyo.Objective(
+            expr=sum(prob[k] * m.loss[k] for k in scenarios))
+        m.term_worst_case = pyo.Objective(expr=m.worst)
+        m.term_cvar = pyo.Objective(
+            expr=m.eta + sum(prob[k] * m.xi[k] for k in scenarios) / (1.0 - beta))
+        added += ["expected_shortfall", "worst_case", "cvar"]
+
+    risk = d.countries["risk_score"]
+    foreign = d.origin[d.origin["country_id"] != d.home]
+    exposure = (foreign["share"] * foreign["country_id"].map(risk)).groupby(
+        foreign["option_id"]).sum()
+    exposure = (exposure * d.options["unit_cost"].reindex(exposure.index)) / budget_total
+    exposure = exposure[exposure > 0].to_dict()
+    if exposure:
+        xs = [p for p in pairs(d.deliveries) if p[0] in exposure]
+        m.term_exposure = pyo.Objective(expr=sum(exposure[o] * m.x[o, t] for o, t in xs))
+        added.append("exposure")
+
+    if hasattr(m, "h"):
+        count = len(d.demand) or 1
+        m.term_hhi = pyo.Objective(expr=sum(m.h[i] for i in m.hhi_rows) / count)
+        added.append("hhi")
+
+    m.term_cost = pyo.Objective(expr=sum(m.spend[t] for t in d.years) / budget_total)
+    added.append("cost")
+    return added

@@ -1,0 +1,32 @@
+"""A portfolio: what is started when and what is delivered each year.
+
+It is all a plan is, whether it comes from the optimiser or from a planner's
+hand: the metrics (:mod:`sovopt.metrics`) evaluate any portfolio the same way,
+so a solve and a stress test of its portfolio report the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass
+class Portfolio:
+    """``starts``: option_id, start_year; ``deliveries``: option_id, year, units (> 0)."""
+
+    starts: pd.DataFrame
+    deliveries: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> Portfolio:
+        return cls(pd.DataFrame({"option_id": pd.Series(dtype=str),
+                                 "start_year": pd.Series(dtype=int)}),
+                   pd.DataFrame({"option_id": pd.Series(dtype=str),
+                                 "year": pd.Series(dtype=int),
+                                 "units": pd.Series(dtype=float)}))
+
+    @property
+    def started_options(self) -> list[str]:
+        return self.starts["option_id"].tolist()

@@ -1,0 +1,267 @@
+"""Derived model data: sparse index sets, value origin σ and survival φ (pandas only).
+
+Everything the model needs that is not a raw workbook value is computed here,
+vectorised over tables, so that the Pyomo builder only iterates over sparse
+index sets that already exist:
+
+- ``options``: the options kept for the model, with the assembly country,
+  the remainder share that belongs to the supplier's country, the integer
+  flag, the effective yearly cap ``qmax`` and the row it came from;
+- ``excluded``: options dropped before the model is built and why (any value
+  from a prohibited country; no delivery possible within the horizon);
+- ``deliveries``: the (option, year) pairs that can deliver, each with its big-M
+  ``cap`` = min(qmax, demand of its capability that year, the supplier's yearly
+  capacity); pairs whose cap is 0 are dropped, so x is never created for them;
+- ``starts``: the (option, year) pairs in which an option can start (from
+  available_from until the last year that still leaves a delivery year);
+- ``origin``: σ[o,c], the share of option o's value that originates in country
+  c: σ[o,h] = λ[o], each Inputs row adds its share to its source country, the
+  remainder goes to the supplier's country;
+- ``loss``: 1 − φ[k,o,t] for every scenario k and deliverable (o,t) that loses
+  anything, where φ is the survival fraction of formulation.md §2 (critical
+  inputs and the assembly country gate the whole option, Leontief; non-critical
+  inputs and a licensor's or partner's remainder cost only their value share);
+- ``demand``: D[r,t] > 0 with the capability's criticality weight w[r];
+- ``scenario_probability``: π[k].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sovopt.case import Case
+
+#: Tolerance below which a share or a loss is treated as zero.
+EPS = 1e-9
+
+
+@dataclass
+class ModelData:
+    """Sparse data for one case, ready for the Pyomo builder and for metrics."""
+
+    case: Case
+    years: list[int]
+    home: str
+    options: pd.DataFrame  # indexed by option_id
+    excluded: pd.DataFrame  # option_id, reason, row
+    deliveries: pd.DataFrame  # option_id, year, capability_id, supplier_id, cap
+    starts: pd.DataFrame  # option_id, year
+    origin: pd.DataFrame  # option_id, country_id, share
+    loss: pd.DataFrame  # scenario_id, option_id, year, loss
+    demand: pd.DataFrame  # capability_id, year, demand, weight, row (demand > 0)
+    suppliers: pd.DataFrame  # indexed by supplier_id (only those with kept options)
+    capabilities: pd.DataFrame  # indexed by capability_id
+    countries: pd.DataFrame  # indexed by country_id
+    budget: pd.DataFrame  # indexed by year
+    scenario_probability: pd.Series  # scenario_id -> π
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def first_year(self) -> int:
+        return self.years[0]
+
+    @property
+    def total_budget(self) -> float:
+        return float(self.budget["budget"].sum())
+
+    @property
+    def total_weight(self) -> float:
+        """Σ w[r] over the (r,t) pairs with demand: the normaliser of loss shares."""
+        return float(self.demand["weight"].sum())
+
+
+def prepare(case: Case) -> ModelData:
+    """Derive the sparse model data of ``case`` (see the module docstring)."""
+    years = case.years
+    home = case.settings.home_country
+    countries = case.countries.set_index("country_id")
+    suppliers = case.suppliers.set_index("supplier_id")
+    capabilities = case.capabilities.set_index("capability_id")
+
+    demand = case.demand[case.demand["demand"] > EPS].copy()
+    demand = demand[demand["year"].isin(years)]
+    demand["weight"] = demand["capability_id"].map(capabilities["criticality"]).astype(float)
+    demand = demand.reset_index(drop=True)
+
+    options = _option_table(case, suppliers, capabilities)
+    origin_all = value_origin(case, options)
+
+    prohibited = set(countries.index[countries["tier"] == "prohibited"])
+    touched = origin_all[origin_all["country_id"].isin(prohibited)
+                         & (origin_all["share"] > EPS)]
+    excluded_rows = []
+    for oid, grp in touched.groupby("option_id", sort=False):
+        names = ", ".join(sorted(grp["country_id"]))
+        excluded_rows.append((oid, f"value from prohibited country {names}"))
+
+    starts = _start_pairs(options, years)
+    no_start = set(options.index) - set(starts["option_id"])
+    for oid in options.index[options.index.isin(no_start)]:
+        o = options.loc[oid]
+        excluded_rows.append(
+            (oid, f"cannot deliver by {years[-1]}: available_from {int(o.available_from)} "
+                  f"+ lead time {int(o.lead_time_years)}")
+        )
+    excluded = pd.DataFrame(excluded_rows, columns=["option_id", "reason"])
+    excluded["row"] = excluded["option_id"].map(options["row"])
+    excluded = excluded.drop_duplicates("option_id").reset_index(drop=True)
+
+    keep = ~options.index.isin(excluded["option_id"])
+    options = options[keep]
+    starts = starts[starts["option_id"].isin(options.index)].reset_index(drop=True)
+    origin = origin_all[origin_all["option_id"].isin(options.index)].reset_index(drop=True)
+
+    deliveries = _delivery_pairs(options, demand, suppliers, years)
+    starts = starts[starts["option_id"].isin(deliveries["option_id"].unique())]
+    starts = starts.reset_index(drop=True)
+
+    used_suppliers = suppliers.loc[suppliers.index.isin(options["supplier_id"])]
+    probability = (
+        case.scenarios.groupby("scenario_id", sort=False)["probability"].first()
+        if len(case.scenarios) else pd.Series(dtype=float)
+    )
+    loss = survival_loss(case, options, deliveries, years)
+    budget = case.budget.set_index("year").reindex(years)
+
+    return ModelData(
+        case=case, years=years, home=home, options=options, excluded=excluded,
+        deliveries=deliveries, starts=starts, origin=origin, loss=loss, demand=demand,
+        suppliers=used_suppliers, capabilities=capabilities, countries=countries,
+        budget=budget, scenario_probability=probability.astype(float),
+    )
+
+
+def _option_table(case: Case, suppliers: pd.DataFrame,
+                  capabilities: pd.DataFrame) -> pd.DataFrame:
+    """Options indexed by id, with supplier country, assembly country and remainder."""
+    o = case.options.set_index("option_id").copy()
+    o["lead_time_years"] = o["lead_time_years"].astype(int)
+    o["available_from"] = o["available_from"].astype(int)
+    o["supplier_country"] = o["supplier_id"].map(suppliers["country_id"])
+    home = case.settings.home_country
+    o["assembly_country"] = np.where(o["mode"] == "buy", o["supplier_country"], home)
+    input_share = case.inputs.groupby("option_id")["value_share"].sum()
+    o["input_share"] = input_share.reindex(o.index).fillna(0.0).astype(float)
+    o["remainder"] = (1.0 - o["local_content"] - o["input_share"]).clip(lower=0.0)
+    o["integer"] = o["capability_id"].map(capabilities["integer_units"]).astype(bool)
+    peak = case.demand.groupby("capability_id")["demand"].max()
+    o["qmax"] = o["max_qty_per_year"].where(
+        o["max_qty_per_year"].notna(), o["capability_id"].map(peak)
+    ).fillna(0.0).astype(float)
+    return o
+
+
+def value_origin(case: Case, options: pd.DataFrame) -> pd.DataFrame:
+    """σ[o,c]: share of each option's value originating in each country (long, > 0)."""
+    home = case.settings.home_country
+    local = pd.DataFrame({"option_id": options.index, "country_id": home,
+                          "share": options["local_content"].to_numpy(float)})
+    inp = case.inputs[case.inputs["option_id"].isin(options.index)]
+    inputs = pd.DataFrame({"option_id": inp["option_id"].to_numpy(),
+                           "country_id": inp["source_country_id"].to_numpy(),
+                           "share": inp["value_share"].to_numpy(float)})
+    rest = pd.DataFrame({"option_id": options.index,
+                         "country_id": options["supplier_country"].to_numpy(),
+                         "share": options["remainder"].to_numpy(float)})
+    origin = pd.concat([local, inputs, rest], ignore_index=True)
+    origin = origin.groupby(["option_id", "country_id"], as_index=False, sort=False)["share"].sum()
+    return origin[origin["share"] > EPS].reset_index(drop=True)
+
+
+def _start_pairs(options: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """(option, year) pairs in which a start still leaves a delivery year in the horizon."""
+    first, last = years[0], years[-1]
+    lo = options["available_from"].clip(lower=first).to_numpy()
+    hi = last - options["lead_time_years"].to_numpy()
+    n = np.clip(hi - lo + 1, 0, None)
+    ids = np.repeat(options.index.to_numpy(), n)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return pd.DataFrame({"option_id": ids, "year": np.repeat(lo, n) + offsets})
+
+
+def _delivery_pairs(options: pd.DataFrame, demand: pd.DataFrame, suppliers: pd.DataFrame,
+                    years: list[int]) -> pd.DataFrame:
+    """(option, year) pairs that can deliver, with their big-M ``cap`` (> 0)."""
+    first_delivery = (options["available_from"].clip(lower=years[0])
+                      + options["lead_time_years"])
+    o = options[["capability_id", "supplier_id", "qmax"]].assign(first=first_delivery)
+    o = o.reset_index()
+    pairs = o.merge(demand[["capability_id", "year", "demand"]], on="capability_id")
+    pairs = pairs[pairs["year"] >= pairs["first"]]
+    supplier_cap = pairs["supplier_id"].map(suppliers["capacity_per_year"]).astype(float)
+    cap = np.fmin(pairs["qmax"].to_numpy(float), pairs["demand"].to_numpy(float))
+    cap = np.fmin(cap, supplier_cap.fillna(np.inf).to_numpy())
+    pairs = pairs.assign(cap=cap)
+    pairs = pairs[pairs["cap"] > EPS]
+    cols = ["option_id", "year", "capability_id", "supplier_id", "cap"]
+    return pairs[cols].sort_values(["option_id", "year"]).reset_index(drop=True)
+
+
+def scenario_country_loss(case: Case, years: list[int]) -> pd.DataFrame:
+    """α[k,c,t]: loss of supply from country c in year t under scenario k (> 0 only).
+
+    Several rows naming the same country and year in one scenario combine by
+    their largest loss.
+    """
+    sc = case.scenarios
+    if sc.empty:
+        return pd.DataFrame({"scenario_id": [], "country_id": [], "year": [], "alpha": []})
+    lo = sc["from_year"].fillna(years[0]).astype(int).clip(lower=years[0]).to_numpy()
+    hi = sc["to_year"].fillna(years[-1]).astype(int).clip(upper=years[-1]).to_numpy()
+    n = np.clip(hi - lo + 1, 0, None)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    alpha = pd.DataFrame({
+        "scenario_id": np.repeat(sc["scenario_id"].to_numpy(), n),
+        "country_id": np.repeat(sc["country_id"].to_numpy(), n),
+        "year": np.repeat(lo, n) + offsets,
+        "alpha": np.repeat(sc["loss"].to_numpy(float), n),
+    })
+    alpha = alpha[alpha["alpha"] > EPS]
+    return alpha.groupby(["scenario_id", "country_id", "year"], as_index=False,
+                         sort=False)["alpha"].max()
+
+
+def survival_loss(case: Case, options: pd.DataFrame, deliveries: pd.DataFrame,
+                  years: list[int]) -> pd.DataFrame:
+    """1 − φ[k,o,t] for every deliverable (o,t) and scenario k with a loss (> 0 only).
+
+    φ = clip(1 − max(α[assembly], α[critical inputs]) − Σ_noncritical share·α
+             − [mode ≠ buy]·remainder·α[supplier country], 0, 1)
+    """
+    cols = ["scenario_id", "option_id", "year", "loss"]
+    alpha = scenario_country_loss(case, years)
+    if alpha.empty or deliveries.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    inputs = case.inputs[case.inputs["option_id"].isin(options.index)]
+
+    gates = pd.concat([
+        pd.DataFrame({"option_id": options.index,
+                      "country_id": options["assembly_country"].to_numpy()}),
+        pd.DataFrame({"option_id": inputs.loc[inputs["critical"], "option_id"].to_numpy(),
+                      "country_id": inputs.loc[inputs["critical"],
+                                               "source_country_id"].to_numpy()}),
+    ], ignore_index=True).drop_duplicates()
+    gate = gates.merge(alpha, on="country_id")
+    gate = gate.groupby(["scenario_id", "option_id", "year"], sort=False)["alpha"].max()
+
+    partial_parts = [pd.DataFrame({
+        "option_id": inputs.loc[~inputs["critical"], "option_id"].to_numpy(),
+        "country_id": inputs.loc[~inputs["critical"], "source_country_id"].to_numpy(),
+        "share": inputs.loc[~inputs["critical"], "value_share"].to_numpy(float)})]
+    not_buy = options[options["mode"] != "buy"]
+    partial_parts.append(pd.DataFrame({
+        "option_id": not_buy.index, "country_id": not_buy["supplier_country"].to_numpy(),
+        "share": not_buy["remainder"].to_numpy(float)}))
+    partial = pd.concat(partial_parts, ignore_index=True)
+    partial = partial[partial["share"] > EPS].merge(alpha, on="country_id")
+    partial = (partial.assign(part=partial["share"] * partial["alpha"])
+               .groupby(["scenario_id", "option_id", "year"], sort=False)["part"].sum())
+
+    loss = pd.concat([gate.rename("gate"), partial.rename("part")], axis=1).fillna(0.0)
+    loss["loss"] = (loss["gate"] + loss["part"]).clip(upper=1.0)
+    loss = loss[loss["loss"] > EPS].reset_index()
+    loss = loss.merge(deliveries[["option_id", "year"]], on=["option_id", "year"])
+    return loss[cols].sort_values(cols[:3]).reset_index(drop=True)
