@@ -141,7 +141,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     for k, level in enumerate(preset.levels):
         cost = sum((w * hm.costs[t] for t, w in level.terms.items() if t in hm.costs),
                    start=np.zeros(hm.num_col))
-        if not np.any(cost) and values is not None:
+        if not np.any(cost):
             result.levels.append(LevelResult(level.name, level.terms, "skipped: no data"))
             continue
         remaining = deadline - time.perf_counter()
