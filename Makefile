@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint inputs libreoffice bench clean
+.PHONY: demo test lint inputs docs libreoffice bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(TEST_STAMP)
 inputs: $(STAMP)
 	$(BIN)/sovopt template inputs/template.xlsx
 	$(BIN)/sovopt example inputs/example_case.xlsx
+
+## docs: regenerate models/FORMULATION.md and the README's workbook contract from the code
+docs: $(STAMP)
+	$(BIN)/python -m sovopt.docs
 
 ## libreoffice: install the spreadsheet client the tests open every workbook with
 libreoffice:

@@ -1,0 +1,114 @@
+"""Generated documentation: models/FORMULATION.md and the README's workbook contract.
+
+Both are made from the code's own single sources, so they cannot drift from
+it: the formulation from the docstrings of the preparation step, the
+variables, every constraint family module and the terms; the README's
+contract table from :mod:`sovopt.schema`. ``python -m sovopt.docs`` (or
+``make docs``) rewrites them; a test fails when a committed copy is stale.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+
+from sovopt import prepare, schema
+from sovopt.model import variables
+from sovopt.model.constraints import FAMILIES
+from sovopt.model.terms import add_terms
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMULATION = ROOT / "models" / "FORMULATION.md"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
+
+INTRO = """\
+# The sovopt portfolio model
+
+This file is generated from the code by `make docs` (`python -m sovopt.docs`);
+edit the docstrings, not this file. Each section below is the docstring of the
+module that implements it, so the mathematics here is the mathematics that runs.
+
+Notation: T years, C countries (h the home country), S suppliers (c(s) the
+supplier's country), R capabilities, O options (each with capability r(o),
+supplier s(o) and mode m(o) ∈ {buy, license, coproduce, domestic}), K
+disruption scenarios. Parameters come from the workbook (see README, "The case
+workbook"): D demand, w criticality, n minimum suppliers, p unit cost, F fixed
+cost, λ local content, L lead time, a available_from, qmax yearly cap, MOQ
+minimum total quantity, G activation cost, cap supplier capacity, B budget,
+ℓ minimum local share, ρ country risk, θ max share, π scenario probability,
+α scenario loss of a country's supply in a year.
+"""
+
+OBJECTIVE = """\
+## Objective: lexicographic levels
+
+A preset (models/*.yaml) is an ordered list of levels, each a weighted sum of
+the terms above. Levels are optimised in order on one compiled model and one
+HiGHS instance: once a level is optimised, its objective row is added as a
+constraint, `level ≤ value + max(relative·|value|, absolute)` (default 1 % and
+1e-6), and the next level is optimised from the previous solution (MIP start).
+Unmet demand is always the first level.
+
+| preset | levels, in order |
+|---|---|
+| min_dependence | unmet · cvar + 0.1 × worst_case · exposure + hhi · cost |
+| min_cost | unmet · cost |
+| balanced | unmet · one weighted sum of all terms |
+
+## After the solve
+
+- Duals: with the binaries fixed at their optimum, the LP of the primary level
+  (the first after unmet demand) is re-solved; the marginal value of budget is
+  the improvement of that level per currency unit more budget in a year, and
+  the marginal value of localization the worsening per percentage point more
+  target.
+- Infeasibility: see `sovopt/diagnose.py`: an elastic copy with a slack on
+  every row of budget, localization, country_share, supplier_capacity,
+  dual_sourcing and mandatory one_start, scaled by the row's limit, and on
+  demand rows weighted 1000 times more.
+"""
+
+
+def _doc(obj) -> str:
+    return inspect.cleandoc(obj.__doc__ or "")
+
+
+def _section(title: str, text: str) -> str:
+    body = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return f"## {title}\n\n{body}\n"
+
+
+def formulation_markdown() -> str:
+    """The full text of models/FORMULATION.md."""
+    parts = [INTRO, _section("Preparation (derived data)", _doc(prepare)),
+             _section("Variables", _doc(variables))]
+    for n, (name, module) in enumerate(FAMILIES.items(), start=1):
+        parts.append(_section(f"Constraint family {n}: {name}", _doc(module)))
+    parts.append(_section("Terms (dependence measures)",
+                          _doc(sys.modules[add_terms.__module__])))
+    parts.append(OBJECTIVE)
+    return "\n".join(parts)
+
+
+def readme_with_contract(readme: str) -> str:
+    """The README text with the contract block between the markers regenerated."""
+    if BEGIN not in readme or END not in readme:
+        return readme
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{schema.contract_markdown()}{END}{tail}"
+
+
+def main() -> None:
+    FORMULATION.write_text(formulation_markdown(), encoding="utf-8")
+    if README.exists():
+        README.write_text(readme_with_contract(README.read_text(encoding="utf-8")),
+                          encoding="utf-8")
+    print(f"wrote {FORMULATION.relative_to(ROOT)} and the contract in README.md")
+
+
+if __name__ == "__main__":
+    main()

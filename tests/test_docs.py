@@ -1,0 +1,26 @@
+"""The generated documents are in step with the code that generates them."""
+
+from sovopt import docs, schema
+from sovopt.model.constraints import FAMILIES
+
+
+def test_formulation_md_is_current():
+    assert docs.FORMULATION.read_text(encoding="utf-8") == docs.formulation_markdown(), (
+        "models/FORMULATION.md is stale; run `make docs`"
+    )
+
+
+def test_formulation_has_every_family_with_its_maths():
+    text = docs.formulation_markdown()
+    for name, module in FAMILIES.items():
+        assert f": {name}\n" in text
+        assert "≤" in module.__doc__ or "≥" in module.__doc__ or "=" in module.__doc__, name
+
+
+def test_readme_contract_is_current():
+    readme = docs.README.read_text(encoding="utf-8")
+    assert docs.readme_with_contract(readme) == readme, "README contract is stale; `make docs`"
+    for sheet in schema.SHEETS:
+        assert f"**{sheet.name}**" in readme
+        for col in sheet.columns:
+            assert f"`{col.name}`" in readme
