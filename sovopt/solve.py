@@ -156,7 +156,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         elif export_first_level:
             hm.highs.writeModel(str(export_first_level))
         with clock(f"solve level {k + 1}"):
-            hm.highs.run()
+            _run_reporting(hm, f"level {k + 1} {level.name}", progress)
         lv = _level_outcome(hm, level.name, level.terms,
                             timings[f"solve level {k + 1}"])
         result.levels.append(lv)
@@ -177,12 +177,44 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         slack = max(preset.relative_tolerance * abs(lv.value), preset.absolute_tolerance)
         held.append((k, add_row(hm, cost, -highspy.kHighsInf, lv.value + slack)))
 
+    if values is None:  # every level was empty: any feasible portfolio will do
+        set_cost(hm, np.zeros(hm.num_col))
+        hm.highs.run()
+        lv = _level_outcome(hm, "feasibility", {}, 0.0)
+        if lv.status == "infeasible":
+            result.status = "infeasible"
+            result.diagnosis = elastic(hm, d, x_pos, options) or []
+            return result
+        if lv.value is None:
+            result.status = "no_solution"
+            return result
+        values = np.asarray(hm.highs.getSolution().col_value)
+
     with clock("extract"):
         result.portfolio = _portfolio(m, d, hm, values, x_pos)
         result.term_values = {t: float(c @ values) for t, c in hm.costs.items()}
     with clock("duals"):
         result.duals = _duals(m, d, hm, preset, values, held)
     return result
+
+
+def _run_reporting(hm: HighsModel, label: str, progress: Progress | None) -> None:
+    """Run HiGHS, reporting each improving incumbent and its gap through ``progress``."""
+    if progress is None:
+        hm.highs.run()
+        return
+
+    def improved(event) -> None:
+        out = event.data_out
+        gap = out.mip_gap if 0 <= out.mip_gap < 1e20 else float("nan")
+        progress(f"{label}: incumbent {out.mip_primal_bound:.6g}, gap {gap:.2%}, "
+                 f"{out.running_time:.1f} s")
+
+    hm.highs.cbMipImprovingSolution.subscribe(improved)
+    try:
+        hm.highs.run()
+    finally:
+        hm.highs.cbMipImprovingSolution.unsubscribe(improved)
 
 
 def _level_outcome(hm: HighsModel, name: str, terms: dict[str, float],
