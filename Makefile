@@ -34,8 +34,8 @@ lint: $(TEST_STAMP)
 
 ## inputs: regenerate inputs/template.xlsx and inputs/example_case.xlsx from code
 inputs: $(STAMP)
-	$(BIN)/sovopt template inputs/template.xlsx
-	$(BIN)/sovopt example inputs/example_case.xlsx
+	$(BIN)/sovopt template inputs/template.xlsx --force
+	$(BIN)/sovopt example inputs/example_case.xlsx --force
 
 ## docs: regenerate models/FORMULATION.md and the README's workbook contract from the code
 docs: $(STAMP)
