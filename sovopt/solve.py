@@ -206,8 +206,8 @@ def _run_reporting(hm: HighsModel, label: str, progress: Progress | None) -> Non
 
     def improved(event) -> None:
         out = event.data_out
-        gap = out.mip_gap if 0 <= out.mip_gap < 1e20 else float("nan")
-        progress(f"{label}: incumbent {out.mip_primal_bound:.6g}, gap {gap:.2%}, "
+        gap = f"{out.mip_gap:.2%}" if 0 <= out.mip_gap < 1e20 else "not yet known"
+        progress(f"{label}: incumbent {out.mip_primal_bound:.6g}, gap {gap}, "
                  f"{out.running_time:.1f} s")
 
     hm.highs.cbMipImprovingSolution.subscribe(improved)
