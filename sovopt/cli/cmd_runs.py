@@ -1,0 +1,339 @@
+"""``sovopt runs``: the run history (list, show, export, delete).
+
+``sovopt runs`` alone lists the runs, newest first. Tables go to stdout (they
+are the output); messages go to stderr; with ``--json`` stdout carries exactly
+one JSON object. Every command takes ``--store DIR`` (or ``SOVOPT_STORE``),
+given either to ``runs`` or to the subcommand. Reading commands never create
+a store: an absent store is reported, not made.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from click.core import ParameterSource
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from sovopt.cli.app import cli, echo_err, store_option
+from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.report import Report
+from sovopt.runs import RunStore, UnknownRun
+
+#: KPI columns of the run list: (column, heading).
+LIST_KPIS = (("total_cost", "cost"), ("local_share", "local"), ("hhi_max", "HHI"),
+             ("worst_case_shortfall", "worst"))
+#: The KPI columns on a terminal narrower than WIDE characters.
+NARROW_KPIS = (LIST_KPIS[0], LIST_KPIS[2])
+WIDE = 100
+
+STATUS_STYLE = {"optimal": "green", "feasible": "green", "stress": "cyan", "running": "yellow",
+                "interrupted": "red", "failed": "red", "infeasible": "red",
+                "no_solution": "red"}
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+#: Width of tables written to a file or pipe (no terminal to fit; never crop).
+PIPE_WIDTH = 200
+
+
+def console() -> Console:
+    """A rich console on the current stdout (tables are the command's output): as
+    wide as the terminal, or PIPE_WIDTH when stdout is a file or a pipe."""
+    out = Console(file=sys.stdout, highlight=False)
+    if not out.is_terminal:
+        out = Console(file=sys.stdout, highlight=False, width=PIPE_WIDTH)
+    return out
+
+
+def store_folder(ctx: click.Context, store: str) -> str:
+    """The store a subcommand uses: its own ``--store`` if given, else the one given
+    to ``sovopt runs`` (which falls back to SOVOPT_STORE or .sovopt)."""
+    if ctx.get_parameter_source("store") in (ParameterSource.DEFAULT, None):
+        parent = (ctx.parent.params.get("store") if ctx.parent else None) or store
+        return str(parent)
+    return store
+
+
+def open_store(folder: str) -> RunStore:
+    """The existing store in ``folder``; a clear error if there is none."""
+    if not RunStore.exists(folder):
+        raise UnknownRun(f"there is no run store in {folder} (solve a case first, or give "
+                         "--store DIR / SOVOPT_STORE)")
+    return RunStore(folder)
+
+
+def new_table(title: str | None = None, **kw: Any) -> Table:
+    """A compact rich table (no vertical rules: terminals are narrow)."""
+    return Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                 pad_edge=False, **kw)
+
+
+def fmt_delta(value: Any) -> str:
+    """A delta for the terminal: signed, blank when zero or missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == 0:
+        return ""
+    return fmt(value, signed=True)
+
+
+def fmt(value: Any, signed: bool = False) -> str:
+    """A number for the terminal: thousands separators for large values, four
+    significant digits for small ones, blank for missing; ``+`` when ``signed``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if not isinstance(value, int | float):
+        return str(value)
+    sign = "+" if signed else ""
+    if abs(value) >= 1000:
+        return f"{value:{sign},.0f}"
+    return f"{value:{sign}.4g}"
+
+
+def local_time(value: Any) -> str:
+    """A stored UTC time as local time, to the minute."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.to_pydatetime().astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready records (NaN as null, times as ISO text)."""
+    return json.loads(df.to_json(orient="records", date_format="iso"))
+
+
+def print_json(obj: Any) -> None:
+    """Exactly one JSON object on stdout."""
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str, allow_nan=False))
+
+
+def status_text(status: str) -> str:
+    style = STATUS_STYLE.get(status)
+    return f"[{style}]{status}[/]" if style else status
+
+
+# --------------------------------------------------------------------------- runs (list)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--case", "case", default=None, help="Only runs whose case name contains this.")
+@click.option("--label", default=None, help="Only runs whose label contains this.")
+@click.option("--status", default=None,
+              help="Only runs with this status (optimal, feasible, infeasible, no_solution, "
+                   "failed, stress, running, interrupted).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@store_option
+@click.pass_context
+def runs(ctx: click.Context, case: str | None, label: str | None, status: str | None,
+         limit: int | None, as_json: bool, store: str) -> None:
+    """The run history, newest first: id, time, label, case, status, key KPIs.
+
+    `sovopt runs show RUN_ID`, `sovopt runs export RUN_ID` and `sovopt runs delete
+    RUN_ID` act on one run; RUN_ID may be the full id, its number (r7) or a unique
+    prefix.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not RunStore.exists(store):
+        if as_json:
+            print_json({"store": str(store), "runs": []})
+        else:
+            echo_err(f"no runs yet: there is no run store in {store}")
+        return
+    with RunStore(store) as st:
+        df = st.list(case=case, label=label, status=status, limit=limit)
+    if as_json:
+        print_json({"store": str(store), "runs": records(df)})
+        return
+    if df.empty:
+        echo_err(f"no runs in {store} match" if (case or label or status) else
+                 f"no runs yet in {store}")
+        return
+    out = console()
+    out.print(runs_table(df, narrow=out.width < WIDE))
+    echo_err(f"{len(df)} run{'s' if len(df) != 1 else ''} in {store}")
+
+
+def runs_table(df: pd.DataFrame, narrow: bool = False) -> Table:
+    """The run list as a rich table; a ``narrow`` one shows fewer KPIs (cost, HHI)."""
+    kpis = NARROW_KPIS if narrow else LIST_KPIS
+    table = new_table()
+    table.add_column("run", no_wrap=True)
+    table.add_column("created", no_wrap=True)
+    table.add_column("label", min_width=8)
+    table.add_column("case", min_width=8)
+    table.add_column("status", no_wrap=True)
+    for _, heading in kpis:
+        table.add_column(heading, justify="right", overflow="fold")
+    for _, r in df.iterrows():
+        table.add_row(r["run_id"], local_time(r["created"]), r["label"] or "",
+                      r["case_name"] or "", status_text(r["status"]),
+                      *(fmt(r[c]) for c, _ in kpis))
+    return table
+
+
+# --------------------------------------------------------------------------- runs show
+
+
+@runs.command()
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@store_option
+@click.pass_context
+def show(ctx: click.Context, run_id: str, as_json: bool, store: str) -> None:
+    """One run: what was solved (input, settings, preset, versions), its KPIs,
+    its portfolio and its tables."""
+    with open_store(store_folder(ctx, store)) as st:
+        report = st.get(run_id)
+    if as_json:
+        print_json({"run": _jsonable(report.run), "summary": _jsonable(report.summary),
+                    "tables": {name: len(df) for name, df in report.tables.items()}})
+        return
+    out = console()
+    out.print(run_info_table(report))
+    out.print(summary_table(report))
+    portfolio = report.tables.get("portfolio")
+    if portfolio is not None and not portfolio.empty:
+        out.print(frame_table(portfolio, "Portfolio"))
+    if report.tables:
+        names = ", ".join(f"{n} ({len(df)})" for n, df in report.tables.items())
+        out.print(f"tables: {names}")
+    elif report.summary.get("status") in ("running", "interrupted", "failed"):
+        out.print("no results recorded")
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values (NaN as null)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        return _jsonable(value.item())
+    return value
+
+
+def run_info_table(report: Report) -> Table:
+    """Key/value table of a run's metadata."""
+    r = report.run
+    table = new_table(f"Run {r.get('run_id')}", show_header=False)
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("value")
+    settings = r.get("settings") or {}
+    rows = [
+        ("label", r.get("label")), ("status", status_text(str(r.get("status")))),
+        ("message", r.get("message")),
+        ("created", local_time(r.get("created"))), ("finished", local_time(r.get("finished"))),
+        ("case", r.get("case_name")), ("input", r.get("input_name")),
+        ("input SHA-256", r.get("input_sha256")),
+        ("preset", json.dumps(r.get("preset")) if isinstance(r.get("preset"), dict)
+         else r.get("preset")),
+        ("settings", ", ".join(f"{k}={v}" for k, v in settings.items())),
+        ("versions", ", ".join(f"{k} {v}" for k, v in (r.get("versions") or {}).items())),
+        ("timings", ", ".join(f"{k} {fmt(v)} s" for k, v in (r.get("timings") or {}).items())),
+    ]
+    for key, value in rows:
+        if value not in (None, ""):
+            table.add_row(key, str(value))
+    return table
+
+
+def summary_table(report: Report) -> Table:
+    """The Summary metrics of a run."""
+    table = new_table("Summary")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in report.summary.items():
+        table.add_row(key, fmt(value))
+    return table
+
+
+def frame_table(df: pd.DataFrame, title: str, max_rows: int = 40) -> Table:
+    """A DataFrame as a rich table (the first ``max_rows`` rows)."""
+    table = new_table(title)
+    for c in df.columns:
+        numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        table.add_column(str(c), justify="right" if numeric else "left")
+    for rec in df.head(max_rows).itertuples(index=False):
+        table.add_row(*(fmt(v) if isinstance(v, float) else str(v) for v in rec))
+    if len(df) > max_rows:
+        table.caption = f"... and {len(df) - max_rows} more rows"
+    return table
+
+
+# --------------------------------------------------------------------------- runs export
+
+
+def default_export_name(report: Report) -> Path:
+    """``<input stem>.<run id>.results.xlsx`` in the current folder."""
+    stem = Path(str(report.run.get("input_name") or "run")).stem
+    return Path(f"{stem}.{report.summary['run_id']}.results.xlsx")
+
+
+@runs.command()
+@click.argument("run_id")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Results workbook to write  [default: <case>.<run id>.results.xlsx]")
+@click.option("--input", "input_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the stored input workbook to this file.")
+@store_option
+@click.pass_context
+def export(ctx: click.Context, run_id: str, out: Path | None, input_out: Path | None,
+           store: str) -> None:
+    """Write a stored run's results workbook (and, with --input, the exact input
+    workbook it was solved from)."""
+    with open_store(store_folder(ctx, store)) as st:
+        report = st.get(run_id)
+        data = st.input_bytes(report.summary["run_id"]) if input_out else None
+    if not report.tables:
+        raise SovoptError(f"run {report.summary['run_id']} has no results to export (status "
+                          f"{report.summary.get('status')})")
+    out = out or default_export_name(report)
+    if out.suffix.lower() != ".xlsx":
+        raise SovoptError(f"{out}: the file name must end in .xlsx", exit_code=EXIT_USAGE)
+    from sovopt.workbook.results import write_results
+
+    settings = report.run.get("settings") or {}
+    write_results(report, out, settings.get("currency") or "EUR")
+    echo_err(f"wrote the results of run {report.summary['run_id']} to {out}")
+    if input_out is not None and data is not None:
+        from sovopt.workbook.atomic import write_bytes_atomic
+
+        write_bytes_atomic(data, input_out)
+        echo_err(f"wrote its input workbook to {input_out}")
+
+
+# --------------------------------------------------------------------------- runs delete
+
+
+@runs.command()
+@click.argument("run_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Delete even a run whose process is still running.")
+@store_option
+@click.pass_context
+def delete(ctx: click.Context, run_id: str, yes: bool, force: bool, store: str) -> None:
+    """Delete a run and its results (its input workbook too, if no other run uses it)."""
+    with open_store(store_folder(ctx, store)) as st:
+        info = st.info(run_id)
+        rid = info["run_id"]
+        what = f"run {rid}" + (f" ({info['label']})" if info["label"] else "")
+        if not yes and not click.confirm(f"delete {what}?", err=True):
+            echo_err("nothing deleted")
+            return
+        st.delete(rid, force=force)
+    echo_err(f"deleted {what}")

@@ -1,0 +1,757 @@
+"""The run store: every run's metadata, input workbook, settings, KPIs and tables in SQLite.
+
+A store is a folder (default ``.sovopt/`` in the current directory; the CLI's
+``--store`` or ``SOVOPT_STORE``) holding one database, ``runs.sqlite``. It is
+written by :class:`RunStore` only, with the standard library's :mod:`sqlite3`.
+
+How a solve records itself (the whole API a command needs)::
+
+    store = RunStore(folder)
+    run_id = store.begin("case.xlsx", label="baseline", case_name="Air defence",
+                         settings={...}, preset="min_dependence")
+    try:
+        report = ...                      # solve, building a Report
+        report.summary["run_id"] = run_id
+        store.finish(run_id, report)      # summary, tables, status: one transaction
+    except BaseException as exc:
+        store.fail(run_id, str(exc))
+        raise
+
+Then ``store.list()`` (a DataFrame, newest first), ``store.get(run_id)`` (a
+:class:`~sovopt.report.Report` as good as a fresh one), ``store.input_bytes``
+and ``store.delete``. Run ids are accepted as a full id (``r0007-a3f9``), its
+number (``r0007``, ``r7`` or ``7``) or any unique prefix.
+
+Decisions, and why:
+
+* **Run ids** are ``r<number>-<4 hex>``: the number counts the store's runs
+  (never reused, even after a delete) so ids are short, sort by age and are
+  easy to type; the random suffix keeps runs of different stores apart when
+  results are shared.
+* **Atomicity.** :meth:`RunStore.begin` writes the ``running`` run and the input
+  bytes in one transaction; :meth:`RunStore.finish` writes the KPIs, every table
+  and the final status in one transaction. A process killed in between leaves
+  a ``running`` run with no KPIs and no tables, never a half-written one.
+* **Interrupted runs.** ``begin`` records the host name, the process id and,
+  where the system tells it (Linux), the process start time. A ``running`` run
+  on this host whose process is gone (or whose pid now belongs to a newer
+  process) is *shown* as ``interrupted`` by :meth:`RunStore.list` and
+  :meth:`RunStore.get`; the stored status is not rewritten, so reading never
+  writes. A run started on another host stays ``running``: its process
+  cannot be checked from here.
+* **Tables** are stored generically, one row per (run, table) holding the
+  DataFrame as JSON (columns, dtypes, column-wise values), so a new results
+  table needs no migration. The index is not stored: tidy tables keep their
+  keys in columns (a named index is kept as columns).
+* **KPIs** go to a long ``kpis`` table (run_id, metric, value) as well, so
+  comparing runs in SQL is one query.
+* **Input workbooks** are content-addressed by SHA-256 in ``blobs``: stored once
+  however many runs use them, and dropped with the last run that uses them.
+* **Concurrency.** WAL journal, a busy timeout, and every write in a
+  ``BEGIN IMMEDIATE`` transaction retried while the database is busy, so
+  several processes recording runs into one store lose nothing. (WAL needs a
+  local file system; a store on a network share is not supported by SQLite.)
+* **Schema versions.** ``schema_version`` lists the migrations applied;
+  opening a store applies the missing ones in order, each in its own
+  transaction. A store from a newer sovopt is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sovopt import __version__
+from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.report import SUMMARY_KEYS, Report
+
+#: File name of the database inside the store folder.
+DB_NAME = "runs.sqlite"
+
+#: Default store folder, relative to the current directory.
+DEFAULT_FOLDER = ".sovopt"
+
+#: Statuses a run is stored with (a finished run takes its Summary status, so a
+#: stress test is ``feasible`` or ``violated``); ``interrupted`` is only ever shown.
+STATUSES = ("running", "optimal", "feasible", "infeasible", "no_solution", "failed", "stress",
+            "violated")
+INTERRUPTED = "interrupted"
+
+#: Seconds sqlite waits on a lock before reporting busy, and the total time a
+#: write transaction is retried after that.
+BUSY_TIMEOUT_S = 30.0
+RETRY_FOR_S = 120.0
+
+#: Columns of :meth:`RunStore.list` before the KPI columns.
+LIST_COLUMNS = ("run_id", "created", "label", "case_name", "input_name", "status", "preset",
+                "message")
+
+
+class UnknownRun(SovoptError):
+    """No run (or more than one run) matches the id a user gave."""
+
+    exit_code = EXIT_USAGE
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: brings a store from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _script(con: sqlite3.Connection, sql: str) -> None:
+    """Run the ``;``-separated statements of ``sql`` inside the open transaction.
+
+    Not ``executescript``: it commits the pending transaction first, which would
+    split a migration from its schema_version row.
+    """
+    for statement in sql.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _v1(con: sqlite3.Connection) -> None:
+    """Version 1: blobs, runs, the tables of a run and its KPIs."""
+    _script(con, """
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE runs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL UNIQUE,
+            label TEXT,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            case_name TEXT,
+            input_name TEXT,
+            input_sha256 TEXT REFERENCES blobs(sha256),
+            preset TEXT,
+            settings TEXT,
+            versions TEXT,
+            status TEXT NOT NULL,
+            message TEXT,
+            timings TEXT,
+            run_info TEXT
+        );
+        CREATE INDEX runs_input ON runs(input_sha256);
+        CREATE TABLE run_tables (
+            run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            n_rows INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (run_id, name)
+        );
+        CREATE TABLE kpis (
+            run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+            metric TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            value,
+            PRIMARY KEY (run_id, metric)
+        );
+    """)
+
+
+def _v2(con: sqlite3.Connection) -> None:
+    """Version 2: the process that records a run (host, pid, start time), so a run
+    whose process died can be shown as interrupted; indexes for the list filters."""
+    _script(con, """
+        ALTER TABLE runs ADD COLUMN host TEXT;
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        ALTER TABLE runs ADD COLUMN proc_start TEXT;
+        CREATE INDEX runs_status ON runs(status);
+        CREATE INDEX runs_case ON runs(case_name);
+    """)
+
+
+#: Every migration, in order. Append new ones; never edit a released one.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "blobs, runs, run_tables, kpis", _v1),
+    Migration(2, "runs: host, pid, proc_start; status and case indexes", _v2),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def _schema_version(con: sqlite3.Connection) -> int:
+    """The highest migration applied to the open database (0 for a new one)."""
+    has = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"
+                      ).fetchone()
+    if not has:
+        return 0
+    row = con.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _now() -> str:
+    """The current time, UTC, ISO 8601 with microseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON and SQLite store faithfully: numpy scalars as Python ones,
+    NaN/NA as None, dates as ISO text, paths and other objects as text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    """JSON text of ``value`` (non-finite floats kept as JSON's NaN/Infinity)."""
+    return json.dumps(_plain(value), ensure_ascii=False)
+
+
+def _loads(text: str | None, default: Any = None) -> Any:
+    return default if text is None else json.loads(text)
+
+
+def encode_table(df: pd.DataFrame) -> str:
+    """``df`` as JSON text: column names, dtype names and column-wise values.
+
+    Why not ``DataFrame.to_json``: it loses dtypes (an all-integer float column
+    comes back as int, an empty table's columns as object). Storing each
+    column's dtype name restores them exactly for the dtypes tidy tables use
+    (int, float, bool, str, object, nullable, datetime).
+    """
+    if any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    columns = list(df.columns)
+    dtypes = [str(df.iloc[:, i].dtype) for i in range(len(columns))]
+    values = []
+    for i in range(len(columns)):
+        col = df.iloc[:, i]
+        if col.dtype.kind == "M":
+            col = col.map(lambda t: None if pd.isna(t) else t.isoformat())
+        values.append([_plain(v) for v in col.tolist()])
+    return json.dumps({"columns": [_plain(c) for c in columns], "dtypes": dtypes,
+                       "values": values}, ensure_ascii=False)
+
+
+def decode_table(text: str) -> pd.DataFrame:
+    """The DataFrame stored by :func:`encode_table`, with its dtypes restored."""
+    doc = json.loads(text)
+    columns, dtypes, values = doc["columns"], doc["dtypes"], doc["values"]
+    series = []
+    for name, dtype, vals in zip(columns, dtypes, values, strict=True):
+        series.append(_restore(pd.Series(vals, dtype=object, name=name), dtype))
+    if not series:
+        return pd.DataFrame()
+    df = pd.concat(series, axis=1)
+    df.columns = columns
+    return df
+
+
+def _restore(s: pd.Series, dtype: str) -> pd.Series:
+    """Cast a column of plain values back to ``dtype``; keep object if it cannot."""
+    if dtype == "object":
+        return s
+    try:
+        if dtype.startswith("datetime64"):
+            return pd.to_datetime(s).astype(dtype)
+        if dtype in ("float64", "float32"):
+            return pd.to_numeric(s.where(s.notna(), np.nan)).astype(dtype)
+        return s.astype(dtype)
+    except (TypeError, ValueError):
+        return s.infer_objects()
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _process_start(pid: int) -> str | None:
+    """A token that changes when ``pid`` is reused: the Linux process start time
+    (field 22 of /proc/<pid>/stat), or None where it is not available."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    return f"linux:{fields[19]}" if len(fields) > 19 else None
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this host (without signalling it)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill would terminate the process on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def process_gone(host: str | None, pid: int | None, proc_start: str | None) -> bool:
+    """True when the process that recorded a run is known to have ended: it ran on
+    this host and its pid is gone or now belongs to a process started later."""
+    if host != socket.gethostname() or pid is None:
+        return False
+    if not _pid_alive(pid):
+        return True
+    return proc_start is not None and _process_start(pid) not in (None, proc_start)
+
+
+def shown_status(status: str, host: str | None, pid: int | None,
+                 proc_start: str | None) -> str:
+    """The status to show: ``interrupted`` for a running run whose process is gone."""
+    if status == "running" and process_gone(host, pid, proc_start):
+        return INTERRUPTED
+    return status
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class RunStore:
+    """The run store in ``folder`` (created if missing), opened and migrated.
+
+    One instance holds one SQLite connection; use it from one thread, or open
+    one store per thread or process (that is what concurrency is built for).
+    Close it with :meth:`close` or a ``with`` block.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str] = DEFAULT_FOLDER):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SovoptError(f"cannot create the run store folder {self.folder}: "
+                              f"{exc.strerror or exc}") from None
+        if not self.folder.is_dir():
+            raise SovoptError(f"the run store {self.folder} is not a folder")
+        self.path = self.folder / DB_NAME
+        self._con = self._connect()
+        self._migrate()
+
+    @staticmethod
+    def exists(folder: str | os.PathLike[str]) -> bool:
+        """Whether ``folder`` holds a run store (reading commands check this rather
+        than create an empty store as a side effect)."""
+        return (Path(folder) / DB_NAME).is_file()
+
+    # ---- connection and transactions
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open the database in autocommit mode (transactions are explicit), WAL,
+        with a busy timeout and foreign keys on."""
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise SovoptError(f"cannot open the run store {self.path}: {exc}") from None
+        con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        _retry(lambda: con.execute("PRAGMA journal_mode = WAL"))
+        con.execute("PRAGMA foreign_keys = ON")
+        return con
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front (so a
+        reader never has to upgrade and fail) and the begin is retried while busy;
+        committed on success, rolled back on any exception."""
+        con = self._con
+        _retry(lambda: con.execute("BEGIN IMMEDIATE"))
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        _retry(lambda: con.execute("COMMIT"))
+
+    def _migrate(self) -> None:
+        """Apply the migrations this store lacks, each in its own transaction (the
+        version is read again under the write lock, so two processes opening a new
+        store at once apply each step once)."""
+        if _schema_version(self._con) == SCHEMA_VERSION:
+            return
+        for m in MIGRATIONS:
+            with self._write() as con:
+                current = _schema_version(con)
+                if current >= m.version:
+                    continue
+                if current != m.version - 1:
+                    raise SovoptError(f"run store {self.path}: schema version {current} "
+                                      f"cannot be migrated to {m.version}")
+                if current == 0:
+                    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                                "description TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                m.apply(con)
+                con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                            (m.version, m.description, _now()))
+        found = _schema_version(self._con)
+        if found > SCHEMA_VERSION:
+            raise SovoptError(f"the run store {self.path} was written by a newer sovopt "
+                              f"(schema version {found}; this one knows up to "
+                              f"{SCHEMA_VERSION}); upgrade sovopt to use it")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open store."""
+        return _schema_version(self._con)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- recording a run
+
+    def begin(self, input_path: str | os.PathLike[str] | None, label: str | None = None,
+              case_name: str | None = None, settings: dict[str, Any] | None = None,
+              preset: Any = None) -> str:
+        """Record a new ``running`` run and its input workbook; return its run id.
+
+        The input bytes (if ``input_path`` is given) and the run row are written
+        in one transaction. ``preset`` is a preset name or the preset itself (a
+        dict); it and ``settings`` are stored as JSON.
+        """
+        data = Path(input_path).read_bytes() if input_path is not None else None
+        sha = hashlib.sha256(data).hexdigest() if data is not None else None
+        pid = os.getpid()
+        row = {
+            "label": label, "created_at": _now(), "case_name": case_name,
+            "input_name": Path(input_path).name if input_path is not None else None,
+            "input_sha256": sha, "preset": _dumps(preset), "settings": _dumps(settings or {}),
+            "versions": _dumps(_versions()), "status": "running",
+            "host": socket.gethostname(), "pid": pid, "proc_start": _process_start(pid),
+        }
+        with self._write() as con:
+            if data is not None:
+                con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+                            (sha, len(data), data))
+            seq = _next_seq(con)
+            row["seq"], row["run_id"] = seq, f"r{seq:04d}-{secrets.token_hex(2)}"
+            cols = ", ".join(row)
+            con.execute(f"INSERT INTO runs ({cols}) VALUES ({', '.join('?' * len(row))})",
+                        tuple(row.values()))
+        return str(row["run_id"])
+
+    def finish(self, run_id: str, report: Report) -> None:
+        """Store the report of a running run: KPIs, tables, run information and its
+        final status (``report.summary['status']``), all in one transaction.
+
+        The store's run id wins over one in the report (``summary['run_id']`` and
+        ``run['run_id']`` are stored as ``run_id``). Finishing a run twice is an
+        error: a run's results never change once recorded.
+        """
+        run_id = self.resolve(run_id)
+        summary = {**report.summary, "run_id": run_id}
+        status = str(summary.get("status") or "failed").strip().lower()
+        info = {**report.run, "run_id": run_id}
+        timings = info.get("timings")
+        with self._write() as con:
+            current = con.execute("SELECT status, versions FROM runs WHERE run_id = ?",
+                                  (run_id,)).fetchone()
+            if current is None:
+                raise UnknownRun(f"run {run_id} was deleted before it finished")
+            if current[0] != "running":
+                raise SovoptError(f"run {run_id} is already recorded as {current[0]}")
+            versions = {**_loads(current[1], {}), **(info.get("versions") or {})}
+            con.executemany(
+                "INSERT INTO kpis (run_id, metric, position, value) VALUES (?, ?, ?, ?)",
+                [(run_id, str(k), i, _kpi_value(v)) for i, (k, v) in enumerate(summary.items())])
+            con.executemany(
+                "INSERT INTO run_tables (run_id, name, position, n_rows, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(run_id, str(name), i, len(df), encode_table(df))
+                 for i, (name, df) in enumerate(report.tables.items())])
+            con.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, versions = ?, timings = ?, "
+                "run_info = ? WHERE run_id = ?",
+                (status, _now(), _dumps(versions), _dumps(timings), _dumps(info), run_id))
+
+    def fail(self, run_id: str, message: str) -> None:
+        """Mark a running run ``failed`` with ``message`` (what went wrong, for people).
+
+        A run already finished keeps its status: failing after a successful
+        :meth:`finish` (an error while printing, say) must not hide the results.
+        """
+        run_id = self.resolve(run_id)
+        with self._write() as con:
+            con.execute("UPDATE runs SET status = 'failed', message = ?, finished_at = ? "
+                        "WHERE run_id = ? AND status = 'running'", (message, _now(), run_id))
+
+    # ---- reading runs
+
+    def resolve(self, run_id: str) -> str:
+        """The full run id for ``run_id``: a full id, a run number (``r0007``, ``r7``,
+        ``7``) or a unique prefix. Raises :class:`UnknownRun` otherwise."""
+        given = str(run_id).strip()
+        con = self._con
+        if con.execute("SELECT 1 FROM runs WHERE run_id = ?", (given,)).fetchone():
+            return given
+        number = re.fullmatch(r"[rR]?0*(\d+)", given)
+        if number:
+            row = con.execute("SELECT run_id FROM runs WHERE seq = ?",
+                              (int(number.group(1)),)).fetchone()
+            if row:
+                return str(row[0])
+        like = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = [r[0] for r in con.execute(
+            "SELECT run_id FROM runs WHERE run_id LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT 6",
+            (like,))]
+        if len(found) == 1:
+            return str(found[0])
+        if not found:
+            raise UnknownRun(f"no run {given!r} in the run store {self.folder} "
+                             "(`sovopt runs` lists them)")
+        more = ", ..." if len(found) > 5 else ""
+        raise UnknownRun(f"{given!r} matches several runs ({', '.join(found[:5])}{more}); "
+                         "give more of the run id")
+
+    def list(self, case: str | None = None, label: str | None = None,
+             status: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        """The runs, newest first: one row per run with the columns of
+        :data:`LIST_COLUMNS` then one per KPI of :data:`~sovopt.report.SUMMARY_KEYS`
+        (without status and run_id).
+
+        ``case`` and ``label`` keep runs whose case name or label contains the
+        text (case-insensitive); ``status`` keeps runs shown with that status
+        (``interrupted`` included); ``limit`` keeps the newest ``limit``.
+        """
+        where, params = [], []
+        if case:
+            where.append("instr(lower(coalesce(case_name, '')), lower(?)) > 0")
+            params.append(case)
+        if label:
+            where.append("instr(lower(coalesce(label, '')), lower(?)) > 0")
+            params.append(label)
+        wanted = status.strip().lower() if status else None
+        if wanted in ("running", INTERRUPTED):
+            where.append("status = 'running'")
+        elif wanted:
+            where.append("status = ?")
+            params.append(wanted)
+        sql = ("SELECT run_id, created_at, label, case_name, input_name, status, preset, "
+               "message, host, pid, proc_start FROM runs")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq DESC"
+        if limit is not None and wanted not in ("running", INTERRUPTED):
+            sql += f" LIMIT {int(limit)}"
+        rows = []
+        for r in self._con.execute(sql, params):
+            shown = shown_status(r[5], r[8], r[9], r[10])
+            if wanted in ("running", INTERRUPTED) and shown != wanted:
+                continue
+            preset = _loads(r[6])
+            rows.append({"run_id": r[0], "created": r[1], "label": r[2], "case_name": r[3],
+                         "input_name": r[4], "status": shown,
+                         "preset": preset if preset is None or isinstance(preset, str)
+                         else preset.get("name", "custom"), "message": r[7]})
+        if limit is not None:
+            rows = rows[: int(limit)]
+        return self._with_kpis(rows)
+
+    def _with_kpis(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        """The listed runs as a DataFrame with their KPIs as columns."""
+        metrics = [k for k in SUMMARY_KEYS if k not in ("status", "run_id")]
+        df = pd.DataFrame(rows, columns=list(LIST_COLUMNS))
+        df["created"] = pd.to_datetime(df["created"], utc=True, format="ISO8601")
+        kpi = {m: {} for m in metrics}
+        ids = df["run_id"].tolist()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for rid, metric, value in self._con.execute(
+                    f"SELECT run_id, metric, value FROM kpis WHERE run_id IN ({marks})", chunk):
+                if metric in kpi:
+                    kpi[metric][rid] = value
+        for m in metrics:
+            values = df["run_id"].map(kpi[m]).astype(object)
+            numbers = pd.to_numeric(values, errors="coerce").astype(float)
+            # numbers as floats; a metric holding text (objective: the preset name) as is
+            df[m] = numbers if numbers.notna().sum() == values.notna().sum() else values
+        return df.reset_index(drop=True)
+
+    def info(self, run_id: str) -> dict[str, Any]:
+        """A run's metadata (no KPIs, no tables): run_id, label, created, finished,
+        case_name, input_name, input_sha256, preset, settings, versions, status
+        (shown), stored_status, message, timings, host, pid."""
+        run_id = self.resolve(run_id)
+        r = self._con.execute(
+            "SELECT run_id, label, created_at, finished_at, case_name, input_name, "
+            "input_sha256, preset, settings, versions, status, message, timings, host, pid, "
+            "proc_start, run_info FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return {
+            "run_id": r[0], "label": r[1], "created": r[2], "finished": r[3],
+            "case_name": r[4], "input_name": r[5], "input_sha256": r[6],
+            "preset": _loads(r[7]), "settings": _loads(r[8], {}), "versions": _loads(r[9], {}),
+            "status": shown_status(r[10], r[13], r[14], r[15]), "stored_status": r[10],
+            "message": r[11], "timings": _loads(r[12]), "host": r[13], "pid": r[14],
+            "run_info": _loads(r[16], {}),
+        }
+
+    def get(self, run_id: str) -> Report:
+        """The stored run as a :class:`~sovopt.report.Report`.
+
+        ``summary`` has every key of SUMMARY_KEYS (None where a metric was not
+        recorded, as for a failed or running run) in stored order; ``tables``
+        holds the stored tables (none for a run that did not finish); ``run`` is
+        the run information the report carried, with the store's metadata
+        (label, created, status as shown, input name and SHA-256, settings,
+        preset, versions, timings, message) filled in.
+        """
+        meta = self.info(run_id)
+        rid = meta["run_id"]
+        stored = dict(self._con.execute(
+            "SELECT metric, value FROM kpis WHERE run_id = ? ORDER BY position", (rid,)))
+        summary: dict[str, object] = {k: stored.get(k) for k in SUMMARY_KEYS}
+        summary.update({k: v for k, v in stored.items() if k not in summary})
+        summary["run_id"] = rid
+        if not stored or meta["status"] in ("running", INTERRUPTED, "failed"):
+            summary["status"] = meta["status"]
+        tables = {name: decode_table(data) for name, data in self._con.execute(
+            "SELECT name, data FROM run_tables WHERE run_id = ? ORDER BY position", (rid,))}
+        run = {**meta.pop("run_info")}
+        for key, value in meta.items():
+            if key not in run or value is not None:
+                run[key] = value
+        run.setdefault("input_file", run.get("input_name"))
+        return Report(summary=summary, tables=tables, run=run)
+
+    def input_bytes(self, run_id: str) -> bytes:
+        """The bytes of the input workbook a run was solved from."""
+        rid = self.resolve(run_id)
+        row = self._con.execute(
+            "SELECT b.data FROM runs r JOIN blobs b ON b.sha256 = r.input_sha256 "
+            "WHERE r.run_id = ?", (rid,)).fetchone()
+        if row is None:
+            raise SovoptError(f"run {rid} has no stored input workbook")
+        return bytes(row[0])
+
+    # ---- removing runs
+
+    def delete(self, run_id: str, force: bool = False) -> str:
+        """Delete a run (its KPIs and tables too) and its input blob when no other
+        run uses it; return the full run id.
+
+        A run whose process is still running is refused unless ``force``: its
+        process would fail to record its results.
+        """
+        meta = self.info(run_id)
+        rid = meta["run_id"]
+        if meta["status"] == "running" and not force:
+            raise SovoptError(f"run {rid} is still running (process {meta['pid']} on "
+                              f"{meta['host']}); wait for it or stop it first")
+        with self._write() as con:
+            sha = con.execute("SELECT input_sha256 FROM runs WHERE run_id = ?",
+                              (rid,)).fetchone()
+            if sha is None:
+                return rid
+            con.execute("DELETE FROM kpis WHERE run_id = ?", (rid,))
+            con.execute("DELETE FROM run_tables WHERE run_id = ?", (rid,))
+            con.execute("DELETE FROM runs WHERE run_id = ?", (rid,))
+            if sha[0] is not None:
+                con.execute("DELETE FROM blobs WHERE sha256 = ? AND NOT EXISTS "
+                            "(SELECT 1 FROM runs WHERE input_sha256 = ?)", (sha[0], sha[0]))
+        return rid
+
+    # ---- checks
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` (``ok`` for a sound database)."""
+        return "; ".join(r[0] for r in self._con.execute("PRAGMA integrity_check"))
+
+    def blob_count(self) -> int:
+        """How many distinct input workbooks the store holds."""
+        return int(self._con.execute("SELECT COUNT(*) FROM blobs").fetchone()[0])
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _next_seq(con: sqlite3.Connection) -> int:
+    """The next run number (inside the write transaction, so no two runs share one;
+    AUTOINCREMENT's counter, so numbers of deleted runs are never reused)."""
+    row = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'runs'").fetchone()
+    top = con.execute("SELECT MAX(seq) FROM runs").fetchone()[0]
+    return max(int(row[0]) if row else 0, int(top or 0)) + 1
+
+
+def _kpi_value(value: Any) -> Any:
+    """A KPI as SQLite stores it: numbers as REAL/INTEGER, text as TEXT, NaN as NULL."""
+    v = _plain(value)
+    return v if v is None or isinstance(v, int | float | str) else _dumps(v)
+
+
+def _versions() -> dict[str, str]:
+    """Versions known when a run begins (the solve adds Pyomo's and HiGHS's)."""
+    return {"sovopt": __version__, "python": sys.version.split()[0], "pandas": pd.__version__}
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _retry(step: Callable[[], Any]) -> Any:
+    """Run ``step``, retrying with a growing pause while SQLite reports busy/locked
+    (the busy timeout covers most waits; this covers the rest, for RETRY_FOR_S)."""
+    deadline = time.monotonic() + RETRY_FOR_S
+    pause = 0.01
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause + secrets.randbelow(10) / 1000)
+            pause = min(pause * 2, 0.5)

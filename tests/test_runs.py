@@ -1,0 +1,413 @@
+"""The run store: round trips, content-addressed inputs, concurrency, killed
+processes, migrations from older schema versions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sovopt.errors import SovoptError
+from sovopt.report import SUMMARY_KEYS, Report
+from sovopt.runs import (
+    DB_NAME,
+    SCHEMA_VERSION,
+    RunStore,
+    UnknownRun,
+    decode_table,
+    encode_table,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_report(budget: float = 1000.0, scale: float = 1.0, status: str = "optimal",
+                drop: str | None = None) -> Report:
+    """A hand-made Report of the shape sovopt.report.report_from_solve produces.
+
+    ``scale`` multiplies costs; ``drop`` leaves one option out of the portfolio.
+    """
+    portfolio = pd.DataFrame({
+        "option_id": ["O1", "O2", "O3"],
+        "capability_id": ["AD", "AD", "ART"],
+        "supplier_id": ["S1", "S2", "S3"],
+        "country_id": ["HOME", "US", "DE"],
+        "mode": ["domestic", "buy", "license"],
+        "start_year": [2027, 2027, 2028],
+        "total_units": [10.0, 4.0, 6.0],
+        "total_cost": [100.0 * scale, 80.0 * scale, 60.0 * scale],
+    })
+    if drop:
+        portfolio = portfolio[portfolio["option_id"] != drop].reset_index(drop=True)
+    deliveries = pd.DataFrame({"option_id": ["O1", "O1", "O2"], "year": [2027, 2028, 2027],
+                               "units": [5.0, 5.0, 4.0], "cost": [50.0, 50.0, 80.0]})
+    spend = pd.DataFrame({"year": [2027, 2027, 2028], "country_id": ["HOME", "US", "DE"],
+                          "capability_id": ["AD", "AD", "ART"],
+                          "amount": [100.0 * scale, 80.0 * scale, 60.0 * scale]})
+    dependence = pd.DataFrame({
+        "capability_id": ["AD", "ART"], "year": [2027, 2028], "hhi": [0.5, 0.2],
+        "concentrated": [True, False], "top_foreign_country": ["US", None],
+        "top_foreign_share": [0.45, np.nan], "suppliers": [2, 1],
+        "single_source": [False, True], "worst_scenario_loss": [0.3, 0.0]})
+    share_matrix = pd.DataFrame({"capability_id": ["AD", "AD"], "country_id": ["HOME", "US"],
+                                 "share": [0.55, 0.45]})
+    scenarios = pd.DataFrame({"scenario_id": ["EMB"], "capability_id": ["AD"],
+                              "units_lost": [1.5], "share_lost": [0.1], "weighted_loss": [0.02]})
+    constraints = pd.DataFrame({"constraint": ["budget", "budget"], "year": [2027, 2028],
+                                "used": [180.0, 60.0], "limit": [budget / 2, budget / 2],
+                                "slack": [budget / 2 - 180, budget / 2 - 60],
+                                "marginal_value": [0.0, np.nan]})
+    diagnostics = pd.DataFrame({"severity": pd.Series(dtype="str"),
+                                "where": pd.Series(dtype="str"),
+                                "message": pd.Series(dtype="str")})
+    levels = pd.DataFrame({"level": [1, 2], "name": ["dependence", "cost"],
+                           "status": ["optimal", "optimal"], "value": [0.25, 240.0],
+                           "gap": [0.0, 0.001], "seconds": [0.12, 0.3]})
+    total = float(portfolio["total_cost"].sum())
+    summary = {k: None for k in SUMMARY_KEYS}
+    summary.update(status=status, objective="min_dependence", total_cost=total,
+                   budget_total=budget, local_share=0.4, exposure=0.12, hhi_mean=0.35, hhi_max=0.5,
+                   max_country_share=0.45, expected_shortfall=0.02, worst_case_shortfall=0.3,
+                   cvar=0.1, unmet_units=0.0, mip_gap=0.001, solve_seconds=0.42, run_id=None)
+    run = {"run_id": None, "label": None, "command": "solve", "status": status,
+           "created": "2026-11-22T01:42:00+00:00", "case_name": "Air defence",
+           "input_file": "case.xlsx", "input_sha256": "x",
+           "versions": {"pyomo": "6.8", "highs": "1.7"}, "settings": {"currency": "EUR"},
+           "preset": "min_dependence", "timings": {"read": 0.1, "solve": 0.4},
+           "stats": {"variables": 120, "constraints": 80}}
+    tables = {"portfolio": portfolio, "deliveries": deliveries, "spend": spend,
+              "dependence": dependence, "share_matrix": share_matrix, "scenarios": scenarios,
+              "constraints": constraints, "diagnostics": diagnostics, "levels": levels}
+    return Report(summary=summary, tables=tables, run=run)
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> Path:
+    path = tmp_path / "case.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook, but bytes to store")
+    return path
+
+
+def record(store: RunStore, case_file: Path | None, report: Report, label: str = "base",
+           case_name: str = "Air defence") -> str:
+    run_id = store.begin(case_file, label=label, case_name=case_name,
+                         settings={"currency": "EUR", "time_limit_s": 60.0},
+                         preset="min_dependence")
+    store.finish(run_id, report)
+    return run_id
+
+
+def test_run_round_trips(tmp_path: Path, case_file: Path) -> None:
+    report = make_report()
+    with RunStore(tmp_path / "store") as store:
+        run_id = record(store, case_file, report)
+        back = store.get(run_id)
+    assert (tmp_path / "store" / DB_NAME).exists()
+    assert list(back.summary) == list(SUMMARY_KEYS)
+    assert back.summary["run_id"] == run_id
+    for key in SUMMARY_KEYS:
+        if key != "run_id":
+            assert back.summary[key] == report.summary[key], key
+    assert list(back.tables) == list(report.tables)
+    for name, df in report.tables.items():
+        pd.testing.assert_frame_equal(back.tables[name], df, check_dtype=True, obj=name)
+    assert back.tables["portfolio"]["start_year"].dtype == np.int64
+    assert back.tables["dependence"]["concentrated"].dtype == bool
+    assert back.run["run_id"] == run_id
+    assert back.run["label"] == "base"
+    assert back.run["case_name"] == "Air defence"
+    assert back.run["input_name"] == "case.xlsx"
+    assert back.run["stats"] == {"variables": 120, "constraints": 80}
+    assert back.run["versions"]["pyomo"] == "6.8" and "sovopt" in back.run["versions"]
+    assert back.run["settings"]["time_limit_s"] == 60.0
+    assert back.run["preset"] == "min_dependence"
+    assert back.run["timings"] == {"read": 0.1, "solve": 0.4}
+
+
+def test_table_encoding_keeps_dtypes() -> None:
+    df = pd.DataFrame({
+        "i": [1, 2], "f": [1.0, np.nan], "s": ["x", None], "b": [True, False],
+        "n": pd.array([1, None], dtype="Int64"),
+        "t": pd.to_datetime(["2026-01-01", None]).tz_localize("UTC"),
+    })
+    pd.testing.assert_frame_equal(decode_table(encode_table(df)), df)
+    empty = pd.DataFrame({"x": pd.Series(dtype="int64"), "y": pd.Series(dtype="float64")})
+    pd.testing.assert_frame_equal(decode_table(encode_table(empty)), empty)
+    indexed = pd.DataFrame({"v": [1.5]}, index=pd.Index(["a"], name="k"))
+    assert list(decode_table(encode_table(indexed)).columns) == ["k", "v"]
+
+
+def test_new_tables_need_no_migration(tmp_path: Path) -> None:
+    report = make_report()
+    report.tables["brand_new"] = pd.DataFrame({"anything": ["goes"], "n": [3]})
+    with RunStore(tmp_path) as store:
+        run_id = record(store, None, report)
+        pd.testing.assert_frame_equal(store.get(run_id).tables["brand_new"],
+                                      report.tables["brand_new"])
+
+
+def test_input_blob_is_stored_once(tmp_path: Path, case_file: Path) -> None:
+    other = tmp_path / "other.xlsx"
+    other.write_bytes(b"different bytes")
+    with RunStore(tmp_path / "store") as store:
+        a = record(store, case_file, make_report())
+        b = record(store, case_file, make_report(), label="again")
+        assert store.blob_count() == 1
+        assert store.input_bytes(a) == store.input_bytes(b) == case_file.read_bytes()
+        c = record(store, other, make_report())
+        assert store.blob_count() == 2
+        store.delete(a)
+        assert store.blob_count() == 2  # b still uses it
+        store.delete(b)
+        assert store.blob_count() == 1
+        assert store.input_bytes(c) == b"different bytes"
+        with pytest.raises(UnknownRun):
+            store.get(a)
+
+
+def test_list_newest_first_with_filters(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        r1 = record(store, None, make_report(), label="baseline", case_name="Air defence")
+        r2 = record(store, None, make_report(status="feasible"), label="tight budget",
+                    case_name="Air defence")
+        r3 = record(store, None, make_report(), label="baseline", case_name="Artillery")
+        r4 = store.begin(None, label="broken", case_name="Artillery")
+        store.fail(r4, "the solver crashed")
+        runs = store.list()
+        assert runs["run_id"].tolist() == [r4, r3, r2, r1]
+        assert runs.loc[0, "status"] == "failed" and runs.loc[0, "message"] == "the solver crashed"
+        assert runs.loc[1, "total_cost"] == 240.0
+        assert runs.loc[1, "objective"] == "min_dependence"
+        assert runs["hhi_max"].dtype == float
+        assert pd.isna(runs.loc[0, "total_cost"])
+        assert str(runs["created"].dt.tz) == "UTC"
+        assert store.list(case="artillery")["run_id"].tolist() == [r4, r3]
+        assert store.list(label="BASE")["run_id"].tolist() == [r3, r1]
+        assert store.list(status="feasible")["run_id"].tolist() == [r2]
+        assert store.list(limit=2)["run_id"].tolist() == [r4, r3]
+        assert store.list(case="nothing").empty
+
+
+def test_run_ids_and_prefixes(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        ids = [record(store, None, make_report()) for _ in range(3)]
+        assert [i.split("-")[0] for i in ids] == ["r0001", "r0002", "r0003"]
+        assert store.resolve(ids[1]) == ids[1]
+        assert store.resolve("r0002") == ids[1]
+        assert store.resolve("r2") == ids[1]
+        assert store.resolve("2") == ids[1]
+        assert store.resolve(ids[2][:7]) == ids[2]
+        with pytest.raises(UnknownRun, match="several runs"):
+            store.resolve("r000")
+        with pytest.raises(UnknownRun, match="no run"):
+            store.resolve("zzz")
+        store.delete(ids[2])
+        assert record(store, None, make_report()).startswith("r0004-")  # never reused
+
+
+def test_finish_twice_and_fail_after_finish(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        run_id = record(store, None, make_report())
+        with pytest.raises(SovoptError, match="already recorded"):
+            store.finish(run_id, make_report())
+        store.fail(run_id, "late error")
+        assert store.get(run_id).summary["status"] == "optimal"
+
+
+def test_failed_finish_writes_nothing(tmp_path: Path) -> None:
+    """A finish that fails half-way (an unstorable table) rolls back completely."""
+    report = make_report()
+    report.tables["zzz_bad"] = "not a DataFrame"  # type: ignore[assignment]
+    with RunStore(tmp_path) as store:
+        run_id = store.begin(None, label="x")
+        with pytest.raises(AttributeError):
+            store.finish(run_id, report)
+        back = store.get(run_id)
+        assert back.tables == {}
+        assert back.summary["status"] == "running"
+        assert back.summary["total_cost"] is None
+
+
+def test_delete_refuses_a_live_run(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        run_id = store.begin(None)  # this process is alive
+        assert store.list()["status"].tolist() == ["running"]
+        with pytest.raises(SovoptError, match="still running"):
+            store.delete(run_id)
+        store.delete(run_id, force=True)
+        assert store.list().empty
+
+
+# --------------------------------------------------------------------------- processes
+
+WORKER = """
+import sys, time
+from pathlib import Path
+from sovopt.runs import RunStore
+from tests.test_runs import make_report
+store_dir, case_path, name, n, go = sys.argv[1:6]
+while not Path(go).exists():
+    time.sleep(0.005)
+with RunStore(store_dir) as store:
+    for k in range(int(n)):
+        report = make_report()
+        big = report.tables["deliveries"]
+        report.tables["deliveries"] = big.loc[big.index.repeat(400)].reset_index(drop=True)
+        rid = store.begin(case_path, label=f"{name}-{k}", case_name="Concurrent")
+        store.finish(rid, report)
+print("done")
+"""
+
+KILLED = """
+import sys, time
+from sovopt.runs import RunStore
+store = RunStore(sys.argv[1])
+rid = store.begin(sys.argv[2], label="killed", case_name="Killed")
+print(rid, flush=True)
+time.sleep(120)
+"""
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def test_four_processes_write_one_store(tmp_path: Path, case_file: Path) -> None:
+    store_dir, go = tmp_path / "store", tmp_path / "go"
+    RunStore(store_dir).close()
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(store_dir), str(case_file),
+                               f"p{i}", "3", str(go)], cwd=ROOT, env=_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(4)]
+    time.sleep(0.5)
+    go.touch()
+    for p in procs:
+        out, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+        assert out.strip() == "done"
+    with RunStore(store_dir) as store:
+        runs = store.list()
+        assert len(runs) == 12
+        assert set(runs["status"]) == {"optimal"}
+        assert sorted(runs["label"]) == sorted(f"p{i}-{k}" for i in range(4) for k in range(3))
+        assert runs["run_id"].is_unique
+        for rid in runs["run_id"]:
+            report = store.get(rid)
+            assert len(report.tables["deliveries"]) == 1200
+            assert len(report.tables) == 9
+        assert store.blob_count() == 1
+        assert store.integrity_check() == "ok"
+
+
+def test_killed_process_leaves_an_interrupted_run(tmp_path: Path, case_file: Path) -> None:
+    store_dir = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(store_dir), str(case_file)],
+                            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, text=True)
+    run_id = proc.stdout.readline().strip()
+    assert run_id.startswith("r0001-")
+    with RunStore(store_dir) as store:
+        assert store.list()["status"].tolist() == ["running"]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    with RunStore(store_dir) as store:
+        runs = store.list()
+        assert runs["status"].tolist() == ["interrupted"]
+        assert store.list(status="interrupted")["run_id"].tolist() == [run_id]
+        assert store.list(status="running").empty
+        report = store.get(run_id)
+        assert report.summary["status"] == "interrupted"
+        assert report.tables == {}
+        assert all(report.summary[k] is None for k in SUMMARY_KEYS
+                   if k not in ("status", "run_id"))
+        assert store.input_bytes(run_id) == case_file.read_bytes()
+        assert store.integrity_check() == "ok"
+        store.delete(run_id)  # an interrupted run may be deleted without force
+        assert store.blob_count() == 0
+
+
+# --------------------------------------------------------------------------- migrations
+
+V1_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL,
+    applied_at TEXT NOT NULL);
+INSERT INTO schema_version VALUES (1, 'blobs, runs, run_tables, kpis', '2026-01-05T10:00:00Z');
+CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, label TEXT,
+    created_at TEXT NOT NULL, finished_at TEXT, case_name TEXT, input_name TEXT,
+    input_sha256 TEXT REFERENCES blobs(sha256), preset TEXT, settings TEXT, versions TEXT,
+    status TEXT NOT NULL, message TEXT, timings TEXT, run_info TEXT);
+CREATE INDEX runs_input ON runs(input_sha256);
+CREATE TABLE run_tables (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, name TEXT NOT NULL,
+    position INTEGER NOT NULL, n_rows INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (run_id, name));
+CREATE TABLE kpis (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, metric TEXT NOT NULL,
+    position INTEGER NOT NULL, value, PRIMARY KEY (run_id, metric));
+INSERT INTO blobs VALUES ('abc', 3, X'010203');
+INSERT INTO runs (run_id, label, created_at, finished_at, case_name, input_name, input_sha256,
+    preset, settings, versions, status, timings, run_info)
+VALUES ('r0001-beef', 'old run', '2026-01-05T10:00:01+00:00', '2026-01-05T10:00:09+00:00',
+    'Old case', 'old.xlsx', 'abc', '"min_cost"', '{}', '{"sovopt": "0.0.9"}', 'optimal',
+    '{"solve": 8.0}', '{"run_id": "r0001-beef"}');
+INSERT INTO runs (run_id, created_at, status) VALUES ('r0002-dead', '2026-01-05T11:00:00+00:00',
+    'running');
+INSERT INTO kpis VALUES ('r0001-beef', 'status', 0, 'optimal');
+INSERT INTO kpis VALUES ('r0001-beef', 'total_cost', 1, 123.5);
+"""
+
+
+def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    con.executescript(V1_SCHEMA)
+    con.execute("INSERT INTO run_tables VALUES ('r0001-beef', 'portfolio', 0, 1, ?)",
+                (encode_table(pd.DataFrame({"option_id": ["O9"], "total_cost": [123.5]})),))
+    con.commit()
+    con.close()
+    with RunStore(tmp_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        runs = store.list()
+        assert runs["run_id"].tolist() == ["r0002-dead", "r0001-beef"]
+        # a v1 run left running has no process to check: it stays running
+        assert runs["status"].tolist() == ["running", "optimal"]
+        old = store.get("r0001")
+        assert old.summary["total_cost"] == 123.5
+        assert old.tables["portfolio"]["option_id"].tolist() == ["O9"]
+        assert old.run["preset"] == "min_cost"
+        assert store.input_bytes("r0001-beef") == b"\x01\x02\x03"
+        new = record(store, None, make_report())
+        assert new.startswith("r0003-")
+        assert store.integrity_check() == "ok"
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")]
+    columns = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
+    con.close()
+    assert versions == [1, 2]
+    assert {"host", "pid", "proc_start"} <= columns
+
+
+def test_store_from_a_newer_sovopt_is_refused(tmp_path: Path) -> None:
+    RunStore(tmp_path).close()
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    con.execute("INSERT INTO schema_version VALUES (99, 'future', '2099-01-01')")
+    con.commit()
+    con.close()
+    with pytest.raises(SovoptError, match="newer sovopt"):
+        RunStore(tmp_path)
+
+
+def test_new_store_uses_wal(tmp_path: Path) -> None:
+    RunStore(tmp_path).close()
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
