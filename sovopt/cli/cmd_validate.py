@@ -1,0 +1,65 @@
+"""``sovopt validate CASE.xlsx``: every problem in a case workbook at once.
+
+Each problem is one line on stderr (``error: Options!E7: ...`` then the
+warnings), followed by a one-line summary. Exit code 0 when the case is valid
+(warnings allowed), 1 on any error, including a file that is not a readable
+.xlsx workbook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sovopt.case import Case
+from sovopt.cli.app import cli, echo_err, print_problems
+from sovopt.errors import EXIT_OK, InvalidCase, Problem, SovoptError
+from sovopt.workbook.read import read_case
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``1 option``, ``2 options``, ``3 capabilities``."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def valid_summary(name: str, case: Case, warnings: list[Problem]) -> str:
+    """``case.xlsx is valid: 8 capabilities, 30 options, 10 years (2 warnings)``."""
+    text = (f"{name} is valid: "
+            f"{_plural(len(case.capabilities), 'capability', 'capabilities')}, "
+            f"{_plural(len(case.options), 'option')}, {_plural(len(case.years), 'year')}")
+    if warnings:
+        text += f" ({_plural(len(warnings), 'warning')})"
+    return text
+
+
+def invalid_summary(name: str, problems: list[Problem]) -> str:
+    """``case.xlsx is not valid: 5 errors, 2 warnings``."""
+    errors = sum(p.is_error for p in problems)
+    return (f"{name} is not valid: {_plural(errors, 'error')}, "
+            f"{_plural(len(problems) - errors, 'warning')}")
+
+
+@cli.command()
+@click.argument("case_path", metavar="CASE.xlsx", type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, case_path: Path) -> None:
+    """Check a case workbook and list every problem at once.
+
+    Each problem names its cell (Sheet!Cell), what is wrong and what is
+    expected. Exits 1 if there is any error, 0 if the case is valid (warnings
+    allowed).
+    """
+    name = case_path.name
+    try:
+        case, warnings = read_case(case_path)
+    except InvalidCase as exc:
+        print_problems(exc.problems)
+        echo_err(invalid_summary(name, exc.problems), fg="red")
+        ctx.exit(exc.exit_code)
+    except SovoptError as exc:
+        echo_err(f"error: {exc}", fg="red")
+        ctx.exit(exc.exit_code)
+    print_problems(warnings)
+    echo_err(valid_summary(name, case, warnings), fg="green")
+    ctx.exit(EXIT_OK)
