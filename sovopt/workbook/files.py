@@ -122,7 +122,8 @@ def _check_content(path: Path) -> None:
 
 def _is_encrypted_ole(path: Path) -> bool:
     """True when an OLE compound file holds the streams of an encrypted workbook."""
-    data = path.read_bytes()[: 64 * 2**20]
+    with path.open("rb") as fh:
+        data = fh.read(64 * 2**20)  # the directory of a workbook-sized OLE file is in here
     return any(name in data for name in ENCRYPTION_STREAMS)
 
 
