@@ -4,13 +4,50 @@ A Report is what every output is made from: the results workbook
 (:mod:`sovopt.workbook.results`), the run store (:mod:`sovopt.runs`), the
 terminal summary and ``--json``. It holds no Pyomo object and no file handle,
 so a run read back from the store is a Report as good as a fresh one.
+
+:func:`report_from_solve` and :func:`report_from_stress` build one from the
+metrics of a portfolio (:func:`sovopt.metrics.evaluate`):
+
+- ``summary``: exactly :data:`SUMMARY_KEYS`; numbers are floats, a measure
+  that does not exist (no portfolio, no scenarios) is None. ``objective`` is
+  the preset's name (``stress`` for a stress test), ``mip_gap`` the largest gap
+  left on any level, ``solve_seconds`` the sum of the solver's level timings.
+- ``tables`` (:data:`TABLE_NAMES`): portfolio, deliveries, spend (by the
+  supplier's country), spend_origin (the same money by value origin),
+  dependence, share_matrix, scenarios, constraints (marginal values from the
+  solve's duals), diagnostics (severity, where, message: infeasibility
+  relaxations, broken limits, validation warnings, excluded options) and
+  levels (level, name, status, value, gap, seconds).
+- ``run``: run_id, label, command, status, created (UTC), case_name,
+  input_file and input_sha256, versions (sovopt, Pyomo, HiGHS), settings,
+  timings; for a solve also preset, stats, time_limit_s and mip_gap_setting;
+  for a stress test portfolio_source.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import math
+import os
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+from sovopt import __version__
+from sovopt.case import Case
+from sovopt.errors import Problem
+from sovopt.metrics import TABLE_COLUMNS, Metrics
+from sovopt.prepare import ModelData
+
+if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
+    from sovopt.solve import SolveResult
 
 #: Summary metric keys, in order (product.md, results workbook contract).
 SUMMARY_KEYS = (
@@ -28,3 +65,185 @@ class Report:
     summary: dict[str, object]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     run: dict[str, object] = field(default_factory=dict)
+
+
+# --- building a Report ------------------------------------------------------------------
+
+#: Table names of every Report, in the order the results workbook shows them.
+TABLE_NAMES = ("portfolio", "deliveries", "spend", "spend_origin", "dependence",
+               "share_matrix", "scenarios", "constraints", "diagnostics", "levels")
+DIAGNOSTIC_COLUMNS = ["severity", "where", "message"]
+LEVEL_COLUMNS = ["level", "name", "status", "value", "gap", "seconds"]
+#: KPIs copied from the metrics into the Summary.
+METRIC_KEYS = ("total_cost", "budget_total", "local_share", "exposure", "hhi_mean", "hhi_max",
+               "max_country_share", "expected_shortfall", "worst_case_shortfall", "cvar",
+               "unmet_units")
+#: Summary ``status`` of a stress test: the portfolio keeps every limit, or breaks some.
+STRESS_OK, STRESS_BROKEN = "feasible", "violated"
+
+
+def new_run_id(when: dt.datetime | None = None) -> str:
+    """A fresh run id: UTC time to the second plus 6 random hex digits (sortable, unique)."""
+    when = when or dt.datetime.now(dt.UTC)
+    return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def report_from_solve(result: SolveResult, metrics: Metrics | None,
+                      case_path: str | os.PathLike[str] | None, run_id: str | None = None,
+                      warnings: Iterable[Problem] = ()) -> Report:
+    """The Report of a solve: Summary, tables (metrics, levels, diagnostics) and run info.
+
+    ``metrics`` is :func:`sovopt.metrics.evaluate` of the solve's portfolio, or
+    None when there is no portfolio (infeasible, no solution): the KPIs are then
+    blank rather than the numbers of an empty plan. ``warnings`` are the
+    validation warnings of the case workbook.
+    """
+    d = result.data
+    run_id = run_id or new_run_id()
+    solve_seconds = sum(v for k, v in result.timings.items() if k.startswith("solve level"))
+    solved = result.status in ("optimal", "feasible")
+    summary = _summary(
+        status=result.status, objective=result.preset.name, metrics=metrics,
+        budget_total=d.total_budget,
+        mip_gap=float(result.gap) if solved else None,
+        solve_seconds=float(solve_seconds), run_id=run_id)
+    tables = _metric_tables(metrics)
+    if metrics is not None and len(result.duals):
+        tables["constraints"] = with_marginal_values(tables["constraints"], result.duals)
+    tables["diagnostics"] = _diagnostics(d, warnings, metrics, result.diagnosis)
+    tables["levels"] = pd.DataFrame(
+        [(k, lv.name, lv.status, lv.value, lv.gap, lv.seconds)
+         for k, lv in enumerate(result.levels, start=1)], columns=LEVEL_COLUMNS)
+    run = _run_info(run_id, "solve", d.case, case_path, summary["status"])
+    run.update(preset=result.preset.as_dict(), timings=dict(result.timings),
+               stats=dict(result.stats), time_limit_s=result.time_limit,
+               mip_gap_setting=result.mip_gap)
+    return Report(summary=summary, tables=tables, run=run)
+
+
+def report_from_stress(metrics: Metrics, d: ModelData,
+                       case_path: str | os.PathLike[str] | None = None,
+                       portfolio_source: str | None = None, run_id: str | None = None,
+                       warnings: Iterable[Problem] = (),
+                       timings: dict[str, float] | None = None) -> Report:
+    """The Report of a stress test: a fixed portfolio evaluated without optimising.
+
+    Summary ``status`` is ``feasible`` when the portfolio keeps every limit of
+    the case and ``violated`` when it breaks any (each broken limit is a
+    Diagnostics row); ``objective`` is ``stress``; mip_gap and solve_seconds are
+    blank, since nothing was optimised.
+    """
+    run_id = run_id or new_run_id()
+    status = STRESS_BROKEN if metrics.violations else STRESS_OK
+    summary = _summary(status=status, objective="stress", metrics=metrics,
+                       budget_total=d.total_budget, mip_gap=None, solve_seconds=None,
+                       run_id=run_id)
+    tables = _metric_tables(metrics)
+    tables["diagnostics"] = _diagnostics(d, warnings, metrics, [])
+    tables["levels"] = pd.DataFrame(columns=LEVEL_COLUMNS)
+    run = _run_info(run_id, "stress", d.case, case_path, status)
+    run.update(portfolio_source=portfolio_source, timings=dict(timings or {}))
+    return Report(summary=summary, tables=tables, run=run)
+
+
+def with_marginal_values(constraints: pd.DataFrame, duals: pd.DataFrame) -> pd.DataFrame:
+    """The constraints table with ``marginal_value`` from a solve's duals (blank if none)."""
+    key = duals.set_index(["constraint", "year"])["marginal_value"]
+    out = constraints.copy()
+    out["marginal_value"] = [
+        float(key[(c, y)]) + 0.0 if (c, y) in key.index else np.nan
+        for c, y in zip(out["constraint"], out["year"], strict=True)]
+    return out
+
+
+def _summary(status: str, objective: str, metrics: Metrics | None, budget_total: float,
+             mip_gap: float | None, solve_seconds: float | None,
+             run_id: str) -> dict[str, object]:
+    """The Summary rows, exactly :data:`SUMMARY_KEYS`, numbers as plain floats."""
+    kpis = metrics.kpis if metrics is not None else {}
+    values: dict[str, object] = {k: _plain(kpis.get(k)) for k in METRIC_KEYS}
+    values.update(status=status, objective=objective, budget_total=float(budget_total),
+                  mip_gap=mip_gap, solve_seconds=solve_seconds, run_id=run_id)
+    return {k: values.get(k) for k in SUMMARY_KEYS}
+
+
+def _plain(value: object) -> object:
+    """None for blanks and NaN, float for numbers: what JSON and a cell hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        value = float(value)
+        return None if math.isnan(value) else value
+    return value
+
+
+def _metric_tables(metrics: Metrics | None) -> dict[str, pd.DataFrame]:
+    """The metric tables (empty, with their columns, when there is no portfolio)."""
+    if metrics is None:
+        return {name: pd.DataFrame(columns=cols) for name, cols in TABLE_COLUMNS.items()}
+    return {name: metrics.tables[name].copy() for name in TABLE_COLUMNS}
+
+
+def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | None,
+                 diagnosis: list) -> pd.DataFrame:
+    """Diagnostics rows: infeasibility relaxations, broken limits, warnings, exclusions."""
+    rows: list[tuple[str, str, str]] = []
+    if diagnosis:
+        # Imported here: sovopt.diagnose pulls in the model package (Pyomo), and a
+        # Report of a feasible run or of a stress test must not need it.
+        from sovopt.diagnose import as_table
+
+        for _, r in as_table(diagnosis).iterrows():
+            rows.append(("infeasible", str(r["cell"]), str(r["message"])))
+    if metrics is not None:
+        for _, v in metrics.violation_table.iterrows():
+            rows.append(("violation", str(v["where"]), str(v["message"])))
+    for p in warnings:
+        text = p.message + (f"; {p.expected}" if p.expected else "")
+        rows.append((p.severity, p.where, text))
+    for _, ex in d.excluded.iterrows():
+        cell = d.case.cell("Options", "option_id", ex["row"])
+        rows.append(("note", cell, f"option {ex['option_id']} excluded before the model was "
+                                   f"built: {ex['reason']}"))
+    return pd.DataFrame(rows, columns=DIAGNOSTIC_COLUMNS)
+
+
+def _run_info(run_id: str, command: str, case: Case,
+              case_path: str | os.PathLike[str] | None, status: str) -> dict[str, object]:
+    """Run information common to solve and stress: ids, input file and hash, versions."""
+    path = Path(case_path) if case_path is not None else None
+    return {
+        "run_id": run_id,
+        "label": None,
+        "command": command,
+        "status": status,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "case_name": case.settings.case_name,
+        "input_file": path.name if path else case.source,
+        "input_sha256": file_sha256(path) if path and path.is_file() else None,
+        "versions": versions(),
+        "settings": case.settings.as_dict(),
+    }
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of sovopt, Pyomo and HiGHS (highspy), read from package metadata so
+    that no solver is imported to ask."""
+    out: dict[str, str | None] = {"sovopt": __version__}
+    for key, dist in (("pyomo", "pyomo"), ("highs", "highspy")):
+        try:
+            out[key] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[key] = None
+    return out

@@ -1,0 +1,100 @@
+"""``sovopt stress CASE.xlsx --portfolio RESULTS.xlsx|RUN_ID``: a fixed portfolio, every scenario.
+
+Evaluates a portfolio without optimising: one from a results workbook's
+Portfolio sheet, possibly edited by hand (the layout is described in
+:mod:`sovopt.stress`), or the portfolio of a run in the run store. It prints
+the limits the portfolio breaks and a summary, and writes the same results
+workbook a solve writes (default ``CASE.stress.xlsx`` next to the case, so
+the workbook the portfolio came from is never overwritten).
+
+Exit code 0 whether or not limits are broken: a broken limit is a finding of
+the test, not a failure of the command (it is listed on stderr and on the
+Diagnostics sheet, and the Summary status is ``violated``). Exit 1 for an
+invalid case or an unreadable portfolio, each problem named by its cell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from sovopt.cli.app import cli, print_problems, store_option
+from sovopt.cli.cmd_solve import (
+    check_out,
+    default_out,
+    print_summary,
+    print_violations,
+    stderr_console,
+    summary_json,
+)
+from sovopt.errors import SovoptError
+from sovopt.portfolio import Portfolio
+from sovopt.report import STRESS_BROKEN
+from sovopt.runs import RunStore
+from sovopt.stress import read_portfolio, stress
+from sovopt.workbook.read import read_case
+from sovopt.workbook.results import write_results
+
+
+def portfolio_from_run(run_id: str, store: str) -> tuple[Portfolio, str]:
+    """The portfolio of a stored run, and the run's full id."""
+    if not RunStore.exists(store):
+        raise SovoptError(f"--portfolio {run_id}: not a workbook, and there is no run store "
+                          f"at {store} to look it up in (give RESULTS.xlsx or --store DIR)")
+    with RunStore(store) as runs:
+        report = runs.get(run_id)
+    pf = report.tables.get("portfolio")
+    dl = report.tables.get("deliveries")
+    if pf is None or dl is None:
+        raise SovoptError(f"run {report.summary['run_id']} has no portfolio (it did not "
+                          "finish, or it was infeasible)")
+    starts = pf.loc[pf["start_year"].notna(), ["option_id", "start_year"]]
+    starts = starts.astype({"start_year": int}).reset_index(drop=True)
+    deliveries = dl[["option_id", "year", "units"]].astype({"year": int, "units": float})
+    return Portfolio(starts=starts, deliveries=pd.DataFrame(deliveries)), str(
+        report.summary["run_id"])
+
+
+@cli.command(name="stress")
+@click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False))
+@click.option("--portfolio", "portfolio", required=True, metavar="RESULTS.xlsx|RUN_ID",
+              help="A results workbook (its Portfolio sheet, edited or not) or a run id.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Results workbook to write (default: CASE.stress.xlsx next to the case).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the Summary as one JSON object on stdout (messages stay on stderr).")
+@store_option
+def stress_command(case_path: str, portfolio: str, out: str | None, as_json: bool,
+                   store: str) -> int:
+    """Evaluate a fixed portfolio against every scenario and limit, without optimising.
+
+    Broken limits are findings, not errors: the command exits 0 and lists them.
+    """
+    console = stderr_console()
+    path = Path(case_path)
+    out_path = Path(out) if out else default_out(path, ".stress.xlsx")
+    check_out(path, out_path)
+    case, warnings = read_case(path)
+    print_problems(warnings)
+    source = Path(portfolio)
+    if source.suffix.lower() == ".xlsx" or source.exists():
+        chosen = read_portfolio(source, case)
+        origin = source.name
+    else:
+        chosen, origin = portfolio_from_run(portfolio, store)
+    metrics, report = stress(case, chosen, case_path=path, source=origin, warnings=warnings)
+    if report.summary["status"] == STRESS_BROKEN:
+        console.print(f"the portfolio breaks {len(metrics.violations)} limit(s) of the case:",
+                      style="bold red", markup=False)
+        print_violations(console, report)
+    else:
+        console.print("the portfolio keeps every limit of the case", style="green",
+                      markup=False)
+    print_summary(console, report)
+    write_results(report, out_path, case.settings.currency)
+    console.print(f"results: {out_path}", markup=False)
+    if as_json:
+        click.echo(summary_json(report))
+    return 0

@@ -1,0 +1,647 @@
+"""The KPIs and result tables of any portfolio, recomputed exactly with pandas.
+
+:func:`evaluate` is the one place that turns a portfolio (starts and yearly
+deliveries, from the optimiser or from a planner's hand) into the numbers of
+formulation.md §5 and the tables of the results workbook. ``sovopt solve``
+and ``sovopt stress`` both call it, so a stress test of an optimised
+portfolio reports exactly the numbers of the solve. It never imports Pyomo:
+the model's own term values are an approximation to check against (the HHI
+epigraph is a tangent under-estimate), not the source of the KPIs.
+
+Definitions (x[o,t] units delivered, D[r,t] demand, w[r] criticality):
+
+- spend[t]: Σ_o p[o]·x[o,t] + fixed costs F[o] in the start year + the
+  activation cost G[s] of every supplier with a started option, in the first
+  year (the model's budget row).
+- local share[t]: Σ λ·p·x / Σ p·x (unit spending only, like the model).
+- exposure X = Σ_{o,t,c≠h} ρ[c]·σ[o,c]·p[o]·x[o,t] / Σ_t B[t].
+- HHI of foreign origin, exact: Σ_{c≠h} s[r,c,t]², s = Σ_o σ[o,c]·x[o,t] / D[r,t];
+  ``concentrated`` above 0.4 (the EU strategic-dependency threshold).
+- scenario k: shortfall[k,r,t] = max(0, D[r,t] − Σ_o φ[k,o,t]·x[o,t]), so unmet
+  demand is lost in every scenario; loss[k] = Σ_{r,t} w·shortfall/D / Σ w.
+  The scenarios table splits loss[k] by capability (``weighted_loss`` sums to
+  loss[k] over the capabilities of a scenario).
+- expected shortfall Σ_k π[k]·loss[k]; worst case max_k loss[k]; CVaR_β of the
+  discrete distribution made of the scenarios (π[k]) and the undisrupted
+  remainder (1 − Σπ, loss 0), as the model sees it: Rockafellar–Uryasev
+  min_η η + Σ π·(L − η)⁺ / (1 − β), which is attained at one of the losses.
+
+Decisions where the contract is silent:
+
+- Spend by country (table ``spend``) is by the supplier's country: who is
+  paid. Table ``spend_origin`` gives the same money by value origin σ (unit
+  and fixed costs split by σ[o,c]; a supplier's activation cost stays with the
+  supplier's country), which is where the value, and the dependence, sits.
+  Activation costs carry no capability (blank capability_id): they are shared
+  by all of the supplier's capabilities.
+- ``share_matrix`` is the value-origin share of all units delivered to a
+  capability over the horizon (home included; each capability sums to 1).
+- ``min_suppliers`` counts suppliers with a started option, as the model's
+  dual_sourcing rows do; the Dependence table's ``suppliers`` counts those
+  actually delivering in the year.
+- Survival φ is computed for the portfolio's own deliveries with the same
+  function that prepares the model (:func:`sovopt.prepare.survival_loss`), so
+  a hand-made delivery outside the model's window still gets its true loss.
+- With no scenarios in the case the scenario measures are blank (None), not 0:
+  no scenario was asked about, which is not the same as no risk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sovopt.errors import SovoptError
+from sovopt.portfolio import Portfolio
+from sovopt.prepare import ModelData, survival_loss, value_origin
+
+#: HHI above which a capability's foreign supply counts as concentrated (EU threshold).
+CONCENTRATED_HHI = 0.4
+#: Relative tolerance of every limit check (solver round-off is not a violation).
+TOL = 1e-6
+#: Units are evaluated to this many decimals. A workbook stores 16 significant
+#: digits, not a float's 17, so the units of a continuous capability do not
+#: read back bit for bit; rounded to 1e-9 first, they do (for fewer than a
+#: million units a year), and a stress test of a solve's portfolio read back
+#: from its results workbook reproduces the solve's numbers exactly.
+UNIT_DECIMALS = 9
+
+KPI_KEYS = (
+    "total_cost", "budget_total", "cost", "local_share", "exposure", "hhi_mean", "hhi_max",
+    "max_country_share", "expected_shortfall", "worst_case_shortfall", "cvar",
+    "unmet_units", "unmet", "violations",
+)
+
+TABLE_COLUMNS = {
+    "portfolio": ["option_id", "capability_id", "supplier_id", "country_id", "mode",
+                  "start_year", "total_units", "total_cost"],
+    "deliveries": ["option_id", "year", "units", "cost"],
+    "spend": ["year", "country_id", "capability_id", "amount"],
+    "spend_origin": ["year", "country_id", "capability_id", "amount"],
+    "dependence": ["capability_id", "year", "hhi", "concentrated", "top_foreign_country",
+                   "top_foreign_share", "suppliers", "single_source", "worst_scenario_loss"],
+    "share_matrix": ["capability_id", "country_id", "share"],
+    "scenarios": ["scenario_id", "capability_id", "units_lost", "share_lost",
+                  "weighted_loss"],
+    "constraints": ["constraint", "year", "used", "limit", "slack", "marginal_value"],
+}
+VIOLATION_COLUMNS = ["constraint", "where", "value", "limit", "message"]
+
+
+@dataclass
+class Metrics:
+    """KPIs (:data:`KPI_KEYS`), tidy tables (:data:`TABLE_COLUMNS`) and broken limits.
+
+    ``violations`` holds one sentence per broken limit naming the limit, its
+    workbook cell, the value and the limit; ``violation_table`` holds the same
+    as columns (constraint, where, value, limit, message).
+    """
+
+    kpis: dict[str, float | None]
+    tables: dict[str, pd.DataFrame]
+    violations: list[str] = field(default_factory=list)
+    violation_table: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=VIOLATION_COLUMNS))
+    scenario_loss: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+
+@dataclass
+class _Frame:
+    """Portfolio joined with the case data every measure needs."""
+
+    d: ModelData
+    options: pd.DataFrame  # every option of the case, indexed by option_id
+    origin: pd.DataFrame  # option_id, country_id, share (σ, every option)
+    starts: pd.DataFrame  # option_id, start_year (+ option columns)
+    deliveries: pd.DataFrame  # option_id, year, units, capability_id, supplier_id, ...
+    demand: pd.DataFrame  # capability_id, year, demand, weight, row, delivered
+    spend_year: pd.Series  # year -> spend (every year that has any)
+    unit_spend_year: pd.Series
+    local_spend_year: pd.Series
+    violations: list[dict] = field(default_factory=list)
+
+    def flag(self, constraint: str, where: str, value: float | None, limit: float | None,
+             message: str) -> None:
+        self.violations.append({"constraint": constraint, "where": where, "value": value,
+                                "limit": limit, "message": message})
+
+
+def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
+    """Every KPI, table and broken limit of ``portfolio`` in the prepared case ``d``."""
+    f = _frame(d, portfolio)
+    dependence, shares = _dependence(f)
+    scenarios, per_scenario, worst_rt = _scenarios(f)
+    if worst_rt is not None:
+        dependence["worst_scenario_loss"] = [
+            worst_rt.get((r, t), 0.0) for r, t in zip(dependence["capability_id"],
+                                                      dependence["year"], strict=True)]
+    constraints = _constraints(f)
+    _check_limits(f, shares)
+    kpis = _kpis(f, dependence, shares, per_scenario)
+    tables = {
+        "portfolio": _portfolio_table(f),
+        "deliveries": f.deliveries[TABLE_COLUMNS["deliveries"]].reset_index(drop=True),
+        "spend": _spend_table(f, by_origin=False),
+        "spend_origin": _spend_table(f, by_origin=True),
+        "dependence": dependence[TABLE_COLUMNS["dependence"]],
+        "share_matrix": _share_matrix(f),
+        "scenarios": scenarios,
+        "constraints": constraints,
+    }
+    vt = pd.DataFrame(f.violations, columns=VIOLATION_COLUMNS)
+    kpis["violations"] = len(vt)
+    return Metrics(kpis=kpis, tables=tables, violations=vt["message"].tolist(),
+                   violation_table=vt, scenario_loss=per_scenario)
+
+
+# --- joining the portfolio with the case ------------------------------------------------
+
+
+def option_frame(d: ModelData) -> pd.DataFrame:
+    """Every option of the case (excluded ones too), with the columns σ and φ need.
+
+    The formulas are prepare's; they are applied to all options because a
+    hand-made portfolio may use an option the model never saw.
+    """
+    case = d.case
+    o = case.options.set_index("option_id").copy()
+    suppliers = case.suppliers.set_index("supplier_id")
+    o["supplier_country"] = o["supplier_id"].map(suppliers["country_id"])
+    o["assembly_country"] = np.where(o["mode"] == "buy", o["supplier_country"], d.home)
+    input_share = case.inputs.groupby("option_id")["value_share"].sum()
+    o["input_share"] = input_share.reindex(o.index).fillna(0.0).astype(float)
+    o["remainder"] = (1.0 - o["local_content"].astype(float) - o["input_share"]).clip(lower=0)
+    for col in ("unit_cost", "fixed_cost", "local_content", "min_total_qty"):
+        o[col] = o[col].astype(float)
+    o["max_qty_per_year"] = o["max_qty_per_year"].astype(float)
+    o["lead_time_years"] = o["lead_time_years"].astype(int)
+    o["available_from"] = o["available_from"].astype(int)
+    o["mandatory"] = o["mandatory"].astype(bool)
+    return o
+
+
+def _frame(d: ModelData, portfolio: Portfolio) -> _Frame:
+    options = option_frame(d)
+    starts = portfolio.starts[["option_id", "start_year"]].copy()
+    deliveries = portfolio.deliveries[["option_id", "year", "units"]].copy()
+    unknown = sorted((set(starts["option_id"]) | set(deliveries["option_id"]))
+                     - set(options.index))
+    if unknown:
+        raise SovoptError(f"the portfolio uses option(s) not in the case: {', '.join(unknown)}")
+    starts["start_year"] = starts["start_year"].astype(int)
+    starts = starts.sort_values(["option_id", "start_year"], kind="stable")
+    starts = starts.reset_index(drop=True)
+    deliveries["year"] = deliveries["year"].astype(int)
+    deliveries["units"] = deliveries["units"].astype(float).round(UNIT_DECIMALS)
+    deliveries = (deliveries.groupby(["option_id", "year"], as_index=False, sort=True)["units"]
+                  .sum())
+    deliveries = deliveries[deliveries["units"] != 0].reset_index(drop=True)
+    o = options.reindex(deliveries["option_id"])
+    deliveries["capability_id"] = o["capability_id"].to_numpy()
+    deliveries["supplier_id"] = o["supplier_id"].to_numpy()
+    deliveries["country_id"] = o["supplier_country"].to_numpy()
+    deliveries["cost"] = deliveries["units"] * o["unit_cost"].to_numpy()
+    deliveries["local"] = deliveries["cost"] * o["local_content"].to_numpy()
+
+    origin = value_origin(d.case, options)
+    demand = d.demand.copy()
+    delivered = deliveries.groupby(["capability_id", "year"])["units"].sum()
+    demand["delivered"] = [float(delivered.get((r, t), 0.0)) for r, t in
+                           zip(demand["capability_id"], demand["year"], strict=True)]
+
+    f = _Frame(d=d, options=options, origin=origin, starts=starts, deliveries=deliveries,
+               demand=demand, spend_year=pd.Series(dtype=float),
+               unit_spend_year=deliveries.groupby("year")["cost"].sum(),
+               local_spend_year=deliveries.groupby("year")["local"].sum())
+    f.spend_year = _spend_detail(f, by_origin=False).groupby("year")["amount"].sum()
+    return f
+
+
+# --- spend ------------------------------------------------------------------------------
+
+
+def _spend_detail(f: _Frame, by_origin: bool) -> pd.DataFrame:
+    """Every payment: (year, country_id, capability_id, amount), not yet aggregated."""
+    o = f.options
+    unit = f.deliveries[["year", "option_id", "capability_id", "country_id", "cost"]]
+    unit = unit.rename(columns={"cost": "amount"})
+    fixed = f.starts.assign(year=f.starts["start_year"],
+                            capability_id=f.starts["option_id"].map(o["capability_id"]),
+                            country_id=f.starts["option_id"].map(o["supplier_country"]),
+                            amount=f.starts["option_id"].map(o["fixed_cost"]))
+    parts = pd.concat([unit, fixed[unit.columns]], ignore_index=True)
+    parts = parts[parts["amount"] > 0]
+    if by_origin:
+        parts = parts.drop(columns="country_id").merge(f.origin, on="option_id")
+        parts["amount"] = parts["amount"] * parts["share"]
+    suppliers = f.d.case.suppliers.set_index("supplier_id")
+    engaged = pd.unique(f.starts["option_id"].map(o["supplier_id"]))
+    activation = suppliers.loc[list(engaged), ["country_id", "activation_cost"]]
+    activation = activation[activation["activation_cost"].astype(float) > 0]
+    act = pd.DataFrame({"year": f.d.first_year, "option_id": None, "capability_id": None,
+                        "country_id": activation["country_id"].to_numpy(),
+                        "amount": activation["activation_cost"].to_numpy(float)})
+    cols = ["year", "country_id", "capability_id", "amount"]
+    frames = [p[cols] for p in (parts, act) if len(p)]
+    if not frames:
+        return pd.DataFrame({"year": pd.Series(dtype=int), "country_id": pd.Series(dtype=str),
+                             "capability_id": pd.Series(dtype=str),
+                             "amount": pd.Series(dtype=float)})
+    out = pd.concat(frames, ignore_index=True)
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _spend_table(f: _Frame, by_origin: bool) -> pd.DataFrame:
+    detail = _spend_detail(f, by_origin)
+    table = detail.groupby(["year", "country_id", "capability_id"], as_index=False,
+                           dropna=False, sort=True)["amount"].sum()
+    return table[TABLE_COLUMNS["spend"]].reset_index(drop=True)
+
+
+# --- dependence -------------------------------------------------------------------------
+
+
+def _shares(f: _Frame) -> pd.DataFrame:
+    """s[r,c,t] = Σ_o σ[o,c]·x[o,t] / D[r,t] for every (r,t) with demand and every c."""
+    rows = f.deliveries[["option_id", "year", "capability_id", "units"]].merge(
+        f.origin, on="option_id")
+    rows["value"] = rows["units"] * rows["share"]
+    s = rows.groupby(["capability_id", "year", "country_id"], as_index=False)["value"].sum()
+    s = s.merge(f.demand[["capability_id", "year", "demand"]], on=["capability_id", "year"])
+    s["share"] = s["value"] / s["demand"]
+    return s[["capability_id", "year", "country_id", "share"]]
+
+
+def _dependence(f: _Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per (capability, year) with demand: exact foreign HHI, top foreign country, suppliers."""
+    shares = _shares(f)
+    foreign = shares[shares["country_id"] != f.d.home]
+    key = ["capability_id", "year"]
+    hhi = foreign.assign(sq=foreign["share"] ** 2).groupby(key)["sq"].sum()
+    top = foreign.sort_values(["share", "country_id"], ascending=[False, True], kind="stable")
+    top = top.drop_duplicates(key).set_index(key)
+    suppliers = f.deliveries[f.deliveries["units"] > 0].groupby(key)["supplier_id"].nunique()
+    dep = f.demand[key].copy()
+    idx = pd.MultiIndex.from_frame(dep)
+    dep["hhi"] = hhi.reindex(idx).fillna(0.0).to_numpy()
+    dep["concentrated"] = dep["hhi"] > CONCENTRATED_HHI
+    dep["top_foreign_country"] = top["country_id"].reindex(idx).to_numpy()
+    dep["top_foreign_share"] = top["share"].reindex(idx).fillna(0.0).to_numpy()
+    dep["suppliers"] = suppliers.reindex(idx).fillna(0).astype(int).to_numpy()
+    dep["single_source"] = dep["suppliers"] == 1
+    dep["worst_scenario_loss"] = np.nan
+    dep = dep.sort_values(key, kind="stable").reset_index(drop=True)
+    return dep, shares
+
+
+def _share_matrix(f: _Frame) -> pd.DataFrame:
+    """Value-origin share of each capability's delivered units over the horizon."""
+    rows = f.deliveries[["option_id", "capability_id", "units"]].merge(f.origin, on="option_id")
+    rows["value"] = rows["units"] * rows["share"]
+    m = rows.groupby(["capability_id", "country_id"], as_index=False)["value"].sum()
+    total = f.deliveries.groupby("capability_id")["units"].sum()
+    m["share"] = m["value"] / m["capability_id"].map(total)
+    m = m[m["share"].abs() > 1e-12].sort_values(["capability_id", "share", "country_id"],
+                                                ascending=[True, False, True], kind="stable")
+    return m[TABLE_COLUMNS["share_matrix"]].reset_index(drop=True)
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+def _scenarios(f: _Frame) -> tuple[pd.DataFrame, pd.Series, dict | None]:
+    """Per scenario and capability: units lost, share lost, weighted loss; and loss[k]."""
+    probability = f.d.scenario_probability
+    cols = TABLE_COLUMNS["scenarios"]
+    if probability.empty:
+        return pd.DataFrame(columns=cols), pd.Series(dtype=float), None
+    loss = survival_loss(f.d.case, f.options, f.deliveries[["option_id", "year"]], f.d.years)
+    lost = loss.merge(f.deliveries[["option_id", "year", "units", "capability_id"]],
+                      on=["option_id", "year"])
+    lost["lost"] = lost["loss"] * lost["units"]
+    lost = lost.groupby(["scenario_id", "capability_id", "year"])["lost"].sum()
+    dem = f.demand
+    total_weight = f.d.total_weight or 1.0
+    rows, worst = [], {}
+    for k in probability.index:
+        lost_k = np.array([float(lost.get((k, r, t), 0.0)) for r, t in
+                           zip(dem["capability_id"], dem["year"], strict=True)])
+        shortfall = np.maximum(0.0, dem["demand"].to_numpy() - (dem["delivered"].to_numpy()
+                                                                 - lost_k))
+        frame = dem[["capability_id", "year", "demand", "weight"]].assign(shortfall=shortfall)
+        frame["wl"] = frame["weight"] * frame["shortfall"] / frame["demand"] / total_weight
+        for (r, t), share in zip(zip(frame["capability_id"], frame["year"], strict=True),
+                                 frame["shortfall"] / frame["demand"], strict=True):
+            worst[r, t] = max(worst.get((r, t), 0.0), float(share))
+        g = frame.groupby("capability_id", sort=False).agg(
+            units_lost=("shortfall", "sum"), demand=("demand", "sum"),
+            weighted_loss=("wl", "sum"))
+        for r, row in g.iterrows():
+            rows.append((k, r, float(row["units_lost"]),
+                         float(row["units_lost"] / row["demand"]), float(row["weighted_loss"])))
+    table = pd.DataFrame(rows, columns=cols)
+    per_scenario = table.groupby("scenario_id", sort=False)["weighted_loss"].sum()
+    per_scenario = per_scenario.reindex(probability.index).fillna(0.0)
+    return table, per_scenario, worst
+
+
+def cvar(losses: np.ndarray, probabilities: np.ndarray, beta: float) -> float:
+    """CVaR_β of a discrete loss distribution (Rockafellar–Uryasev, exact).
+
+    min_η η + Σ_i p_i·max(0, L_i − η) / (1 − β) is convex and piecewise linear
+    in η with breakpoints at the losses, so its minimum is at one of them.
+    The probability not assigned to any outcome (1 − Σp) belongs to an
+    outcome with loss 0, which is added as an outcome of its own.
+    """
+    losses = np.asarray(losses, float)
+    p = np.asarray(probabilities, float)
+    rest = max(0.0, 1.0 - float(p.sum()))
+    if rest > 0:
+        losses, p = np.append(losses, 0.0), np.append(p, rest)
+    if len(losses) == 0:
+        return 0.0
+    eta = losses[:, None]
+    values = eta[:, 0] + (p * np.maximum(0.0, losses[None, :] - eta)).sum(axis=1) / (1 - beta)
+    return float(values.min())
+
+
+# --- constraints and limits -------------------------------------------------------------
+
+
+def _local_share(f: _Frame, year: int) -> float | None:
+    unit = float(f.unit_spend_year.get(year, 0.0))
+    return float(f.local_spend_year.get(year, 0.0)) / unit if unit > 0 else None
+
+
+def _constraints(f: _Frame) -> pd.DataFrame:
+    """Budget and localization per year: used, limit, slack (≥ 0 when met)."""
+    rows = []
+    budget = f.d.budget
+    for t in f.d.years:
+        used = float(f.spend_year.get(t, 0.0))
+        limit = float(budget.loc[t, "budget"])
+        rows.append(("budget", t, used, limit, limit - used, np.nan))
+    for t in f.d.years:
+        share = _local_share(f, t)
+        limit = float(budget.loc[t, "min_local_share"])
+        slack = np.nan if share is None else share - limit
+        rows.append(("localization", t, np.nan if share is None else share, limit, slack,
+                     np.nan))
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS["constraints"])
+
+
+def _over(value: float, limit: float) -> bool:
+    return value > limit + TOL * max(1.0, abs(limit))
+
+
+def _check_limits(f: _Frame, shares: pd.DataFrame) -> None:
+    """Record every limit of the case that the portfolio breaks (see :meth:`_Frame.flag`)."""
+    _check_budget(f)
+    _check_country_share(f, shares)
+    _check_capacity(f)
+    _check_demand(f)
+    _check_options(f)
+    _check_suppliers(f)
+
+
+def _check_budget(f: _Frame) -> None:
+    case, budget = f.d.case, f.d.budget
+    for t in f.d.years:
+        spent, limit = float(f.spend_year.get(t, 0.0)), float(budget.loc[t, "budget"])
+        if _over(spent, limit):
+            cell = case.cell("Budget", "budget", budget.loc[t, "row"])
+            f.flag("budget", cell, spent, limit,
+                   f"Budget {t} ({cell}): spending {num(spent)} exceeds the budget {num(limit)}")
+        share, target = _local_share(f, t), float(budget.loc[t, "min_local_share"])
+        if share is not None and _over(target, share):
+            cell = case.cell("Budget", "min_local_share", budget.loc[t, "row"])
+            f.flag("localization", cell, share, target,
+                   f"Localization {t} ({cell}): local share {num(share)} of unit spending is "
+                   f"below the target {num(target)}")
+
+
+def _check_country_share(f: _Frame, shares: pd.DataFrame) -> None:
+    countries = f.d.countries
+    foreign = shares[shares["country_id"] != f.d.home]
+    theta = foreign["country_id"].map(countries["max_share"]).astype(float)
+    over = foreign[foreign["share"] > theta + TOL]
+    for _, s in over.iterrows():
+        c = s["country_id"]
+        cell = f.d.case.cell("Countries", "max_share", countries.loc[c, "row"])
+        limit = float(countries.loc[c, "max_share"])
+        f.flag("country_share", cell, float(s["share"]), limit,
+               f"Max share of {c} ({cell}): {num(s['share'])} of {s['capability_id']} in "
+               f"{int(s['year'])} originates in {c}, above its limit {num(limit)}")
+
+
+def _check_capacity(f: _Frame) -> None:
+    suppliers = f.d.case.suppliers.set_index("supplier_id")
+    used = f.deliveries.groupby(["supplier_id", "year"])["units"].sum()
+    for (s, t), units in used.items():
+        cap = float(suppliers.loc[s, "capacity_per_year"])
+        if np.isnan(cap) or not _over(units, cap):
+            continue
+        cell = f.d.case.cell("Suppliers", "capacity_per_year", suppliers.loc[s, "row"])
+        f.flag("supplier_capacity", cell, float(units), cap,
+               f"Capacity of supplier {s} ({cell}): {num(units)} units delivered in {t}, "
+               f"above its capacity {num(cap)}")
+
+
+def _check_demand(f: _Frame) -> None:
+    """Demand met exactly (short only when allow_unmet is no); no delivery without demand."""
+    case = f.d.case
+    rows = case.demand.set_index(["capability_id", "year"])["row"]
+    allow_unmet = case.settings.allow_unmet
+    for _, dm in f.demand.iterrows():
+        r, t, need, got = dm["capability_id"], int(dm["year"]), dm["demand"], dm["delivered"]
+        cell = case.cell("Demand", str(t), dm["row"])
+        if _over(need, got) and not allow_unmet:
+            f.flag("demand", cell, got, need,
+                   f"Demand of {r} in {t} ({cell}): {num(got)} delivered, {num(need)} "
+                   f"required ({num(need - got)} short)")
+        elif _over(got, need):
+            f.flag("demand", cell, got, need,
+                   f"Demand of {r} in {t} ({cell}): {num(got)} delivered, above the demand "
+                   f"{num(need)}")
+    with_demand = set(zip(f.demand["capability_id"], f.demand["year"], strict=True))
+    extra = f.deliveries.groupby(["capability_id", "year"])["units"].sum()
+    for (r, t), got in extra.items():
+        if (r, t) not in with_demand and got > TOL:
+            cell = case.cell("Demand", str(t), rows.get((r, t)))
+            f.flag("demand", cell, float(got), 0.0,
+                   f"Demand of {r} in {t} ({cell}): {num(got)} delivered but nothing is "
+                   "required that year")
+
+
+def _check_options(f: _Frame) -> None:
+    """Starts, delivery windows, yearly caps, minimum orders, mandatory and excluded options."""
+    o, case, years = f.options, f.d.case, f.d.years
+    excluded = f.d.excluded.set_index("option_id")["reason"]
+    starts = f.starts.groupby("option_id", sort=True)["start_year"].apply(list)
+    used = set(starts.index) | set(f.deliveries["option_id"])
+    for oid in sorted(used):
+        opt = o.loc[oid]
+        cell = case.cell("Options", "option_id", opt["row"])
+        if oid in excluded.index:
+            f.flag("excluded", cell, None, None,
+                   f"Option {oid} ({cell}) is used but was excluded: {excluded[oid]}")
+        years_started = starts.get(oid, [])
+        if len(years_started) > 1:
+            f.flag("one_start", cell, float(len(years_started)), 1.0,
+                   f"Option {oid} ({cell}) is started {len(years_started)} times "
+                   f"({', '.join(map(str, years_started))}); an option starts at most once")
+        for y in years_started:
+            if y < int(opt["available_from"]) or not years[0] <= y <= years[-1]:
+                where = case.cell("Options", "available_from", opt["row"])
+                f.flag("start", where, float(y), float(max(opt["available_from"], years[0])),
+                       f"Option {oid} ({where}) starts in {y}, outside the years it can start "
+                       f"(from {max(int(opt['available_from']), years[0])} to {years[-1]})")
+        _check_option_deliveries(f, oid, opt, years_started)
+    for oid in o.index[o["mandatory"]]:
+        if oid not in starts.index:
+            cell = case.cell("Options", "mandatory", o.loc[oid, "row"])
+            f.flag("mandatory", cell, 0.0, 1.0, f"Mandatory option {oid} ({cell}) is not started")
+
+
+def _check_option_deliveries(f: _Frame, oid: str, opt: pd.Series,
+                             years_started: list[int]) -> None:
+    case, years = f.d.case, f.d.years
+    mine = f.deliveries[f.deliveries["option_id"] == oid]
+    lead = int(opt["lead_time_years"])
+    first = min(years_started) + lead if years_started else None
+    integer = bool(f.d.case.capabilities.set_index("capability_id")
+                   .loc[opt["capability_id"], "integer_units"])
+    cap = float(opt["max_qty_per_year"])
+    for t, units in zip(mine["year"], mine["units"], strict=True):
+        if units < 0:
+            cell = case.cell("Options", "option_id", opt["row"])
+            f.flag("delivery", cell, float(units), 0.0,
+                   f"Option {oid} ({cell}) delivers {num(units)} units in {t}: units cannot "
+                   "be negative")
+        if not years[0] <= t <= years[-1]:
+            cell = case.cell("Options", "option_id", opt["row"])
+            f.flag("delivery", cell, float(t), None,
+                   f"Option {oid} ({cell}) delivers in {t}, outside the horizon "
+                   f"{years[0]}-{years[-1]}")
+        elif first is None:
+            cell = case.cell("Options", "option_id", opt["row"])
+            f.flag("delivery", cell, float(t), None,
+                   f"Option {oid} ({cell}) delivers {num(units)} units in {t} but is not "
+                   "started")
+        elif t < first:
+            cell = case.cell("Options", "lead_time_years", opt["row"])
+            f.flag("delivery", cell, float(t), float(first),
+                   f"Option {oid} ({cell}) delivers {num(units)} units in {t}, before its "
+                   f"first possible delivery in {first} (start {min(years_started)} + lead "
+                   f"time {lead})")
+        if not np.isnan(cap) and _over(units, cap):
+            cell = case.cell("Options", "max_qty_per_year", opt["row"])
+            f.flag("max_qty_per_year", cell, float(units), cap,
+                   f"Option {oid} ({cell}): {num(units)} units in {t}, above its "
+                   f"max_qty_per_year {num(cap)}")
+        if integer and abs(units - round(units)) > TOL:
+            cap_row = case.capabilities.set_index("capability_id").loc[opt["capability_id"]]
+            cell = case.cell("Capabilities", "integer_units", cap_row["row"])
+            f.flag("integer_units", cell, float(units), None,
+                   f"Capability {opt['capability_id']} ({cell}) is counted in whole units, but "
+                   f"option {oid} delivers {num(units)} in {t}")
+    total, moq = float(mine["units"].sum()), float(opt["min_total_qty"])
+    if years_started and moq > 0 and _over(moq, total):
+        cell = case.cell("Options", "min_total_qty", opt["row"])
+        f.flag("min_total_qty", cell, total, moq,
+               f"Option {oid} ({cell}): {num(total)} units in total, below its min_total_qty "
+               f"{num(moq)}")
+
+
+def _check_suppliers(f: _Frame) -> None:
+    """min_suppliers: distinct suppliers with a started option for each capability."""
+    caps = f.d.case.capabilities.set_index("capability_id")
+    started = f.starts["option_id"].drop_duplicates()
+    have = (f.options.loc[started, ["capability_id", "supplier_id"]]
+            .groupby("capability_id")["supplier_id"].nunique())
+    needed = set(f.demand["capability_id"]) | set(have.index)
+    for r in caps.index:
+        n = int(caps.loc[r, "min_suppliers"])
+        k = int(have.get(r, 0))
+        if r in needed and k < n:
+            cell = f.d.case.cell("Capabilities", "min_suppliers", caps.loc[r, "row"])
+            f.flag("min_suppliers", cell, float(k), float(n),
+                   f"Capability {r} ({cell}): {k} supplier(s) engaged, min_suppliers is {n}")
+
+
+# --- KPIs and tables --------------------------------------------------------------------
+
+
+def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
+          per_scenario: pd.Series) -> dict[str, float | None]:
+    d = f.d
+    budget_total = d.total_budget
+    total_cost = float(f.spend_year.sum())
+    unit = float(f.deliveries["cost"].sum())
+    foreign = f.deliveries[["option_id", "cost"]].merge(
+        f.origin[f.origin["country_id"] != d.home], on="option_id")
+    risk = foreign["country_id"].map(d.countries["risk_score"]).astype(float)
+    exposure = float((risk * foreign["share"] * foreign["cost"]).sum())
+    short = (f.demand["demand"] - f.demand["delivered"]).clip(lower=0.0)
+    weight_total = d.total_weight or 1.0
+    kpis: dict[str, float | None] = {
+        "total_cost": total_cost,
+        "budget_total": budget_total,
+        "cost": total_cost / budget_total if budget_total else None,
+        "local_share": float(f.deliveries["local"].sum()) / unit if unit > 0 else None,
+        "exposure": exposure / budget_total if budget_total else None,
+        "hhi_mean": float(dependence["hhi"].mean()) if len(dependence) else None,
+        "hhi_max": float(dependence["hhi"].max()) if len(dependence) else None,
+        "max_country_share": (float(dependence["top_foreign_share"].max())
+                              if len(dependence) else None),
+        "expected_shortfall": None, "worst_case_shortfall": None, "cvar": None,
+        "unmet_units": float(short.sum()),
+        "unmet": float((f.demand["weight"] * short / f.demand["demand"]).sum() / weight_total),
+    }
+    if len(per_scenario):
+        p = d.scenario_probability.reindex(per_scenario.index).to_numpy(float)
+        losses = per_scenario.to_numpy(float)
+        kpis["expected_shortfall"] = float(p @ losses)
+        kpis["worst_case_shortfall"] = float(losses.max())
+        kpis["cvar"] = cvar(losses, p, d.case.settings.cvar_beta)
+    return kpis
+
+
+def _portfolio_table(f: _Frame) -> pd.DataFrame:
+    """One row per started option (and per option delivering without a start)."""
+    o = f.options
+    first_start = f.starts.groupby("option_id")["start_year"].min()
+    ids = list(dict.fromkeys([*f.starts["option_id"], *f.deliveries["option_id"]]))
+    units = f.deliveries.groupby("option_id")["units"].sum()
+    cost = f.deliveries.groupby("option_id")["cost"].sum()
+    rows = []
+    for oid in ids:
+        start = first_start.get(oid)
+        fixed = float(o.loc[oid, "fixed_cost"]) * int((f.starts["option_id"] == oid).sum())
+        rows.append((oid, o.loc[oid, "capability_id"], o.loc[oid, "supplier_id"],
+                     o.loc[oid, "supplier_country"], o.loc[oid, "mode"],
+                     None if start is None else int(start), float(units.get(oid, 0.0)),
+                     float(cost.get(oid, 0.0)) + fixed))
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS["portfolio"])
+    table["start_year"] = table["start_year"].astype("Int64")
+    return table.sort_values(["capability_id", "option_id"], kind="stable").reset_index(
+        drop=True)
+
+
+def num(value: float) -> str:
+    """A number in a sentence: no float noise, whole numbers without decimals."""
+    value = float(value)
+    if abs(value - round(value)) < 1e-9:
+        return f"{round(value):,}"
+    if abs(value) < 10:
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return f"{value:,.2f}"

@@ -1,0 +1,134 @@
+"""The results workbook: every sheet and Summary key, formats, charts, safe text, LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from sovopt.metrics import evaluate
+from sovopt.report import SUMMARY_KEYS, TABLE_NAMES, report_from_solve
+from sovopt.solve import solve_case
+from sovopt.workbook.results import RESULT_SHEETS, money_format, write_results
+from tests.libreoffice import convert_to_pdf, needs_libreoffice
+from tests.test_metrics import Y1, Y2, case_workbook, hand_case
+
+BIG_BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
+              {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    """The hand case (from a workbook) solved with min_dependence, and its results file."""
+    folder = tmp_path_factory.mktemp("results")
+    path, case = case_workbook(hand_case(budget=BIG_BUDGET), folder)
+    result = solve_case(case, "min_dependence")
+    report = report_from_solve(result, evaluate(result.data, result.portfolio), path)
+    out = write_results(report, folder / "case.results.xlsx", case.settings.currency)
+    return report, out, case
+
+
+def test_every_sheet_and_summary_key(solved):
+    report, out, _ = solved
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == list(RESULT_SHEETS)
+    summary = pd.read_excel(out, sheet_name="Summary")
+    assert list(summary.columns[:2]) == ["metric", "value"]
+    assert summary["metric"].tolist() == list(SUMMARY_KEYS)
+    values = dict(zip(summary["metric"], summary["value"], strict=True))
+    assert values["status"] == "optimal" and values["objective"] == "min_dependence"
+    assert values["total_cost"] == pytest.approx(report.summary["total_cost"])
+    ws = wb["Summary"]
+    numeric = [k for k, v in report.summary.items() if isinstance(v, float)]
+    for i, key in enumerate(SUMMARY_KEYS, start=2):
+        cell = ws.cell(row=i, column=2)
+        if key in numeric:
+            assert cell.data_type == "n", key  # numbers as numbers, not text
+    assert "EUR m" in ws["B4"].number_format  # total_cost in the case's currency
+    assert set(TABLE_NAMES) <= set(report.tables)
+
+
+def test_sheets_have_frozen_headers_charts_and_colour_scales(solved):
+    _, out, _ = solved
+    wb = openpyxl.load_workbook(out)
+    for name in RESULT_SHEETS:
+        assert wb[name].freeze_panes in ("A2", "B2"), name
+        assert wb[name].cell(row=1, column=1).value is not None, name
+    # openpyxl does not read charts back: count them in the package instead
+    with zipfile.ZipFile(out) as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2  # spend by year and country; scenario losses
+    assert len(wb["Dependence"].conditional_formatting) >= 3
+    assert len(wb["Scenarios"].conditional_formatting) >= 2
+
+
+def test_portfolio_sheet_has_units_per_year(solved):
+    report, out, _ = solved
+    sheet = pd.read_excel(out, sheet_name="Portfolio")
+    assert list(sheet.columns[:6]) == ["option_id", "capability_id", "supplier_id",
+                                       "country_id", "mode", "start_year"]
+    assert [c for c in sheet.columns if isinstance(c, int)] == [Y1, Y2]
+    per_year = sheet[[Y1, Y2]].fillna(0).sum(axis=1)
+    assert per_year.tolist() == pytest.approx(sheet["total_units"].tolist())
+    assert sheet["option_id"].tolist() == report.tables["portfolio"]["option_id"].tolist()
+
+
+def test_spend_sheet_carries_the_budget_line(solved):
+    report, out, _ = solved
+    spend = pd.read_excel(out, sheet_name="Spend", nrows=2)
+    assert spend["year"].tolist() == [Y1, Y2]
+    assert spend["budget"].tolist() == [60.0, 60.0]
+    used = report.tables["constraints"].query("constraint == 'budget'")["used"]
+    assert spend["total"].tolist() == pytest.approx(used.tolist())
+
+
+def test_user_text_is_never_a_formula(tmp_path):
+    case = hand_case(budget=BIG_BUDGET, settings={"case_name": "=HYPERLINK(\"http://x\")"})
+    opts = case.options.copy()
+    opts.loc[0, "option_id"] = "=cmd|' /C calc'!A0"
+    case.options = opts
+    result = solve_case(case, "min_cost")
+    report = report_from_solve(result, evaluate(result.data, result.portfolio), None)
+    out = write_results(report, tmp_path / "r.xlsx", "+EUR")
+    wb = openpyxl.load_workbook(out)
+    found = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell)
+                    found += 1
+    assert found >= 2  # the case name (Run) and the option id (Portfolio)
+    assert money_format('EUR "m"') == '#,##0.00 "EUR m"'
+
+
+def test_infeasible_report_carries_the_diagnosis(tmp_path):
+    tight = [{"year": Y1, "budget": 10.0}, {"year": Y2, "budget": 60.0}]
+    _, case = case_workbook(hand_case(budget=tight), tmp_path)
+    result = solve_case(case, "min_dependence")
+    assert result.status == "infeasible"
+    report = report_from_solve(result, None, None)
+    out = write_results(report, tmp_path / "r.xlsx", "EUR m")
+    diag = pd.read_excel(out, sheet_name="Diagnostics")
+    rows = diag[diag["severity"] == "infeasible"]
+    assert len(rows) >= 1
+    assert "Budget!B2" in rows["where"].tolist()
+    assert rows["message"].str.contains("Budget 2027").any()
+    summary = pd.read_excel(out, sheet_name="Summary").set_index("metric")["value"]
+    assert summary["status"] == "infeasible" and pd.isna(summary["total_cost"])
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+def test_results_workbook_opens_in_libreoffice(solved, tmp_path):
+    _, out, _ = solved
+    pdf = convert_to_pdf(out, tmp_path / "pdf")
+    tool = shutil.which("pdftotext")
+    if tool:
+        text = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "In short" in text and "total_cost" in text
