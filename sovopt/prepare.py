@@ -115,8 +115,11 @@ def prepare(case: Case) -> ModelData:
     origin = origin_all[origin_all["option_id"].isin(options.index)].reset_index(drop=True)
 
     deliveries = _delivery_pairs(options, demand, suppliers, years)
-    starts = starts[starts["option_id"].isin(deliveries["option_id"].unique())]
-    starts = starts.reset_index(drop=True)
+    # An option that can deliver nothing needs no start, unless it is mandatory:
+    # the planner's commitment stands (and costs its fixed cost) even then.
+    useful = starts["option_id"].isin(deliveries["option_id"].unique()) | starts[
+        "option_id"].map(options["mandatory"]).astype(bool)
+    starts = starts[useful].reset_index(drop=True)
 
     used_suppliers = suppliers.loc[suppliers.index.isin(options["supplier_id"])]
     probability = (
@@ -234,7 +237,9 @@ def survival_loss(case: Case, options: pd.DataFrame, deliveries: pd.DataFrame,
     cols = ["scenario_id", "option_id", "year", "loss"]
     alpha = scenario_country_loss(case, years)
     if alpha.empty or deliveries.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return pd.DataFrame({"scenario_id": pd.Series(dtype=object),
+                             "option_id": pd.Series(dtype=object),
+                             "year": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
     inputs = case.inputs[case.inputs["option_id"].isin(options.index)]
 
     gates = pd.concat([

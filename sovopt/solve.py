@@ -121,11 +121,12 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         d = prepare(case)
     result = SolveResult(status="optimal", preset=preset, data=d, timings=timings,
                          time_limit=time_limit, mip_gap=gap)
-    if not case.settings.allow_unmet:
-        found = precheck(d)
-        if found:
-            result.status, result.diagnosis = "infeasible", found
-            return result
+    found = precheck(d)
+    if case.settings.allow_unmet:  # demand beyond reach is then left unmet, not infeasible
+        found = [r for r in found if r.family != "demand"]
+    if found:
+        result.status, result.diagnosis = "infeasible", found
+        return result
     with clock("build"):
         m = build_model(d, preset.switch_off)
     options = {"mip_rel_gap": gap, "time_limit": time_limit, "random_seed": 0}
@@ -136,12 +137,11 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     x_pos = hm.positions(m.x)
     deadline = time.perf_counter() + time_limit
 
-    values = None
+    values = np.zeros(0) if hm.num_col == 0 else None  # an empty model: nothing to decide
     held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
     for k, level in enumerate(preset.levels):
-        cost = sum((w * hm.costs[t] for t, w in level.terms.items() if t in hm.costs),
-                   start=np.zeros(hm.num_col))
-        if not np.any(cost):
+        cost, scale = level_cost(hm, level.terms)
+        if not scale:
             result.levels.append(LevelResult(level.name, level.terms, "skipped: no data"))
             continue
         remaining = deadline - time.perf_counter()
@@ -158,7 +158,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         with clock(f"solve level {k + 1}"):
             _run_reporting(hm, f"level {k + 1} {level.name}", progress)
         lv = _level_outcome(hm, level.name, level.terms,
-                            timings[f"solve level {k + 1}"])
+                            timings[f"solve level {k + 1}"], scale)
         result.levels.append(lv)
         if lv.status == "infeasible":
             result.status = "infeasible"
@@ -175,7 +175,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         if lv.status != "optimal":
             result.status = "feasible"
         slack = max(preset.relative_tolerance * abs(lv.value), preset.absolute_tolerance)
-        held.append((k, add_row(hm, cost, -highspy.kHighsInf, lv.value + slack)))
+        held.append((k, add_row(hm, cost, -highspy.kHighsInf, (lv.value + slack) / scale)))
 
     if values is None:  # every level was empty: any feasible portfolio will do
         set_cost(hm, np.zeros(hm.num_col))
@@ -217,8 +217,22 @@ def _run_reporting(hm: HighsModel, label: str, progress: Progress | None) -> Non
         hm.highs.cbMipImprovingSolution.unsubscribe(improved)
 
 
+def level_cost(hm: HighsModel, terms: dict[str, float]) -> tuple[np.ndarray, float]:
+    """A level's cost vector scaled to largest coefficient 1, and the scale (0 if empty).
+
+    The terms are shares of budget or demand, so their coefficients can be tiny
+    (a unit cost over a large total budget): differences between them would
+    fall below HiGHS's tolerances. Dividing by the largest coefficient changes
+    no optimum, and values are reported multiplied back.
+    """
+    cost = sum((w * hm.costs[t] for t, w in terms.items() if t in hm.costs),
+               start=np.zeros(hm.num_col))
+    scale = float(np.max(np.abs(cost))) if cost.size else 0.0
+    return (cost / scale if scale else cost), scale
+
+
 def _level_outcome(hm: HighsModel, name: str, terms: dict[str, float],
-                   seconds: float) -> LevelResult:
+                   seconds: float, scale: float = 1.0) -> LevelResult:
     status = hm.highs.getModelStatus()
     info = hm.highs.getInfo()
     has_solution = info.primal_solution_status == 2
@@ -230,7 +244,7 @@ def _level_outcome(hm: HighsModel, name: str, terms: dict[str, float],
     gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
     if gap is not None and gap > 1e20:
         gap = None
-    return LevelResult(name, terms, label, float(info.objective_function_value),
+    return LevelResult(name, terms, label, float(info.objective_function_value) * scale,
                        0.0 if status == MS.kOptimal and gap is None else gap, seconds)
 
 
@@ -279,13 +293,15 @@ def _duals(m, d: ModelData, hm: HighsModel, preset: Preset, values: np.ndarray,
     h.changeColsIntegrality(len(integer), integer,
                             np.full(len(integer), highspy.HighsVarType.kContinuous))
     level = preset.levels[primary]
-    set_cost(hm, sum((w * hm.costs[t] for t, w in level.terms.items() if t in hm.costs),
-                     start=np.zeros(hm.num_col)))
+    cost, scale = level_cost(hm, level.terms)
+    if not scale:
+        return pd.DataFrame(columns=cols)
+    set_cost(hm, cost)
     h.setOptionValue("time_limit", 60.0)
     h.run()
     if h.getModelStatus() != MS.kOptimal:
         return pd.DataFrame(columns=cols)
-    row_dual = np.asarray(h.getSolution().row_dual)
+    row_dual = np.asarray(h.getSolution().row_dual) * scale
     price = d.deliveries["option_id"].map(d.options["unit_cost"]).to_numpy(float)
     spend = pd.Series(price * values[hm.positions(m.x)]).groupby(
         d.deliveries["year"].to_numpy()).sum()

@@ -5,8 +5,8 @@
 
 Tangents of the convex square at the breakpoints: exact there, at most
 0.000625 too low in between. Tangent a = 0 is h ≥ 0, the variable's bound.
-A tangent at a above the largest share s can reach (the smaller of θ[c] and
-the largest σ[o,c] among r's options) is dominated by the tangent at the
+A tangent at a above the largest share s can reach (the largest σ[o,c] among
+r's options, or θ[c] where a country_share row caps it) is dominated by the tangent at the
 first breakpoint above that reach, so only breakpoints up to that one are
 built: fewer rows, the same epigraph on every feasible s.
 """
@@ -44,9 +44,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda _m, r, c, yr: sum(s[i] * m.x[o[i], t[i]] for i in by_row[r, c, yr])
         / demand[r, yr],
     )
+    capped = m.find_component("country_share")
     cuts = []
     for key, idx in by_row.items():
-        reach = min(theta[key[1]], max(s[i] for i in idx))
+        reach = max(s[i] for i in idx)
+        if capped is not None and key in capped:
+            reach = min(theta[key[1]], reach)
         cuts.extend((*key, float(a)) for a in tangents_needed(reach))
     m.hhi_cuts = pyo.Set(initialize=cuts, dimen=4, ordered=True)
     m.hhi_epigraph = pyo.Constraint(
