@@ -138,11 +138,10 @@ def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
     """Every KPI, table and broken limit of ``portfolio`` in the prepared case ``d``."""
     f = _frame(d, portfolio)
     dependence, shares = _dependence(f)
-    scenarios, per_scenario, worst_rt = _scenarios(f)
-    if worst_rt is not None:
-        dependence["worst_scenario_loss"] = [
-            worst_rt.get((r, t), 0.0) for r, t in zip(dependence["capability_id"],
-                                                      dependence["year"], strict=True)]
+    scenarios, per_scenario, worst = _scenarios(f)
+    if worst is not None:
+        key = pd.MultiIndex.from_frame(dependence[["capability_id", "year"]])
+        dependence["worst_scenario_loss"] = worst.reindex(key).fillna(0.0).to_numpy()
     constraints = _constraints(f)
     _check_limits(f, shares)
     kpis = _kpis(f, dependence, shares, per_scenario)
@@ -212,10 +211,9 @@ def _frame(d: ModelData, portfolio: Portfolio) -> _Frame:
     deliveries["local"] = deliveries["cost"] * o["local_content"].to_numpy()
 
     origin = value_origin(d.case, options)
-    demand = d.demand.copy()
     delivered = deliveries.groupby(["capability_id", "year"])["units"].sum()
-    demand["delivered"] = [float(delivered.get((r, t), 0.0)) for r, t in
-                           zip(demand["capability_id"], demand["year"], strict=True)]
+    key = pd.MultiIndex.from_frame(d.demand[["capability_id", "year"]])
+    demand = d.demand.assign(delivered=delivered.reindex(key).fillna(0.0).to_numpy())
 
     f = _Frame(d=d, options=options, origin=origin, starts=starts, deliveries=deliveries,
                demand=demand, spend_year=pd.Series(dtype=float),
@@ -318,40 +316,34 @@ def _share_matrix(f: _Frame) -> pd.DataFrame:
 # --- scenarios --------------------------------------------------------------------------
 
 
-def _scenarios(f: _Frame) -> tuple[pd.DataFrame, pd.Series, dict | None]:
-    """Per scenario and capability: units lost, share lost, weighted loss; and loss[k]."""
+def _scenarios(f: _Frame) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
+    """Per scenario and capability: units lost, share lost, weighted loss; loss[k]; and
+    the share of demand lost in the worst scenario of each (capability, year)."""
     probability = f.d.scenario_probability
     cols = TABLE_COLUMNS["scenarios"]
     if probability.empty:
         return pd.DataFrame(columns=cols), pd.Series(dtype=float), None
+    key = ["scenario_id", "capability_id", "year"]
     loss = survival_loss(f.d.case, f.options, f.deliveries[["option_id", "year"]], f.d.years)
     lost = loss.merge(f.deliveries[["option_id", "year", "units", "capability_id"]],
                       on=["option_id", "year"])
-    lost["lost"] = lost["loss"] * lost["units"]
-    lost = lost.groupby(["scenario_id", "capability_id", "year"])["lost"].sum()
-    dem = f.demand
-    total_weight = f.d.total_weight or 1.0
-    rows, worst = [], {}
-    for k in probability.index:
-        lost_k = np.array([float(lost.get((k, r, t), 0.0)) for r, t in
-                           zip(dem["capability_id"], dem["year"], strict=True)])
-        shortfall = np.maximum(0.0, dem["demand"].to_numpy() - (dem["delivered"].to_numpy()
-                                                                 - lost_k))
-        frame = dem[["capability_id", "year", "demand", "weight"]].assign(shortfall=shortfall)
-        frame["wl"] = frame["weight"] * frame["shortfall"] / frame["demand"] / total_weight
-        for (r, t), share in zip(zip(frame["capability_id"], frame["year"], strict=True),
-                                 frame["shortfall"] / frame["demand"], strict=True):
-            worst[r, t] = max(worst.get((r, t), 0.0), float(share))
-        g = frame.groupby("capability_id", sort=False).agg(
-            units_lost=("shortfall", "sum"), demand=("demand", "sum"),
-            weighted_loss=("wl", "sum"))
-        for r, row in g.iterrows():
-            rows.append((k, r, float(row["units_lost"]),
-                         float(row["units_lost"] / row["demand"]), float(row["weighted_loss"])))
-    table = pd.DataFrame(rows, columns=cols)
+    lost = (lost.assign(lost=lost["loss"] * lost["units"])
+            .groupby(key, as_index=False, sort=False)["lost"].sum())
+    scenarios = pd.DataFrame({"scenario_id": probability.index.astype(object)})
+    demand = f.demand[["capability_id", "year", "demand", "weight", "delivered"]]
+    grid = scenarios.merge(demand, how="cross").merge(lost, on=key, how="left")
+    grid["lost"] = grid["lost"].fillna(0.0)
+    grid["shortfall"] = np.maximum(0.0, grid["demand"] - (grid["delivered"] - grid["lost"]))
+    grid["share"] = grid["shortfall"] / grid["demand"]
+    grid["wl"] = grid["weight"] * grid["share"] / (f.d.total_weight or 1.0)
+    table = grid.groupby(["scenario_id", "capability_id"], sort=False, as_index=False).agg(
+        units_lost=("shortfall", "sum"), demand=("demand", "sum"),
+        weighted_loss=("wl", "sum"))
+    table["share_lost"] = table["units_lost"] / table["demand"]
     per_scenario = table.groupby("scenario_id", sort=False)["weighted_loss"].sum()
     per_scenario = per_scenario.reindex(probability.index).fillna(0.0)
-    return table, per_scenario, worst
+    worst = grid.groupby(["capability_id", "year"])["share"].max()
+    return table[cols].reset_index(drop=True), per_scenario, worst
 
 
 def cvar(losses: np.ndarray, probabilities: np.ndarray, beta: float) -> float:
@@ -434,132 +426,139 @@ def _check_country_share(f: _Frame, shares: pd.DataFrame) -> None:
     foreign = shares[shares["country_id"] != f.d.home]
     theta = foreign["country_id"].map(countries["max_share"]).astype(float)
     over = foreign[foreign["share"] > theta + TOL]
-    for _, s in over.iterrows():
-        c = s["country_id"]
+    for r, t, c, share in over[["capability_id", "year", "country_id", "share"]].itertuples(
+            index=False):
         cell = f.d.case.cell("Countries", "max_share", countries.loc[c, "row"])
         limit = float(countries.loc[c, "max_share"])
-        f.flag("country_share", cell, float(s["share"]), limit,
-               f"Max share of {c} ({cell}): {num(s['share'])} of {s['capability_id']} in "
-               f"{int(s['year'])} originates in {c}, above its limit {num(limit)}")
+        f.flag("country_share", cell, float(share), limit,
+               f"Max share of {c} ({cell}): {num(share)} of {r} in {int(t)} originates in "
+               f"{c}, above its limit {num(limit)}")
 
 
 def _check_capacity(f: _Frame) -> None:
     suppliers = f.d.case.suppliers.set_index("supplier_id")
-    used = f.deliveries.groupby(["supplier_id", "year"])["units"].sum()
-    for (s, t), units in used.items():
-        cap = float(suppliers.loc[s, "capacity_per_year"])
-        if np.isnan(cap) or not _over(units, cap):
-            continue
-        cell = f.d.case.cell("Suppliers", "capacity_per_year", suppliers.loc[s, "row"])
-        f.flag("supplier_capacity", cell, float(units), cap,
-               f"Capacity of supplier {s} ({cell}): {num(units)} units delivered in {t}, "
+    used = f.deliveries.groupby(["supplier_id", "year"], as_index=False)["units"].sum()
+    used["cap"] = used["supplier_id"].map(suppliers["capacity_per_year"]).astype(float)
+    over = used[used["cap"].notna()
+                & (used["units"] > used["cap"] + TOL * np.maximum(1.0, used["cap"]))]
+    for s_id, t, units, cap in over[["supplier_id", "year", "units", "cap"]].itertuples(
+            index=False):
+        cell = f.d.case.cell("Suppliers", "capacity_per_year", suppliers.loc[s_id, "row"])
+        f.flag("supplier_capacity", cell, float(units), float(cap),
+               f"Capacity of supplier {s_id} ({cell}): {num(units)} units delivered in {t}, "
                f"above its capacity {num(cap)}")
 
 
 def _check_demand(f: _Frame) -> None:
     """Demand met exactly (short only when allow_unmet is no); no delivery without demand."""
     case = f.d.case
+    dem = f.demand
+    need, got = dem["demand"].to_numpy(float), dem["delivered"].to_numpy(float)
+    tol = TOL * np.maximum(1.0, need)
+    short = (need - got > tol) & (not case.settings.allow_unmet)
+    broken = short | (got - need > tol)
+    for r, t, n, g, row, is_short in zip(dem["capability_id"][broken], dem["year"][broken],
+                                         need[broken], got[broken], dem["row"][broken],
+                                         short[broken], strict=True):
+        cell = case.cell("Demand", str(int(t)), row)
+        text = (f"{num(g)} delivered, {num(n)} required ({num(n - g)} short)" if is_short
+                else f"{num(g)} delivered, above the demand {num(n)}")
+        f.flag("demand", cell, float(g), float(n), f"Demand of {r} in {int(t)} ({cell}): {text}")
     rows = case.demand.set_index(["capability_id", "year"])["row"]
-    allow_unmet = case.settings.allow_unmet
-    for _, dm in f.demand.iterrows():
-        r, t, need, got = dm["capability_id"], int(dm["year"]), dm["demand"], dm["delivered"]
-        cell = case.cell("Demand", str(t), dm["row"])
-        if _over(need, got) and not allow_unmet:
-            f.flag("demand", cell, got, need,
-                   f"Demand of {r} in {t} ({cell}): {num(got)} delivered, {num(need)} "
-                   f"required ({num(need - got)} short)")
-        elif _over(got, need):
-            f.flag("demand", cell, got, need,
-                   f"Demand of {r} in {t} ({cell}): {num(got)} delivered, above the demand "
-                   f"{num(need)}")
-    with_demand = set(zip(f.demand["capability_id"], f.demand["year"], strict=True))
-    extra = f.deliveries.groupby(["capability_id", "year"])["units"].sum()
-    for (r, t), got in extra.items():
-        if (r, t) not in with_demand and got > TOL:
-            cell = case.cell("Demand", str(t), rows.get((r, t)))
-            f.flag("demand", cell, float(got), 0.0,
-                   f"Demand of {r} in {t} ({cell}): {num(got)} delivered but nothing is "
-                   "required that year")
+    extra = f.deliveries.groupby(["capability_id", "year"], as_index=False)["units"].sum()
+    extra = extra.merge(dem[["capability_id", "year"]], how="left", indicator=True)
+    extra = extra[(extra["_merge"] == "left_only") & (extra["units"] > TOL)]
+    for r, t, got_units in extra[["capability_id", "year", "units"]].itertuples(index=False):
+        cell = case.cell("Demand", str(int(t)), rows.get((r, t)))
+        f.flag("demand", cell, float(got_units), 0.0,
+               f"Demand of {r} in {int(t)} ({cell}): {num(got_units)} delivered but nothing "
+               "is required that year")
 
 
 def _check_options(f: _Frame) -> None:
-    """Starts, delivery windows, yearly caps, minimum orders, mandatory and excluded options."""
+    """Excluded options used, options started twice or outside their window, minimum
+    orders, mandatory options not started; then every delivery (:func:`_check_deliveries`)."""
     o, case, years = f.options, f.d.case, f.d.years
     excluded = f.d.excluded.set_index("option_id")["reason"]
-    starts = f.starts.groupby("option_id", sort=True)["start_year"].apply(list)
-    used = set(starts.index) | set(f.deliveries["option_id"])
-    for oid in sorted(used):
-        opt = o.loc[oid]
-        cell = case.cell("Options", "option_id", opt["row"])
+    starts = f.starts.groupby("option_id", sort=True)["start_year"].agg(list)
+    used = sorted(set(starts.index) | set(f.deliveries["option_id"]))
+    for oid in used:
         if oid in excluded.index:
+            cell = case.cell("Options", "option_id", o.at[oid, "row"])
             f.flag("excluded", cell, None, None,
                    f"Option {oid} ({cell}) is used but was excluded: {excluded[oid]}")
-        years_started = starts.get(oid, [])
-        if len(years_started) > 1:
-            f.flag("one_start", cell, float(len(years_started)), 1.0,
-                   f"Option {oid} ({cell}) is started {len(years_started)} times "
-                   f"({', '.join(map(str, years_started))}); an option starts at most once")
-        for y in years_started:
-            if y < int(opt["available_from"]) or not years[0] <= y <= years[-1]:
-                where = case.cell("Options", "available_from", opt["row"])
-                f.flag("start", where, float(y), float(max(opt["available_from"], years[0])),
-                       f"Option {oid} ({where}) starts in {y}, outside the years it can start "
-                       f"(from {max(int(opt['available_from']), years[0])} to {years[-1]})")
-        _check_option_deliveries(f, oid, opt, years_started)
-    for oid in o.index[o["mandatory"]]:
-        if oid not in starts.index:
-            cell = case.cell("Options", "mandatory", o.loc[oid, "row"])
-            f.flag("mandatory", cell, 0.0, 1.0, f"Mandatory option {oid} ({cell}) is not started")
+    for oid, started in starts.items():
+        row = o.at[oid, "row"]
+        if len(started) > 1:
+            cell = case.cell("Options", "option_id", row)
+            f.flag("one_start", cell, float(len(started)), 1.0,
+                   f"Option {oid} ({cell}) is started {len(started)} times "
+                   f"({', '.join(map(str, started))}); an option starts at most once")
+        first = max(int(o.at[oid, "available_from"]), years[0])
+        for y in started:
+            if not first <= y <= years[-1]:
+                cell = case.cell("Options", "available_from", row)
+                f.flag("start", cell, float(y), float(first),
+                       f"Option {oid} ({cell}) starts in {y}, outside the years it can start "
+                       f"(from {first} to {years[-1]})")
+    totals = f.deliveries.groupby("option_id")["units"].sum()
+    moq = o.loc[starts.index, "min_total_qty"]
+    got = totals.reindex(starts.index).fillna(0.0)
+    for oid in moq.index[(moq > 0) & (moq - got > TOL * np.maximum(1.0, moq))]:
+        cell = case.cell("Options", "min_total_qty", o.at[oid, "row"])
+        f.flag("min_total_qty", cell, float(got[oid]), float(moq[oid]),
+               f"Option {oid} ({cell}): {num(got[oid])} units in total, below its "
+               f"min_total_qty {num(moq[oid])}")
+    for oid in o.index[o["mandatory"] & ~o.index.isin(starts.index)]:
+        cell = case.cell("Options", "mandatory", o.at[oid, "row"])
+        f.flag("mandatory", cell, 0.0, 1.0, f"Mandatory option {oid} ({cell}) is not started")
+    _check_deliveries(f, starts)
 
 
-def _check_option_deliveries(f: _Frame, oid: str, opt: pd.Series,
-                             years_started: list[int]) -> None:
-    case, years = f.d.case, f.d.years
-    mine = f.deliveries[f.deliveries["option_id"] == oid]
-    lead = int(opt["lead_time_years"])
-    first = min(years_started) + lead if years_started else None
-    integer = bool(f.d.case.capabilities.set_index("capability_id")
-                   .loc[opt["capability_id"], "integer_units"])
-    cap = float(opt["max_qty_per_year"])
-    for t, units in zip(mine["year"], mine["units"], strict=True):
-        if units < 0:
-            cell = case.cell("Options", "option_id", opt["row"])
-            f.flag("delivery", cell, float(units), 0.0,
-                   f"Option {oid} ({cell}) delivers {num(units)} units in {t}: units cannot "
-                   "be negative")
-        if not years[0] <= t <= years[-1]:
-            cell = case.cell("Options", "option_id", opt["row"])
-            f.flag("delivery", cell, float(t), None,
-                   f"Option {oid} ({cell}) delivers in {t}, outside the horizon "
-                   f"{years[0]}-{years[-1]}")
-        elif first is None:
-            cell = case.cell("Options", "option_id", opt["row"])
-            f.flag("delivery", cell, float(t), None,
-                   f"Option {oid} ({cell}) delivers {num(units)} units in {t} but is not "
-                   "started")
-        elif t < first:
-            cell = case.cell("Options", "lead_time_years", opt["row"])
-            f.flag("delivery", cell, float(t), float(first),
-                   f"Option {oid} ({cell}) delivers {num(units)} units in {t}, before its "
-                   f"first possible delivery in {first} (start {min(years_started)} + lead "
-                   f"time {lead})")
-        if not np.isnan(cap) and _over(units, cap):
-            cell = case.cell("Options", "max_qty_per_year", opt["row"])
-            f.flag("max_qty_per_year", cell, float(units), cap,
-                   f"Option {oid} ({cell}): {num(units)} units in {t}, above its "
-                   f"max_qty_per_year {num(cap)}")
-        if integer and abs(units - round(units)) > TOL:
-            cap_row = case.capabilities.set_index("capability_id").loc[opt["capability_id"]]
-            cell = case.cell("Capabilities", "integer_units", cap_row["row"])
-            f.flag("integer_units", cell, float(units), None,
-                   f"Capability {opt['capability_id']} ({cell}) is counted in whole units, but "
-                   f"option {oid} delivers {num(units)} in {t}")
-    total, moq = float(mine["units"].sum()), float(opt["min_total_qty"])
-    if years_started and moq > 0 and _over(moq, total):
-        cell = case.cell("Options", "min_total_qty", opt["row"])
-        f.flag("min_total_qty", cell, total, moq,
-               f"Option {oid} ({cell}): {num(total)} units in total, below its min_total_qty "
-               f"{num(moq)}")
+def _check_deliveries(f: _Frame, starts: pd.Series) -> None:
+    """Every delivery: within the horizon, after a start plus lead time, within the
+    option's yearly cap, in whole units where the capability counts whole units."""
+    o, case, years = f.options, f.d.case, f.d.years
+    dv = f.deliveries[["option_id", "year", "units", "capability_id"]].copy()
+    opt = o.reindex(dv["option_id"])
+    dv["row"] = opt["row"].to_numpy()
+    dv["lead"] = opt["lead_time_years"].to_numpy()
+    dv["cap"] = opt["max_qty_per_year"].to_numpy(float)
+    dv["start"] = dv["option_id"].map(starts.map(min)).astype(float)
+    caps = case.capabilities.set_index("capability_id")
+    dv["integer"] = dv["capability_id"].map(caps["integer_units"]).fillna(False).astype(bool)
+    inside = dv["year"].between(years[0], years[-1])
+    checks = [
+        ("delivery", "option_id", dv["units"] < 0,
+         lambda r: f" delivers {num(r.units)} units in {r.year}: units cannot be negative",
+         lambda r: (float(r.units), 0.0)),
+        ("delivery", "option_id", ~inside,
+         lambda r: f" delivers in {r.year}, outside the horizon {years[0]}-{years[-1]}",
+         lambda r: (float(r.year), None)),
+        ("delivery", "option_id", inside & dv["start"].isna(),
+         lambda r: f" delivers {num(r.units)} units in {r.year} but is not started",
+         lambda r: (float(r.year), None)),
+        ("delivery", "lead_time_years", inside & (dv["year"] < dv["start"] + dv["lead"]),
+         lambda r: (f" delivers {num(r.units)} units in {r.year}, before its first possible "
+                    f"delivery in {int(r.start + r.lead)} (start {int(r.start)} + lead time "
+                    f"{r.lead})"),
+         lambda r: (float(r.year), float(r.start + r.lead))),
+        ("max_qty_per_year", "max_qty_per_year",
+         dv["cap"].notna() & (dv["units"] > dv["cap"] + TOL * np.maximum(1.0, dv["cap"])),
+         lambda r: f": {num(r.units)} units in {r.year}, above its max_qty_per_year "
+                   f"{num(r.cap)}",
+         lambda r: (float(r.units), float(r.cap))),
+    ]
+    for constraint, column, mask, text, values in checks:
+        for r in dv[mask].itertuples(index=False):
+            cell = case.cell("Options", column, r.row)
+            f.flag(constraint, cell, *values(r), f"Option {r.option_id} ({cell}){text(r)}")
+    fractional = dv["integer"] & ((dv["units"] - dv["units"].round()).abs() > TOL)
+    for r in dv[fractional].itertuples(index=False):
+        cell = case.cell("Capabilities", "integer_units", caps.at[r.capability_id, "row"])
+        f.flag("integer_units", cell, float(r.units), None,
+               f"Capability {r.capability_id} ({cell}) is counted in whole units, but option "
+               f"{r.option_id} delivers {num(r.units)} in {r.year}")
 
 
 def _check_suppliers(f: _Frame) -> None:
@@ -617,22 +616,26 @@ def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
 
 
 def _portfolio_table(f: _Frame) -> pd.DataFrame:
-    """One row per started option (and per option delivering without a start)."""
+    """One row per started option (and per option delivering without a start).
+
+    total_cost is the option's own money: units × unit cost plus its fixed cost
+    (once per start); suppliers' activation costs are not an option's.
+    """
     o = f.options
-    first_start = f.starts.groupby("option_id")["start_year"].min()
-    ids = list(dict.fromkeys([*f.starts["option_id"], *f.deliveries["option_id"]]))
-    units = f.deliveries.groupby("option_id")["units"].sum()
-    cost = f.deliveries.groupby("option_id")["cost"].sum()
-    rows = []
-    for oid in ids:
-        start = first_start.get(oid)
-        fixed = float(o.loc[oid, "fixed_cost"]) * int((f.starts["option_id"] == oid).sum())
-        rows.append((oid, o.loc[oid, "capability_id"], o.loc[oid, "supplier_id"],
-                     o.loc[oid, "supplier_country"], o.loc[oid, "mode"],
-                     None if start is None else int(start), float(units.get(oid, 0.0)),
-                     float(cost.get(oid, 0.0)) + fixed))
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS["portfolio"])
-    table["start_year"] = table["start_year"].astype("Int64")
+    ids = pd.concat([f.starts["option_id"], f.deliveries["option_id"]]).drop_duplicates()
+    opt = o.reindex(ids)
+    n_starts = f.starts.groupby("option_id").size().reindex(ids).fillna(0).to_numpy()
+    units = f.deliveries.groupby("option_id")["units"].sum().reindex(ids).fillna(0.0)
+    cost = f.deliveries.groupby("option_id")["cost"].sum().reindex(ids).fillna(0.0)
+    first = f.starts.groupby("option_id")["start_year"].min().reindex(ids)
+    table = pd.DataFrame({
+        "option_id": ids.to_numpy(), "capability_id": opt["capability_id"].to_numpy(),
+        "supplier_id": opt["supplier_id"].to_numpy(),
+        "country_id": opt["supplier_country"].to_numpy(), "mode": opt["mode"].to_numpy(),
+        "start_year": pd.array(first.to_numpy(), dtype="Int64"),
+        "total_units": units.to_numpy(float),
+        "total_cost": cost.to_numpy(float) + opt["fixed_cost"].to_numpy(float) * n_starts,
+    })
     return table.sort_values(["capability_id", "option_id"], kind="stable").reset_index(
         drop=True)
 

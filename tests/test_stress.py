@@ -11,6 +11,7 @@ import pytest
 from sovopt.cli import main
 from sovopt.metrics import evaluate
 from sovopt.report import report_from_solve
+from sovopt.runs import RunStore
 from sovopt.solve import solve_case
 from sovopt.stress import PortfolioError, read_portfolio, stress
 from sovopt.workbook.results import write_results
@@ -159,3 +160,20 @@ def test_stress_command_exits_0_and_prints_json(solved, tmp_path, capsys):
     assert target.exists()
     diag = pd.read_excel(target, sheet_name="Diagnostics")
     assert (diag["severity"] == "violation").any()
+
+
+def test_stress_a_stored_run_by_its_id(solved, tmp_path, capsys):
+    path, _, _, report, _ = solved
+    store_dir = tmp_path / "store"
+    with RunStore(store_dir) as store:
+        run_id = store.begin(path, label="baseline")
+        store.finish(run_id, report)
+    with pytest.raises(SystemExit) as exit_:
+        main(["stress", str(path), "--portfolio", run_id[:5], "--store", str(store_dir),
+              "--out", str(tmp_path / "s.xlsx"), "--json"])
+    assert exit_.value.code == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key, value in report.summary.items():
+        if key not in RUN_KEYS:
+            assert summary[key] == value, key
+    assert summary["status"] == "feasible"

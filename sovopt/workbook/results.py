@@ -60,8 +60,14 @@ GOOD_FILL = PatternFill("solid", fgColor="E2EFDA")
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARN_FILL = PatternFill("solid", fgColor="FFF2CC")
 FLAG_FONT = Font(bold=True, color="9C0006")
+IN_SHORT_TITLE = Font(name="Calibri", bold=True, size=14, color=style.HEADER_COLOUR)
+IN_SHORT_FONT = Font(name="Calibri", size=12)
 SEVERITY_FILLS = {"infeasible": BAD_FILL, "error": BAD_FILL, "violation": BAD_FILL,
                   "warning": WARN_FILL}
+
+#: Most series in a stacked chart (and columns of the pivot behind it); the rest are
+#: summed into one "other" column. The tidy tables keep every detail.
+CHART_SERIES = 12
 
 #: Colour scales: white (none) to a strong colour (a lot).
 SCALE_RED = "F8696B"
@@ -225,6 +231,17 @@ def _pivot(df: pd.DataFrame, index: str, columns: str, values: str, rows: list,
     return table.reindex(columns=cols, fill_value=0.0).fillna(0.0)
 
 
+def top_columns(table: pd.DataFrame, other: str, keep: int = CHART_SERIES) -> pd.DataFrame:
+    """The ``keep`` - 1 largest columns and one ``other`` column summing the rest, when
+    there are more than ``keep``: a stacked chart of 60 series is unreadable."""
+    if table.shape[1] <= keep:
+        return table
+    order = table.sum(axis=0).sort_values(ascending=False).index
+    out = table[list(order[:keep - 1])].copy()
+    out[other] = table[list(order[keep - 1:])].sum(axis=1)
+    return out
+
+
 # --- Summary ----------------------------------------------------------------------------
 
 
@@ -253,12 +270,12 @@ def _in_short_block(ws: Worksheet, report: Report, currency: str, col: int,
                     rows: int) -> None:
     """The "In short" sentences in one merged, wrapped cell beside the metric rows."""
     title = "In short: " + str(report.run.get("case_name") or "results")
-    style.write_cell(ws, 1, col, title).font = style.TITLE_FONT
+    style.write_cell(ws, 1, col, title).font = IN_SHORT_TITLE
     lines = in_short(report, currency)
     text = "\n".join(f"• {line}" for line in lines)
     cell = style.write_cell(ws, 2, col, text)
     cell.alignment = style.WRAP
-    cell.font = Font(size=12)
+    cell.font = IN_SHORT_FONT
     letter = get_column_letter(col)
     ws.merge_cells(f"{letter}2:{letter}{rows + 1}")
     width = 80
@@ -384,7 +401,8 @@ def _spend_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     budget = report.tables["constraints"]
     budget = budget[budget["constraint"] == "budget"].set_index("year")["limit"]
 
-    by_country = _pivot(spend, "year", "country_id", "amount", years)
+    by_country = top_columns(_pivot(spend, "year", "country_id", "amount", years),
+                             "other countries")
     block = by_country.copy()
     block.insert(0, "year", years)
     block["total"] = by_country.sum(axis=1).to_numpy()
@@ -403,7 +421,8 @@ def _spend_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                        "split by each option's value origin)")
     origin = report.tables.get("spend_origin")
     if origin is not None:
-        piv = _pivot(origin, "year", "country_id", "amount", years)
+        piv = top_columns(_pivot(origin, "year", "country_id", "amount", years),
+                          "other countries")
         piv.insert(0, "year", years)
         piv["total"] = piv.drop(columns="year").sum(axis=1)
         _, last = write_table(ws, piv.reset_index(drop=True), row=row + 1,
@@ -412,7 +431,8 @@ def _spend_sheet(ws: Worksheet, report: Report, currency: str) -> None:
         row = last + 3
     _title(ws, row, 1, "Spend by capability (activation: the suppliers' activation costs, "
                        "paid in the first year)")
-    piv = _pivot(spend, "year", "capability_id", "amount", years, blank="activation")
+    piv = top_columns(_pivot(spend, "year", "capability_id", "amount", years,
+                             blank="activation"), "other capabilities")
     piv.insert(0, "year", years)
     piv["total"] = piv.drop(columns="year").sum(axis=1)
     write_table(ws, piv.reset_index(drop=True), row=row + 1,
@@ -440,7 +460,9 @@ def _spend_chart(ws: Worksheet, first: int, last: int, n_countries: int, n_cols:
     line.series[0].graphicalProperties.line.width = 28575
     line.series[0].smooth = False
     bar += line
-    bar.height, bar.width = 9, 18
+    bar.y_axis.number_format = "#,##0"
+    bar.x_axis.delete = bar.y_axis.delete = False  # openpyxl 3.1 hides axes otherwise
+    bar.height, bar.width = 11, 22
     bar.legend.position = "b"
     ws.add_chart(bar, f"{get_column_letter(n_cols + 2)}2")
 
@@ -519,6 +541,7 @@ def _scenarios_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     caps = list(dict.fromkeys(sc["capability_id"]))
     piv = _pivot(sc, "scenario_id", "capability_id", "weighted_loss", scenarios, order=caps)
     piv = piv.loc[:, (piv != 0).any(axis=0)] if (piv != 0).any().any() else piv
+    piv = top_columns(piv, "other capabilities")
     piv["total loss"] = piv.sum(axis=1)
     piv.insert(0, "scenario", scenarios)
     frame = piv.reset_index(drop=True)
@@ -534,9 +557,10 @@ def _scenarios_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                              max_row=bottom), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=col, min_row=top, max_row=bottom))
     chart.y_axis.number_format = "0%"
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes otherwise
     chart.y_axis.majorGridlines = None
     chart.legend.position = "b"
-    chart.height, chart.width = max(7, 1.2 * len(scenarios) + 4), 18
+    chart.height, chart.width = min(30, max(7, 0.8 * len(scenarios) + 4)), 18
     ws.add_chart(chart, f"{get_column_letter(col)}{bottom + 3}")
 
 
