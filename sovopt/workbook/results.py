@@ -291,7 +291,13 @@ def in_short(report: Report, currency: str) -> list[str]:
     """The Summary in a few sentences a reader takes in at a glance."""
     s, t = report.summary, report.tables
     status = s.get("status")
-    lines = [f"Outcome: {status} (objective {s.get('objective')})."]
+    if s.get("objective") == "stress":
+        broken = int((t["diagnostics"]["severity"] == "violation").sum())
+        lines = ["Stress test of a fixed portfolio (nothing optimised): "
+                 + (f"it breaks {broken} limit(s) of the case." if broken
+                    else "it keeps every limit of the case.")]
+    else:
+        lines = [f"Outcome: {status} (objective {s.get('objective')})."]
     if status == "infeasible":
         n = int((t["diagnostics"]["severity"] == "infeasible").sum())
         lines.append(f"No portfolio meets every limit of the case. The Diagnostics sheet "
