@@ -250,3 +250,27 @@ def test_no_usable_option_with_unmet_allowed_leaves_all_demand_unmet() -> None:
     assert r.exit_code == 0
     assert totals(r) == {}
     assert r.levels[0].value == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.xfail(strict=True, reason="prepare bakes the supplier's capacity into each "
+                   "option's bound (deliveries.cap = min(qmax, D, capacity_per_year), used as "
+                   "x's upper bound and the delivery_window big-M), so the elastic slack on "
+                   "the supplier_capacity row cannot lift it and demand is dropped instead "
+                   "(formulation §6: demand only when no policy limit can make room)")
+def test_capacity_is_relaxed_before_demand_when_it_makes_room() -> None:
+    """Raising SA's capacity from 5 to 10 makes the case feasible; demand must stay.
+
+    Demand 10. a (SA, capacity 5) 1/unit; b (SB) 1/unit but min_total_qty 20,
+    more than the whole demand, so b can never start. The precheck passes
+    (a 5 + b 10 ≥ 10). Relaxing SA's capacity by 5 costs 5/5 = 1 in the
+    elastic model, dropping 5 units of demand 1000·5/10 = 500: the diagnosis
+    should be "Capacity of supplier SA ... must rise by 5 to 10".
+    """
+    case = make_case([option("a", "SA", 1), option("b", "SB", 1, min_total_qty=20.0)],
+                     suppliers=[supplier("A", "SA", capacity=5.0), supplier("B", "SB"),
+                                supplier("H", "SH")])
+    r = solve(case)
+    assert r.exit_code == 3
+    assert [x.family for x in r.diagnosis] == ["supplier_capacity"]
+    rel = r.diagnosis[0]
+    assert (rel.current, rel.needed) == pytest.approx((5.0, 10.0))
