@@ -591,6 +591,7 @@ def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
     risk = foreign["country_id"].map(d.countries["risk_score"]).astype(float)
     exposure = float((risk * foreign["share"] * foreign["cost"]).sum())
     short = (f.demand["demand"] - f.demand["delivered"]).clip(lower=0.0)
+    short = short.where(short > TOL * np.maximum(1.0, f.demand["demand"]), 0.0)  # float noise
     weight_total = d.total_weight or 1.0
     kpis: dict[str, float | None] = {
         "total_cost": total_cost,

@@ -23,11 +23,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sovopt.cli.app import cli, print_problems
+from sovopt.cli.app import cli, print_problems, store_option
 from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.metrics import evaluate
 from sovopt.presets import Preset, load_preset
 from sovopt.report import Report, report_from_solve
+from sovopt.runs import RunStore
 from sovopt.solve import SolveResult, solve_case
 from sovopt.workbook.into_input import write_into_input
 from sovopt.workbook.read import read_case
@@ -122,10 +123,11 @@ def check_out(case_path: Path, out: Path) -> None:
 @click.option("--label", default=None, help="A label for this run (kept with the run).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the Summary as one JSON object on stdout (messages stay on stderr).")
+@store_option
 def solve(case_path: str, objective: str | None, time_limit: float | None,
           gap: float | None, out: str | None, into_input: bool, label: str | None,
-          as_json: bool) -> int:
-    """Solve CASE.xlsx, write the results workbook and print a summary."""
+          as_json: bool, store: str) -> int:
+    """Solve CASE.xlsx, write the results workbook, record the run and print a summary."""
     console = stderr_console()
     path = Path(case_path)
     out_path = Path(out) if out else default_out(path)
@@ -133,15 +135,18 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     case, warnings = read_case(path)
     print_problems(warnings)
     preset = load_preset(objective or case.settings.objective)
-    with SolveProgress(console, preset) as progress:
-        result = solve_case(case, preset, time_limit, gap, progress=progress)
-        if result.status in ("optimal", "feasible"):
-            progress("computing the results")
-            metrics = evaluate(result.data, result.portfolio)
-        else:
-            metrics = None
-    report = report_from_solve(result, metrics, path, warnings=warnings)
-    report.run["label"] = label
+    with RunStore(store) as runs:
+        run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
+                            preset.as_dict())
+        try:
+            report, result = _solve_and_report(case, path, preset, time_limit, gap, warnings,
+                                               run_id, console)
+            report.run["label"] = label
+            runs.finish(run_id, report)
+        except BaseException as exc:  # recorded as failed (or interrupted), then re-raised
+            runs.fail(run_id, f"{type(exc).__name__}: {exc}")
+            raise
+    console.print(f"run {run_id} recorded in {store}", markup=False)
     print_outcome(console, result, report)
     if result.status != "no_solution":
         currency = case.settings.currency
@@ -154,6 +159,20 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     if as_json:
         click.echo(summary_json(report))
     return result.exit_code
+
+
+def _solve_and_report(case, path: Path, preset: Preset, time_limit: float | None,
+                      gap: float | None, warnings, run_id: str,
+                      console: Console) -> tuple[Report, SolveResult]:
+    """Solve with live progress, evaluate the portfolio, and build the run's Report."""
+    with SolveProgress(console, preset) as progress:
+        result = solve_case(case, preset, time_limit, gap, progress=progress)
+        if result.status in ("optimal", "feasible"):
+            progress("computing the results")
+            metrics = evaluate(result.data, result.portfolio)
+        else:
+            metrics = None
+    return report_from_solve(result, metrics, path, run_id=run_id, warnings=warnings), result
 
 
 def summary_json(report: Report) -> str:
