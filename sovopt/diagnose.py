@@ -16,12 +16,15 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sovopt.highs import INF, HighsModel, new_highs
+from sovopt.highs import INF, HighsModel, new_highs, to_highs
+from sovopt.model import build_model
 from sovopt.model.constraints import FAMILIES
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
@@ -81,6 +84,20 @@ def _scale(family: str, d: ModelData, index, rhs: float, coef_max: float) -> flo
     if family == "localization":
         return float(d.budget.loc[index, "budget"]) or coef_max or 1.0
     return abs(rhs) if abs(rhs) > 1e-9 else (coef_max or 1.0)
+
+
+def diagnose(d: ModelData, switched_off: frozenset[str],
+             options: dict[str, object]) -> list[Relaxation]:
+    """The elastic diagnosis of an infeasible case, on a model built for it.
+
+    The solve model bounds each delivery by its supplier's capacity (a tighter
+    formulation); here that bound is left to the supplier_capacity rows, whose
+    slack can then make room, as the diagnosis promises.
+    """
+    relaxed = replace(d, deliveries=d.deliveries.assign(cap=d.deliveries["own_cap"]))
+    m = build_model(relaxed, switched_off)
+    hm = to_highs(m, m.term_names, options)
+    return elastic(hm, relaxed, hm.positions(m.x), options) or []
 
 
 def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,

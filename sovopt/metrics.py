@@ -55,7 +55,7 @@ import pandas as pd
 
 from sovopt.errors import SovoptError
 from sovopt.portfolio import Portfolio
-from sovopt.prepare import ModelData, survival_loss, value_origin
+from sovopt.prepare import ModelData, option_table, survival_loss, value_origin
 
 #: HHI above which a capability's foreign supply counts as concentrated (EU threshold).
 CONCENTRATED_HHI = 0.4
@@ -165,26 +165,9 @@ def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
 
 
 def option_frame(d: ModelData) -> pd.DataFrame:
-    """Every option of the case (excluded ones too), with the columns σ and φ need.
-
-    The formulas are prepare's; they are applied to all options because a
-    hand-made portfolio may use an option the model never saw.
-    """
-    case = d.case
-    o = case.options.set_index("option_id").copy()
-    suppliers = case.suppliers.set_index("supplier_id")
-    o["supplier_country"] = o["supplier_id"].map(suppliers["country_id"])
-    o["assembly_country"] = np.where(o["mode"] == "buy", o["supplier_country"], d.home)
-    input_share = case.inputs.groupby("option_id")["value_share"].sum()
-    o["input_share"] = input_share.reindex(o.index).fillna(0.0).astype(float)
-    o["remainder"] = (1.0 - o["local_content"].astype(float) - o["input_share"]).clip(lower=0)
-    for col in ("unit_cost", "fixed_cost", "local_content", "min_total_qty"):
-        o[col] = o[col].astype(float)
-    o["max_qty_per_year"] = o["max_qty_per_year"].astype(float)
-    o["lead_time_years"] = o["lead_time_years"].astype(int)
-    o["available_from"] = o["available_from"].astype(int)
-    o["mandatory"] = o["mandatory"].astype(bool)
-    return o
+    """Every option of the case (excluded ones too), with the columns σ and φ need:
+    a hand-made portfolio may use an option the model never saw."""
+    return option_table(d.case)
 
 
 def _frame(d: ModelData, portfolio: Portfolio) -> _Frame:

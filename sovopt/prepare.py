@@ -11,7 +11,9 @@ index sets that already exist:
   from a prohibited country; no delivery possible within the horizon);
 - ``deliveries``: the (option, year) pairs that can deliver, each with its big-M
   ``cap`` = min(qmax, demand of its capability that year, the supplier's yearly
-  capacity); pairs whose cap is 0 are dropped, so x is never created for them;
+  capacity) and ``own_cap`` = min(qmax, demand), the bound without the supplier's
+  capacity (which the infeasibility diagnosis may relax); pairs whose own_cap is 0
+  are dropped, so x is never created for them;
 - ``starts``: the (option, year) pairs in which an option can start (from
   available_from until the last year that still leaves a delivery year);
 - ``origin``: σ[o,c], the share of option o's value that originates in country
@@ -86,7 +88,7 @@ def prepare(case: Case) -> ModelData:
     demand["weight"] = demand["capability_id"].map(capabilities["criticality"]).astype(float)
     demand = demand.reset_index(drop=True)
 
-    options = _option_table(case, suppliers, capabilities)
+    options = option_table(case)
     origin_all = value_origin(case, options)
 
     prohibited = set(countries.index[countries["tier"] == "prohibited"])
@@ -137,10 +139,17 @@ def prepare(case: Case) -> ModelData:
     )
 
 
-def _option_table(case: Case, suppliers: pd.DataFrame,
-                  capabilities: pd.DataFrame) -> pd.DataFrame:
-    """Options indexed by id, with supplier country, assembly country and remainder."""
+def option_table(case: Case) -> pd.DataFrame:
+    """Every option of the case indexed by id, typed, with the derived columns
+    supplier_country, assembly_country, input_share, remainder (the value share
+    of the supplier's country), integer and qmax (the yearly cap, filled)."""
+    suppliers = case.suppliers.set_index("supplier_id")
+    capabilities = case.capabilities.set_index("capability_id")
     o = case.options.set_index("option_id").copy()
+    for col in ("unit_cost", "fixed_cost", "local_content", "min_total_qty",
+                "max_qty_per_year"):
+        o[col] = o[col].astype(float)
+    o["mandatory"] = o["mandatory"].astype(bool)
     o["lead_time_years"] = o["lead_time_years"].astype(int)
     o["available_from"] = o["available_from"].astype(int)
     o["supplier_country"] = o["supplier_id"].map(suppliers["country_id"])
@@ -195,11 +204,11 @@ def _delivery_pairs(options: pd.DataFrame, demand: pd.DataFrame, suppliers: pd.D
     pairs = o.merge(demand[["capability_id", "year", "demand"]], on="capability_id")
     pairs = pairs[pairs["year"] >= pairs["first"]]
     supplier_cap = pairs["supplier_id"].map(suppliers["capacity_per_year"]).astype(float)
-    cap = np.fmin(pairs["qmax"].to_numpy(float), pairs["demand"].to_numpy(float))
-    cap = np.fmin(cap, supplier_cap.fillna(np.inf).to_numpy())
-    pairs = pairs.assign(cap=cap)
-    pairs = pairs[pairs["cap"] > EPS]
-    cols = ["option_id", "year", "capability_id", "supplier_id", "cap"]
+    own_cap = np.fmin(pairs["qmax"].to_numpy(float), pairs["demand"].to_numpy(float))
+    cap = np.fmin(own_cap, supplier_cap.fillna(np.inf).to_numpy())
+    pairs = pairs.assign(cap=cap, own_cap=own_cap)
+    pairs = pairs[pairs["own_cap"] > EPS]
+    cols = ["option_id", "year", "capability_id", "supplier_id", "cap", "own_cap"]
     return pairs[cols].sort_values(["option_id", "year"]).reset_index(drop=True)
 
 
@@ -233,6 +242,10 @@ def survival_loss(case: Case, options: pd.DataFrame, deliveries: pd.DataFrame,
 
     φ = clip(1 − max(α[assembly], α[critical inputs]) − Σ_noncritical share·α
              − [mode ≠ buy]·remainder·α[supplier country], 0, 1)
+
+    where a share-weighted term is left out when its country also gates the
+    option (the gate already takes that country's whole loss): a domestic
+    option's home remainder is not charged twice when the home country is hit.
     """
     cols = ["scenario_id", "option_id", "year", "loss"]
     alpha = scenario_country_loss(case, years)
@@ -261,7 +274,12 @@ def survival_loss(case: Case, options: pd.DataFrame, deliveries: pd.DataFrame,
         "option_id": not_buy.index, "country_id": not_buy["supplier_country"].to_numpy(),
         "share": not_buy["remainder"].to_numpy(float)}))
     partial = pd.concat(partial_parts, ignore_index=True)
-    partial = partial[partial["share"] > EPS].merge(alpha, on="country_id")
+    # A country that gates the option already takes its whole loss in the gate:
+    # its value share is not charged again (a domestic option's home remainder).
+    partial = partial.merge(gates.assign(gated=True), on=["option_id", "country_id"],
+                            how="left")
+    partial = partial[(partial["share"] > EPS) & partial["gated"].isna()]
+    partial = partial.drop(columns="gated").merge(alpha, on="country_id")
     partial = (partial.assign(part=partial["share"] * partial["alpha"])
                .groupby(["scenario_id", "option_id", "year"], sort=False)["part"].sum())
 

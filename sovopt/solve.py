@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.diagnose import elastic, precheck
+from sovopt.diagnose import diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.highs import HighsModel, add_row, set_cost, to_highs, warm_start
 from sovopt.model import build_model
@@ -163,7 +163,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         if lv.status == "infeasible":
             result.status = "infeasible"
             with clock("diagnose"):
-                result.diagnosis = elastic(hm, d, x_pos, options) or []
+                result.diagnosis = diagnose(d, preset.switch_off, options)
             return result
         if lv.value is None:
             if values is None:
@@ -183,7 +183,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         lv = _level_outcome(hm, "feasibility", {}, 0.0)
         if lv.status == "infeasible":
             result.status = "infeasible"
-            result.diagnosis = elastic(hm, d, x_pos, options) or []
+            result.diagnosis = diagnose(d, preset.switch_off, options)
             return result
         if lv.value is None:
             result.status = "no_solution"

@@ -252,11 +252,6 @@ def test_no_usable_option_with_unmet_allowed_leaves_all_demand_unmet() -> None:
     assert r.levels[0].value == pytest.approx(1.0, abs=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="prepare bakes the supplier's capacity into each "
-                   "option's bound (deliveries.cap = min(qmax, D, capacity_per_year), used as "
-                   "x's upper bound and the delivery_window big-M), so the elastic slack on "
-                   "the supplier_capacity row cannot lift it and demand is dropped instead "
-                   "(formulation §6: demand only when no policy limit can make room)")
 def test_capacity_is_relaxed_before_demand_when_it_makes_room() -> None:
     """Raising SA's capacity from 5 to 10 makes the case feasible; demand must stay.
 

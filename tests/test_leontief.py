@@ -73,10 +73,9 @@ EXPECTED_LOSS = {
     # cop: 1 (A) + 0.1 (N) = 1.1, clipped to 1
     "both": {"dom_crit": 1.0, "dom_soft": 0.1, "cop": 1.0},
     # home cut: licence and co-production are assembled at home too; buy_b is not.
-    # For the domestic options the formula, read literally, charges the home
-    # supplier's 10 % remainder again on top of the assembly gate
-    # ([m ≠ buy]·remainder·α[c(s(o))] with c(s(o)) = h): 0.3 + 0.1·0.3 = 0.33
-    "home": {"dom_crit": 0.33, "dom_soft": 0.33, "lic": 0.3, "cop": 0.3},
+    # The domestic options' 10 % remainder belongs to their home supplier, so it is
+    # home value already gated by the assembly (1 − 0.3): not charged again, 0.3
+    "home": {"dom_crit": 0.3, "dom_soft": 0.3, "lic": 0.3, "cop": 0.3},
 }
 
 

@@ -168,11 +168,6 @@ def test_one_start_mandatory_without_deliverable_year_is_not_dropped() -> None:
 
 
 @covers("one_start")
-@pytest.mark.xfail(strict=True, raises=KeyError,
-                   reason="prepare now keeps the start years of a mandatory option with no "
-                   "delivery pair, but min_order.add indexes that option's deliveries "
-                   "(x_by[o], sovopt/model/constraints/min_order.py) and raises KeyError "
-                   "when it also has a min_total_qty")
 def test_one_start_mandatory_with_min_order_and_nothing_to_deliver_is_infeasible() -> None:
     """The same mandatory option with min_total_qty 3: it must start but cannot deliver.
 

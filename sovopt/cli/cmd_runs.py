@@ -34,7 +34,8 @@ LIST_KPIS = (("total_cost", "cost"), ("local_share", "local"), ("hhi_max", "HHI"
 NARROW_KPIS = (LIST_KPIS[0], LIST_KPIS[2])
 WIDE = 100
 
-STATUS_STYLE = {"optimal": "green", "feasible": "green", "stress": "cyan", "running": "yellow",
+STATUS_STYLE = {"optimal": "green", "feasible": "green", "stress": "cyan", "violated": "red",
+                "running": "yellow",
                 "interrupted": "red", "failed": "red", "infeasible": "red",
                 "no_solution": "red"}
 

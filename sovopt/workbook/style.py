@@ -33,13 +33,13 @@ HEADER_COLOUR = "1F3864"
 INPUT_COLOUR = "FFF8DC"
 BORDER_COLOUR = "BFBFBF"
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
 THIN_BORDER = Border(*(Side(style="thin", color=BORDER_COLOUR),) * 4)
-LABEL_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14, color=HEADER_COLOUR)
+LABEL_FONT = Font(name="Calibri", bold=True)
+TITLE_FONT = Font(name="Calibri", bold=True, size=14, color=HEADER_COLOUR)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 # Number formats.

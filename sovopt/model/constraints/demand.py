@@ -39,9 +39,8 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     cell = d.case.cell("Demand", str(t), row["row"])
     current = float(row["demand"])
     needed = current - amount
-    unit = d.capabilities.loc[r, "unit"]
     return Relaxation(
         "demand", f"Demand of {r} in {t}", cell, current, needed,
         f"Demand of {r} in {t} ({cell}) cannot be met: {fmt(amount)} of {fmt(current)} "
-        f"{unit} short; it must fall to {fmt(needed)} unless other limits move",
+        f"units short; it must fall to {fmt(needed)} unless other limits move",
     )

@@ -20,7 +20,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     x_by, s_by = groups(d.deliveries, ["option_id"]), groups(d.starts, ["option_id"])
 
     def rule(_m, o):
-        return (sum(m.x[xs[i]] for i in x_by[o])
+        return (sum(m.x[xs[i]] for i in x_by.get(o, ()))
                 >= moq[o] * sum(m.start[ss[i]] for i in s_by[o]))
 
     m.min_order = pyo.Constraint(list(moq), rule=rule)
