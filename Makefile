@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint inputs docs libreoffice bench clean
+.PHONY: demo test lint inputs docs docs-images libreoffice bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ $(TEST_STAMP): $(BIN)/python pyproject.toml
 ## demo: solve the example case and write its results workbook
 demo: $(STAMP)
 	$(BIN)/sovopt validate inputs/example_case.xlsx
-	@echo "demo: the example case is valid (inputs/example_case.xlsx)"
+	$(BIN)/sovopt solve inputs/example_case.xlsx --label demo
+	@echo "demo: results written to inputs/example_case.results.xlsx"
 
 ## test: run the whole suite
 test: $(TEST_STAMP)
@@ -40,6 +41,10 @@ inputs: $(STAMP)
 ## docs: regenerate models/FORMULATION.md and the README's workbook contract from the code
 docs: $(STAMP)
 	$(BIN)/python -m sovopt.docs
+
+## docs-images: render docs/results-*.png from a real results workbook of the example
+docs-images: $(STAMP)
+	$(BIN)/python tools/render_results_png.py inputs/example_case.xlsx --out-dir docs
 
 ## libreoffice: install the spreadsheet client the tests open every workbook with
 libreoffice:
