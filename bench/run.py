@@ -1,0 +1,629 @@
+"""The benchmark driver: ``python -m bench`` (see bench/README.md).
+
+For each size it writes the generated case to a workbook, then runs the
+whole of ``sovopt solve`` on it in a fresh child process per repeat
+(:mod:`bench.child`), exports the first optimised level as MPS, and solves
+that MPS with highspy alone in another fresh process (the yardstick). It
+prints one table per size and the budgets as PASS/MISS lines, and writes
+everything as JSON to ``<out>/bench-<date>.json`` and ``<out>/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.generate import SIZES, SizeSpec, generate_case, size_spec
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+DEFAULT_OUT = BENCH_DIR / "out"
+DEFAULT_SIZES = "S,M,L,XL"
+DEFAULT_TIME_LIMIT = 120.0
+#: Phases that are sovopt's own work, not the solver's (the modelling overhead).
+OVERHEAD_PHASES = ("read", "prepare", "build", "hand_off", "extract", "metrics", "write")
+#: Phase order in the tables; "solve level k" rows go where "solve" is.
+PHASE_ORDER = ("read", "prepare", "build", "hand_off", "solve", "extract", "duals",
+               "diagnose", "metrics", "write")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One performance budget: a line of the report with PASS, MISS or n/a."""
+
+    name: str
+    verdict: str  # PASS | MISS | n/a
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.verdict:<4}  {self.name}: {self.detail}"
+
+
+# --- running children ---------------------------------------------------------------------
+
+
+def _memory_total_mb() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def _rss_mb(pid: int) -> float | None:
+    """Current resident memory of process ``pid`` in MB (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+#: A child above this resident memory is stopped (the machine must not start swapping
+#: or invoke the OOM killer on something else); 75 % of physical memory.
+MEMORY_GUARD_MB = 0.75 * (_memory_total_mb() or 16 * 1024)
+
+
+def _child(args: list[str], json_path: Path, timeout: float) -> dict[str, Any]:
+    """Run ``python -m bench.child ARGS --json PATH``; its record, or an error record.
+
+    The child is stopped when it runs past ``timeout`` seconds or its resident
+    memory passes :data:`MEMORY_GUARD_MB`.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    json_path.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "bench.child", *args, "--json", str(json_path)]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                stderr=err, text=True)
+        stopped = None
+        while proc.poll() is None:
+            elapsed = time.perf_counter() - t0
+            rss = _rss_mb(proc.pid) or 0.0
+            if elapsed > timeout:
+                stopped = f"stopped after {elapsed:.0f} s (timeout)"
+            elif rss > MEMORY_GUARD_MB:
+                stopped = (f"stopped at {rss:,.0f} MB resident, over the memory guard of "
+                           f"{MEMORY_GUARD_MB:,.0f} MB, after {elapsed:.0f} s")
+            if stopped:
+                proc.kill()
+                proc.wait()
+                return {"error": stopped, "wall": time.perf_counter() - t0}
+            time.sleep(0.5)
+        err.seek(0)
+        stderr = err.read()
+    if proc.returncode != 0 or not json_path.exists():
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        return {"error": f"exit {proc.returncode}: {tail}", "wall": time.perf_counter() - t0}
+    return json.loads(json_path.read_text(encoding="utf-8"))
+
+
+def _solver_args(args: argparse.Namespace, time_limit: float) -> list[str]:
+    out = ["--preset", args.preset, "--time-limit", str(time_limit), "--gap", str(args.gap)]
+    if args.threads is not None:
+        out += ["--highs-options", json.dumps({"threads": args.threads})]
+    return out
+
+
+def _time_limit(args: argparse.Namespace, spec: SizeSpec) -> float:
+    if spec.build_only:
+        return float(args.xl_time_limit)
+    return float(args.time_limit if args.time_limit is not None else DEFAULT_TIME_LIMIT)
+
+
+def bench_size(spec: SizeSpec, args: argparse.Namespace, out: Path,
+               say=print) -> dict[str, Any]:
+    """Every run of one size; the size's entry of the JSON record."""
+    work = out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    time_limit = _time_limit(args, spec)
+    entry: dict[str, Any] = {"size": spec.name, "spec": spec.__dict__, "seed": args.seed,
+                             "time_limit": time_limit, "gap": args.gap, "preset": args.preset}
+
+    t0 = time.perf_counter()
+    case = generate_case(spec.name, args.seed)
+    entry["generate_seconds"] = time.perf_counter() - t0
+    entry["counts"] = {"options": len(case.options), "inputs": len(case.inputs),
+                       "capabilities": len(case.capabilities), "suppliers": len(case.suppliers),
+                       "countries": len(case.countries), "years": len(case.years),
+                       "scenarios": int(case.scenarios["scenario_id"].nunique())}
+    case_path = None
+    if not spec.build_only:
+        from sovopt.workbook.write_case import write_case_workbook
+
+        case_path = out / "cases" / f"{spec.name}-seed{args.seed}.xlsx"
+        case_path.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        write_case_workbook(case_path, case)
+        entry["write_case_seconds"] = time.perf_counter() - t0
+        entry["case_path"] = str(case_path)
+    del case
+
+    mps = work / f"{spec.name}-first-level.mps"
+    runs, direct = [], []
+    for i in range(1, args.repeat + 1):
+        say(f"[{spec.name}] run {i}/{args.repeat}: sovopt end to end "
+            f"(time limit {time_limit:g} s) ...")
+        pipe = ["pipeline", "--size", spec.name, "--seed", str(args.seed), "--mps", str(mps),
+                "--results", str(work / f"{spec.name}.results.xlsx"),
+                *_solver_args(args, time_limit)]
+        if case_path is not None:
+            pipe += ["--case", str(case_path)]
+        if spec.build_only:
+            pipe.append("--build-only")
+        log = work / f"{spec.name}-run{i}.progress.txt"
+        log.unlink(missing_ok=True)
+        pipe += ["--progress", str(log)]
+        rec = _child(pipe, work / f"{spec.name}-run{i}.json", timeout=time_limit * 3 + 1800)
+        runs.append(rec)
+        if "error" in rec:
+            if log.exists():
+                rec["progress"] = log.read_text(encoding="utf-8").splitlines()[-6:]
+            say(f"[{spec.name}] run {i} failed: {rec['error']}")
+            continue
+        say(f"[{spec.name}] run {i}: {rec['status']} in {rec['end_to_end']:.1f} s, "
+            f"peak {rec['peak_rss_mb']:.0f} MB")
+        if args.direct and mps.exists():
+            say(f"[{spec.name}] run {i}: HiGHS alone on the first level (seed 0) ...")
+            direct.append(_direct(args, mps, work, spec, 0, time_limit, i))
+    entry["runs"] = runs
+    entry["direct"] = direct
+    spread = []
+    if args.direct and mps.exists() and spec.name in args.spread_sizes:
+        seeds = [s for s in args.spread_seeds if s != 0]
+        first = next((d for d in direct if "error" not in d), None)
+        spread = [first] if first else []
+        for seed in seeds:
+            say(f"[{spec.name}] HiGHS alone, random_seed {seed} ...")
+            spread.append(_direct(args, mps, work, spec, seed, time_limit, 1))
+    entry["seed_spread"] = spread
+    entry["summary"] = summarise(entry)
+    return entry
+
+
+def _direct(args: argparse.Namespace, mps: Path, work: Path, spec: SizeSpec, seed: int,
+            time_limit: float, run: int) -> dict[str, Any]:
+    rec = _child(["highs", "--mps", str(mps), "--seed", str(seed),
+                  *_solver_args(args, time_limit)],
+                 work / f"{spec.name}-highs-run{run}-seed{seed}.json",
+                 timeout=time_limit * 2 + 600)
+    rec.setdefault("seed", seed)
+    return rec
+
+
+# --- summarising ----------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _phase_key(phase: str) -> tuple[int, int]:
+    if phase.startswith("solve level"):
+        return PHASE_ORDER.index("solve"), int(phase.rsplit(" ", 1)[-1])
+    return (PHASE_ORDER.index(phase) if phase in PHASE_ORDER else len(PHASE_ORDER)), 0
+
+
+def summarise(entry: dict[str, Any]) -> dict[str, Any]:
+    """Medians over the repeats and the derived ratios of one size."""
+    ok = [r for r in entry["runs"] if "error" not in r]
+    if not ok:
+        if not entry["runs"]:
+            return {"error": "no runs"}
+        return {"error": entry["runs"][0].get("error"),
+                "progress": entry["runs"][0].get("progress", [])}
+    phases = sorted({p for r in ok for p in r["timings"]}, key=_phase_key)
+    timings = {p: _median([r["timings"].get(p, 0.0) for r in ok]) for p in phases}
+    first = ok[0]
+    e2e = _median([r["end_to_end"] for r in ok])
+    overhead = _median([sum(r["timings"].get(p, 0.0) for p in OVERHEAD_PHASES) for r in ok])
+    solved = [lv for lv in first["levels"] if not lv["status"].startswith(("skipped",
+                                                                             "not solved"))]
+    first_level = solved[0] if solved else None
+    s: dict[str, Any] = {
+        "timings": timings, "end_to_end": e2e, "overhead": overhead,
+        "overhead_share": overhead / e2e if e2e else None,
+        "build_hand_off": _median([r["timings"].get("build", 0.0)
+                                   + r["timings"].get("hand_off", 0.0) for r in ok]),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in ok),
+        "stats": first["stats"], "status": first["status"], "gap": first["gap"],
+        "levels": first["levels"], "notes": first.get("notes", []),
+        "kept_options": first.get("kept_options"),
+        "excluded_options": first.get("excluded_options"),
+        "violations": first.get("violations"),
+        "wall": _median([r["wall"] for r in ok]),
+    }
+    if first_level is not None:
+        key = f"solve level {first_level['index']}"
+        sovopt_first = _median([r["timings"].get(key, 0.0) for r in ok])
+        solve_total = _median([sum(v for k, v in r["timings"].items()
+                                   if k.startswith("solve level")) for r in ok])
+        s["first_level"] = {"index": first_level["index"], "name": first_level["name"],
+                            "seconds": sovopt_first, "status": first_level["status"],
+                            "gap": first_level["gap"]}
+        s["levels_total"] = solve_total
+        s["levels_ratio"] = solve_total / sovopt_first if sovopt_first else None
+        s["all_levels_solved"] = not any(lv["status"].startswith("not solved")
+                                         for lv in first["levels"])
+        good = [d for d in entry.get("direct", []) if "error" not in d]
+        if good:
+            direct = _median([d["seconds"] for d in good])
+            s["direct"] = {"seconds": direct, "status": good[0]["status"],
+                           "gap": good[0]["gap"]}
+            s["solve_ratio"] = sovopt_first / direct if direct else None
+            s["both_at_time_limit"] = (good[0]["status"] == "Time limit reached"
+                                       and first_level["status"] == "Time limit reached")
+    spread = [d for d in entry.get("seed_spread", []) if d and "error" not in d]
+    if spread:
+        secs = [d["seconds"] for d in spread]
+        s["seed_spread"] = {"seeds": [d["seed"] for d in spread], "seconds": secs,
+                            "status": [d["status"] for d in spread],
+                            "min": min(secs), "max": max(secs),
+                            "ratio": max(secs) / min(secs) if min(secs) else None}
+    return s
+
+
+# --- budgets --------------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def budgets(sizes: dict[str, dict[str, Any]], preset: str) -> list[Budget]:
+    """The performance budgets of the Benchmark issue, judged on what was measured."""
+    out: list[Budget] = []
+
+    def get(size: str) -> dict[str, Any] | None:
+        s = sizes.get(size, {}).get("summary")
+        return s if s and "error" not in s else None
+
+    for size in ("M", "L"):
+        s = get(size)
+        name = f"modelling overhead <= 15 % of end to end on {size}"
+        if s is None:
+            out.append(Budget(name, "n/a", f"{size} not run"))
+        else:
+            share = s["overhead_share"]
+            out.append(Budget(name, "PASS" if share <= 0.15 else "MISS",
+                              f"{s['overhead']:.1f} s of {s['end_to_end']:.1f} s = {_pct(share)}"))
+    s = get("XL")
+    name = "XL build + hand-off < 60 s"
+    if s is None:
+        out.append(Budget(name, "n/a", "XL not run"))
+    else:
+        t = s["build_hand_off"]
+        out.append(Budget(name, "PASS" if t < 60 else "MISS",
+                          f"build {s['timings'].get('build', 0):.1f} s + hand-off "
+                          f"{s['timings'].get('hand_off', 0):.1f} s = {t:.1f} s"))
+    for size in ("M", "L"):
+        s = get(size)
+        name = f"sovopt solve / HiGHS alone <= 1.2 on {size}"
+        if s is None or "solve_ratio" not in s:
+            out.append(Budget(name, "n/a", f"{size} not run or no direct HiGHS run"))
+            continue
+        ratio, first, direct = s["solve_ratio"], s["first_level"], s["direct"]
+        if s.get("both_at_time_limit"):
+            out.append(Budget(name, "n/a", f"both stopped at the time limit, so the times "
+                              f"say nothing: level {first['index']} gap "
+                              f"{_fmt_gap(first.get('gap'))} in sovopt, "
+                              f"{_fmt_gap(direct['gap'])} in HiGHS alone"))
+            continue
+        out.append(Budget(name, "PASS" if ratio <= 1.2 else "MISS",
+                          f"level {first['index']} {first['seconds']:.2f} s "
+                          f"/ {direct['seconds']:.2f} s = {ratio:.2f}"))
+    for size in ("M", "L"):
+        s = get(size)
+        name = f"all {preset} levels <= 2 x the first level alone on {size}"
+        if s is None or "levels_ratio" not in s:
+            out.append(Budget(name, "n/a", f"{size} not run"))
+            continue
+        ratio = s["levels_ratio"]
+        if not s["all_levels_solved"]:
+            out.append(Budget(name, "MISS", f"later levels not reached within the time "
+                              f"limit (first level {s['first_level']['seconds']:.1f} s)"))
+        else:
+            out.append(Budget(name, "PASS" if ratio <= 2 else "MISS",
+                              f"{s['levels_total']:.1f} s / {s['first_level']['seconds']:.1f} s"
+                              f" = {ratio:.2f}"))
+    s = get("L")
+    name = "L to 1 % gap within 120 s end to end"
+    if s is None:
+        out.append(Budget(name, "n/a", "L not run"))
+    else:
+        gap_ok = s["status"] == "optimal" and (s["gap"] or 0.0) <= 0.01 + 1e-9
+        ok = gap_ok and s["end_to_end"] <= 120
+        out.append(Budget(name, "PASS" if ok else "MISS",
+                          f"{s['status']}, gap {_pct(s['gap'] or 0.0)}, "
+                          f"{s['end_to_end']:.1f} s end to end"))
+    s = get("L")
+    name = "peak memory on L < 4 GB"
+    if s is None:
+        out.append(Budget(name, "n/a", "L not run"))
+    else:
+        mb = s["peak_rss_mb"]
+        out.append(Budget(name, "PASS" if mb < 4096 else "MISS", f"{mb:,.0f} MB"))
+    return out
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def _fmt_gap(gap: float | None) -> str:
+    return "-" if gap is None else _pct(gap)
+
+
+def size_table(entry: dict[str, Any]) -> str:
+    """The table of one size, as printed."""
+    spec, s, c = entry["spec"], entry["summary"], entry["counts"]
+    lines = [f"== {spec['name']}: {c['capabilities']:,} capabilities, {c['suppliers']:,} "
+             f"suppliers, {c['options']:,} options, {c['inputs']:,} inputs, "
+             f"{c['countries']} countries, {c['years']} years, {c['scenarios']} scenarios",
+             f"   seed {entry['seed']}, preset {entry['preset']}, time limit "
+             f"{entry['time_limit']:g} s, gap {_pct(entry['gap'])}, "
+             f"repeats {len(entry['runs'])}"
+             + (" (build-only size: no workbook, no metrics or results workbook)"
+                if spec["build_only"] else "")]
+    if "error" in s:
+        lines.append(f"   FAILED: {s['error']}")
+        lines += [f"   last progress: {line}" for line in s.get("progress", [])]
+        return "\n".join(lines)
+    names = {lv["index"]: lv["name"] for lv in s["levels"]}
+    e2e = s["end_to_end"]
+    lines.append(f"   {'phase':<46}{'seconds':>10}{'share':>9}")
+    for phase, sec in s["timings"].items():
+        label = phase
+        if phase.startswith("solve level"):
+            label = f"{phase} ({names.get(int(phase.rsplit(' ', 1)[-1]), '')})"
+        lines.append(f"   {label:<46}{sec:>10.2f}{_pct(sec / e2e) if e2e else '-':>9}")
+    lines.append(f"   {'end to end (sum of phases)':<46}{e2e:>10.2f}")
+    lines.append(f"   {'modelling overhead':<46}{s['overhead']:>10.2f}"
+                 f"{_pct(s['overhead_share']) if e2e else '-':>9}")
+    lines.append(f"   {'wall clock of the run (+ MPS export)':<46}{s['wall']:>10.2f}")
+    lines.append(f"   peak memory (RSS, fresh process): {s['peak_rss_mb']:,.0f} MB")
+    st = s["stats"]
+    lines.append(f"   model: {st['variables']:,} variables ({st['binaries']:,} binaries, "
+                 f"{st['integers'] - st['binaries']:,} general integers), "
+                 f"{st['constraints']:,} constraints, {st['nonzeros']:,} non-zeros; "
+                 f"{s['kept_options']:,} options kept, {s['excluded_options']} excluded")
+    levels = "; ".join(f"{lv['name']} {lv['status']}"
+                       + (f" gap {_fmt_gap(lv['gap'])} {lv['seconds']:.1f} s"
+                          if lv["value"] is not None else "")
+                       for lv in s["levels"] if not lv["status"].startswith("skipped"))
+    lines.append(f"   status: {s['status']}, gap {_fmt_gap(s['gap'])}; levels: {levels}")
+    if s.get("violations"):
+        lines.append(f"   metrics found {s['violations']} broken limits in the portfolio")
+    if "direct" in s:
+        d = s["direct"]
+        lines.append(f"   yardstick: HiGHS alone on level {s['first_level']['index']} "
+                     f"({s['first_level']['name']}): {d['seconds']:.2f} s ({d['status']}, gap "
+                     f"{_fmt_gap(d['gap'])}); sovopt {s['first_level']['seconds']:.2f} s; "
+                     f"ratio {s['solve_ratio']:.2f}")
+    if "levels_ratio" in s:
+        lines.append(f"   all levels {s['levels_total']:.2f} s = {s['levels_ratio']:.2f} x "
+                     "the first level")
+    if "seed_spread" in s:
+        sp = s["seed_spread"]
+        runs = ", ".join(f"seed {k}: {t:.1f} s ({st})" for k, t, st in
+                         zip(sp["seeds"], sp["seconds"], sp["status"], strict=True))
+        lines.append(f"   HiGHS alone over random_seed: {runs}; max/min "
+                     f"{sp['ratio']:.2f}" if sp["ratio"] else f"   seeds: {runs}")
+    for note in s["notes"]:
+        lines.append(f"   note: {note}")
+    if "write_case_seconds" in entry:
+        lines.append(f"   (case generated in {entry['generate_seconds']:.2f} s, workbook "
+                     f"written in {entry['write_case_seconds']:.2f} s; not part of the run)")
+    else:
+        lines.append(f"   (case generated in {entry['generate_seconds']:.2f} s)")
+    return "\n".join(lines)
+
+
+def _solve_seconds(s: dict[str, Any]) -> float:
+    return sum(v for k, v in s["timings"].items() if k.startswith("solve level"))
+
+
+def comparison_table(sizes: dict[str, dict[str, Any]]) -> str:
+    """Seconds per phase, one column per size (solve levels summed)."""
+    ok = {k: v["summary"] for k, v in sizes.items() if "error" not in v["summary"]}
+    if not ok:
+        return ""
+    rows = ["read", "prepare", "build", "hand_off", "solve", "extract", "duals", "metrics",
+            "write"]
+    head = f"{'seconds':<22}" + "".join(f"{k:>12}" for k in ok)
+    lines = [head]
+    for row in rows:
+        vals = []
+        for s in ok.values():
+            v = _solve_seconds(s) if row == "solve" else s["timings"].get(row)
+            vals.append("-" if v is None else f"{v:.2f}")
+        lines.append(f"{row:<22}" + "".join(f"{v:>12}" for v in vals))
+    lines.append(f"{'end to end':<22}" + "".join(f"{s['end_to_end']:>12.2f}"
+                                                   for s in ok.values()))
+    lines.append(f"{'overhead share':<22}" + "".join(f"{_pct(s['overhead_share']):>12}"
+                                                       for s in ok.values()))
+    lines.append(f"{'peak RSS (MB)':<22}" + "".join(f"{s['peak_rss_mb']:>12,.0f}"
+                                                      for s in ok.values()))
+    lines.append(f"{'variables':<22}" + "".join(f"{s['stats']['variables']:>12,}"
+                                                  for s in ok.values()))
+    lines.append(f"{'constraints':<22}" + "".join(f"{s['stats']['constraints']:>12,}"
+                                                    for s in ok.values()))
+    lines.append(f"{'non-zeros':<22}" + "".join(f"{s['stats']['nonzeros']:>12,}"
+                                                  for s in ok.values()))
+    lines.append(f"{'status':<22}" + "".join(f"{s['status']:>12}" for s in ok.values()))
+    return "\n".join(lines)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def _environment() -> dict[str, Any]:
+    import importlib.metadata as md
+
+    def version(pkg: str) -> str | None:
+        try:
+            return md.version(pkg)
+        except md.PackageNotFoundError:
+            return None
+
+    def git(*cmd: str) -> str | None:
+        try:
+            return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    status = git("status", "--porcelain", "--", "sovopt", "models")
+    return {
+        "commit": git("rev-parse", "HEAD"), "sovopt_dirty": bool(status),
+        "python": platform.python_version(), "platform": platform.platform(),
+        "cpus": os.cpu_count(), "highspy": version("highspy"), "pyomo": version("pyomo"),
+        "numpy": version("numpy"), "pandas": version("pandas"), "sovopt": version("sovopt"),
+    }
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark sovopt end to end on generated cases (see bench/README.md).")
+    p.add_argument("--sizes", default=DEFAULT_SIZES,
+                   help=f"comma-separated sizes out of {','.join(SIZES)} [{DEFAULT_SIZES}]; "
+                   "XL is always build + hand-off + a time-limited solve")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="runs per size; phase times are medians [1]")
+    p.add_argument("--preset", default="min_dependence", help="objective preset [%(default)s]")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help=f"solver time limit per run in seconds [{DEFAULT_TIME_LIMIT:g}]")
+    p.add_argument("--xl-time-limit", type=float, default=120.0,
+                   help="time limit of the XL solve [%(default)s]")
+    p.add_argument("--gap", type=float, default=0.01, help="relative MIP gap [%(default)s]")
+    p.add_argument("--seed", type=int, default=0, help="case generator seed [%(default)s]")
+    p.add_argument("--threads", type=int, default=None,
+                   help="HiGHS threads for sovopt and the yardstick [HiGHS default]")
+    p.add_argument("--no-direct", dest="direct", action="store_false",
+                   help="skip the yardstick (HiGHS alone on the exported first level)")
+    p.add_argument("--spread-sizes", default="M",
+                   help="sizes whose yardstick also runs over --spread-seeds [%(default)s]")
+    p.add_argument("--spread-seeds", default="0,1,2",
+                   help="HiGHS random_seed values for the spread [%(default)s]")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder [bench/out]")
+    p.add_argument("--show", nargs="+", type=Path, metavar="JSON", default=None,
+                   help="instead of benchmarking: print the tables of a saved record, or "
+                   "compare the phase times of several records (e.g. two commits)")
+    p.add_argument("--profile-build", metavar="SIZE", default=None,
+                   help="instead of benchmarking: profile prepare, build and hand-off of SIZE "
+                   "per constraint family (and cProfile), then exit")
+    return p
+
+
+def show(paths: list[Path]) -> int:
+    """Print a saved record's tables and budgets, or compare several records' phases."""
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    for rec in records:
+        for entry in rec["sizes"].values():
+            entry["summary"] = summarise(entry)
+    if len(records) == 1:
+        rec = records[0]
+        for entry in rec["sizes"].values():
+            print(size_table(entry))
+            print()
+        print("Budgets:")
+        for b in budgets(rec["sizes"], rec["args"].get("preset", "min_dependence")):
+            print("  " + b.line())
+        return 0
+    heads = [f"{(r['environment'].get('commit') or '?')[:8]}" for r in records]
+    for size in dict.fromkeys(k for r in records for k in r["sizes"]):
+        print(f"== {size}")
+        print(f"{'seconds':<22}" + "".join(f"{h:>12}" for h in heads))
+        ok = [r["sizes"].get(size, {}).get("summary", {"error": "not run"}) for r in records]
+        for row in ("read", "prepare", "build", "hand_off", "solve", "extract", "duals",
+                    "metrics", "write", "end to end", "peak RSS (MB)"):
+            cells = []
+            for s in ok:
+                if "error" in s:
+                    cells.append("-")
+                elif row == "solve":
+                    cells.append(f"{_solve_seconds(s):.2f}")
+                elif row == "end to end":
+                    cells.append(f"{s['end_to_end']:.2f}")
+                elif row == "peak RSS (MB)":
+                    cells.append(f"{s['peak_rss_mb']:,.0f}")
+                else:
+                    v = s["timings"].get(row)
+                    cells.append("-" if v is None else f"{v:.2f}")
+            print(f"{row:<22}" + "".join(f"{c:>12}" for c in cells))
+        print()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.show:
+        return show(args.show)
+    if args.profile_build:
+        from bench.profile import profile_build
+
+        profile_build(args.profile_build, args.seed)
+        return 0
+    try:
+        specs = [size_spec(s.strip()) for s in args.sizes.split(",") if s.strip()]
+        args.spread_seeds = [int(x) for x in args.spread_seeds.split(",") if x.strip()]
+        args.spread_sizes = {size_spec(x.strip()).name for x in args.spread_sizes.split(",")
+                             if x.strip()}
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.repeat < 1:
+        print("error: --repeat must be at least 1", file=sys.stderr)
+        return 2
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now()
+
+    def say(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    sizes: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        entry = bench_size(spec, args, out, say)
+        sizes[spec.name] = entry
+        print(size_table(entry), flush=True)
+        print(flush=True)
+    verdicts = budgets(sizes, args.preset)
+    if len(sizes) > 1:
+        print(comparison_table(sizes))
+        print()
+    print("Budgets:")
+    for b in verdicts:
+        print("  " + b.line())
+
+    record = {
+        "date": started.isoformat(timespec="seconds"), "environment": _environment(),
+        "args": {k: (sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v)
+                 for k, v in vars(args).items()},
+        "sizes": sizes, "budgets": [b.__dict__ for b in verdicts],
+    }
+    text = json.dumps(record, indent=1, default=str)
+    path = out / f"bench-{started:%Y%m%d-%H%M%S}.json"
+    path.write_text(text, encoding="utf-8")
+    (out / "latest.json").write_text(text, encoding="utf-8")
+    print(f"\nwrote {path} and {out / 'latest.json'}")
+    return 0
