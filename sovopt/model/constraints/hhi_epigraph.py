@@ -5,6 +5,8 @@
 
 Tangents of the convex square at the breakpoints: exact there, at most
 0.000625 too low in between. Tangent a = 0 is h ≥ 0, the variable's bound.
+The share is a variable of its own, defined once (``hhi_share``), so each
+tangent row has two entries rather than every option's: the rows stay sparse.
 A tangent at a above the largest share s can reach (the largest σ[o,c] among
 r's options, or θ[c] where a country_share row caps it) is dominated by the tangent at the
 first breakpoint above that reach, so only breakpoints up to that one are
@@ -38,19 +40,21 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
     m.hhi_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
-    m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
-    m.share = pyo.Expression(
-        m.hhi_rows,
-        rule=lambda _m, r, c, yr: sum(s[i] * m.x[o[i], t[i]] for i in by_row[r, c, yr])
-        / demand[r, yr],
-    )
     capped = m.find_component("country_share")
+    reach: dict[tuple, float] = {}
     cuts = []
     for key, idx in by_row.items():
-        reach = max(s[i] for i in idx)
+        reach[key] = max(s[i] for i in idx)
         if capped is not None and key in capped:
-            reach = min(theta[key[1]], reach)
-        cuts.extend((*key, float(a)) for a in tangents_needed(reach))
+            reach[key] = min(theta[key[1]], reach[key])
+        cuts.extend((*key, float(a)) for a in tangents_needed(reach[key]))
+    m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
+    m.share = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, reach[r, c, yr]))
+    m.hhi_share = pyo.Constraint(
+        m.hhi_rows,
+        rule=lambda _m, r, c, yr: m.share[r, c, yr]
+        == sum(s[i] / demand[r, yr] * m.x[o[i], t[i]] for i in by_row[r, c, yr]),
+    )
     m.hhi_cuts = pyo.Set(initialize=cuts, dimen=4, ordered=True)
     m.hhi_epigraph = pyo.Constraint(
         m.hhi_cuts,
