@@ -41,15 +41,17 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
     m.hhi_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
     capped = m.find_component("country_share")
-    reach: dict[tuple, float] = {}
+    top: dict[tuple, float] = {}  # the largest σ: no mix of r's options has more
     cuts = []
     for key, idx in by_row.items():
-        reach[key] = max(s[i] for i in idx)
+        top[key] = max(s[i] for i in idx)
+        reach = top[key]
         if capped is not None and key in capped:
-            reach[key] = min(theta[key[1]], reach[key])
-        cuts.extend((*key, float(a)) for a in tangents_needed(reach[key]))
+            reach = min(theta[key[1]], reach)
+        cuts.extend((*key, float(a)) for a in tangents_needed(reach))
     m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
-    m.share = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, reach[r, c, yr]))
+    # θ is left to country_share (whose rows the diagnosis may relax), not this bound
+    m.share = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, top[r, c, yr]))
     m.hhi_share = pyo.Constraint(
         m.hhi_rows,
         rule=lambda _m, r, c, yr: m.share[r, c, yr]
