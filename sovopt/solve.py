@@ -139,8 +139,9 @@ def solve_case(case: Case, objective: str | Preset | None = None,
 
     values = np.zeros(0) if hm.num_col == 0 else None  # an empty model: nothing to decide
     held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
+    scaled = [level_cost(hm, level.terms) for level in preset.levels]
     for k, level in enumerate(preset.levels):
-        cost, scale = level_cost(hm, level.terms)
+        cost, scale = scaled[k]
         if not scale:
             result.levels.append(LevelResult(level.name, level.terms, "skipped: no data"))
             continue
@@ -149,7 +150,11 @@ def solve_case(case: Case, objective: str | Preset | None = None,
             result.levels.append(LevelResult(level.name, level.terms, "not solved: time limit"))
             result.status = "feasible"
             continue
-        hm.highs.setOptionValue("time_limit", max(remaining, 1.0))
+        # An equal share of what is left for each level still to come, so a hard
+        # early level cannot starve the later ones (time a level leaves unused
+        # passes on to the next).
+        to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
+        hm.highs.setOptionValue("time_limit", max(remaining / to_come, 1.0))
         set_cost(hm, cost)
         if values is not None:
             warm_start(hm, values)
