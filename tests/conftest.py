@@ -21,3 +21,12 @@ def book() -> CaseBook:
 def bad_workbooks() -> Path:
     """The folder of deliberately broken workbooks and non-workbook files."""
     return BAD_WORKBOOKS
+
+
+@pytest.fixture(autouse=True)
+def isolated_run_store(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own run store, so no test writes into the project's .sovopt."""
+    store = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("SOVOPT_STORE", str(store))
+    return store
