@@ -19,7 +19,6 @@ from pathlib import Path
 import yaml
 
 from sovopt.errors import SovoptError
-from sovopt.model import OPTIONAL_FAMILIES, TERMS
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "models"
 BUILTIN = ("min_dependence", "min_cost", "balanced")
@@ -72,6 +71,7 @@ def load_preset(name_or_path: str) -> Preset:
 
 def parse_preset(raw: object, source: str = "preset") -> Preset:
     """Validate a preset read from YAML; raise one SovoptError listing every problem."""
+    from sovopt.model import OPTIONAL_FAMILIES  # the model (and Pyomo) only when needed
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise SovoptError(f"{source}: a preset is a mapping with a 'levels' list")
@@ -118,6 +118,7 @@ def _number(value: object, where: str, problems: list[str]) -> float:
 
 
 def _levels(raw: object, source: str, problems: list[str]) -> list[Level]:
+    from sovopt.model import TERMS
     if not isinstance(raw, list) or not raw:
         problems.append(f"{source}: levels must be a non-empty list")
         return []

@@ -8,7 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sovopt.cli import cmd_solve, main
+import sovopt.solve
+from sovopt.cli import main
 from sovopt.report import SUMMARY_KEYS
 from sovopt.solve import solve_case
 from tests.test_metrics import Y1, Y2, case_workbook, hand_case
@@ -86,7 +87,7 @@ def test_no_solution_writes_nothing_and_exits_4(case_path, capsys, monkeypatch):
         result.status = "no_solution"
         return result
 
-    monkeypatch.setattr(cmd_solve, "solve_case", no_solution)
+    monkeypatch.setattr(sovopt.solve, "solve_case", no_solution)
     code, out, err = run(["solve", str(case_path), "--json"], capsys)
     assert code == 4
     assert json.loads(out)["status"] == "no_solution"

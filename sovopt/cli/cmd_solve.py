@@ -16,6 +16,7 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich import box
@@ -25,14 +26,15 @@ from rich.table import Table
 
 from sovopt.cli.app import cli, print_problems, store_option
 from sovopt.errors import EXIT_USAGE, SovoptError
-from sovopt.metrics import evaluate
 from sovopt.presets import Preset, load_preset
 from sovopt.report import Report, report_from_solve
 from sovopt.runs import RunStore
-from sovopt.solve import SolveResult, solve_case
 from sovopt.workbook.into_input import write_into_input
 from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
+
+if TYPE_CHECKING:
+    from sovopt.solve import SolveResult
 
 #: Plain words for the phases solve_case reports.
 PHASES = {"prepare": "preparing the data", "build": "building the model",
@@ -165,6 +167,8 @@ def _solve_and_report(case, path: Path, preset: Preset, time_limit: float | None
                       gap: float | None, warnings, run_id: str,
                       console: Console) -> tuple[Report, SolveResult]:
     """Solve with live progress, evaluate the portfolio, and build the run's Report."""
+    from sovopt.metrics import evaluate  # the solver stack loads only when solving
+    from sovopt.solve import solve_case
     with SolveProgress(console, preset) as progress:
         result = solve_case(case, preset, time_limit, gap, progress=progress)
         if result.status in ("optimal", "feasible"):
