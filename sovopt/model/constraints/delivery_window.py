@@ -6,28 +6,62 @@ M[o,t] = min(qmax[o], D[r(o),t], cap[s(o)]) is the tightest valid bound
 (qmax defaults to the capability's largest yearly demand when blank): x can
 never exceed the year's demand or the supplier's capacity anyway, so the
 smaller big-M changes no answer and tightens the LP relaxation.
+
+The running sum is kept sparse with one variable per deliverable (o,t),
+``opened[o,t] = Σ_{τ ≤ t − L[o]} start[o,τ]``, defined along each option's
+delivery years t₁ < t₂ < … as
+
+    opened[o,t₁] = Σ_{τ ≤ t₁ − L} start[o,τ]
+    opened[o,tᵢ] = opened[o,tᵢ₋₁] + Σ_{tᵢ₋₁ − L < τ ≤ tᵢ − L} start[o,τ]
+    x[o,t] ≤ M[o,t] · opened[o,t]
+
+so every start appears in one row and each window row has two entries,
+instead of every earlier start in every year's row: the same polytope with
+O(years) rather than O(years²) non-zeros per option.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
-from sovopt.model.index import pairs
 from sovopt.prepare import ModelData
 
 
+def first_enabled(d: ModelData) -> pd.DataFrame:
+    """Each start (option_id, year) with ``enables``: the first delivery year it opens."""
+    lead = d.options["lead_time_years"]
+    starts = d.starts.assign(ready=d.starts["year"] + d.starts["option_id"].map(lead))
+    dels = d.deliveries[["option_id", "year"]].rename(columns={"year": "enables"})
+    linked = pd.merge_asof(
+        starts.sort_values("ready"), dels.sort_values("enables"), left_on="ready",
+        right_on="enables", by="option_id", direction="forward",
+    )
+    return linked.dropna(subset=["enables"]).astype({"enables": int})
+
+
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    lead = d.options["lead_time_years"].to_dict()
-    start_years: dict[str, list[int]] = {}
-    for o, t in pairs(d.starts):
-        start_years.setdefault(o, []).append(t)
-    start_arrays = {o: np.asarray(ts) for o, ts in start_years.items()}
+    if d.deliveries.empty:
+        return
+    linked = first_enabled(d)
+    opens = {key: list(grp) for key, grp in
+             linked.groupby(["option_id", "enables"], sort=False)["year"]}
+    previous: dict[tuple, tuple | None] = {}
+    last: dict[str, tuple] = {}
+    for o, t in m.deliveries:  # deliveries are sorted by option, then year
+        previous[o, t] = last.get(o)
+        last[o] = (o, t)
     cap = dict(zip(m.deliveries, d.deliveries["cap"].tolist(), strict=True))
 
-    def rule(_m, o, t):
-        ts = start_arrays[o]
-        opened = sum(m.start[o, int(tau)] for tau in ts[ts <= t - lead[o]])
-        return m.x[o, t] <= cap[o, t] * opened
+    m.opened = pyo.Var(m.deliveries, bounds=(0, 1))
 
-    m.delivery_window = pyo.Constraint(m.deliveries, rule=rule)
+    def link(_m, o, t):
+        before = previous[o, t]
+        body = sum(m.start[o, tau] for tau in opens.get((o, t), ()))
+        if before is not None:
+            body = body + m.opened[before]
+        return m.opened[o, t] == body
+
+    m.opened_link = pyo.Constraint(m.deliveries, rule=link)
+    m.delivery_window = pyo.Constraint(
+        m.deliveries, rule=lambda _m, o, t: m.x[o, t] <= cap[o, t] * m.opened[o, t])
