@@ -140,6 +140,17 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     values = np.zeros(0) if hm.num_col == 0 else None  # an empty model: nothing to decide
     held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
     scaled = [level_cost(hm, level.terms) for level in preset.levels]
+    if values is None and _wants_crash_start(hm, preset, scaled):
+        levels_left = sum(1 for _, sc in scaled if sc)
+        with clock("crash start"):
+            crash = _crash_start(hm, (deadline - time.perf_counter()) / (levels_left + 1))
+        if crash is False:
+            result.status = "infeasible"
+            with clock("diagnose"):
+                result.diagnosis = diagnose(d, preset.switch_off, options)
+            return result
+        values = crash
+    exported = False
     for k, level in enumerate(preset.levels):
         cost, scale = scaled[k]
         if not scale:
@@ -156,10 +167,11 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
         hm.highs.setOptionValue("time_limit", max(remaining / to_come, 1.0))
         set_cost(hm, cost)
+        if export_first_level and not exported:
+            hm.highs.writeModel(str(export_first_level))
+            exported = True
         if values is not None:
             warm_start(hm, values)
-        elif export_first_level:
-            hm.highs.writeModel(str(export_first_level))
         with clock(f"solve level {k + 1}"):
             _run_reporting(hm, f"level {k + 1} {level.name}", progress)
         lv = _level_outcome(hm, level.name, level.terms,
@@ -201,6 +213,40 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     with clock("duals"):
         result.duals = _duals(m, d, hm, preset, values, held)
     return result
+
+
+def _wants_crash_start(hm: HighsModel, preset: Preset,
+                       scaled: list[tuple[np.ndarray, float]]) -> bool:
+    """A crash start pays when the first optimised level is a risk measure of a MIP."""
+    first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
+    return (first is not None and "cost" not in preset.levels[first].terms
+            and "cost" in hm.costs and bool(np.any(hm.integrality)))
+
+
+def _crash_start(hm: HighsModel, seconds: float) -> np.ndarray | None | bool:
+    """A first portfolio from the cost term alone, as the MIP start of the first level.
+
+    Risk levels (CVaR, worst case) have flat objectives over many portfolios,
+    and HiGHS's own heuristics often find nothing better than "lose
+    everything" for a long time; the cheapest portfolio is found quickly and
+    is a feasible start from which its improvement heuristics work. Returns
+    the solution, None if none was found in ``seconds``, or False if the case
+    is infeasible.
+    """
+    cost, _ = level_cost(hm, {"cost": 1.0})
+    set_cost(hm, cost)
+    _, gap = hm.highs.getOptionValue("mip_rel_gap")
+    hm.highs.setOptionValue("mip_rel_gap", max(gap, 0.05))
+    hm.highs.setOptionValue("time_limit", max(seconds, 1.0))
+    try:
+        hm.highs.run()
+    finally:
+        hm.highs.setOptionValue("mip_rel_gap", gap)
+    if hm.highs.getModelStatus() in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+        return False
+    if hm.highs.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(hm.highs.getSolution().col_value)
 
 
 def _run_reporting(hm: HighsModel, label: str, progress: Progress | None) -> None:
