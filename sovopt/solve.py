@@ -171,7 +171,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
             hm.highs.writeModel(str(export_first_level))
             exported = True
         if values is not None:
-            warm_start(hm, values)
+            warm_start(hm, _completed(hm, values))
         with clock(f"solve level {k + 1}"):
             _run_reporting(hm, f"level {k + 1} {level.name}", progress)
         lv = _level_outcome(hm, level.name, level.terms,
@@ -213,6 +213,28 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     with clock("duals"):
         result.duals = _duals(m, d, hm, preset, values, held)
     return result
+
+
+def _completed(hm: HighsModel, values: np.ndarray) -> np.ndarray:
+    """The previous solution with its continuous part re-optimised for the new cost.
+
+    A level's solution leaves the auxiliary variables of other terms (HHI
+    epigraphs, scenario shortfalls) wherever they happened to be, which makes a
+    poor start for the next level. With every integer column fixed at its value
+    the LP for the current cost vector gives the best start those decisions
+    allow; the bounds are restored afterwards.
+    """
+    h = hm.highs
+    ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
+    fixed = np.round(values[ints])
+    h.changeColsBounds(len(ints), ints, fixed, fixed)
+    try:
+        h.run()
+        ok = h.getInfo().primal_solution_status == 2
+        better = np.asarray(h.getSolution().col_value) if ok else values
+    finally:
+        h.changeColsBounds(len(ints), ints, hm.col_lower[ints], hm.col_upper[ints])
+    return better
 
 
 def _wants_crash_start(hm: HighsModel, preset: Preset,
