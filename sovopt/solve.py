@@ -164,8 +164,13 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         # An equal share of what is left for each level still to come, so a hard
         # early level cannot starve the later ones (time a level leaves unused
         # passes on to the next).
+        # The first optimised level, the one the preset cares most about, may take
+        # half of what is left.
         to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
-        hm.highs.setOptionValue("time_limit", max(remaining / to_come, 1.0))
+        share = remaining / to_come
+        if not any(lv.value is not None for lv in result.levels):
+            share = max(share, remaining / 2)
+        hm.highs.setOptionValue("time_limit", max(share, 1.0))
         set_cost(hm, cost)
         if export_first_level and not exported:
             hm.highs.writeModel(str(export_first_level))
