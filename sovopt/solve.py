@@ -165,11 +165,13 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         # early level cannot starve the later ones (time a level leaves unused
         # passes on to the next).
         # The first optimised level, the one the preset cares most about, may take
-        # half of what is left.
+        # half of what is left, and all of it while there is no portfolio at all.
         to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
         share = remaining / to_come
         if not any(lv.value is not None for lv in result.levels):
             share = max(share, remaining / 2)
+        if values is None:  # no portfolio yet: finding one comes before later levels
+            share = remaining
         hm.highs.setOptionValue("time_limit", max(share, 1.0))
         set_cost(hm, cost)
         if export_first_level and not exported:
