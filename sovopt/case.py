@@ -98,12 +98,6 @@ class Case:
         return getattr(self, sheet.lower())
 
 
-def empty_table(sheet_name: str) -> pd.DataFrame:
-    """An empty table with the columns of ``sheet_name`` plus ``row``."""
-    cols = schema.sheet(sheet_name).column_names
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in [*cols, "row"]})
-
-
 def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
     """A Case from plain records, with the schema's defaults filled in.
 
