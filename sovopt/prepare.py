@@ -30,6 +30,7 @@ index sets that already exist:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,32 @@ class ModelData:
     def total_weight(self) -> float:
         """Σ w[r] over the (r,t) pairs with demand: the normaliser of loss shares."""
         return float(self.demand["weight"].sum())
+
+    # Index keys and lookups every constraint family needs, made once per case.
+
+    @cached_property
+    def delivery_keys(self) -> list[tuple[str, int]]:
+        """The deliverable (option, year) pairs, in ``deliveries`` order."""
+        return list(zip(self.deliveries["option_id"].tolist(),
+                        self.deliveries["year"].tolist(), strict=True))
+
+    @cached_property
+    def start_keys(self) -> list[tuple[str, int]]:
+        """The (option, year) pairs an option may start in, in ``starts`` order."""
+        return list(zip(self.starts["option_id"].tolist(), self.starts["year"].tolist(),
+                        strict=True))
+
+    @cached_property
+    def delivery_cap(self) -> dict[tuple[str, int], float]:
+        """(option, year) -> the big-M / upper bound of x."""
+        return dict(zip(self.delivery_keys, self.deliveries["cap"].tolist(), strict=True))
+
+    @cached_property
+    def demand_of(self) -> dict[tuple[str, int], float]:
+        """(capability, year) -> D[r,t] (> 0)."""
+        return dict(zip(zip(self.demand["capability_id"].tolist(),
+                            self.demand["year"].tolist(), strict=True),
+                        self.demand["demand"].tolist(), strict=True))
 
 
 def prepare(case: Case) -> ModelData:
@@ -183,15 +210,22 @@ def value_origin(case: Case, options: pd.DataFrame) -> pd.DataFrame:
     return origin[origin["share"] > EPS].reset_index(drop=True)
 
 
+def _year_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expand rows with years lo..hi (inclusive) into one entry per year, vectorised.
+
+    Returns the number of years of each row (for ``np.repeat`` of its other
+    columns; 0 where hi < lo) and the years themselves, row after row.
+    """
+    n = np.clip(hi - lo + 1, 0, None)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return n, np.repeat(lo, n) + offsets
+
+
 def _start_pairs(options: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """(option, year) pairs in which a start still leaves a delivery year in the horizon."""
-    first, last = years[0], years[-1]
-    lo = options["available_from"].clip(lower=first).to_numpy()
-    hi = last - options["lead_time_years"].to_numpy()
-    n = np.clip(hi - lo + 1, 0, None)
-    ids = np.repeat(options.index.to_numpy(), n)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return pd.DataFrame({"option_id": ids, "year": np.repeat(lo, n) + offsets})
+    lo = options["available_from"].clip(lower=years[0]).to_numpy()
+    n, year = _year_ranges(lo, years[-1] - options["lead_time_years"].to_numpy())
+    return pd.DataFrame({"option_id": np.repeat(options.index.to_numpy(), n), "year": year})
 
 
 def _delivery_pairs(options: pd.DataFrame, demand: pd.DataFrame, suppliers: pd.DataFrame,
@@ -223,12 +257,11 @@ def scenario_country_loss(case: Case, years: list[int]) -> pd.DataFrame:
         return pd.DataFrame({"scenario_id": [], "country_id": [], "year": [], "alpha": []})
     lo = sc["from_year"].fillna(years[0]).astype(int).clip(lower=years[0]).to_numpy()
     hi = sc["to_year"].fillna(years[-1]).astype(int).clip(upper=years[-1]).to_numpy()
-    n = np.clip(hi - lo + 1, 0, None)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    n, year = _year_ranges(lo, hi)
     alpha = pd.DataFrame({
         "scenario_id": np.repeat(sc["scenario_id"].to_numpy(), n),
         "country_id": np.repeat(sc["country_id"].to_numpy(), n),
-        "year": np.repeat(lo, n) + offsets,
+        "year": year,
         "alpha": np.repeat(sc["loss"].to_numpy(float), n),
     })
     alpha = alpha[alpha["alpha"] > EPS]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import pairs
 from sovopt.prepare import ModelData
 
 TERMS = ("unmet", "expected_shortfall", "worst_case", "cvar", "exposure", "hhi", "cost")
@@ -75,7 +74,7 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
     exposure = (exposure * d.options["unit_cost"].reindex(exposure.index)) / budget_total
     exposure = exposure[exposure > 0].to_dict()
     if exposure:
-        xs = [p for p in pairs(d.deliveries) if p[0] in exposure]
+        xs = [p for p in d.delivery_keys if p[0] in exposure]
         m.term_exposure = pyo.Objective(expr=sum(exposure[o] * m.x[o, t] for o, t in xs))
         added.append("exposure")
 

@@ -19,14 +19,14 @@ from sovopt.prepare import ModelData
 
 def add_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add x, start, z (and u when unmet demand is allowed) to ``m``."""
-    m.deliveries = pyo.Set(initialize=pairs(d.deliveries), dimen=2, ordered=True)
-    m.start_pairs = pyo.Set(initialize=pairs(d.starts), dimen=2, ordered=True)
+    m.deliveries = pyo.Set(initialize=d.delivery_keys, dimen=2, ordered=True)
+    m.start_pairs = pyo.Set(initialize=d.start_keys, dimen=2, ordered=True)
     m.suppliers = pyo.Set(initialize=list(d.suppliers.index), ordered=True)
     m.demand_pairs = pyo.Set(initialize=pairs(d.demand, ("capability_id", "year")), dimen=2,
                              ordered=True)
 
     integer = d.options["integer"].to_dict()
-    cap = dict(zip(m.deliveries, d.deliveries["cap"].tolist(), strict=True))
+    cap = d.delivery_cap
 
     def x_domain(_m, o, _t):
         return pyo.NonNegativeIntegers if integer[o] else pyo.NonNegativeReals
@@ -35,5 +35,5 @@ def add_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.start = pyo.Var(m.start_pairs, within=pyo.Binary)
     m.z = pyo.Var(m.suppliers, within=pyo.Binary)
     if d.case.settings.allow_unmet:
-        demand = dict(zip(m.demand_pairs, d.demand["demand"].tolist(), strict=True))
+        demand = d.demand_of
         m.u = pyo.Var(m.demand_pairs, bounds=lambda _m, r, t: (0, demand[r, t]))

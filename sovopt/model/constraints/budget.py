@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import groups, pairs
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
@@ -34,7 +34,7 @@ def _spend_builder(m, d: ModelData, xs, ss):
 
 def add_spend(m: pyo.ConcreteModel, d: ModelData) -> None:
     """``m.spend[t]``: everything paid in year t (the budget row and the cost term)."""
-    lhs = _spend_builder(m, d, pairs(d.deliveries), pairs(d.starts))
+    lhs = _spend_builder(m, d, d.delivery_keys, d.start_keys)
     m.spend = pyo.Expression(d.years, rule=lambda _m, t: lhs(t))
 
 

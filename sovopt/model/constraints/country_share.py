@@ -29,7 +29,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     rows = rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
     if rows.empty:
         return
-    demand = d.demand.set_index(["capability_id", "year"])["demand"].to_dict()
+    demand = d.demand_of
     o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
 
@@ -43,7 +43,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     r, c, t = index
     current = float(d.countries.loc[c, "max_share"])
-    demand = float(d.demand.set_index(["capability_id", "year"]).loc[(r, t), "demand"])
+    demand = d.demand_of[r, t]
     needed = current + amount / demand
     cell = d.case.cell("Countries", "max_share", d.countries.loc[c, "row"])
     return Relaxation(

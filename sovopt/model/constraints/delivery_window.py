@@ -51,7 +51,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     for o, t in m.deliveries:  # deliveries are sorted by option, then year
         previous[o, t] = last.get(o)
         last[o] = (o, t)
-    cap = dict(zip(m.deliveries, d.deliveries["cap"].tolist(), strict=True))
+    cap = d.delivery_cap
 
     m.opened = pyo.Var(m.deliveries, bounds=(0, 1))
 

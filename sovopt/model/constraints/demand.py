@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import groups, pairs
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    xs = pairs(d.deliveries)
+    xs = d.delivery_keys
     by_row = groups(d.deliveries, ["capability_id", "year"])
-    demand = dict(zip(m.demand_pairs, d.demand["demand"].tolist(), strict=True))
+    demand = d.demand_of
     has_u = hasattr(m, "u")
 
     def rule(_m, r, t):

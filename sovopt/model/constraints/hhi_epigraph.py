@@ -35,7 +35,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     rows = share_rows(d)
     if rows.empty:
         return
-    demand = d.demand.set_index(["capability_id", "year"])["demand"].to_dict()
+    demand = d.demand_of
     theta = d.countries["max_share"].to_dict()
     o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import groups, pairs
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
@@ -19,7 +19,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     target = target[target > 0].to_dict()
     if not target:
         return
-    xs = pairs(d.deliveries)
+    xs = d.delivery_keys
     x_by = groups(d.deliveries, ["year"])
     price = d.options["unit_cost"].to_dict()
     local = d.options["local_content"].to_dict()

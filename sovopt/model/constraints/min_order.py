@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import groups, pairs
+from sovopt.model.index import groups
 from sovopt.prepare import ModelData
 
 
@@ -16,7 +16,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     moq = moq[(moq > 0) & moq.index.isin(d.starts["option_id"])].to_dict()
     if not moq:
         return
-    xs, ss = pairs(d.deliveries), pairs(d.starts)
+    xs, ss = d.delivery_keys, d.start_keys
     x_by, s_by = groups(d.deliveries, ["option_id"]), groups(d.starts, ["option_id"])
 
     def rule(_m, o):

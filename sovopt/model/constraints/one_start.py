@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import groups, pairs
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation
 from sovopt.prepare import ModelData
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    ss = pairs(d.starts)
+    ss = d.start_keys
     by_option = groups(d.starts, ["option_id"])
     mandatory = d.options["mandatory"].to_dict()
 

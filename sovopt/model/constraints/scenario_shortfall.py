@@ -32,7 +32,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     o, t, loss = rows["option_id"].tolist(), rows["year"].tolist(), rows["loss"].tolist()
     by_row = rows.groupby(["scenario_id", "capability_id", "year"], sort=False).indices
     m.shortfall_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
-    demand = d.demand.set_index(["capability_id", "year"])["demand"].to_dict()
+    demand = d.demand_of
     m.v = pyo.Var(m.shortfall_rows, bounds=lambda _m, k, r, yr: (0, demand[r, yr]))
     m.scenario_shortfall = pyo.Constraint(
         m.shortfall_rows,

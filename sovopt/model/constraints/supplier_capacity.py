@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.index import groups, pairs
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
@@ -17,7 +17,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     rows = d.deliveries[d.deliveries["supplier_id"].isin(cap)]
     if rows.empty:
         return
-    xs = pairs(d.deliveries)
+    xs = d.delivery_keys
     by_row = groups(d.deliveries.loc[rows.index], ["supplier_id", "year"])
     # positions refer to the filtered frame; map back to the full frame's rows
     index = rows.index.to_numpy()
