@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sovopt.highs import INF, HighsModel, new_highs, to_highs
+from sovopt.highs import INF, HighsModel, has_solution, new_highs, pass_arrays, to_highs
 from sovopt.model import build_model
 from sovopt.model.constraints import FAMILIES
 from sovopt.model.relaxation import Relaxation, fmt
@@ -120,24 +119,15 @@ def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
     k = len(picked)
     S = sparse.csc_array((np.asarray(coefs), (np.asarray(picked), np.arange(k))),
                          shape=(hm.num_row, k))
-    A = sparse.csc_array(sparse.hstack([sparse.csc_array(hm.A), S]))
-    n = hm.num_col + k
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, hm.num_row
-    lp.col_cost_ = np.concatenate([np.zeros(hm.num_col), np.asarray(weights)])
-    lp.col_lower_ = np.concatenate([hm.col_lower, np.zeros(k)])
-    lp.col_upper_ = np.concatenate([hm.col_upper, np.full(k, INF)])
-    lp.row_lower_, lp.row_upper_ = hm.row_lower, hm.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType(int(v)) for v in
-                       np.concatenate([hm.integrality, np.zeros(k, np.int32)])]
+    A = sparse.hstack([sparse.csc_array(hm.A), S])
     h = new_highs(options)
-    h.passModel(lp)
+    pass_arrays(h, A, np.concatenate([np.zeros(hm.num_col), np.asarray(weights)]),
+                np.concatenate([hm.col_lower, np.zeros(k)]),
+                np.concatenate([hm.col_upper, np.full(k, INF)]),
+                hm.row_lower, hm.row_upper,
+                np.concatenate([hm.integrality, np.zeros(k, np.int32)]))
     h.run()
-    if h.getInfo().primal_solution_status != 2:
+    if not has_solution(h):
         return None
     values = np.asarray(h.getSolution().col_value)
     slack = values[hm.num_col:]

@@ -51,9 +51,13 @@ class HighsModel:
         return np.fromiter((self.column_of[id(v)] for v in var.values()), dtype=np.int64,
                            count=len(var))
 
+    @property
+    def binary(self) -> np.ndarray:
+        """Mask of the binary columns (integer with bounds 0 and 1)."""
+        return (self.integrality == 1) & (self.col_lower == 0) & (self.col_upper == 1)
+
     def stats(self) -> dict[str, int]:
-        return {"variables": self.num_col, "binaries": int(
-            np.sum((self.integrality == 1) & (self.col_lower == 0) & (self.col_upper == 1))),
+        return {"variables": self.num_col, "binaries": int(np.sum(self.binary)),
             "integers": int(np.sum(self.integrality == 1)), "constraints": self.num_row,
             "nonzeros": int(self.A.nnz)}
 
@@ -92,23 +96,35 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
         costs.setdefault(name, np.zeros(n))
 
     h = new_highs(options)
+    pass_arrays(h, A, np.zeros(n), col_lower, col_upper, row_lower, row_upper, integrality)
+    return HighsModel(
+        highs=h, columns=columns, rows=list(info.rows), costs=costs, A=A,
+        row_lower=row_lower, row_upper=row_upper, col_lower=col_lower, col_upper=col_upper,
+        integrality=integrality, column_of={id(v): j for j, v in enumerate(columns)},
+    )
+
+
+def pass_arrays(h: highspy.Highs, A: sparse.sparray, cost: np.ndarray,
+                col_lower: np.ndarray, col_upper: np.ndarray, row_lower: np.ndarray,
+                row_upper: np.ndarray, integrality: np.ndarray) -> None:
+    """Hand a model given as arrays (A any scipy sparse array) to ``h``."""
+    csc = sparse.csc_array(A)
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, len(info.rows)
-    lp.col_cost_ = np.zeros(n)
+    lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=float)
     lp.col_lower_, lp.col_upper_ = col_lower, col_upper
     lp.row_lower_, lp.row_upper_ = row_lower, row_upper
-    csc = sparse.csc_array(A)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(float)
     lp.integrality_ = [highspy.HighsVarType(int(k)) for k in integrality]
     h.passModel(lp)
-    return HighsModel(
-        highs=h, columns=columns, rows=list(info.rows), costs=costs, A=A,
-        row_lower=row_lower, row_upper=row_upper, col_lower=col_lower, col_upper=col_upper,
-        integrality=integrality, column_of={id(v): j for j, v in enumerate(columns)},
-    )
+
+
+def has_solution(h: highspy.Highs) -> bool:
+    """Whether the last run left a feasible primal solution (optimal or not)."""
+    return h.getInfo().primal_solution_status == 2
 
 
 def set_cost(hm: HighsModel, cost: np.ndarray) -> None:

@@ -26,7 +26,7 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.diagnose import diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OK
-from sovopt.highs import HighsModel, add_row, set_cost, to_highs, warm_start
+from sovopt.highs import HighsModel, add_row, has_solution, set_cost, to_highs, warm_start
 from sovopt.model import build_model
 from sovopt.model.relaxation import Relaxation
 from sovopt.portfolio import Portfolio
@@ -137,6 +137,12 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     x_pos = hm.positions(m.x)
     deadline = time.perf_counter() + time_limit
 
+    def infeasible() -> SolveResult:
+        result.status = "infeasible"
+        with clock("diagnose"):
+            result.diagnosis = diagnose(d, preset.switch_off, options)
+        return result
+
     values = np.zeros(0) if hm.num_col == 0 else None  # an empty model: nothing to decide
     held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
     scaled = [level_cost(hm, level.terms) for level in preset.levels]
@@ -145,10 +151,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         with clock("crash start"):
             crash = _crash_start(hm, (deadline - time.perf_counter()) / (levels_left + 1))
         if crash is False:
-            result.status = "infeasible"
-            with clock("diagnose"):
-                result.diagnosis = diagnose(d, preset.switch_off, options)
-            return result
+            return infeasible()
         values = crash
     exported = False
     for k, level in enumerate(preset.levels):
@@ -163,9 +166,9 @@ def solve_case(case: Case, objective: str | Preset | None = None,
             continue
         # An equal share of what is left for each level still to come, so a hard
         # early level cannot starve the later ones (time a level leaves unused
-        # passes on to the next).
-        # The first optimised level, the one the preset cares most about, may take
-        # half of what is left, and all of it while there is no portfolio at all.
+        # passes on to the next); the first optimised level, the one the preset
+        # cares most about, may take half, and all of it while there is no
+        # portfolio at all.
         to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
         share = remaining / to_come
         if not any(lv.value is not None for lv in result.levels):
@@ -185,10 +188,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
                             timings[f"solve level {k + 1}"], scale)
         result.levels.append(lv)
         if lv.status == "infeasible":
-            result.status = "infeasible"
-            with clock("diagnose"):
-                result.diagnosis = diagnose(d, preset.switch_off, options)
-            return result
+            return infeasible()
         if lv.value is None:
             if values is None:
                 result.status = "no_solution"
@@ -206,9 +206,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
         hm.highs.run()
         lv = _level_outcome(hm, "feasibility", {}, 0.0)
         if lv.status == "infeasible":
-            result.status = "infeasible"
-            result.diagnosis = diagnose(d, preset.switch_off, options)
-            return result
+            return infeasible()
         if lv.value is None:
             result.status = "no_solution"
             return result
@@ -237,8 +235,7 @@ def _completed(hm: HighsModel, values: np.ndarray) -> np.ndarray:
     h.changeColsBounds(len(ints), ints, fixed, fixed)
     try:
         h.run()
-        ok = h.getInfo().primal_solution_status == 2
-        better = np.asarray(h.getSolution().col_value) if ok else values
+        better = np.asarray(h.getSolution().col_value) if has_solution(h) else values
     finally:
         h.changeColsBounds(len(ints), ints, hm.col_lower[ints], hm.col_upper[ints])
     return better
@@ -273,7 +270,7 @@ def _crash_start(hm: HighsModel, seconds: float) -> np.ndarray | None | bool:
         hm.highs.setOptionValue("mip_rel_gap", gap)
     if hm.highs.getModelStatus() in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
         return False
-    if hm.highs.getInfo().primal_solution_status != 2:
+    if not has_solution(hm.highs):
         return None
     return np.asarray(hm.highs.getSolution().col_value)
 
@@ -315,11 +312,11 @@ def _level_outcome(hm: HighsModel, name: str, terms: dict[str, float],
                    seconds: float, scale: float = 1.0) -> LevelResult:
     status = hm.highs.getModelStatus()
     info = hm.highs.getInfo()
-    has_solution = info.primal_solution_status == 2
+    solved = has_solution(hm.highs)
     if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
         return LevelResult(name, terms, "infeasible", seconds=seconds)
     label = "optimal" if status == MS.kOptimal else hm.highs.modelStatusToString(status)
-    if not has_solution:
+    if not solved:
         return LevelResult(name, terms, label, seconds=seconds)
     gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
     if gap is not None and gap > 1e20:
@@ -366,7 +363,7 @@ def _duals(m, d: ModelData, hm: HighsModel, preset: Preset, values: np.ndarray,
     later = [row for k, row in held if k >= primary]
     if later:
         h.deleteRows(len(later), np.asarray(sorted(later), dtype=np.int32))
-    binary = np.flatnonzero((hm.integrality == 1) & (hm.col_lower == 0) & (hm.col_upper == 1))
+    binary = np.flatnonzero(hm.binary)
     fixed = np.round(values[binary])
     h.changeColsBounds(len(binary), binary.astype(np.int32), fixed, fixed)
     integer = np.flatnonzero(hm.integrality == 1).astype(np.int32)
