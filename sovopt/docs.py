@@ -45,7 +45,7 @@ minimum total quantity, G activation cost, cap supplier capacity, B budget,
 OBJECTIVE = """\
 ## Objective: lexicographic levels
 
-A preset (models/*.yaml) is an ordered list of levels, each a weighted sum of
+A preset (sovopt/models/*.yaml) is an ordered list of levels, each a weighted sum of
 the terms above. Levels are optimised in order on one compiled model and one
 HiGHS instance: once a level is optimised, its objective row is added as a
 constraint, `level ≤ value + max(relative·|value|, absolute)` (default 1 % and

@@ -7,12 +7,21 @@ optimised) and ``switch_off`` (constraint families to leave out of the model).
 Unmet demand is always the first level: a preset that does not start with it
 gets it added in front.
 
-The bundled presets live in the repository's ``models/`` folder; a user copies
-one, edits it and passes the file with ``--objective FILE.yaml``.
+The bundled presets ship inside the package (``sovopt/models/*.yaml``, package
+data, so a wheel install has them); a user copies one, edits it and passes the
+file with ``--objective FILE.yaml``.
+
+A preset file is untrusted input, so it is read within bounds: a regular file
+of at most :data:`MAX_PRESET_BYTES`, parsed by PyYAML's safe loader with at
+most :data:`MAX_ALIASES` aliases, nesting at most :data:`MAX_DEPTH` deep and
+at most :data:`MAX_NODES` values once aliases are expanded (a 518-byte alias
+bomb would otherwise expand to gigabytes the first time it is printed).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +29,106 @@ import yaml
 
 from sovopt.errors import SovoptError
 
-PRESET_DIR = Path(__file__).resolve().parent.parent / "models"
+PRESET_DIR = Path(__file__).resolve().parent / "models"
 BUILTIN = ("min_dependence", "min_cost", "balanced")
+
+#: Bounds on a preset file (a real preset is a few hundred bytes, a dozen values deep 4).
+MAX_PRESET_BYTES = 256 * 1024
+MAX_ALIASES = 50
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits on aliases and nesting depth (checked while
+    composing, before any object is built, so a deep file cannot exhaust the stack)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise SovoptError(f"uses more than {MAX_ALIASES} YAML aliases (*name); "
+                                  "a preset needs none")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise SovoptError(f"nests values more than {MAX_DEPTH} levels deep; a preset "
+                                  "is a mapping of levels and terms")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(value: object) -> int:
+    """How many values ``value`` holds once every alias is expanded (shared objects
+    counted each time they are reached, as printing them would); stops past
+    MAX_NODES. Raises for a value that contains itself."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(v: object) -> int:
+        if not isinstance(v, dict | list):
+            return 1
+        key = id(v)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise SovoptError("holds a value that contains itself (a recursive YAML alias)")
+        active.add(key)
+        items = list(v.keys()) + list(v.values()) if isinstance(v, dict) else v
+        total = 1
+        for item in items:
+            total += size(item)
+            if total > MAX_NODES:
+                break
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(value)
+
+
+def read_yaml(path: Path) -> object:
+    """The YAML document in ``path``, read within the bounds above; every way it can fail
+    is one SovoptError naming the file."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise SovoptError(f"objective preset file {path}: cannot be read "
+                          f"({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SovoptError(f"objective preset file {path} is not a regular file (a folder, "
+                          "a pipe or a device); give a .yaml file")
+    if info.st_size > MAX_PRESET_BYTES:
+        raise SovoptError(f"objective preset file {path} is {info.st_size // 1024} KB; a "
+                          f"preset is at most {MAX_PRESET_BYTES // 1024} KB")
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read(MAX_PRESET_BYTES + 1).decode("utf-8")
+        loader = _BoundedLoader(text)
+        try:
+            raw = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except SovoptError as exc:
+        raise SovoptError(f"{path.name}: {exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise SovoptError(f"{path.name}: not valid YAML ({exc})") from None
+    except OSError as exc:
+        raise SovoptError(f"objective preset file {path}: cannot be read "
+                          f"({exc.strerror or exc})") from None
+    try:
+        if _expanded_size(raw) > MAX_NODES:
+            raise SovoptError(f"expands to more than {MAX_NODES} values through its "
+                              "aliases (a YAML bomb?); a preset holds a few dozen")
+    except SovoptError as exc:
+        raise SovoptError(f"{path.name}: {exc}") from None
+    return raw
 
 
 @dataclass(frozen=True)
@@ -60,13 +167,9 @@ def load_preset(name_or_path: str) -> Preset:
     elif path.suffix.lower() not in (".yaml", ".yml"):
         raise SovoptError(f"unknown objective {name_or_path!r}; expected one of "
                           f"{', '.join(BUILTIN)} or a .yaml preset file")
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise SovoptError(f"objective preset file {path} not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SovoptError(f"{path.name}: not valid YAML ({exc})") from None
-    return parse_preset(raw, source=path.name)
+    return parse_preset(read_yaml(path), source=path.name)
 
 
 def parse_preset(raw: object, source: str = "preset") -> Preset:
@@ -101,6 +204,9 @@ def parse_preset(raw: object, source: str = "preset") -> Preset:
             if needs.get(term) in off:
                 problems.append(f"{source}: level {lv.name!r} uses {term}, but switch_off "
                                 f"removes {needs[term]}, which defines it")
+    for key in ("name", "description"):
+        if raw.get(key) is not None and not isinstance(raw.get(key), str | int | float):
+            problems.append(f"{source}: {key} must be text")
     if problems:
         raise SovoptError("invalid objective preset:\n  " + "\n  ".join(problems))
     if not levels or set(levels[0].terms) != {"unmet"}:

@@ -78,6 +78,9 @@ LEVEL_COLUMNS = ["level", "name", "status", "value", "gap", "seconds"]
 METRIC_KEYS = ("total_cost", "budget_total", "local_share", "exposure", "hhi_mean", "hhi_max",
                "max_country_share", "expected_shortfall", "worst_case_shortfall", "cvar",
                "unmet_units")
+#: Solve statuses that come with a verified portfolio (and so KPIs and a gap):
+#: ``feasible`` is the older word for ``time_limit``, kept for stored runs.
+WITH_PORTFOLIO = ("optimal", "time_limit", "interrupted", "feasible")
 #: Summary ``status`` of a stress test: the portfolio keeps every limit, or breaks some.
 STRESS_OK, STRESS_BROKEN = "feasible", "violated"
 
@@ -101,7 +104,7 @@ def report_from_solve(result: SolveResult, metrics: Metrics | None,
     d = result.data
     run_id = run_id or new_run_id()
     solve_seconds = sum(v for k, v in result.timings.items() if k.startswith("solve level"))
-    solved = result.status in ("optimal", "feasible")
+    solved = result.status in WITH_PORTFOLIO
     summary = _summary(
         status=result.status, objective=result.preset.name, metrics=metrics,
         budget_total=d.total_budget,

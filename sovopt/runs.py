@@ -54,12 +54,24 @@ Decisions, and why:
 * **Schema versions.** ``schema_version`` lists the migrations applied;
   opening a store applies the missing ones in order, each in its own
   transaction. A store from a newer sovopt is refused with a clear message.
+* **Damaged, foreign and read-only stores.** Every database error becomes one
+  :class:`StoreError` line naming the store, what is wrong and what to do
+  (another ``--store``, a fresh store, a backup), never a traceback. A
+  database that is not a sovopt store (no ``schema_version`` but tables of its
+  own) is refused before anything is written into it: no journal-mode change,
+  no migration. A store sovopt cannot write (a read-only folder or file) is
+  opened read-only, so it can still be listed and shown; recording a run in it
+  is refused with a clear line before any solving starts.
+* **Finding the store.** :func:`default_store` looks for a ``.sovopt/`` folder in
+  the current directory and each parent in turn (as git finds ``.git``), so
+  ``sovopt runs`` in a sub-folder of a project sees the project's runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -79,7 +91,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt import __version__
-from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.errors import EXIT_INVALID, EXIT_USAGE, SovoptError
 from sovopt.report import SUMMARY_KEYS, Report
 
 #: File name of the database inside the store folder.
@@ -89,9 +101,10 @@ DB_NAME = "runs.sqlite"
 DEFAULT_FOLDER = ".sovopt"
 
 #: Statuses a run is stored with (a finished run takes its Summary status, so a
-#: stress test is ``feasible`` or ``violated``); ``interrupted`` is only ever shown.
-STATUSES = ("running", "optimal", "feasible", "infeasible", "no_solution", "failed", "stress",
-            "violated")
+#: stress test is ``feasible`` or ``violated``); ``interrupted`` is stored for a run
+#: stopped by Ctrl-C, and shown for a ``running`` run whose process is gone.
+STATUSES = ("running", "optimal", "feasible", "time_limit", "interrupted", "infeasible",
+            "no_solution", "solver_error", "failed", "stress", "violated")
 INTERRUPTED = "interrupted"
 
 #: Seconds sqlite waits on a lock before reporting busy, and the total time a
@@ -108,6 +121,56 @@ class UnknownRun(SovoptError):
     """No run (or more than one run) matches the id a user gave."""
 
     exit_code = EXIT_USAGE
+
+
+class StoreError(SovoptError):
+    """The run store cannot be used as it is: damaged, foreign, read-only or busy."""
+
+    exit_code = EXIT_INVALID
+
+
+#: What to do about a store that cannot be used, for every StoreError.
+STORE_ADVICE = ("give another store with --store DIR (or SOVOPT_STORE), start a fresh one "
+                "by moving {db} aside, or restore {db} from a backup")
+
+
+def default_store(start: str | os.PathLike[str] | None = None) -> Path:
+    """The store commands use when neither ``--store`` nor ``SOVOPT_STORE`` is given:
+    the nearest ``.sovopt/`` folder in ``start`` (the current directory) or one of its
+    parents, like git's ``.git``; ``.sovopt`` in ``start`` when there is none."""
+    here = Path(start or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        candidate = folder / DEFAULT_FOLDER
+        with contextlib.suppress(OSError):
+            if candidate.is_dir():
+                return candidate
+    return here / DEFAULT_FOLDER
+
+
+def _can_write(folder: Path, db: Path) -> bool:
+    """Whether sovopt can create files in ``folder`` and write ``db`` (tried for real:
+    permissions alone do not tell, for root or an immutable folder)."""
+    try:
+        probe = folder / f".sovopt-write-test-{os.getpid()}-{secrets.token_hex(3)}"
+        probe.touch(exist_ok=False)
+        probe.unlink()
+        if db.exists():
+            with db.open("r+b"):
+                pass
+    except OSError:
+        return False
+    return True
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn any SQLite error of a RunStore method into one StoreError line."""
+    @functools.wraps(method)
+    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self.error_for(exc) from None
+    return wrapper
 
 
 # --------------------------------------------------------------------------- schema
@@ -365,16 +428,55 @@ class RunStore:
 
     def __init__(self, folder: str | os.PathLike[str] = DEFAULT_FOLDER):
         self.folder = Path(folder)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SovoptError(f"cannot create the run store folder {self.folder}: "
-                              f"{exc.strerror or exc}") from None
-        if not self.folder.is_dir():
-            raise SovoptError(f"the run store {self.folder} is not a folder")
         self.path = self.folder / DB_NAME
-        self._con = self._connect()
-        self._migrate()
+        if not self.folder.exists():
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the run store folder {self.folder}: "
+                                 f"{exc.strerror or exc}; give a writable folder with "
+                                 "--store DIR (or SOVOPT_STORE)") from None
+        if not self.folder.is_dir():
+            raise StoreError(f"the run store {self.folder} is not a folder; give a folder "
+                             "with --store DIR (or SOVOPT_STORE)")
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"the run store {self.folder}: {self.path} is not a file; "
+                             + STORE_ADVICE.format(db=self.path))
+        self.read_only = not _can_write(self.folder, self.path)
+        if self.read_only and not self.path.is_file():
+            raise StoreError(f"the run store folder {self.folder} is read-only, so no store "
+                             "can be created there; give a writable folder with --store DIR "
+                             "(or SOVOPT_STORE)")
+        self._con: sqlite3.Connection | None = None
+        try:
+            self._con = self._connect()
+            self._check_is_sovopt_store()
+            if not self.read_only:
+                self._prepare()
+                self._migrate()
+            else:
+                self._check_version()
+        except sqlite3.Error as exc:
+            self.close()
+            raise self.error_for(exc) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def error_for(self, exc: sqlite3.Error) -> StoreError:
+        """The one-line StoreError for a database error: busy, read-only or damaged."""
+        text = str(exc)
+        low = text.lower()
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            return StoreError(f"the run store {self.folder} stayed busy for "
+                              f"{RETRY_FOR_S:.0f} s (another sovopt is writing to it); "
+                              "try again later")
+        if "readonly" in low or "read-only" in low:
+            return StoreError(f"the run store {self.folder} is read-only ({text}): its runs "
+                              "can be listed and shown, but no run can be recorded there; "
+                              "give a writable store with --store DIR (or SOVOPT_STORE)")
+        return StoreError(f"the run store {self.path} is damaged ({text}); "
+                          + STORE_ADVICE.format(db=self.path))
 
     @staticmethod
     def exists(folder: str | os.PathLike[str]) -> bool:
@@ -385,28 +487,72 @@ class RunStore:
     # ---- connection and transactions
 
     def _connect(self) -> sqlite3.Connection:
-        """Open the database in autocommit mode (transactions are explicit), WAL,
-        with a busy timeout and foreign keys on."""
-        try:
+        """Open the database in autocommit mode (transactions are explicit) with a busy
+        timeout; read-only (``mode=ro``, or ``immutable`` when SQLite cannot even make
+        its shared-memory file beside a read-only WAL database) when it cannot be
+        written. Nothing is written to the file here."""
+        if not self.read_only:
             con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise SovoptError(f"cannot open the run store {self.path}: {exc}") from None
+        else:
+            uri = self.path.absolute().as_uri()
+            try:
+                con = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                                      isolation_level=None)
+                con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                con = sqlite3.connect(f"{uri}?immutable=1", uri=True,
+                                      timeout=BUSY_TIMEOUT_S, isolation_level=None)
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        return con
+
+    def _check_is_sovopt_store(self) -> None:
+        """Refuse a database that holds tables but no sovopt schema_version: someone
+        else's SQLite file, which sovopt must never write into."""
+        names = {r[0] for r in self._con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        names.discard("sqlite_sequence")
+        if names and "schema_version" not in names:
+            shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+            raise StoreError(f"{self.path} is not a sovopt run store (it is another "
+                             f"program's database, with tables {shown}); nothing was written "
+                             "to it; give a sovopt store with --store DIR (or SOVOPT_STORE), "
+                             "or a new empty folder")
+
+    def _prepare(self) -> None:
+        """WAL journal and foreign keys, on a store sovopt may write."""
+        con = self._con
         _retry(lambda: con.execute("PRAGMA journal_mode = WAL"))
         con.execute("PRAGMA foreign_keys = ON")
-        return con
+
+    def _check_version(self) -> None:
+        """A read-only store cannot be migrated: it must be at this sovopt's version."""
+        found = _schema_version(self._con)
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"the run store {self.path} was written by a newer sovopt "
+                             f"(schema version {found}; this one knows up to "
+                             f"{SCHEMA_VERSION}); upgrade sovopt to use it")
+        if found < SCHEMA_VERSION:
+            raise StoreError(f"the run store {self.folder} is read-only and from an older "
+                             f"sovopt (schema version {found}, this one needs "
+                             f"{SCHEMA_VERSION}); make it writable once so it can be "
+                             "upgraded, or give another store with --store DIR")
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front (so a
         reader never has to upgrade and fail) and the begin is retried while busy;
         committed on success, rolled back on any exception."""
+        if self.read_only:
+            raise StoreError(f"the run store {self.folder} is read-only: its runs can be "
+                             "listed and shown, but no run can be recorded or deleted there; "
+                             "give a writable store with --store DIR (or SOVOPT_STORE)")
         con = self._con
         _retry(lambda: con.execute("BEGIN IMMEDIATE"))
         try:
             yield con
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
             raise
         _retry(lambda: con.execute("COMMIT"))
 
@@ -437,13 +583,16 @@ class RunStore:
                               f"{SCHEMA_VERSION}); upgrade sovopt to use it")
 
     @property
+    @_guarded
     def schema_version(self) -> int:
         """The schema version of the open store."""
         return _schema_version(self._con)
 
     def close(self) -> None:
         """Close the connection."""
-        self._con.close()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def __enter__(self) -> RunStore:
         return self
@@ -453,6 +602,7 @@ class RunStore:
 
     # ---- recording a run
 
+    @_guarded
     def begin(self, input_path: str | os.PathLike[str] | None, label: str | None = None,
               case_name: str | None = None, settings: dict[str, Any] | None = None,
               preset: Any = None) -> str:
@@ -483,6 +633,7 @@ class RunStore:
                         tuple(row.values()))
         return str(row["run_id"])
 
+    @_guarded
     def finish(self, run_id: str, report: Report) -> None:
         """Store the report of a running run: KPIs, tables, run information and its
         final status (``report.summary['status']``), all in one transaction.
@@ -517,19 +668,25 @@ class RunStore:
                 "run_info = ? WHERE run_id = ?",
                 (status, _now(), _dumps(versions), _dumps(timings), _dumps(info), run_id))
 
-    def fail(self, run_id: str, message: str) -> None:
-        """Mark a running run ``failed`` with ``message`` (what went wrong, for people).
+    @_guarded
+    def fail(self, run_id: str, message: str, status: str = "failed") -> None:
+        """Mark a running run ``failed`` (or ``interrupted``, for a Ctrl-C before any
+        portfolio was found) with ``message`` (what went wrong, for people).
 
         A run already finished keeps its status: failing after a successful
         :meth:`finish` (an error while printing, say) must not hide the results.
         """
+        if status not in ("failed", INTERRUPTED):
+            raise ValueError(f"a run cannot fail with status {status!r}")
         run_id = self.resolve(run_id)
         with self._write() as con:
-            con.execute("UPDATE runs SET status = 'failed', message = ?, finished_at = ? "
-                        "WHERE run_id = ? AND status = 'running'", (message, _now(), run_id))
+            con.execute("UPDATE runs SET status = ?, message = ?, finished_at = ? "
+                        "WHERE run_id = ? AND status = 'running'",
+                        (status, message, _now(), run_id))
 
     # ---- reading runs
 
+    @_guarded
     def resolve(self, run_id: str) -> str:
         """The full run id for ``run_id``: a full id, a run number (``r0007``, ``r7``,
         ``7``) or a unique prefix. Raises :class:`UnknownRun` otherwise."""
@@ -556,6 +713,7 @@ class RunStore:
         raise UnknownRun(f"{given!r} matches several runs ({', '.join(found[:5])}{more}); "
                          "give more of the run id")
 
+    @_guarded
     def list(self, case: str | None = None, label: str | None = None,
              status: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """The runs, newest first: one row per run with the columns of
@@ -621,6 +779,7 @@ class RunStore:
             df[m] = numbers if numbers.notna().sum() == values.notna().sum() else values
         return df.reset_index(drop=True)
 
+    @_guarded
     def info(self, run_id: str) -> dict[str, Any]:
         """A run's metadata (no KPIs, no tables): run_id, label, created, finished,
         case_name, input_name, input_sha256, preset, settings, versions, status
@@ -639,6 +798,7 @@ class RunStore:
             "run_info": _loads(r[16], {}),
         }
 
+    @_guarded
     def get(self, run_id: str) -> Report:
         """The stored run as a :class:`~sovopt.report.Report`.
 
@@ -667,6 +827,7 @@ class RunStore:
         run.setdefault("input_file", run.get("input_name"))
         return Report(summary=summary, tables=tables, run=run)
 
+    @_guarded
     def input_bytes(self, run_id: str) -> bytes:
         """The bytes of the input workbook a run was solved from."""
         rid = self.resolve(run_id)
@@ -679,6 +840,7 @@ class RunStore:
 
     # ---- removing runs
 
+    @_guarded
     def delete(self, run_id: str, force: bool = False) -> str:
         """Delete a run (its KPIs and tables too) and its input blob when no other
         run uses it; return the full run id.
@@ -706,10 +868,12 @@ class RunStore:
 
     # ---- checks
 
+    @_guarded
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` (``ok`` for a sound database)."""
         return "; ".join(r[0] for r in self._con.execute("PRAGMA integrity_check"))
 
+    @_guarded
     def blob_count(self) -> int:
         """How many distinct input workbooks the store holds."""
         return int(self._con.execute("SELECT COUNT(*) FROM blobs").fetchone()[0])

@@ -30,3 +30,48 @@ def isolated_run_store(tmp_path_factory: pytest.TempPathFactory,
     store = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("SOVOPT_STORE", str(store))
     return store
+
+
+def _writable(folder: Path) -> bool:
+    probe = folder / ".probe"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def read_only():
+    """Make a folder (and the files in it) read-only for real: chmod, and for root (whom
+    permissions do not stop) the immutable attribute; undone after the test."""
+    import shutil
+    import stat
+    import subprocess
+
+    made: list[tuple[Path, bool]] = []
+
+    def make(folder: Path) -> Path:
+        files = [p for p in folder.iterdir() if p.is_file()]
+        for p in [*files, folder]:
+            p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        if _writable(folder):
+            if shutil.which("chattr") is None:
+                pytest.fail("cannot make a folder read-only as root without chattr")
+            for p in [*files, folder]:
+                subprocess.run(["chattr", "+i", str(p)], check=True, capture_output=True)
+                made.append((p, True))
+        assert not _writable(folder)
+        made.extend((p, False) for p in [*files, folder])
+        return folder
+
+    yield make
+    import subprocess as sp
+
+    for p, immutable in made:
+        if immutable:
+            sp.run(["chattr", "-i", str(p)], capture_output=True)
+    for p, immutable in made:
+        if not immutable and p.exists():
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)

@@ -22,7 +22,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from sovopt.cli.app import cli, echo_err, store_option
+from sovopt.cli.app import cli, echo_err, emit_json, json_option, store_option
 from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.report import Report
 from sovopt.runs import RunStore, UnknownRun
@@ -34,10 +34,10 @@ LIST_KPIS = (("total_cost", "cost"), ("local_share", "local"), ("hhi_max", "HHI"
 NARROW_KPIS = (LIST_KPIS[0], LIST_KPIS[2])
 WIDE = 100
 
-STATUS_STYLE = {"optimal": "green", "feasible": "green", "stress": "cyan", "violated": "red",
-                "running": "yellow",
-                "interrupted": "red", "failed": "red", "infeasible": "red",
-                "no_solution": "red"}
+STATUS_STYLE = {"optimal": "green", "time_limit": "yellow", "feasible": "green",
+                "stress": "cyan", "violated": "red", "running": "yellow",
+                "interrupted": "yellow", "failed": "red", "infeasible": "red",
+                "no_solution": "red", "solver_error": "red"}
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -70,7 +70,9 @@ def open_store(folder: str) -> RunStore:
     if not RunStore.exists(folder):
         raise UnknownRun(f"there is no run store in {folder} (solve a case first, or give "
                          "--store DIR / SOVOPT_STORE)")
-    return RunStore(folder)
+    store = RunStore(folder)
+    echo_err(f"run store: {folder}" + (" (read-only)" if store.read_only else ""))
+    return store
 
 
 def new_table(title: str | None = None, **kw: Any) -> Table:
@@ -116,7 +118,15 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def print_json(obj: Any) -> None:
     """Exactly one JSON object on stdout."""
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str, allow_nan=False))
+    emit_json(obj)
+
+
+def text(value: Any) -> str:
+    """A text cell of a run list: blank for a missing value (None, NaN, NA), which a
+    DataFrame holds as a float once some runs have the value and some do not."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
 
 
 def status_text(status: str) -> str:
@@ -131,8 +141,9 @@ def status_text(status: str) -> str:
 @click.option("--case", "case", default=None, help="Only runs whose case name contains this.")
 @click.option("--label", default=None, help="Only runs whose label contains this.")
 @click.option("--status", default=None,
-              help="Only runs with this status (optimal, feasible, infeasible, no_solution, "
-                   "failed, stress, running, interrupted).")
+              help="Only runs with this status (optimal, time_limit, interrupted, infeasible, "
+                   "no_solution, solver_error, failed, feasible / violated for stress tests, "
+                   "running).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @store_option
@@ -179,8 +190,8 @@ def runs_table(df: pd.DataFrame, narrow: bool = False) -> Table:
     for _, heading in kpis:
         table.add_column(heading, justify="right", overflow="fold")
     for _, r in df.iterrows():
-        table.add_row(r["run_id"], local_time(r["created"]), r["label"] or "",
-                      r["case_name"] or "", status_text(r["status"]),
+        table.add_row(r["run_id"], local_time(r["created"]), text(r["label"]),
+                      text(r["case_name"]), status_text(r["status"]),
                       *(fmt(r[c]) for c, _ in kpis))
     return table
 
@@ -291,10 +302,11 @@ def default_export_name(report: Report) -> Path:
               help="Results workbook to write  [default: <case>.<run id>.results.xlsx]")
 @click.option("--input", "input_out", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the stored input workbook to this file.")
+@json_option
 @store_option
 @click.pass_context
 def export(ctx: click.Context, run_id: str, out: Path | None, input_out: Path | None,
-           store: str) -> None:
+           as_json: bool, store: str) -> None:
     """Write a stored run's results workbook (and, with --input, the exact input
     workbook it was solved from)."""
     with open_store(store_folder(ctx, store)) as st:
@@ -316,6 +328,9 @@ def export(ctx: click.Context, run_id: str, out: Path | None, input_out: Path | 
 
         write_bytes_atomic(data, input_out)
         echo_err(f"wrote its input workbook to {input_out}")
+    if as_json:
+        emit_json({"run_id": report.summary["run_id"], "results": str(out),
+                   "input": str(input_out) if input_out is not None else None})
 
 
 # --------------------------------------------------------------------------- runs delete
@@ -325,9 +340,11 @@ def export(ctx: click.Context, run_id: str, out: Path | None, input_out: Path | 
 @click.argument("run_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Delete even a run whose process is still running.")
+@json_option
 @store_option
 @click.pass_context
-def delete(ctx: click.Context, run_id: str, yes: bool, force: bool, store: str) -> None:
+def delete(ctx: click.Context, run_id: str, yes: bool, force: bool, as_json: bool,
+           store: str) -> None:
     """Delete a run and its results (its input workbook too, if no other run uses it)."""
     with open_store(store_folder(ctx, store)) as st:
         info = st.info(run_id)
@@ -335,6 +352,10 @@ def delete(ctx: click.Context, run_id: str, yes: bool, force: bool, store: str) 
         what = f"run {rid}" + (f" ({info['label']})" if info["label"] else "")
         if not yes and not click.confirm(f"delete {what}?", err=True):
             echo_err("nothing deleted")
+            if as_json:
+                emit_json({"deleted": None})
             return
         st.delete(rid, force=force)
     echo_err(f"deleted {what}")
+    if as_json:
+        emit_json({"deleted": rid})

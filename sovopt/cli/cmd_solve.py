@@ -1,9 +1,16 @@
 """``sovopt solve CASE.xlsx``: validate, solve level by level, write the results workbook.
 
-Exit codes (product.md): 0 solved (optimal, or feasible within the limits),
-1 invalid input, 2 usage error, 3 infeasible (the diagnosis is printed and
-written to the results workbook's Diagnostics sheet), 4 no solution within
-the time limit (nothing is written, so earlier results stay as they were).
+Exit codes (product.md): 0 solved (optimal, or a verified portfolio at the time
+limit), 1 invalid input, 2 usage error, 3 infeasible (the diagnosis is printed
+and written to the results workbook's Diagnostics sheet), 4 no solution within
+the time limit or a solver error (nothing is written, so earlier results stay as
+they were), 130 interrupted by Ctrl-C (the best verified portfolio is written
+with status ``interrupted`` and its gap; without one, nothing is written).
+
+Everything that could stop the results being written is checked before the
+solve starts: the results workbook's place (--out), the run store (opened, and
+the run recorded as ``running``) and, with --into-input, the case workbook
+itself (lossless, not open in a spreadsheet program, its folder writable).
 
 Progress (phase, level, incumbents, elapsed time) and the closing summary
 go to stderr; with ``--json`` stdout carries exactly one JSON object, the
@@ -24,14 +31,15 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sovopt.cli.app import cli, print_problems, store_option
-from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.cli.app import cli, emit_json, print_problems, store_option
+from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.presets import Preset, load_preset
-from sovopt.report import Report, report_from_solve
+from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
 from sovopt.runs import RunStore
-from sovopt.workbook.into_input import write_into_input
+from sovopt.workbook.into_input import check_into_input, write_into_input
 from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
+from sovopt.workbook.targets import check_target
 
 if TYPE_CHECKING:
     from sovopt.solve import SolveResult
@@ -40,6 +48,9 @@ if TYPE_CHECKING:
 PHASES = {"prepare": "preparing the data", "build": "building the model",
           "hand_off": "handing the model to HiGHS", "extract": "reading the solution",
           "duals": "marginal values (LP re-solve)", "diagnose": "diagnosing infeasibility"}
+#: Statuses for which a results workbook is written (an infeasible case gets its
+#: diagnosis; no_solution and solver_error leave earlier results as they were).
+WRITES_RESULTS = (*WITH_PORTFOLIO, "infeasible")
 #: Largest portfolio listed in the terminal (longer ones: see the Portfolio sheet).
 MAX_LISTED = 30
 
@@ -102,10 +113,12 @@ def default_out(case_path: Path, suffix: str = ".results.xlsx") -> Path:
 
 
 def check_out(case_path: Path, out: Path) -> None:
-    """Refuse to write results over the case workbook itself."""
+    """Refuse to write results over the case workbook itself, or where they could not
+    be written (checked before any solving)."""
     if out.resolve() == case_path.resolve():
         raise SovoptError(f"--out {out} is the case workbook itself; to add the result "
                           "sheets to it use --into-input", exit_code=EXIT_USAGE)
+    check_target(out, "--out")
 
 
 @cli.command()
@@ -136,8 +149,11 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     check_out(path, out_path)
     case, warnings = read_case(path)
     print_problems(warnings)
+    if into_input:
+        check_into_input(path)
     preset = load_preset(objective or case.settings.objective)
     with RunStore(store) as runs:
+        console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
                             preset.as_dict())
         try:
@@ -145,12 +161,16 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
                                                run_id, console)
             report.run["label"] = label
             runs.finish(run_id, report)
-        except BaseException as exc:  # recorded as failed (or interrupted), then re-raised
+        except KeyboardInterrupt:  # a second Ctrl-C, or one before any portfolio
+            runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
+                      status="interrupted")
+            raise
+        except BaseException as exc:  # recorded as failed, then re-raised
             runs.fail(run_id, f"{type(exc).__name__}: {exc}")
             raise
     console.print(f"run {run_id} recorded in {store}", markup=False)
     print_outcome(console, result, report)
-    if result.status != "no_solution":
+    if result.status in WRITES_RESULTS:
         currency = case.settings.currency
         write_results(report, out_path, currency)
         console.print(f"results: {out_path}", markup=False)
@@ -159,8 +179,8 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
             console.print(f"result sheets added to {path} (backup: {backup.name})",
                           markup=False)
     if as_json:
-        click.echo(summary_json(report))
-    return result.exit_code
+        emit_json(dict(report.summary))
+    return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
 
 
 def _solve_and_report(case, path: Path, preset: Preset, time_limit: float | None,
@@ -171,7 +191,7 @@ def _solve_and_report(case, path: Path, preset: Preset, time_limit: float | None
     from sovopt.solve import solve_case
     with SolveProgress(console, preset) as progress:
         result = solve_case(case, preset, time_limit, gap, progress=progress)
-        if result.status in ("optimal", "feasible"):
+        if result.status in WITH_PORTFOLIO:
             progress("computing the results")
             metrics = evaluate(result.data, result.portfolio)
         else:
@@ -207,7 +227,16 @@ def print_outcome(console: Console, result: SolveResult, report: Report) -> None
                       "raise --time-limit (nothing was written)", style="bold red",
                       markup=False)
         return
+    elif result.status not in WITH_PORTFOLIO:  # solver_error
+        console.print(f"{result.status}: the solver stopped without a verified portfolio "
+                      "(nothing was written, earlier results are intact)", style="bold red",
+                      markup=False)
+        return
     else:
+        if result.status == "interrupted":
+            console.print("interrupted: the best verified portfolio found so far (its gap "
+                          "is in the summary) is written with status interrupted",
+                          style="bold yellow", markup=False)
         print_portfolio(console, report)
         print_levels(console, report)
     print_violations(console, report)
@@ -284,7 +313,8 @@ def print_summary(console: Console, report: Report) -> None:
     for metric, value in rows:
         style = ""
         if metric == "status":
-            style = "green" if value in ("optimal", "feasible") else "bold red"
+            style = ("green" if value == "optimal" else "yellow" if value in WITH_PORTFOLIO
+                     else "bold red")
         table.add_row(metric, value, style=style)
     console.print(table)
 

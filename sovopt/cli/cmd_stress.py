@@ -20,14 +20,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from sovopt.cli.app import cli, print_problems, store_option
+from sovopt.cli.app import cli, emit_json, print_problems, store_option
 from sovopt.cli.cmd_solve import (
     check_out,
     default_out,
     print_summary,
     print_violations,
     stderr_console,
-    summary_json,
 )
 from sovopt.errors import SovoptError
 from sovopt.portfolio import Portfolio
@@ -96,5 +95,5 @@ def stress_command(case_path: str, portfolio: str, out: str | None, as_json: boo
     write_results(report, out_path, case.settings.currency)
     console.print(f"results: {out_path}", markup=False)
     if as_json:
-        click.echo(summary_json(report))
+        emit_json(dict(report.summary))
     return 0

@@ -4,6 +4,11 @@ Each problem is one line on stderr (``error: Options!E7: ...`` then the
 warnings), followed by a one-line summary. Exit code 0 when the case is valid
 (warnings allowed), 1 on any error, including a file that is not a readable
 .xlsx workbook.
+
+With ``--json`` stdout carries one object: for a valid case ``{"valid": true,
+"file", "capabilities", "options", "years", "warnings": [...]}``; otherwise
+the error object ``{"error", "exit_code", "problems": [...]}`` with every
+error and warning as ``{"sheet", "cell", "message", "severity"}``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from pathlib import Path
 import click
 
 from sovopt.case import Case
-from sovopt.cli.app import cli, echo_err, print_problems
+from sovopt.cli.app import cli, echo_err, emit_json, json_option, print_problems, problem_json
 from sovopt.errors import EXIT_OK, InvalidCase, Problem, SovoptError
 from sovopt.workbook.read import read_case
 
@@ -42,8 +47,9 @@ def invalid_summary(name: str, problems: list[Problem]) -> str:
 
 @cli.command()
 @click.argument("case_path", metavar="CASE.xlsx", type=click.Path(path_type=Path))
+@json_option
 @click.pass_context
-def validate(ctx: click.Context, case_path: Path) -> None:
+def validate(ctx: click.Context, case_path: Path, as_json: bool) -> None:
     """Check a case workbook and list every problem at once.
 
     Each problem names its cell (Sheet!Cell), what is wrong and what is
@@ -55,11 +61,23 @@ def validate(ctx: click.Context, case_path: Path) -> None:
         case, warnings = read_case(case_path)
     except InvalidCase as exc:
         print_problems(exc.problems)
-        echo_err(invalid_summary(name, exc.problems), fg="red")
+        summary = invalid_summary(name, exc.problems)
+        echo_err(summary, fg="red")
+        if as_json:
+            emit_json({"error": summary, "exit_code": exc.exit_code,
+                       "problems": [problem_json(p) for p in exc.problems]})
         ctx.exit(exc.exit_code)
     except SovoptError as exc:
         echo_err(f"error: {exc}", fg="red")
+        if as_json:
+            emit_json({"error": str(exc), "exit_code": exc.exit_code,
+                       "problems": [{"sheet": None, "cell": None, "message": str(exc),
+                                     "severity": "error"}]})
         ctx.exit(exc.exit_code)
     print_problems(warnings)
     echo_err(valid_summary(name, case, warnings), fg="green")
+    if as_json:
+        emit_json({"valid": True, "file": name, "capabilities": len(case.capabilities),
+                   "options": len(case.options), "years": len(case.years),
+                   "warnings": [problem_json(p) for p in warnings]})
     ctx.exit(EXIT_OK)

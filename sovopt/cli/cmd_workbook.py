@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sovopt.cli.app import cli, echo_err
+from sovopt.cli.app import cli, echo_err, emit_json, json_option
 from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.workbook.write_case import YEAR_MAX, YEAR_MIN, default_horizon
 
@@ -63,7 +63,9 @@ def resolve_horizon(first_year: int | None, last_year: int | None) -> tuple[int,
 @click.option("--last-year", type=int, default=None,
               help="Last planning year  [default: first year + 9]")
 @_force_option
-def template(out: Path, first_year: int | None, last_year: int | None, force: bool) -> None:
+@json_option
+def template(out: Path, first_year: int | None, last_year: int | None, force: bool,
+             as_json: bool) -> None:
     """Write a blank case workbook OUT.xlsx to fill in.
 
     It has an About sheet with instructions, one sheet per table with notes on
@@ -76,12 +78,15 @@ def template(out: Path, first_year: int | None, last_year: int | None, force: bo
     first, last = resolve_horizon(first_year, last_year)
     write_template(out, first, last)
     echo_err(f"wrote the blank template {out} (years {first}-{last})")
+    if as_json:
+        emit_json({"written": str(out), "first_year": first, "last_year": last})
 
 
 @cli.command()
 @_out_argument
 @_force_option
-def example(out: Path, force: bool) -> None:
+@json_option
+def example(out: Path, force: bool, as_json: bool) -> None:
     """Write the bundled example case (fictional Norland, 2027-2036) to OUT.xlsx."""
     from sovopt.example import example_case
     from sovopt.workbook.write_case import write_case_workbook
@@ -93,3 +98,6 @@ def example(out: Path, force: bool) -> None:
     echo_err(f"wrote the example case {out}: {s.case_name} "
              f"({len(case.capabilities)} capabilities, {len(case.options)} options, "
              f"years {s.first_year}-{s.last_year})")
+    if as_json:
+        emit_json({"written": str(out), "case_name": s.case_name,
+                   "first_year": s.first_year, "last_year": s.last_year})

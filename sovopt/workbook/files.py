@@ -17,8 +17,11 @@ with the file name; nothing else escapes.
 
 from __future__ import annotations
 
+import errno
+import os
 import posixpath
 import re
+import stat
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -82,10 +85,7 @@ def check_workbook_file(path: str | Path) -> Path:
     if path.name.startswith("~$"):
         raise _fail(path, "is Excel's lock file (Excel creates ~$ files while a workbook is "
                           "open), not a workbook; validate the workbook itself")
-    if not path.exists():
-        raise _fail(path, f"file not found (looked for {path})")
-    if path.is_dir():
-        raise _fail(path, "is a folder, not a workbook; give the path of an .xlsx file")
+    _check_regular_file(path)
     suffix = path.suffix.lower()
     if suffix != ".xlsx":
         advice = _SUFFIX_ADVICE.get(suffix)
@@ -96,6 +96,31 @@ def check_workbook_file(path: str | Path) -> Path:
     _check_content(path)
     check_archive(path)
     return path
+
+
+def _check_regular_file(path: Path) -> None:
+    """Accept only a regular file: a named pipe would block the reader forever, a
+    device would stream without end, a symbolic-link loop never resolves."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise _fail(path, f"is a symbolic link to a file that does not exist "
+                              f"({os.readlink(path)})") from None
+        raise _fail(path, f"file not found (looked for {path})") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _fail(path, "is a symbolic link that loops (it points, through other "
+                              "links, back to itself); give the workbook itself") from None
+        raise _fail(path, f"cannot be opened ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _fail(path, "is a folder, not a workbook; give the path of an .xlsx file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise _fail(path, f"is {kind}, not a workbook file; save the workbook as an .xlsx "
+                          "file and give its path")
 
 
 def _check_content(path: Path) -> None:

@@ -10,7 +10,9 @@ This is the one place sovopt loads, modifies and saves a planner's workbook
    results workbook is the way out then.
 2. A byte-for-byte backup is written next to it: ``CASE.xlsx.bak``, or
    ``CASE.xlsx.<UTC time>.bak`` when that exists already (an earlier backup is
-   never overwritten).
+   never overwritten). Backups are bounded: the first ``CASE.xlsx.bak`` and the
+   newest :data:`KEEP_TIMESTAMPED` timestamped ones are kept, older timestamped
+   ones are removed, so repeated write-backs do not fill the folder.
 3. Only sheets named ``Result <name>`` (``Result Summary``, ``Result
    Portfolio``...) are removed and written again; the prefix keeps them apart
    from the input sheets (the case has a Scenarios sheet, so does a results
@@ -18,12 +20,17 @@ This is the one place sovopt loads, modifies and saves a planner's workbook
    styles, data validations, notes and the defined names are not touched.
 4. The workbook is saved atomically (:mod:`sovopt.workbook.atomic`): if the
    file is open in Excel, it stays exactly as it was.
+
+:func:`check_into_input` runs every one of these checks (and refuses a workbook
+a spreadsheet program has open: a lock file beside it) before any solving, so
+a long solve never ends in a refusal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 import zipfile
 from pathlib import Path
 
@@ -35,6 +42,7 @@ from sovopt.report import Report
 from sovopt.workbook.atomic import save_workbook_atomic, write_bytes_atomic
 from sovopt.workbook.files import check_workbook_file
 from sovopt.workbook.results import RESULT_SHEETS, add_result_sheets
+from sovopt.workbook.targets import check_not_open, check_target
 
 #: Prefix of the result sheets in a case workbook.
 RESULT_PREFIX = "Result "
@@ -49,6 +57,19 @@ _DROPPED = {
 }
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+#: Timestamped backups kept besides the first CASE.xlsx.bak (older ones are removed).
+KEEP_TIMESTAMPED = 4
+_STAMP = re.compile(r"\.(\d{8}-\d{6})(?:-(\d+))?\.bak")
+
+
+def check_into_input(case_path: str | Path) -> Path:
+    """Every reason the result sheets could not be added to the case workbook, checked
+    up front: a workbook sovopt can open, nothing openpyxl would drop, not open in a
+    spreadsheet program, a folder the backup and the new file can be written to."""
+    path = check_workbook_file(case_path)
+    _refuse_lossy(path)
+    check_target(path, "--into-input")
+    return path
 
 
 def write_into_input(report: Report, case_path: str | Path,
@@ -56,8 +77,10 @@ def write_into_input(report: Report, case_path: str | Path,
     """Add (or replace) the result sheets in the case workbook; return the backup's path."""
     path = check_workbook_file(case_path)
     _refuse_lossy(path)
+    check_not_open(path, "--into-input")
     backup = backup_path(path)
     write_bytes_atomic(path.read_bytes(), backup)
+    prune_backups(path)
     wb = openpyxl.load_workbook(path)
     for name in wb.sheetnames:
         if name in RESULT_SHEET_NAMES:
@@ -81,6 +104,27 @@ def backup_path(path: Path, now: dt.datetime | None = None) -> Path:
         n += 1
         candidate = path.with_name(f"{path.name}.{stamp}-{n}.bak")
     return candidate
+
+
+def prune_backups(path: Path, keep: int = KEEP_TIMESTAMPED) -> list[Path]:
+    """Remove all but the newest ``keep`` timestamped backups of ``path`` (the first
+    ``CASE.xlsx.bak`` always stays); return the removed files."""
+    stamped = []
+    for p in path.parent.glob(f"{glob_escape(path.name)}.*.bak"):
+        m = _STAMP.fullmatch(p.name[len(path.name):])
+        if m and p.is_file():
+            stamped.append(((m.group(1), int(m.group(2) or 1)), p))
+    stamped.sort()
+    old = stamped[:-keep] if keep > 0 else stamped
+    removed = [p for _, p in old]
+    for old in removed:
+        old.unlink(missing_ok=True)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _refuse_lossy(path: Path) -> None:
