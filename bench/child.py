@@ -92,7 +92,7 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     them (the pre-check, the LPs that complete each level's MIP start).
     """
     from bench.generate import generate_case
-    from sovopt.solve import solve_case
+    from sovopt.pipeline import solve_and_report
 
     exports: list[float] = []
     _time_exports(exports)
@@ -125,9 +125,12 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
                       f"{message}\n")
             log.flush()
 
-    result = solve_case(case, objective=args.preset, time_limit=args.time_limit,
-                        gap=args.gap, highs_options=_highs_options(args.highs_options),
-                        export_first_level=args.mps, progress=progress)
+    outcome = solve_and_report(case, args.preset, time_limit=args.time_limit, gap=args.gap,
+                               case_path=args.case, warnings=warnings,
+                               highs_options=_highs_options(args.highs_options),
+                               export_first_level=args.mps, progress=progress,
+                               with_metrics=not args.build_only)
+    result = outcome.result
     solve_phases = dict(result.timings)
     timings.update(solve_phases)
     record["status"] = result.status
@@ -142,8 +145,8 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
         for k, lv in enumerate(result.levels)]
     record["term_values"] = dict(result.term_values)
 
-    if not args.build_only and result.status in ("optimal", "feasible"):
-        _metrics_and_write(args, case, warnings, result, timer, record, notes)
+    if outcome.metrics is not None:
+        _record_metrics_and_write(args, case, outcome, timer, record)
 
     wall = time.perf_counter() - wall0
     record["timings"] = timings
@@ -155,30 +158,20 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     return record
 
 
-def _metrics_and_write(args: argparse.Namespace, case: Any, warnings: list[Any], result: Any,
-                       timer: _Timer, record: dict[str, Any], notes: list[str]) -> None:
-    """Time the KPIs of the portfolio and the results workbook (as ``sovopt solve`` makes
-    them); a phase whose module is not in this checkout is skipped with a note."""
-    evaluate = _optional("sovopt.metrics", "evaluate")
-    metrics = None
-    if evaluate is not None:
-        with timer("metrics"):
-            metrics = evaluate(result.data, result.portfolio)
-        record["violations"] = int(metrics.kpis.get("violations") or 0)
-        record["kpis"] = {k: v for k, v in metrics.kpis.items()
-                          if isinstance(v, int | float) or v is None}
-    else:
-        notes.append("metrics skipped: sovopt.metrics.evaluate is not available")
+def _record_metrics_and_write(args: argparse.Namespace, case: Any, outcome: Any,
+                              timer: _Timer, record: dict[str, Any]) -> None:
+    """The KPIs of the portfolio and the results workbook, timed as ``sovopt solve`` makes
+    them: ``metrics`` is the evaluation, ``write`` the Report and the workbook."""
+    metrics, timings = outcome.metrics, timer.timings
+    timings["metrics"] = outcome.timings.get("evaluate", 0.0)
+    record["violations"] = int(metrics.kpis.get("violations") or 0)
+    record["kpis"] = {k: v for k, v in metrics.kpis.items()
+                      if isinstance(v, int | float) or v is None}
+    from sovopt.workbook.results import write_results
 
-    report_from_solve = _optional("sovopt.report", "report_from_solve")
-    write_results = _optional("sovopt.workbook.results", "write_results")
-    if report_from_solve is None or write_results is None:
-        notes.append("write skipped: sovopt.report.report_from_solve or "
-                     "sovopt.workbook.results.write_results is not available yet")
-        return
+    timings["write"] = outcome.timings.get("report", 0.0)
     with timer("write"):
-        report = report_from_solve(result, metrics, args.case, warnings=warnings)
-        write_results(report, args.results, case.settings.currency)
+        write_results(outcome.report, args.results, case.settings.currency)
 
 
 def run_highs(args: argparse.Namespace) -> dict[str, Any]:

@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from sovopt import schema
-from sovopt.report import SUMMARY_KEYS, Report
+from sovopt.outputs import SUMMARY_KEYS
+from sovopt.report import Report
 
 #: Summary keys that are not numeric metrics.
 TEXT_METRICS = ("status", "run_id")

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.errors import SovoptError
+from sovopt.outputs import TABLE_COLUMNS
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData, option_table, survival_loss, value_origin
 
@@ -74,25 +75,16 @@ KPI_KEYS = (
     "unmet_units", "unmet", "violations",
 )
 
-TABLE_COLUMNS = {
-    "portfolio": ["option_id", "capability_id", "supplier_id", "country_id", "mode",
-                  "start_year", "total_units", "total_cost"],
-    "deliveries": ["option_id", "year", "units", "cost"],
-    "spend": ["year", "country_id", "capability_id", "amount"],
-    "spend_origin": ["year", "country_id", "capability_id", "amount"],
-    "dependence": ["capability_id", "year", "hhi", "concentrated", "top_foreign_country",
-                   "top_foreign_share", "suppliers", "single_source", "worst_scenario_loss"],
-    "share_matrix": ["capability_id", "country_id", "share"],
-    "scenarios": ["scenario_id", "capability_id", "units_lost", "share_lost",
-                  "weighted_loss"],
-    "constraints": ["constraint", "year", "used", "limit", "slack", "marginal_value"],
-}
+#: The tables :func:`evaluate` makes, with their columns (from the output schema).
+METRIC_TABLES = {name: TABLE_COLUMNS[name] for name in (
+    "portfolio", "deliveries", "spend", "spend_origin", "dependence", "share_matrix",
+    "scenarios", "constraints")}
 VIOLATION_COLUMNS = ["constraint", "where", "value", "limit", "message"]
 
 
 @dataclass
 class Metrics:
-    """KPIs (:data:`KPI_KEYS`), tidy tables (:data:`TABLE_COLUMNS`) and broken limits.
+    """KPIs (:data:`KPI_KEYS`), tidy tables (:data:`METRIC_TABLES`) and broken limits.
 
     ``violations`` holds one sentence per broken limit naming the limit, its
     workbook cell, the value and the limit; ``violation_table`` holds the same

@@ -8,7 +8,7 @@ so a run read back from the store is a Report as good as a fresh one.
 :func:`report_from_solve` and :func:`report_from_stress` build one from the
 metrics of a portfolio (:func:`sovopt.metrics.evaluate`):
 
-- ``summary``: exactly :data:`SUMMARY_KEYS`; numbers are floats, a measure
+- ``summary``: exactly :data:`sovopt.outputs.SUMMARY_KEYS`; numbers are floats, a measure
   that does not exist (no portfolio, no scenarios) is None. ``objective`` is
   the preset's name (``stress`` for a stress test), ``mip_gap`` the largest gap
   left on any level, ``solve_seconds`` the sum of the solver's level timings.
@@ -43,18 +43,13 @@ import pandas as pd
 from sovopt import __version__
 from sovopt.case import Case
 from sovopt.errors import Problem
-from sovopt.metrics import TABLE_COLUMNS, Metrics
+from sovopt.metrics import METRIC_TABLES, Metrics
+from sovopt.outputs import METRIC_KEYS, SUMMARY_KEYS, TABLE_COLUMNS
 from sovopt.prepare import ModelData
 
 if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
     from sovopt.solve import SolveResult
 
-#: Summary metric keys, in order (product.md, results workbook contract).
-SUMMARY_KEYS = (
-    "status", "objective", "total_cost", "budget_total", "local_share", "exposure",
-    "hhi_mean", "hhi_max", "max_country_share", "expected_shortfall",
-    "worst_case_shortfall", "cvar", "unmet_units", "mip_gap", "solve_seconds", "run_id",
-)
 
 
 @dataclass
@@ -70,14 +65,9 @@ class Report:
 # --- building a Report ------------------------------------------------------------------
 
 #: Table names of every Report, in the order the results workbook shows them.
-TABLE_NAMES = ("portfolio", "deliveries", "spend", "spend_origin", "dependence",
-               "share_matrix", "scenarios", "constraints", "diagnostics", "levels")
-DIAGNOSTIC_COLUMNS = ["severity", "where", "message"]
-LEVEL_COLUMNS = ["level", "name", "status", "value", "gap", "seconds"]
-#: KPIs copied from the metrics into the Summary.
-METRIC_KEYS = ("total_cost", "budget_total", "local_share", "exposure", "hhi_mean", "hhi_max",
-               "max_country_share", "expected_shortfall", "worst_case_shortfall", "cvar",
-               "unmet_units")
+TABLE_NAMES = tuple(TABLE_COLUMNS)
+DIAGNOSTIC_COLUMNS = TABLE_COLUMNS["diagnostics"]
+LEVEL_COLUMNS = TABLE_COLUMNS["levels"]
 #: Solve statuses that come with a verified portfolio (and so KPIs and a gap):
 #: ``feasible`` is the older word for ``time_limit``, kept for stored runs.
 WITH_PORTFOLIO = ("optimal", "time_limit", "interrupted", "feasible")
@@ -185,8 +175,8 @@ def _plain(value: object) -> object:
 def _metric_tables(metrics: Metrics | None) -> dict[str, pd.DataFrame]:
     """The metric tables (empty, with their columns, when there is no portfolio)."""
     if metrics is None:
-        return {name: pd.DataFrame(columns=cols) for name, cols in TABLE_COLUMNS.items()}
-    return {name: metrics.tables[name].copy() for name in TABLE_COLUMNS}
+        return {name: pd.DataFrame(columns=cols) for name, cols in METRIC_TABLES.items()}
+    return {name: metrics.tables[name].copy() for name in METRIC_TABLES}
 
 
 def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | None,

@@ -92,7 +92,8 @@ import pandas as pd
 
 from sovopt import __version__
 from sovopt.errors import EXIT_INVALID, EXIT_USAGE, SovoptError
-from sovopt.report import SUMMARY_KEYS, Report
+from sovopt.outputs import SUMMARY_KEYS
+from sovopt.report import Report
 
 #: File name of the database inside the store folder.
 DB_NAME = "runs.sqlite"
@@ -717,7 +718,7 @@ class RunStore:
     def list(self, case: str | None = None, label: str | None = None,
              status: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """The runs, newest first: one row per run with the columns of
-        :data:`LIST_COLUMNS` then one per KPI of :data:`~sovopt.report.SUMMARY_KEYS`
+        :data:`LIST_COLUMNS` then one per KPI of :data:`~sovopt.outputs.SUMMARY_KEYS`
         (without status and run_id).
 
         ``case`` and ``label`` keep runs whose case name or label contains the

@@ -3,8 +3,8 @@
 ``sovopt stress CASE.xlsx --portfolio RESULTS.xlsx`` answers "what does this
 plan do in every scenario, and which limits does it break?" for a portfolio
 the optimiser did not choose (or chose for another case): nothing is
-optimised, :func:`sovopt.metrics.evaluate` computes the same KPIs, tables
-and broken limits that a solve reports.
+optimised, :func:`sovopt.pipeline.stress_and_report` computes the same KPIs,
+tables and broken limits that a solve reports.
 
 The editable layout (the Portfolio sheet of a results workbook; with
 ``--into-input`` the sheet is called ``Result Portfolio``):
@@ -33,8 +33,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +41,7 @@ from openpyxl.utils import get_column_letter
 
 from sovopt.case import Case
 from sovopt.errors import EXIT_INVALID, Problem, SovoptError
-from sovopt.metrics import Metrics, evaluate
 from sovopt.portfolio import Portfolio
-from sovopt.prepare import prepare
-from sovopt.report import Report, report_from_stress
 from sovopt.workbook.files import SheetTooLarge, open_workbook
 from sovopt.workbook.read import parse_number_text
 
@@ -88,22 +83,6 @@ def read_portfolio(results_xlsx: str | os.PathLike[str], case: Case | None = Non
         formulas = (book.formula_rows(title, len(rows), values.width)
                     if book.layout(title).has_formulas else None)
     return _parse(rows, formulas, title, path.name, case)
-
-
-def stress(case: Case, portfolio: Portfolio, *, case_path: str | os.PathLike[str] | None = None,
-           source: str | None = None, warnings: Iterable[Problem] = (),
-           run_id: str | None = None) -> tuple[Metrics, Report]:
-    """Evaluate ``portfolio`` against ``case`` without optimising: (metrics, report)."""
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    d = prepare(case)
-    timings["prepare"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    metrics = evaluate(d, portfolio)
-    timings["evaluate"] = time.perf_counter() - t0
-    report = report_from_stress(metrics, d, case_path=case_path, portfolio_source=source,
-                                run_id=run_id, warnings=warnings, timings=timings)
-    return metrics, report
 
 
 # --- parsing ----------------------------------------------------------------------------

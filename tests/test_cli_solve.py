@@ -10,7 +10,7 @@ import pytest
 
 import sovopt.solve
 from sovopt.cli import main
-from sovopt.report import SUMMARY_KEYS
+from sovopt.outputs import SUMMARY_KEYS
 from sovopt.solve import solve_case
 from tests.test_metrics import Y1, Y2, case_workbook, hand_case
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from sovopt.metrics import evaluate
-from sovopt.report import SUMMARY_KEYS, TABLE_NAMES, report_from_solve
+from sovopt.outputs import SUMMARY_KEYS
+from sovopt.report import TABLE_NAMES, report_from_solve
 from sovopt.solve import solve_case
 from sovopt.workbook.results import RESULT_SHEETS, money_format, write_results
 from tests.libreoffice import convert_to_pdf, needs_libreoffice

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from sovopt.errors import SovoptError
-from sovopt.report import SUMMARY_KEYS, Report
+from sovopt.outputs import SUMMARY_KEYS
+from sovopt.report import Report
 from sovopt.runs import (
     DB_NAME,
     SCHEMA_VERSION,

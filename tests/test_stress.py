@@ -10,10 +10,11 @@ import pytest
 
 from sovopt.cli import main
 from sovopt.metrics import evaluate
+from sovopt.pipeline import stress_and_report
 from sovopt.report import report_from_solve
 from sovopt.runs import RunStore
 from sovopt.solve import solve_case
-from sovopt.stress import PortfolioError, read_portfolio, stress
+from sovopt.stress import PortfolioError, read_portfolio
 from sovopt.workbook.results import write_results
 from tests.test_metrics import Y1, Y2, case_workbook, hand_case
 
@@ -66,7 +67,8 @@ def test_the_optimum_is_fractional(solved):
 def test_stress_of_the_optimised_portfolio_reproduces_the_solve(solved):
     path, case, _, report, out = solved
     portfolio = read_portfolio(out, case)
-    metrics, again = stress(case, portfolio, case_path=path, source=out.name)
+    again = stress_and_report(case, portfolio, case_path=path, source=out.name)
+    metrics, again = again.metrics, again.report
     assert metrics.violations == []
     assert again.summary["status"] == "feasible" and again.summary["objective"] == "stress"
     for key, value in report.summary.items():
@@ -98,7 +100,8 @@ def test_cutting_units_reports_the_demand_violation_with_its_cell(solved, tmp_pa
     edited.write_bytes(out.read_bytes())
     units = result.portfolio.deliveries.set_index(["option_id", "year"])["units"]
     _edit(edited, {("Q-DOM", Y2): 1})  # Q needs 4 in 2028
-    metrics, report = stress(case, read_portfolio(edited, case))
+    outcome = stress_and_report(case, read_portfolio(edited, case))
+    metrics, report = outcome.metrics, outcome.report
     assert report.summary["status"] == "violated"
     # Demand sheet: capability rows in order R (row 2), Q (row 3); 2028 is column C
     assert any(v.startswith("Demand of Q in 2028 (Demand!C3): 1 delivered, 4 required")
@@ -120,7 +123,7 @@ def test_hand_edits_start_years_text_numbers_and_deleted_rows(solved, tmp_path):
     assert "R-LIC-B" not in p.deliveries["option_id"].tolist()
     q = p.deliveries[p.deliveries["option_id"] == "Q-DOM"]
     assert q["units"].tolist() == [4.0, 4.0]
-    metrics, _ = stress(case, p)
+    metrics = stress_and_report(case, p).metrics
     text = "\n".join(metrics.violations)
     assert "Option Q-DOM (Options!A4) delivers 4 units in 2027 but is not started" in text
     assert "Demand of R in 2027 (Demand!B2)" in text

@@ -30,9 +30,8 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sovopt.metrics import evaluate  # noqa: E402
-from sovopt.report import Report, report_from_solve  # noqa: E402
-from sovopt.solve import solve_case  # noqa: E402
+from sovopt.pipeline import solve_and_report  # noqa: E402
+from sovopt.report import WITH_PORTFOLIO, Report  # noqa: E402
 from sovopt.workbook.read import read_case  # noqa: E402
 from sovopt.workbook.results import add_result_sheets, write_results  # noqa: E402
 
@@ -54,11 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     case_path = Path(args.case)
     case, _ = read_case(case_path)
-    result = solve_case(case, progress=lambda phase: print(phase, file=sys.stderr))
-    if result.status not in ("optimal", "feasible"):
-        print(f"the case is {result.status}; nothing to picture", file=sys.stderr)
+    outcome = solve_and_report(case, case_path=case_path,
+                               progress=lambda phase: print(phase, file=sys.stderr))
+    if outcome.result.status not in WITH_PORTFOLIO:
+        print(f"the case is {outcome.result.status}; nothing to picture", file=sys.stderr)
         return 1
-    report = report_from_solve(result, evaluate(result.data, result.portfolio), case_path)
+    report = outcome.report
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,6 +20,7 @@ from sovopt.cli.app import cli, echo_err, store_option
 from sovopt.cli.cmd_runs import console, fmt, fmt_delta, new_table, open_store, print_json, records
 from sovopt.compare import NO_RESULT, Comparison, compare, spend_shift_by_country
 from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.outputs import summary_quantity
 
 #: Rows shown per terminal table (the workbook has them all).
 TOP_ROWS = 15
@@ -98,10 +99,12 @@ def kpi_table(c: Comparison) -> Table:
         table.add_column("Δ", justify="right", no_wrap=True)
     for metric, g in c.kpis.groupby("metric", sort=False):
         g = g.set_index("run_id")
-        cells = [fmt(g.at[c.base, "value"])]
+        q = summary_quantity(str(metric))
+        cells = [q.text(g.at[c.base, "value"], c.currency or "")]
         for r in others:
-            cells += [fmt(g.at[r, "value"]), fmt_delta(g.at[r, "delta"])]
-        table.add_row(str(metric), *cells)
+            cells += [q.text(g.at[r, "value"], c.currency or ""),
+                      q.delta_text(g.at[r, "delta"], c.currency or "")]
+        table.add_row(q.label, *cells)
     return table
 
 

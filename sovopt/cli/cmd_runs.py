@@ -24,14 +24,11 @@ from rich.table import Table
 
 from sovopt.cli.app import cli, echo_err, emit_json, json_option, store_option
 from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.outputs import RUN_LIST_KEYS, RUN_LIST_NARROW, summary_lines, summary_quantity
 from sovopt.report import Report
 from sovopt.runs import RunStore, UnknownRun
 
-#: KPI columns of the run list: (column, heading).
-LIST_KPIS = (("total_cost", "cost"), ("local_share", "local"), ("hhi_max", "HHI"),
-             ("worst_case_shortfall", "worst"))
-#: The KPI columns on a terminal narrower than WIDE characters.
-NARROW_KPIS = (LIST_KPIS[0], LIST_KPIS[2])
+#: The run list shows RUN_LIST_KEYS (output schema), RUN_LIST_NARROW below WIDE columns.
 WIDE = 100
 
 STATUS_STYLE = {"optimal": "green", "time_limit": "yellow", "feasible": "green",
@@ -180,19 +177,19 @@ def runs(ctx: click.Context, case: str | None, label: str | None, status: str | 
 
 def runs_table(df: pd.DataFrame, narrow: bool = False) -> Table:
     """The run list as a rich table; a ``narrow`` one shows fewer KPIs (cost, HHI)."""
-    kpis = NARROW_KPIS if narrow else LIST_KPIS
+    kpis = [summary_quantity(k) for k in (RUN_LIST_NARROW if narrow else RUN_LIST_KEYS)]
     table = new_table()
     table.add_column("run", no_wrap=True)
     table.add_column("created", no_wrap=True)
     table.add_column("label", min_width=8)
     table.add_column("case", min_width=8)
     table.add_column("status", no_wrap=True)
-    for _, heading in kpis:
-        table.add_column(heading, justify="right", overflow="fold")
+    for q in kpis:
+        table.add_column(q.brief, justify="right", overflow="fold")
     for _, r in df.iterrows():
         table.add_row(r["run_id"], local_time(r["created"]), text(r["label"]),
                       text(r["case_name"]), status_text(r["status"]),
-                      *(fmt(r[c]) for c, _ in kpis))
+                      *(q.text(r[q.key]) for q in kpis))
     return table
 
 
@@ -269,9 +266,14 @@ def summary_table(report: Report) -> Table:
     table = new_table("Summary")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key, value in report.summary.items():
-        table.add_row(key, fmt(value))
+    for q, text in summary_lines(report.summary, _currency(report)):
+        table.add_row(q.label, text)
     return table
+
+
+def _currency(report: Report) -> str:
+    settings = report.run.get("settings") or {}
+    return str(settings.get("currency") or "") if isinstance(settings, dict) else ""
 
 
 def frame_table(df: pd.DataFrame, title: str, max_rows: int = 40) -> Table:

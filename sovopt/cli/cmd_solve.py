@@ -33,8 +33,10 @@ from rich.table import Table
 
 from sovopt.cli.app import cli, emit_json, print_problems, store_option
 from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
+from sovopt.outputs import TABLE_COLUMNS, column, summary_lines
+from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
-from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
+from sovopt.report import WITH_PORTFOLIO, Report
 from sovopt.runs import RunStore
 from sovopt.workbook.into_input import check_into_input, write_into_input
 from sovopt.workbook.read import read_case
@@ -157,9 +159,11 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
                             preset.as_dict())
         try:
-            report, result = _solve_and_report(case, path, preset, time_limit, gap, warnings,
-                                               run_id, console)
-            report.run["label"] = label
+            with SolveProgress(console, preset) as progress:
+                outcome = solve_and_report(case, preset, time_limit=time_limit, gap=gap,
+                                           case_path=path, warnings=warnings, run_id=run_id,
+                                           label=label, progress=progress)
+            report, result = outcome.report, outcome.result
             runs.finish(run_id, report)
         except KeyboardInterrupt:  # a second Ctrl-C, or one before any portfolio
             runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
@@ -181,22 +185,6 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     if as_json:
         emit_json(dict(report.summary))
     return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
-
-
-def _solve_and_report(case, path: Path, preset: Preset, time_limit: float | None,
-                      gap: float | None, warnings, run_id: str,
-                      console: Console) -> tuple[Report, SolveResult]:
-    """Solve with live progress, evaluate the portfolio, and build the run's Report."""
-    from sovopt.metrics import evaluate  # the solver stack loads only when solving
-    from sovopt.solve import solve_case
-    with SolveProgress(console, preset) as progress:
-        result = solve_case(case, preset, time_limit, gap, progress=progress)
-        if result.status in WITH_PORTFOLIO:
-            progress("computing the results")
-            metrics = evaluate(result.data, result.portfolio)
-        else:
-            metrics = None
-    return report_from_solve(result, metrics, path, run_id=run_id, warnings=warnings), result
 
 
 def summary_json(report: Report) -> str:
@@ -247,15 +235,7 @@ def print_levels(console: Console, report: Report) -> None:
     levels = report.tables.get("levels")
     if levels is None or levels.empty:
         return
-    table = Table(title="Levels", box=box.SIMPLE, title_justify="left")
-    for head in ("level", "name", "status", "value", "gap", "seconds"):
-        table.add_column(head, justify="right" if head in ("value", "gap", "seconds") else
-                         "left")
-    for _, lv in levels.iterrows():
-        table.add_row(str(lv["level"]), str(lv["name"]), str(lv["status"]),
-                      _num(lv["value"], "{:.6g}"), _num(lv["gap"], "{:.2%}"),
-                      _num(lv["seconds"], "{:.1f}"))
-    console.print(table)
+    console.print(schema_table("Levels", "levels", levels, _currency(report)))
 
 
 def print_portfolio(console: Console, report: Report) -> None:
@@ -267,18 +247,22 @@ def print_portfolio(console: Console, report: Report) -> None:
         console.print(f"{len(pf)} options in the portfolio (see the Portfolio sheet)",
                       markup=False)
         return
-    table = Table(title="Portfolio", box=box.SIMPLE, title_justify="left")
-    for head in ("option", "capability", "supplier", "country", "mode", "start", "units",
-                 "cost"):
-        table.add_column(head, justify="right" if head in ("start", "units", "cost")
-                         else "left")
-    for _, row in pf.iterrows():
-        start = row["start_year"]
-        table.add_row(str(row["option_id"]), str(row["capability_id"]),
-                      str(row["supplier_id"]), str(row["country_id"]), str(row["mode"]),
-                      "" if _blank(start) else str(int(start)),
-                      _num(row["total_units"], "{:,.6g}"), _num(row["total_cost"], "{:,.2f}"))
-    console.print(table)
+    console.print(schema_table("Portfolio", "portfolio", pf, _currency(report)))
+
+
+def schema_table(title: str, name: str, df, currency: str) -> Table:
+    """A result table for the terminal: labels as headings, each column in its format."""
+    columns = [column(name, key) for key in TABLE_COLUMNS[name] if key in df.columns]
+    table = Table(title=title, box=box.SIMPLE, title_justify="left")
+    for q in columns:
+        table.add_column(q.label, justify="left" if q.kind in ("text", "flag") else "right")
+    for rec in df[[q.key for q in columns]].itertuples(index=False):
+        table.add_row(*(q.text(v, currency) for q, v in zip(columns, rec, strict=True)))
+    return table
+
+
+def _currency(report: Report) -> str:
+    return str((report.run.get("settings") or {}).get("currency") or "")
 
 
 def print_violations(console: Console, report: Report) -> None:
@@ -289,44 +273,15 @@ def print_violations(console: Console, report: Report) -> None:
 
 
 def print_summary(console: Console, report: Report) -> None:
-    """The Summary as a two-column table, formatted for people."""
-    s = report.summary
-    cur = str((report.run.get("settings") or {}).get("currency") or "")
+    """The Summary as a two-column table of labels and values (output schema formats)."""
+    cur = _currency(report)
     table = Table(title="Summary", box=box.SIMPLE, title_justify="left", show_header=False)
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
-    rows = [
-        ("status", str(s["status"])), ("objective", str(s["objective"])),
-        ("total cost", _money(s["total_cost"], cur)), ("budget", _money(s["budget_total"], cur)),
-        ("local share", _num(s["local_share"], "{:.1%}")),
-        ("exposure", _num(s["exposure"], "{:.2%}")),
-        ("HHI mean / max", f"{_num(s['hhi_mean'], '{:.3f}')} / {_num(s['hhi_max'], '{:.3f}')}"),
-        ("max country share", _num(s["max_country_share"], "{:.1%}")),
-        ("expected shortfall", _num(s["expected_shortfall"], "{:.2%}")),
-        ("worst case", _num(s["worst_case_shortfall"], "{:.2%}")),
-        ("CVaR", _num(s["cvar"], "{:.2%}")),
-        ("unmet units", _num(s["unmet_units"], "{:,.6g}")),
-        ("MIP gap", _num(s["mip_gap"], "{:.2%}")),
-        ("solve time", _num(s["solve_seconds"], "{:.1f} s")),
-        ("run id", str(s["run_id"])),
-    ]
-    for metric, value in rows:
+    for q, value in summary_lines(report.summary, cur):
         style = ""
-        if metric == "status":
+        if q.key == "status":
             style = ("green" if value == "optimal" else "yellow" if value in WITH_PORTFOLIO
                      else "bold red")
-        table.add_row(metric, value, style=style)
+        table.add_row(q.label, value, style=style)
     console.print(table)
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        str(value) in ("<NA>", "nan"))
-
-
-def _num(value: object, fmt: str) -> str:
-    return "-" if _blank(value) else fmt.format(float(value))
-
-
-def _money(value: object, currency: str) -> str:
-    return "-" if _blank(value) else f"{float(value):,.2f} {currency}".strip()

@@ -29,10 +29,11 @@ from sovopt.cli.cmd_solve import (
     stderr_console,
 )
 from sovopt.errors import SovoptError
+from sovopt.pipeline import stress_and_report
 from sovopt.portfolio import Portfolio
 from sovopt.report import STRESS_BROKEN
 from sovopt.runs import RunStore
-from sovopt.stress import read_portfolio, stress
+from sovopt.stress import read_portfolio
 from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
 
@@ -83,7 +84,9 @@ def stress_command(case_path: str, portfolio: str, out: str | None, as_json: boo
         origin = source.name
     else:
         chosen, origin = portfolio_from_run(portfolio, store)
-    metrics, report = stress(case, chosen, case_path=path, source=origin, warnings=warnings)
+    outcome = stress_and_report(case, chosen, case_path=path, source=origin,
+                                warnings=warnings)
+    metrics, report = outcome.metrics, outcome.report
     if report.summary["status"] == STRESS_BROKEN:
         console.print(f"the portfolio breaks {len(metrics.violations)} limit(s) of the case:",
                       style="bold red", markup=False)

@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sovopt.compare import Comparison
+from sovopt.outputs import summary_quantity
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 
@@ -160,11 +161,9 @@ def _write_kpi_table(ws: Worksheet, comparison: Comparison, top: int) -> int:
 
 
 def _kpi_format(metric: str) -> str:
-    """Shares and indices with decimals; money and counts with thousands separators."""
-    if metric in ("local_share", "hhi_mean", "hhi_max", "max_country_share", "exposure",
-                  "expected_shortfall", "worst_case_shortfall", "cvar", "mip_gap", "objective"):
-        return style.FMT_SHARE
-    return style.FMT_MONEY
+    """The metric's number format from the output schema (money without a currency:
+    the runs compared may not share one)."""
+    return summary_quantity(metric).excel_format() or style.FMT_GENERAL
 
 
 def _write_chart_data(ws: Worksheet, comparison: Comparison, top: int) -> int:

@@ -5,8 +5,10 @@ Constraints, Diagnostics, Run. Every sheet starts with a header in row 1,
 frozen, so ``pandas.read_excel(path, sheet_name=...)`` reads its first table.
 
 - Summary: columns A/B hold the exact ``metric``/``value`` pairs of
-  :data:`sovopt.report.SUMMARY_KEYS` (scripts read these), column C says what
-  each one means; an "In short" block at the right says the same in sentences.
+  :data:`sovopt.outputs.SUMMARY_KEYS` (scripts read these), column C the
+  plain label with its unit and column D what each one means (both from the
+  output schema, :mod:`sovopt.outputs`); an "In short" block at the right says
+  the same in sentences.
 - Portfolio: one row per started option with units per year (one column per
   year, header = the year). Its editable layout is what ``sovopt stress``
   reads back (:mod:`sovopt.stress`): change a start year or units, delete a
@@ -41,7 +43,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sovopt.report import SUMMARY_KEYS, Report
+from sovopt import outputs
+from sovopt.outputs import SUMMARY_KEYS
+from sovopt.report import Report
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 
@@ -51,10 +55,8 @@ RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Co
 
 FMT_PERCENT = "0.0%"
 FMT_PERCENT_FINE = "0.00%"
-FMT_HHI = "0.000"
 FMT_UNITS = "#,##0"
 FMT_UNITS_FRACTION = "#,##0.00"
-FMT_SECONDS = '0.0 "s"'
 
 GOOD_FILL = PatternFill("solid", fgColor="E2EFDA")
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -73,45 +75,22 @@ CHART_SERIES = 12
 SCALE_RED = "F8696B"
 SCALE_BLUE = "5B9BD5"
 
-#: What each Summary metric means, in words, with its unit ({cur} = currency).
-SUMMARY_LABELS = {
-    "status": "optimal, feasible, infeasible, no_solution (stress: violated)",
-    "objective": "Objective preset used (stress = fixed portfolio, nothing optimised)",
-    "total_cost": "Total spending over the horizon ({cur})",
-    "budget_total": "Total budget over the horizon ({cur})",
-    "local_share": "Local content share of unit spending",
-    "exposure": "Risk-weighted foreign-origin spending, as a share of the total budget",
-    "hhi_mean": "Import concentration (HHI of foreign origin, 0-1), mean over "
-                "capabilities and years",
-    "hhi_max": "Import concentration (HHI), worst capability and year; above 0.4 is "
-               "concentrated",
-    "max_country_share": "Largest share of any capability's supply in a year from one "
-                         "foreign country",
-    "expected_shortfall": "Expected weighted share of demand lost over the scenarios",
-    "worst_case_shortfall": "Weighted share of demand lost in the worst scenario",
-    "cvar": "CVaR of scenario loss (mean loss of the worst tail, Settings cvar_beta)",
-    "unmet_units": "Units of demand not delivered",
-    "mip_gap": "Largest relative optimality gap left on any level",
-    "solve_seconds": "Solver time over all levels",
-    "run_id": "Id of this run",
-}
-
-
 def summary_formats(currency: str) -> dict[str, str]:
-    """Number format of each numeric Summary metric."""
-    money = money_format(currency)
-    return {"total_cost": money, "budget_total": money, "local_share": FMT_PERCENT,
-            "exposure": FMT_PERCENT_FINE, "hhi_mean": FMT_HHI, "hhi_max": FMT_HHI,
-            "max_country_share": FMT_PERCENT, "expected_shortfall": FMT_PERCENT_FINE,
-            "worst_case_shortfall": FMT_PERCENT_FINE, "cvar": FMT_PERCENT_FINE,
-            "unmet_units": FMT_UNITS_FRACTION, "mip_gap": FMT_PERCENT_FINE,
-            "solve_seconds": FMT_SECONDS}
+    """Number format of each numeric Summary metric (from the output schema)."""
+    return {q.key: fmt for q in outputs.SUMMARY
+            if (fmt := q.excel_format(currency)) is not None}
+
+
+def table_formats(table: str, currency: str) -> dict[str, str]:
+    """Number format of each numeric column of a result table (from the output schema)."""
+    return {q.key: fmt for q in outputs.TABLES[table]
+            if (fmt := q.excel_format(currency)) is not None}
 
 
 def money_format(currency: str) -> str:
     """``#,##0.00 "EUR m"``: amounts with the case's currency (quotes removed from it)."""
-    cur = style.safe_text(currency).replace('"', "").replace("\\", "").strip()
-    return f'#,##0.00 "{cur}"' if cur else "#,##0.00"
+    return outputs.Quantity("", "", "", "money", "").excel_format(
+        style.safe_text(currency)) or "#,##0.00"
 
 
 def write_results(report: Report, path: str | os.PathLike[str], currency: str) -> Path:
@@ -247,23 +226,25 @@ def top_columns(table: pd.DataFrame, other: str, keep: int = CHART_SERIES) -> pd
 
 def _summary_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     formats = summary_formats(currency)
-    for j, head in enumerate(("metric", "value", "meaning"), start=1):
+    for j, head in enumerate(("metric", "value", "label", "meaning"), start=1):
         style.style_header(style.write_cell(ws, 1, j, head))
-    for i, key in enumerate(SUMMARY_KEYS, start=2):
-        style.write_cell(ws, i, 1, key).font = style.LABEL_FONT
-        cell = style.write_cell(ws, i, 2, report.summary.get(key),
-                                number_format=formats.get(key))
-        if key == "status":
-            cell.fill = GOOD_FILL if report.summary.get(key) in ("optimal", "feasible") \
+    for i, q in enumerate(outputs.SUMMARY, start=2):
+        style.write_cell(ws, i, 1, q.key).font = style.LABEL_FONT
+        cell = style.write_cell(ws, i, 2, report.summary.get(q.key),
+                                number_format=formats.get(q.key))
+        if q.key == "status":
+            cell.fill = GOOD_FILL if report.summary.get(q.key) in ("optimal", "feasible") \
                 else BAD_FILL
             cell.font = style.LABEL_FONT
-        style.write_cell(ws, i, 3, SUMMARY_LABELS[key].format(cur=currency))
+        style.write_cell(ws, i, 3, q.heading(currency))
+        style.write_cell(ws, i, 4, q.described(currency))
     style.set_width(ws, 1, 24)
     style.set_width(ws, 2, max(22, style.fit_width(
         [report.summary.get("run_id"), report.summary.get("objective")])))
-    style.set_width(ws, 3, 62)
+    style.set_width(ws, 3, 40)
+    style.set_width(ws, 4, 62)
     ws.freeze_panes = "A2"
-    _in_short_block(ws, report, currency, col=5, rows=len(SUMMARY_KEYS))
+    _in_short_block(ws, report, currency, col=6, rows=len(SUMMARY_KEYS))
 
 
 def _in_short_block(ws: Worksheet, report: Report, currency: str, col: int,
@@ -478,9 +459,7 @@ def _spend_chart(ws: Worksheet, first: int, last: int, n_countries: int, n_cols:
 
 def _dependence_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     dep = report.tables["dependence"]
-    formats = {"hhi": FMT_HHI, "top_foreign_share": FMT_PERCENT,
-               "worst_scenario_loss": FMT_PERCENT, "year": style.FMT_YEAR}
-    first, last = write_table(ws, dep, formats=formats)
+    first, last = write_table(ws, dep, formats=table_formats("dependence", currency))
     cols = {name: get_column_letter(j) for j, name in enumerate(dep.columns, start=1)}
     if last >= first:
         _color_scale(ws, f"{cols['hhi']}{first}:{cols['hhi']}{last}", SCALE_RED, 0.0, 1.0)
@@ -528,8 +507,8 @@ def _share_matrix(ws: Worksheet, report: Report, col: int) -> None:
 
 def _scenarios_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     sc = report.tables["scenarios"]
-    formats = {"units_lost": _units_format(sc["units_lost"]) if len(sc) else FMT_UNITS,
-               "share_lost": FMT_PERCENT, "weighted_loss": FMT_PERCENT_FINE}
+    formats = table_formats("scenarios", currency)
+    formats["units_lost"] = _units_format(sc["units_lost"]) if len(sc) else FMT_UNITS
     first, last = write_table(ws, sc, formats=formats)
     ws.freeze_panes = "A2"
     if sc.empty:
@@ -658,4 +637,4 @@ def _run_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     if levels is not None and len(levels):
         _title(ws, last + 2, 1, "Levels optimised, in order")
         write_table(ws, levels, row=last + 3, widths=False,
-                    formats={"gap": FMT_PERCENT_FINE, "seconds": "0.00"})
+                    formats=table_formats("levels", currency))

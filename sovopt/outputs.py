@@ -1,0 +1,287 @@
+"""The output schema: every KPI and result column, with its key, label, unit and format.
+
+This is the output side of :mod:`sovopt.schema`. Scripts see the keys (the
+Summary's ``metric`` column, ``--json``, the run store, the tidy tables);
+people see the labels ("Import concentration (HHI), mean"). Each quantity has
+one number format, used everywhere it is shown: the Summary sheet (an Excel
+number format, :meth:`Quantity.excel_format`), the terminal tables of
+``sovopt solve``, ``sovopt stress``, ``sovopt runs`` and ``sovopt compare``
+(:meth:`Quantity.text`) and the documentation (:func:`markdown_table`).
+
+A new KPI is one :class:`Quantity` line in :data:`SUMMARY` (in the order the
+Summary shows it) and its value in :func:`sovopt.metrics.evaluate`'s ``kpis``;
+a new result column is one line in its table of :data:`TABLES`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: Number formats by kind: (Excel number format, Python format for the terminal).
+#: ``money`` takes the case's currency in both (``{cur}``).
+FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("@", "{}"),
+    "money": ('#,##0.00 "{cur}"', "{:,.2f} {cur}"),
+    "share": ("0.0%", "{:.1%}"),
+    "share_fine": ("0.00%", "{:.2%}"),
+    "hhi": ("0.000", "{:.3f}"),
+    "units": ("#,##0.00", "{:,.2f}"),
+    "count": ("0", "{:,.0f}"),
+    "year": ("0", "{:.0f}"),
+    "seconds": ('0.0 "s"', "{:.1f} s"),
+    "number": ("0.000000", "{:.6g}"),
+    "flag": ("@", "{}"),
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One output quantity: ``key`` (what scripts read), ``label`` (what people read),
+    ``unit`` (in words), ``kind`` (its number format, :data:`FORMATS`), ``meaning``."""
+
+    key: str
+    label: str
+    unit: str
+    kind: str
+    meaning: str
+    short: str = ""
+
+    @property
+    def brief(self) -> str:
+        """A short label for a narrow table column (the label if none is given)."""
+        return self.short or self.label
+
+    def excel_format(self, currency: str = "") -> str | None:
+        """The Excel number format (None for text)."""
+        if self.kind in ("text", "flag"):
+            return None
+        fmt = FORMATS[self.kind][0]
+        if self.kind == "money":
+            cur = _plain_currency(currency)
+            return fmt.format(cur=cur) if cur else "#,##0.00"
+        return fmt
+
+    def text(self, value: object, currency: str = "") -> str:
+        """``value`` formatted for a terminal: ``-`` when blank."""
+        if is_blank(value):
+            return "-"
+        if self.kind in ("text", "flag") or isinstance(value, str | bool):
+            return str(value)
+        fmt = FORMATS[self.kind][1]
+        return fmt.format(float(value), cur=currency).strip()
+
+    def delta_text(self, value: object, currency: str = "") -> str:
+        """A change of this quantity for a terminal: signed; blank when zero or blank."""
+        if is_blank(value) or isinstance(value, str) or value == 0:
+            return ""
+        if self.kind in ("text", "flag"):
+            return str(value)
+        fmt = FORMATS[self.kind][1].replace("{:", "{:+", 1)
+        return fmt.format(float(value), cur=currency).strip()
+
+    def heading(self, currency: str = "") -> str:
+        """The label with its unit, for a table heading or the Summary's meaning column."""
+        unit = self.unit.replace("currency", currency or "currency")
+        return f"{self.label} ({unit})" if unit else self.label
+
+    def described(self, currency: str = "") -> str:
+        """The meaning, with ``{cur}`` replaced by the currency."""
+        return self.meaning.replace("{cur}", currency or "currency")
+
+
+def _plain_currency(currency: str) -> str:
+    """The currency without characters that would break an Excel number format."""
+    return str(currency or "").replace('"', "").replace("\\", "").strip()
+
+
+def is_blank(value: object) -> bool:
+    """None, NaN, pandas' NA: a measure that does not exist."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return str(value) in ("<NA>", "nan", "NaT")
+
+
+Q = Quantity
+
+#: The Summary, in order (product.md, results workbook contract).
+SUMMARY: tuple[Quantity, ...] = (
+    Q("status", "Status", "", "text",
+      "optimal, feasible, infeasible, no_solution (stress: feasible or violated)"),
+    Q("objective", "Objective", "", "text",
+      "Objective preset used (stress = fixed portfolio, nothing optimised)"),
+    Q("total_cost", "Total cost", "currency", "money",
+      "Total spending over the horizon ({cur})", "cost"),
+    Q("budget_total", "Total budget", "currency", "money",
+      "Total budget over the horizon ({cur})"),
+    Q("local_share", "Local share", "share of unit spending", "share",
+      "Local content share of unit spending", "local share"),
+    Q("exposure", "Risk-weighted foreign exposure", "share of budget", "share_fine",
+      "Risk-weighted foreign-origin spending, as a share of the total budget"),
+    Q("hhi_mean", "Import concentration (HHI), mean", "0-1", "hhi",
+      "Import concentration (HHI of foreign origin, 0-1), mean over capabilities and "
+      "years"),
+    Q("hhi_max", "Import concentration (HHI), worst", "0-1", "hhi",
+      "Import concentration (HHI), worst capability and year; above 0.4 is concentrated",
+      "HHI worst"),
+    Q("max_country_share", "Largest foreign country share", "share of supply", "share",
+      "Largest share of any capability's supply in a year from one foreign country"),
+    Q("expected_shortfall", "Expected loss", "weighted share of demand", "share_fine",
+      "Expected weighted share of demand lost over the scenarios"),
+    Q("worst_case_shortfall", "Worst-case loss", "weighted share of demand", "share_fine",
+      "Weighted share of demand lost in the worst scenario", "worst-case loss"),
+    Q("cvar", "Tail loss (CVaR)", "weighted share of demand", "share_fine",
+      "CVaR of scenario loss (mean loss of the worst tail, Settings cvar_beta)"),
+    Q("unmet_units", "Unmet demand", "units", "units", "Units of demand not delivered"),
+    Q("mip_gap", "Optimality gap", "relative", "share_fine",
+      "Largest relative optimality gap left on any level"),
+    Q("solve_seconds", "Solve time", "seconds", "seconds", "Solver time over all levels"),
+    Q("run_id", "Run id", "", "text", "Id of this run"),
+)
+
+#: Summary keys, in order.
+SUMMARY_KEYS: tuple[str, ...] = tuple(q.key for q in SUMMARY)
+#: Summary metrics that are words, not numbers.
+TEXT_KEYS: frozenset[str] = frozenset(q.key for q in SUMMARY if q.kind == "text")
+#: The KPIs a portfolio has (the Summary without what a run adds).
+METRIC_KEYS: tuple[str, ...] = tuple(
+    k for k in SUMMARY_KEYS
+    if k not in ("status", "objective", "mip_gap", "solve_seconds", "run_id"))
+#: The KPI columns of ``sovopt runs`` and, on a narrow terminal, the first two of them.
+RUN_LIST_KEYS: tuple[str, ...] = ("total_cost", "local_share", "hhi_max",
+                                  "worst_case_shortfall")
+RUN_LIST_NARROW: tuple[str, ...] = ("total_cost", "hhi_max")
+
+#: The result tables of a Report: name -> its columns, in order.
+TABLES: dict[str, tuple[Quantity, ...]] = {
+    "portfolio": (
+        Q("option_id", "Option", "", "text", "Option of the case (Options sheet)"),
+        Q("capability_id", "Capability", "", "text", "Capability the option delivers"),
+        Q("supplier_id", "Supplier", "", "text", "Supplier of the option"),
+        Q("country_id", "Country", "", "text", "The supplier's country"),
+        Q("mode", "Mode", "", "text", "buy, licence, coproduce or domestic"),
+        Q("start_year", "Start year", "", "year", "Year the option starts (blank: not "
+                                                  "started)"),
+        Q("total_units", "Units", "units", "units", "Units delivered over the horizon"),
+        Q("total_cost", "Cost", "currency", "money",
+          "Units × unit cost plus the fixed cost (activation costs are the supplier's)"),
+    ),
+    "deliveries": (
+        Q("option_id", "Option", "", "text", "Option of the case"),
+        Q("year", "Year", "", "year", "Delivery year"),
+        Q("units", "Units", "units", "units", "Units delivered that year"),
+        Q("cost", "Unit spending", "currency", "money", "Units × unit cost"),
+    ),
+    "spend": (
+        Q("year", "Year", "", "year", "Year paid"),
+        Q("country_id", "Country", "", "text", "The supplier's country (who is paid)"),
+        Q("capability_id", "Capability", "", "text",
+          "Capability (blank: a supplier's activation cost)"),
+        Q("amount", "Amount", "currency", "money", "Unit, fixed and activation costs"),
+    ),
+    "spend_origin": (
+        Q("year", "Year", "", "year", "Year paid"),
+        Q("country_id", "Country of origin", "", "text",
+          "Country the value originates in (σ)"),
+        Q("capability_id", "Capability", "", "text",
+          "Capability (blank: a supplier's activation cost)"),
+        Q("amount", "Amount", "currency", "money", "The same money split by value origin"),
+    ),
+    "dependence": (
+        Q("capability_id", "Capability", "", "text", "Capability with demand"),
+        Q("year", "Year", "", "year", "Year with demand"),
+        Q("hhi", "Import concentration (HHI)", "0-1", "hhi",
+          "Σ of squared foreign-origin shares of the year's demand"),
+        Q("concentrated", "Concentrated", "", "flag", "HHI above 0.4"),
+        Q("top_foreign_country", "Top foreign country", "", "text",
+          "Foreign country with the largest share"),
+        Q("top_foreign_share", "Top foreign share", "share of demand", "share",
+          "Its share of the year's demand"),
+        Q("suppliers", "Suppliers", "", "count", "Suppliers delivering that year"),
+        Q("single_source", "Single source", "", "flag", "Exactly one supplier delivering"),
+        Q("worst_scenario_loss", "Worst scenario loss", "share of demand", "share",
+          "Share of the year's demand lost in the worst scenario"),
+    ),
+    "share_matrix": (
+        Q("capability_id", "Capability", "", "text", "Capability"),
+        Q("country_id", "Country of origin", "", "text", "Country the value originates in"),
+        Q("share", "Share", "share of units", "share",
+          "Value-origin share of the capability's units over the horizon"),
+    ),
+    "scenarios": (
+        Q("scenario_id", "Scenario", "", "text", "Scenario of the case"),
+        Q("capability_id", "Capability", "", "text", "Capability"),
+        Q("units_lost", "Units lost", "units", "units", "Demand not covered in the scenario"),
+        Q("share_lost", "Share lost", "share of demand", "share",
+          "Units lost / demand over the horizon"),
+        Q("weighted_loss", "Weighted loss", "weighted share of demand", "share_fine",
+          "Criticality-weighted loss; sums to the scenario's loss over capabilities"),
+    ),
+    "constraints": (
+        Q("constraint", "Limit", "", "text", "budget or localization"),
+        Q("year", "Year", "", "year", "Year of the limit"),
+        Q("used", "Used", "currency or share", "number", "Spending, or local share"),
+        Q("limit", "Limit value", "currency or share", "number", "Budget, or target"),
+        Q("slack", "Slack", "currency or share", "number", "Room left (≥ 0 when met)"),
+        Q("marginal_value", "Marginal value", "objective per unit", "number",
+          "Improvement of the primary level per unit more budget / per point of target"),
+    ),
+    "diagnostics": (
+        Q("severity", "Severity", "", "text",
+          "infeasible, violation, error, warning or note"),
+        Q("where", "Where", "", "text", "Sheet!Cell a planner can change"),
+        Q("message", "Message", "", "text", "What is wrong and what would fix it"),
+    ),
+    "levels": (
+        Q("level", "Level", "", "count", "Position in the preset"),
+        Q("name", "Name", "", "text", "Level name in the preset"),
+        Q("status", "Status", "", "text", "Solver status of the level"),
+        Q("value", "Value", "objective", "number", "The level's objective value"),
+        Q("gap", "Gap", "relative", "share_fine", "Relative gap left on the level"),
+        Q("seconds", "Seconds", "seconds", "seconds", "Solver time of the level"),
+    ),
+}
+
+#: Table name -> its column keys.
+TABLE_COLUMNS: dict[str, list[str]] = {name: [q.key for q in cols]
+                                       for name, cols in TABLES.items()}
+
+_SUMMARY_BY_KEY = {q.key: q for q in SUMMARY}
+
+
+def summary_quantity(key: str) -> Quantity:
+    """The Quantity of a Summary key; an unknown (stored, newer) key reads as a number."""
+    return _SUMMARY_BY_KEY.get(key) or Quantity(key, key, "", "number", key)
+
+
+def summary_lines(summary: dict[str, object], currency: str = ""
+                  ) -> list[tuple[Quantity, str]]:
+    """Each Summary metric with its value formatted for a terminal, in Summary order
+    (keys a newer version stored come last)."""
+    keys = [k for k in SUMMARY_KEYS if k in summary]
+    keys += [k for k in summary if k not in keys]
+    return [(summary_quantity(k), summary_quantity(k).text(summary[k], currency))
+            for k in keys]
+
+
+def column(table: str, key: str) -> Quantity:
+    """The Quantity of a result column (an unknown one reads as a number)."""
+    for q in TABLES.get(table, ()):
+        if q.key == key:
+            return q
+    return Quantity(key, key, "", "number", key)
+
+
+def markdown_table() -> str:
+    """The output schema as Markdown tables (README's results contract)."""
+    lines = ["| Summary metric | label | unit | format | meaning |", "|---|---|---|---|---|"]
+    lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
+              for q in SUMMARY]
+    for name, cols in TABLES.items():
+        lines += ["", f"Table `{name}`:", "", "| column | label | unit | format | meaning |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
+                  for q in cols]
+    return "\n".join(lines) + "\n"
