@@ -37,18 +37,24 @@ from sovopt import schema
 
 @dataclass(frozen=True)
 class Settings:
-    """The Settings sheet, typed, with defaults filled in."""
+    """The Settings sheet, typed. Build it with :meth:`from_values`, which fills in
+    the defaults of :data:`sovopt.schema.SETTINGS` (the only place they are set)."""
 
     case_name: str
     home_country: str
     first_year: int
     last_year: int
-    currency: str = "EUR"
-    objective: str = "min_dependence"
-    allow_unmet: bool = False
-    time_limit_s: float = 60.0
-    mip_gap: float = 0.01
-    cvar_beta: float = 0.9
+    currency: str
+    objective: str
+    allow_unmet: bool
+    time_limit_s: float
+    mip_gap: float
+    cvar_beta: float
+
+    @classmethod
+    def from_values(cls, values: dict[str, object]) -> Settings:
+        """Settings from ``values``; a key not given takes its schema default."""
+        return cls(**{**schema.SETTINGS_DEFAULTS, **values})
 
     @property
     def years(self) -> list[int]:
@@ -106,8 +112,7 @@ def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
     year, demand) records. Values are not validated here: write the case to a
     workbook and read it back for that.
     """
-    defaults = {c.name: c.default for c in schema.SETTINGS.columns if c.default is not None}
-    st = Settings(**{**defaults, **settings})
+    st = Settings.from_values(settings)
     frames: dict[str, pd.DataFrame] = {}
     for sh in schema.SHEETS[1:]:
         name = sh.name.lower()
@@ -128,7 +133,7 @@ def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
             df["row"] = None
         frames[name] = df.reset_index(drop=True)
     c = frames["countries"]
-    c["max_share"] = c["max_share"].astype(float).fillna(c["tier"].map(schema.TIER_MAX_SHARE))
+    c["max_share"] = schema.with_tier_default(c["max_share"], c["tier"])
     o = frames["options"]
     o["available_from"] = o["available_from"].fillna(st.first_year).astype(int)
     o["max_qty_per_year"] = o["max_qty_per_year"].astype(float)

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from sovopt import prepare, schema
+from sovopt import outputs, prepare, schema
 from sovopt.model import variables
 from sovopt.model.constraints import FAMILIES
 from sovopt.model.terms import add_terms
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FORMULATION = ROOT / "models" / "FORMULATION.md"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
+OUT_BEGIN, OUT_END = "<!-- outputs:begin -->", "<!-- outputs:end -->"
 
 INTRO = """\
 # The sovopt portfolio model
@@ -93,13 +94,20 @@ def formulation_markdown() -> str:
     return "\n".join(parts)
 
 
+def _replace_block(text: str, begin: str, end: str, body: str) -> str:
+    """``text`` with the lines between ``begin`` and ``end`` replaced by ``body``."""
+    if begin not in text or end not in text:
+        return text
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
 def readme_with_contract(readme: str) -> str:
-    """The README text with the contract block between the markers regenerated."""
-    if BEGIN not in readme or END not in readme:
-        return readme
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{schema.contract_markdown()}{END}{tail}"
+    """The README text with the workbook contract (input schema) and the output
+    contract (output schema) regenerated between their markers."""
+    readme = _replace_block(readme, BEGIN, END, schema.contract_markdown())
+    return _replace_block(readme, OUT_BEGIN, OUT_END, outputs.markdown_table())
 
 
 def main() -> None:

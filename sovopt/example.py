@@ -29,13 +29,13 @@ from __future__ import annotations
 import pandas as pd
 
 from sovopt import schema
-from sovopt.case import Case, Settings
+from sovopt.case import Case, Settings, build_case
 
 FIRST_YEAR = 2027
 LAST_YEAR = 2036
 YEARS = list(range(FIRST_YEAR, LAST_YEAR + 1))
 
-SETTINGS = Settings(
+SETTINGS = Settings.from_values(dict(
     case_name="Norland capability plan 2027-2036 (fictional example)",
     home_country="NOR",
     first_year=FIRST_YEAR,
@@ -46,7 +46,7 @@ SETTINGS = Settings(
     time_limit_s=60.0,
     mip_gap=0.01,
     cvar_beta=0.9,
-)
+))
 
 # country_id, name, tier, risk_score, max_share (None = tier default)
 COUNTRIES = [
@@ -231,19 +231,16 @@ SCENARIOS = [
 
 
 def example_case() -> Case:
-    """The Norland example as a :class:`Case` (tables as the reader would give them)."""
-    countries = _frame("Countries", COUNTRIES)
-    defaults = countries["tier"].map(schema.TIER_MAX_SHARE)
-    countries["max_share"] = countries["max_share"].astype(float).fillna(defaults)
+    """The Norland example as a :class:`Case` (tables as the reader would give them),
+    built and checked by :func:`sovopt.case.build_case`."""
     demand = pd.DataFrame(
         [(cap, year, float(q)) for cap, row in DEMAND.items()
          for year, q in zip(YEARS, row, strict=True)],
         columns=["capability_id", "year", "demand"],
     )
-    demand["row"] = pd.Series([None] * len(demand), dtype="object")
-    return Case(
-        settings=SETTINGS,
-        countries=countries,
+    return build_case(
+        SETTINGS.as_dict(),
+        countries=_frame("Countries", COUNTRIES),
         suppliers=_frame("Suppliers", SUPPLIERS),
         capabilities=_frame("Capabilities", CAPABILITIES),
         demand=demand,

@@ -39,9 +39,10 @@ Decisions where the contract is silent:
 - ``min_suppliers`` counts suppliers with a started option, as the model's
   dual_sourcing rows do; the Dependence table's ``suppliers`` counts those
   actually delivering in the year.
-- Survival φ is computed for the portfolio's own deliveries with the same
-  function that prepares the model (:func:`sovopt.prepare.survival_loss`), so
-  a hand-made delivery outside the model's window still gets its true loss.
+- The option table, σ and φ come from prepare (``d.all_options``,
+  ``d.all_origin``, ``d.survival``) for every option of the case, so a
+  hand-made delivery of an excluded option, or outside the model's window,
+  still gets its true numbers; money comes from :mod:`sovopt.spend`.
 - With no scenarios in the case the scenario measures are blank (None), not 0:
   no scenario was asked about, which is not the same as no risk.
 """
@@ -56,7 +57,13 @@ import pandas as pd
 from sovopt.errors import SovoptError
 from sovopt.outputs import TABLE_COLUMNS
 from sovopt.portfolio import Portfolio
-from sovopt.prepare import ModelData, option_table, survival_loss, value_origin
+from sovopt.prepare import ModelData
+from sovopt.spend import (
+    activation_spend,
+    exposure_rate,
+    start_spend,
+    unit_spend,
+)
 
 #: HHI above which a capability's foreign supply counts as concentrated (EU threshold).
 CONCENTRATED_HHI = 0.4
@@ -156,14 +163,8 @@ def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
 # --- joining the portfolio with the case ------------------------------------------------
 
 
-def option_frame(d: ModelData) -> pd.DataFrame:
-    """Every option of the case (excluded ones too), with the columns σ and φ need:
-    a hand-made portfolio may use an option the model never saw."""
-    return option_table(d.case)
-
-
 def _frame(d: ModelData, portfolio: Portfolio) -> _Frame:
-    options = option_frame(d)
+    options = d.all_options
     starts = portfolio.starts[["option_id", "start_year"]].copy()
     deliveries = portfolio.deliveries[["option_id", "year", "units"]].copy()
     unknown = sorted((set(starts["option_id"]) | set(deliveries["option_id"]))
@@ -182,10 +183,9 @@ def _frame(d: ModelData, portfolio: Portfolio) -> _Frame:
     deliveries["capability_id"] = o["capability_id"].to_numpy()
     deliveries["supplier_id"] = o["supplier_id"].to_numpy()
     deliveries["country_id"] = o["supplier_country"].to_numpy()
-    deliveries["cost"] = deliveries["units"] * o["unit_cost"].to_numpy()
-    deliveries["local"] = deliveries["cost"] * o["local_content"].to_numpy()
+    deliveries = unit_spend(options, deliveries)
 
-    origin = value_origin(d.case, options)
+    origin = d.all_origin
     delivered = deliveries.groupby(["capability_id", "year"])["units"].sum()
     key = pd.MultiIndex.from_frame(d.demand[["capability_id", "year"]])
     demand = d.demand.assign(delivered=delivered.reindex(key).fillna(0.0).to_numpy())
@@ -209,7 +209,7 @@ def _spend_detail(f: _Frame, by_origin: bool) -> pd.DataFrame:
     fixed = f.starts.assign(year=f.starts["start_year"],
                             capability_id=f.starts["option_id"].map(o["capability_id"]),
                             country_id=f.starts["option_id"].map(o["supplier_country"]),
-                            amount=f.starts["option_id"].map(o["fixed_cost"]))
+                            amount=start_spend(o, f.starts))
     parts = pd.concat([unit, fixed[unit.columns]], ignore_index=True)
     parts = parts[parts["amount"] > 0]
     if by_origin:
@@ -217,11 +217,10 @@ def _spend_detail(f: _Frame, by_origin: bool) -> pd.DataFrame:
         parts["amount"] = parts["amount"] * parts["share"]
     suppliers = f.d.case.suppliers.set_index("supplier_id")
     engaged = pd.unique(f.starts["option_id"].map(o["supplier_id"]))
-    activation = suppliers.loc[list(engaged), ["country_id", "activation_cost"]]
-    activation = activation[activation["activation_cost"].astype(float) > 0]
+    activation = activation_spend(suppliers, engaged)
     act = pd.DataFrame({"year": f.d.first_year, "option_id": None, "capability_id": None,
-                        "country_id": activation["country_id"].to_numpy(),
-                        "amount": activation["activation_cost"].to_numpy(float)})
+                        "country_id": suppliers.loc[activation.index, "country_id"].to_numpy(),
+                        "amount": activation.to_numpy(float)})
     cols = ["year", "country_id", "capability_id", "amount"]
     frames = [p[cols] for p in (parts, act) if len(p)]
     if not frames:
@@ -299,7 +298,7 @@ def _scenarios(f: _Frame) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
     if probability.empty:
         return pd.DataFrame(columns=cols), pd.Series(dtype=float), None
     key = ["scenario_id", "capability_id", "year"]
-    loss = survival_loss(f.d.case, f.options, f.deliveries[["option_id", "year"]], f.d.years)
+    loss = f.d.survival.loss(f.deliveries[["option_id", "year"]])
     lost = loss.merge(f.deliveries[["option_id", "year", "units", "capability_id"]],
                       on=["option_id", "year"])
     lost = (lost.assign(lost=lost["loss"] * lost["units"])
@@ -561,10 +560,9 @@ def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
     budget_total = d.total_budget
     total_cost = float(f.spend_year.sum())
     unit = float(f.deliveries["cost"].sum())
-    foreign = f.deliveries[["option_id", "cost"]].merge(
-        f.origin[f.origin["country_id"] != d.home], on="option_id")
-    risk = foreign["country_id"].map(d.countries["risk_score"]).astype(float)
-    exposure = float((risk * foreign["share"] * foreign["cost"]).sum())
+    rate = exposure_rate(f.origin, d.countries, d.home)
+    exposure = float((f.deliveries["option_id"].map(rate).fillna(0.0)
+                      * f.deliveries["cost"]).sum())
     short = (f.demand["demand"] - f.demand["delivered"]).clip(lower=0.0)
     short = short.where(short > TOL * np.maximum(1.0, f.demand["demand"]), 0.0)  # float noise
     weight_total = d.total_weight or 1.0

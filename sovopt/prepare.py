@@ -19,6 +19,9 @@ index sets that already exist:
 - ``origin``: σ[o,c], the share of option o's value that originates in country
   c: σ[o,h] = λ[o], each Inputs row adds its share to its source country, the
   remainder goes to the supplier's country;
+- ``all_options``, ``all_origin``, ``survival``: the option table, σ and the
+  makings of φ for every option of the case, kept or not (``kept``), so that the
+  metrics of a hand-made portfolio use the same numbers as the model;
 - ``loss``: 1 − φ[k,o,t] for every scenario k and deliverable (o,t) that loses
   anything, where φ is the survival fraction of formulation.md §2 (critical
   inputs and the assembly country gate the whole option, Leontief; non-critical
@@ -60,6 +63,11 @@ class ModelData:
     countries: pd.DataFrame  # indexed by country_id
     budget: pd.DataFrame  # indexed by year
     scenario_probability: pd.Series  # scenario_id -> π
+    #: every option of the case (excluded ones too: a hand-made portfolio may use
+    #: them), with the derived columns of :func:`option_table` and ``kept``
+    all_options: pd.DataFrame = field(default_factory=pd.DataFrame)
+    all_origin: pd.DataFrame = field(default_factory=pd.DataFrame)  # σ of every option
+    survival: Survival | None = None  # φ of any (option, year), :class:`Survival`
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -115,8 +123,9 @@ def prepare(case: Case) -> ModelData:
     demand["weight"] = demand["capability_id"].map(capabilities["criticality"]).astype(float)
     demand = demand.reset_index(drop=True)
 
-    options = option_table(case)
-    origin_all = value_origin(case, options)
+    all_options = option_table(case)
+    origin_all = value_origin(case, all_options)
+    options = all_options
 
     prohibited = set(countries.index[countries["tier"] == "prohibited"])
     touched = origin_all[origin_all["country_id"].isin(prohibited)
@@ -139,6 +148,7 @@ def prepare(case: Case) -> ModelData:
     excluded = excluded.drop_duplicates("option_id").reset_index(drop=True)
 
     keep = ~options.index.isin(excluded["option_id"])
+    all_options = all_options.assign(kept=keep)
     options = options[keep]
     starts = starts[starts["option_id"].isin(options.index)].reset_index(drop=True)
     origin = origin_all[origin_all["option_id"].isin(options.index)].reset_index(drop=True)
@@ -155,7 +165,8 @@ def prepare(case: Case) -> ModelData:
         case.scenarios.groupby("scenario_id", sort=False)["probability"].first()
         if len(case.scenarios) else pd.Series(dtype=float)
     )
-    loss = survival_loss(case, options, deliveries, years)
+    phi = survival(case, all_options, years)
+    loss = phi.loss(deliveries)
     budget = case.budget.set_index("year").reindex(years)
 
     return ModelData(
@@ -163,6 +174,7 @@ def prepare(case: Case) -> ModelData:
         deliveries=deliveries, starts=starts, origin=origin, loss=loss, demand=demand,
         suppliers=used_suppliers, capabilities=capabilities, countries=countries,
         budget=budget, scenario_probability=probability.astype(float),
+        all_options=all_options, all_origin=origin_all, survival=phi,
     )
 
 
@@ -269,55 +281,74 @@ def scenario_country_loss(case: Case, years: list[int]) -> pd.DataFrame:
                          sort=False)["alpha"].max()
 
 
-def survival_loss(case: Case, options: pd.DataFrame, deliveries: pd.DataFrame,
-                  years: list[int]) -> pd.DataFrame:
-    """1 − φ[k,o,t] for every deliverable (o,t) and scenario k with a loss (> 0 only).
+@dataclass(frozen=True)
+class Survival:
+    """What survival φ is made of, for every option of the case (made once by prepare).
 
-    φ = clip(1 − max(α[assembly], α[critical inputs]) − Σ_noncritical share·α
-             − [mode ≠ buy]·remainder·α[supplier country], 0, 1)
-
-    where a share-weighted term is left out when its country also gates the
-    option (the gate already takes that country's whole loss): a domestic
-    option's home remainder is not charged twice when the home country is hit.
+    ``gates``: (option_id, country_id) pairs whose loss takes the whole option (the
+    assembly country and the sources of critical inputs); ``partial``: (option_id,
+    country_id, share) value shares that cost only themselves (non-critical inputs,
+    a licensor's or partner's remainder), leaving out a country that also gates the
+    option; ``alpha``: α[k,c,t] (:func:`scenario_country_loss`).
     """
-    cols = ["scenario_id", "option_id", "year", "loss"]
-    alpha = scenario_country_loss(case, years)
-    if alpha.empty or deliveries.empty:
-        return pd.DataFrame({"scenario_id": pd.Series(dtype=object),
-                             "option_id": pd.Series(dtype=object),
-                             "year": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
-    inputs = case.inputs[case.inputs["option_id"].isin(options.index)]
 
+    gates: pd.DataFrame
+    partial: pd.DataFrame
+    alpha: pd.DataFrame
+
+    def loss(self, deliveries: pd.DataFrame) -> pd.DataFrame:
+        """1 − φ[k,o,t] for the (option_id, year) pairs of ``deliveries`` and every
+        scenario k with a loss (> 0 only): scenario_id, option_id, year, loss.
+
+        φ = clip(1 − max(α[assembly], α[critical inputs]) − Σ_noncritical share·α
+                 − [mode ≠ buy]·remainder·α[supplier country], 0, 1)
+        """
+        cols = ["scenario_id", "option_id", "year", "loss"]
+        if self.alpha.empty or deliveries.empty:
+            return pd.DataFrame({"scenario_id": pd.Series(dtype=object),
+                                 "option_id": pd.Series(dtype=object),
+                                 "year": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
+        key = ["scenario_id", "option_id", "year"]
+        gate = self.gates.merge(self.alpha, on="country_id")
+        gate = gate.groupby(key, sort=False)["alpha"].max()
+        partial = self.partial.merge(self.alpha, on="country_id")
+        partial = (partial.assign(part=partial["share"] * partial["alpha"])
+                   .groupby(key, sort=False)["part"].sum())
+        loss = pd.concat([gate.rename("gate"), partial.rename("part")], axis=1).fillna(0.0)
+        loss["loss"] = (loss["gate"] + loss["part"]).clip(upper=1.0)
+        loss = loss[loss["loss"] > EPS].reset_index()
+        loss = loss.merge(deliveries[["option_id", "year"]], on=["option_id", "year"])
+        return loss[cols].sort_values(cols[:3]).reset_index(drop=True)
+
+
+def survival(case: Case, options: pd.DataFrame, years: list[int]) -> Survival:
+    """The :class:`Survival` of every option in ``options`` (see its docstring).
+
+    A share-weighted term is left out when its country also gates the option
+    (the gate already takes that country's whole loss): a domestic option's home
+    remainder is not charged twice when the home country is hit.
+    """
+    inputs = case.inputs[case.inputs["option_id"].isin(options.index)]
+    critical = inputs[inputs["critical"]]
     gates = pd.concat([
         pd.DataFrame({"option_id": options.index,
                       "country_id": options["assembly_country"].to_numpy()}),
-        pd.DataFrame({"option_id": inputs.loc[inputs["critical"], "option_id"].to_numpy(),
-                      "country_id": inputs.loc[inputs["critical"],
-                                               "source_country_id"].to_numpy()}),
+        pd.DataFrame({"option_id": critical["option_id"].to_numpy(),
+                      "country_id": critical["source_country_id"].to_numpy()}),
     ], ignore_index=True).drop_duplicates()
-    gate = gates.merge(alpha, on="country_id")
-    gate = gate.groupby(["scenario_id", "option_id", "year"], sort=False)["alpha"].max()
-
-    partial_parts = [pd.DataFrame({
-        "option_id": inputs.loc[~inputs["critical"], "option_id"].to_numpy(),
-        "country_id": inputs.loc[~inputs["critical"], "source_country_id"].to_numpy(),
-        "share": inputs.loc[~inputs["critical"], "value_share"].to_numpy(float)})]
+    other = inputs[~inputs["critical"]]
     not_buy = options[options["mode"] != "buy"]
-    partial_parts.append(pd.DataFrame({
-        "option_id": not_buy.index, "country_id": not_buy["supplier_country"].to_numpy(),
-        "share": not_buy["remainder"].to_numpy(float)}))
-    partial = pd.concat(partial_parts, ignore_index=True)
-    # A country that gates the option already takes its whole loss in the gate:
-    # its value share is not charged again (a domestic option's home remainder).
+    partial = pd.concat([
+        pd.DataFrame({"option_id": other["option_id"].to_numpy(),
+                      "country_id": other["source_country_id"].to_numpy(),
+                      "share": other["value_share"].to_numpy(float)}),
+        pd.DataFrame({"option_id": not_buy.index,
+                      "country_id": not_buy["supplier_country"].to_numpy(),
+                      "share": not_buy["remainder"].to_numpy(float)}),
+    ], ignore_index=True)
     partial = partial.merge(gates.assign(gated=True), on=["option_id", "country_id"],
                             how="left")
-    partial = partial[(partial["share"] > EPS) & partial["gated"].isna()]
-    partial = partial.drop(columns="gated").merge(alpha, on="country_id")
-    partial = (partial.assign(part=partial["share"] * partial["alpha"])
-               .groupby(["scenario_id", "option_id", "year"], sort=False)["part"].sum())
-
-    loss = pd.concat([gate.rename("gate"), partial.rename("part")], axis=1).fillna(0.0)
-    loss["loss"] = (loss["gate"] + loss["part"]).clip(upper=1.0)
-    loss = loss[loss["loss"] > EPS].reset_index()
-    loss = loss.merge(deliveries[["option_id", "year"]], on=["option_id", "year"])
-    return loss[cols].sort_values(cols[:3]).reset_index(drop=True)
+    partial = partial[(partial["share"] > EPS) & partial["gated"].isna()].drop(
+        columns="gated").reset_index(drop=True)
+    return Survival(gates=gates.reset_index(drop=True), partial=partial,
+                    alpha=scenario_country_loss(case, years))

@@ -40,6 +40,18 @@ TIER_MAX_SHARE = {
     "prohibited": 0.0,
 }
 
+
+
+def tier_max_share(tier: str) -> float | None:
+    """The default max_share of a country of ``tier`` (None for an unknown tier)."""
+    return TIER_MAX_SHARE.get(tier)
+
+
+def with_tier_default(max_share: Any, tiers: Any) -> Any:
+    """A Countries max_share column (pandas Series) with blanks taking the tier default."""
+    return max_share.astype(float).fillna(tiers.map(tier_max_share).astype(float))
+
+
 TRUE_WORDS = ("yes", "y", "true", "1")
 FALSE_WORDS = ("no", "n", "false", "0")
 
@@ -162,6 +174,10 @@ SETTINGS = Sheet(
            required=False, default=0.9, minimum=0.0, maximum=1.0, exclusive_maximum=True),
     ),
 )
+
+#: Settings key -> its default (keys without one must be given).
+SETTINGS_DEFAULTS: dict[str, Any] = {c.name: c.default for c in SETTINGS.columns
+                                     if c.default is not None}
 
 COUNTRIES = Sheet(
     name="Countries",

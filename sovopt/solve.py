@@ -32,6 +32,7 @@ from sovopt.model.relaxation import Relaxation
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData, prepare
 from sovopt.presets import Preset, load_preset
+from sovopt.spend import unit_spend_by_year
 
 Progress = Callable[[str], None]
 MS = highspy.HighsModelStatus
@@ -379,9 +380,8 @@ def _duals(m, d: ModelData, hm: HighsModel, preset: Preset, values: np.ndarray,
     if h.getModelStatus() != MS.kOptimal:
         return pd.DataFrame(columns=cols)
     row_dual = np.asarray(h.getSolution().row_dual) * scale
-    price = d.deliveries["option_id"].map(d.options["unit_cost"]).to_numpy(float)
-    spend = pd.Series(price * values[hm.positions(m.x)]).groupby(
-        d.deliveries["year"].to_numpy()).sum()
+    spend = unit_spend_by_year(d.options, d.deliveries[["option_id", "year"]].assign(
+        units=values[hm.positions(m.x)]))["cost"]
     out = []
     for i, (con, _) in enumerate(hm.rows):
         family = con.parent_component().local_name

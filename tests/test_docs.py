@@ -24,3 +24,15 @@ def test_readme_contract_is_current():
         assert f"**{sheet.name}**" in readme
         for col in sheet.columns:
             assert f"`{col.name}`" in readme
+
+
+def test_readme_output_contract_has_every_quantity():
+    from sovopt import outputs
+
+    readme = docs.README.read_text(encoding="utf-8")
+    for q in outputs.SUMMARY:
+        assert f"| `{q.key}` | {q.label} |" in readme
+    for name, cols in outputs.TABLES.items():
+        assert f"Table `{name}`" in readme
+        for q in cols:
+            assert f"| `{q.key}` | {q.label} |" in readme

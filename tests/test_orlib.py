@@ -10,7 +10,8 @@ demand with continuous units, delivery_window big-Ms and the cost term on
 cases with hundreds to thousands of options.
 
 The instances live in the shared benchmark folder beside the repository
-(``../shared/benchmarks/orlib-cap``); the tests skip when it is absent.
+(the nearest ``shared/benchmarks/orlib-cap`` above it); the tests skip when it is
+absent.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from sovopt.solve import solve_case
 from tests.checker import check_portfolio
 from tests.orlib import orlib_case, read_orlib
 
-ORLIB = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib-cap"
+#: The shared benchmark folder: the nearest ``shared/benchmarks/orlib-cap`` above the
+#: repository (a checkout may sit one or more folders below it).
+ORLIB = next((p / "shared" / "benchmarks" / "orlib-cap" for p in Path(__file__).resolve().parents
+              if (p / "shared" / "benchmarks" / "orlib-cap" / "capopt_values.tsv").is_file()),
+             Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib-cap")
 
 pytestmark = pytest.mark.skipif(
     not (ORLIB / "capopt_values.tsv").is_file(),

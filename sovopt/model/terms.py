@@ -23,6 +23,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.prepare import ModelData
+from sovopt.spend import exposure_rate
 
 TERMS = ("unmet", "expected_shortfall", "worst_case", "cvar", "exposure", "hhi", "cost")
 
@@ -67,10 +68,7 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
             expr=m.eta + sum(prob[k] * m.xi[k] for k in scenarios) / (1.0 - beta))
         added += ["expected_shortfall", "worst_case", "cvar"]
 
-    risk = d.countries["risk_score"]
-    foreign = d.origin[d.origin["country_id"] != d.home]
-    exposure = (foreign["share"] * foreign["country_id"].map(risk)).groupby(
-        foreign["option_id"]).sum()
+    exposure = exposure_rate(d.origin, d.countries, d.home)
     exposure = (exposure * d.options["unit_cost"].reindex(exposure.index)) / budget_total
     exposure = exposure[exposure > 0].to_dict()
     if exposure:

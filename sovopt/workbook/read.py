@@ -1052,7 +1052,7 @@ def _fill_from_settings(ctx: _Read) -> None:
 
 
 def _fill_tier_defaults(ctx: _Read) -> None:
-    """Blank cells whose ``blank_means`` is the tier default take TIER_MAX_SHARE[tier]."""
+    """Blank cells whose ``blank_means`` is the tier default take schema.tier_max_share."""
     table = ctx.table("Countries")
     if table is None:
         return
@@ -1061,8 +1061,9 @@ def _fill_tier_defaults(ctx: _Read) -> None:
         if col.blank_means == TIER_DEFAULT:
             c = table.cols[col.name]
             for i in np.flatnonzero(c.blank & ~c.bad):
-                if tiers[i] in schema.TIER_MAX_SHARE:
-                    c.values[i] = schema.TIER_MAX_SHARE[tiers[i]]
+                default = schema.tier_max_share(tiers[i])
+                if default is not None:
+                    c.values[i] = default
 
 
 def _check_home_country(ctx: _Read, rep: _Reporter) -> None:
@@ -1281,7 +1282,7 @@ def _column_letters(ctx: _Read) -> dict[str, dict[str, str]]:
 def _build_case(ctx: _Read, source: str) -> Case:
     tables = {name: _frame(table) for name, table in ctx.tables.items()}
     return Case(
-        settings=Settings(**ctx.settings.values),
+        settings=Settings.from_values(ctx.settings.values),
         countries=tables["Countries"],
         suppliers=tables["Suppliers"],
         capabilities=tables["Capabilities"],

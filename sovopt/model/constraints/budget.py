@@ -3,7 +3,8 @@
     Σ_o p[o]·x[o,t] + Σ_o F[o]·start[o,t] + [t = first year]·Σ_s G[s]·z[s] ≤ B[t]
 
 Unit costs are paid in the delivery year, fixed costs in the start year, and
-supplier activation costs in the first year of the horizon.
+supplier activation costs in the first year of the horizon (each amount is
+defined once, in :mod:`sovopt.spend`).
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ import pyomo.environ as pyo
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
+from sovopt.spend import activation_spend, start_spend, unit_spend
 
 
 def _spend_builder(m, d: ModelData, xs, ss):
-    price = d.options["unit_cost"].to_dict()
-    fixed = d.options["fixed_cost"].to_dict()
+    price = unit_spend(d.options, d.deliveries.assign(units=1.0))["cost"].tolist()
+    fixed = start_spend(d.options, d.starts).tolist()
     x_by, s_by = groups(d.deliveries, ["year"]), groups(d.starts, ["year"])
-    activation = d.suppliers["activation_cost"].to_dict()
+    activation = activation_spend(d.suppliers, d.suppliers.index).to_dict()
 
     def lhs(t):
-        body = sum(price[xs[i][0]] * m.x[xs[i]] for i in x_by.get(t, ()))
-        body += sum(fixed[ss[i][0]] * m.start[ss[i]] for i in s_by.get(t, ())
-                    if fixed[ss[i][0]] > 0)
+        body = sum(price[i] * m.x[xs[i]] for i in x_by.get(t, ()))
+        body += sum(fixed[i] * m.start[ss[i]] for i in s_by.get(t, ()) if fixed[i] > 0)
         if t == d.first_year:
-            body += sum(g * m.z[s] for s, g in activation.items() if g > 0)
+            body += sum(g * m.z[s] for s, g in activation.items())
         return body
 
     return lhs

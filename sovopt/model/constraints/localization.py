@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
+from sovopt.spend import local_share, unit_spend
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -21,12 +22,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         return
     xs = d.delivery_keys
     x_by = groups(d.deliveries, ["year"])
-    price = d.options["unit_cost"].to_dict()
-    local = d.options["local_content"].to_dict()
+    per_unit = unit_spend(d.options, d.deliveries.assign(units=1.0))
+    price, local = per_unit["cost"].tolist(), per_unit["local"].tolist()
 
     def rule(_m, t):
-        terms = [(local[xs[i][0]] - target[t]) * price[xs[i][0]] * m.x[xs[i]]
-                 for i in x_by.get(t, ()) if price[xs[i][0]] > 0]
+        terms = [(local[i] - target[t] * price[i]) * m.x[xs[i]]
+                 for i in x_by.get(t, ()) if price[i] > 0]
         if not terms:
             return pyo.Constraint.Skip
         return sum(terms) >= 0
@@ -38,10 +39,7 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     t = index
     current = float(d.budget.loc[t, "min_local_share"])
     cell = d.case.cell("Budget", "min_local_share", d.budget.loc[t, "row"])
-    year = deliveries[deliveries["year"] == t]
-    price = year["option_id"].map(d.options["unit_cost"]) * year["units"]
-    local = year["option_id"].map(d.options["local_content"]) * price
-    needed = float(local.sum() / price.sum()) if price.sum() > 0 else 0.0
+    needed = local_share(d.options, deliveries[deliveries["year"] == t]) or 0.0
     return Relaxation(
         "localization", f"Localization target {t}", cell, current, needed,
         f"Localization target {t} ({cell}) must fall by {fmt(current - needed)} "
