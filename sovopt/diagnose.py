@@ -7,11 +7,12 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
    deliver by then can supply; a capability asking for more suppliers than
    have options; a mandatory option that was excluded.
 2. :func:`elastic` solves an elastic copy of the compiled model: a slack on
-   every row of budget, localization, country_share, supplier_capacity,
-   dual_sourcing and mandatory one_start, each scaled by its row's limit, and
-   on demand rows weighted 1000 times more, so a requirement is dropped only
-   when no policy limit can make room. Each row whose slack is used becomes
-   one relaxation, described by its family's ``describe``.
+   every row of each family that declares itself relaxable (``FAMILY.relax``
+   in its module: budget, localization, country_share, supplier_capacity,
+   dual_sourcing, mandatory one_start, and demand weighted 1000 times more, so
+   a requirement is dropped only when no policy limit can make room), each
+   scaled by its row's limit as the family says. Each row whose slack is used
+   becomes one relaxation, described by its family's ``describe``.
 """
 
 from __future__ import annotations
@@ -25,12 +26,10 @@ from scipy import sparse
 from sovopt.highs import INF, HighsModel, has_solution, new_highs, pass_arrays, to_highs
 from sovopt.model import build_model
 from sovopt.model.constraints import FAMILIES
+from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
-RELAXABLE = ("budget", "localization", "country_share", "supplier_capacity",
-             "dual_sourcing", "one_start", "demand")
-DEMAND_WEIGHT = 1000.0
 USED = 1e-6
 
 
@@ -76,15 +75,6 @@ def precheck(d: ModelData) -> list[Relaxation]:
     return found
 
 
-def _scale(family: str, d: ModelData, index, rhs: float, coef_max: float) -> float:
-    """What one unit of a row's slack is worth: the row's limit in its own unit."""
-    if family == "supplier_capacity":
-        return float(d.suppliers.loc[index[0], "capacity_per_year"]) or 1.0
-    if family == "localization":
-        return float(d.budget.loc[index, "budget"]) or coef_max or 1.0
-    return abs(rhs) if abs(rhs) > 1e-9 else (coef_max or 1.0)
-
-
 def diagnose(d: ModelData, switched_off: frozenset[str],
              options: dict[str, object]) -> list[Relaxation]:
     """The elastic diagnosis of an infeasible case, on a model built for it.
@@ -105,14 +95,15 @@ def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
     picked, coefs, weights, scales = [], [], [], []
     coef_max = abs(hm.A).max(axis=1).toarray().ravel()
     for i, (con, kind) in enumerate(hm.rows):
-        family = con.parent_component().local_name
-        if family not in RELAXABLE or (family == "one_start" and kind != 0):
+        family = FAMILIES.get(con.parent_component().local_name)
+        relax = family.relax if family is not None else None
+        if relax is None or kind not in relax.rows:
             continue
         rhs = hm.row_upper[i] if kind >= 0 else hm.row_lower[i]
-        scale = _scale(family, d, con.index(), float(rhs), float(coef_max[i]))
+        scale = relax.scale(d, con.index(), float(rhs), float(coef_max[i]))
         picked.append(i)
-        coefs.append(-scale if kind == 1 else scale)
-        weights.append(DEMAND_WEIGHT if family == "demand" else 1.0)
+        coefs.append(-scale if kind == UPPER else scale)
+        weights.append(relax.weight)
         scales.append(scale)
     if not picked:
         return None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sovopt import outputs, prepare, schema
 from sovopt.model import variables
-from sovopt.model.constraints import FAMILIES
+from sovopt.model.constraints import MODULES
 from sovopt.model.terms import add_terms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def formulation_markdown() -> str:
     """The full text of models/FORMULATION.md."""
     parts = [INTRO, _section("Preparation (derived data)", _doc(prepare)),
              _section("Variables", _doc(variables))]
-    for n, (name, module) in enumerate(FAMILIES.items(), start=1):
+    for n, (name, module) in enumerate(MODULES.items(), start=1):
         parts.append(_section(f"Constraint family {n}: {name}", _doc(module)))
     parts.append(_section("Terms (dependence measures)",
                           _doc(sys.modules[add_terms.__module__])))

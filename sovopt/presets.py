@@ -174,7 +174,8 @@ def load_preset(name_or_path: str) -> Preset:
 
 def parse_preset(raw: object, source: str = "preset") -> Preset:
     """Validate a preset read from YAML; raise one SovoptError listing every problem."""
-    from sovopt.model import OPTIONAL_FAMILIES  # the model (and Pyomo) only when needed
+    # the model (and Pyomo) only when needed
+    from sovopt.model.constraints import OPTIONAL_FAMILIES, TERM_FAMILY
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise SovoptError(f"{source}: a preset is a mapping with a 'levels' list")
@@ -197,13 +198,11 @@ def parse_preset(raw: object, source: str = "preset") -> Preset:
             problems.append(f"{source}: switch_off: {fam!r} cannot be switched off; expected "
                             f"any of {', '.join(OPTIONAL_FAMILIES)}")
     levels = _levels(raw.get("levels"), source, problems)
-    needs = {"cvar": "scenario_shortfall", "worst_case": "scenario_shortfall",
-             "expected_shortfall": "scenario_shortfall", "hhi": "hhi_epigraph"}
     for lv in levels:
         for term in lv.terms:
-            if needs.get(term) in off:
+            if TERM_FAMILY.get(term) in off:
                 problems.append(f"{source}: level {lv.name!r} uses {term}, but switch_off "
-                                f"removes {needs[term]}, which defines it")
+                                f"removes {TERM_FAMILY[term]}, which defines it")
     for key in ("name", "description"):
         if raw.get(key) is not None and not isinstance(raw.get(key), str | int | float):
             problems.append(f"{source}: {key} must be text")

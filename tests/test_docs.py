@@ -1,7 +1,7 @@
 """The generated documents are in step with the code that generates them."""
 
 from sovopt import docs, schema
-from sovopt.model.constraints import FAMILIES
+from sovopt.model.constraints import MODULES
 
 
 def test_formulation_md_is_current():
@@ -12,7 +12,7 @@ def test_formulation_md_is_current():
 
 def test_formulation_has_every_family_with_its_maths():
     text = docs.formulation_markdown()
-    for name, module in FAMILIES.items():
+    for name, module in MODULES.items():
         assert f": {name}\n" in text
         assert "≤" in module.__doc__ or "≥" in module.__doc__ or "=" in module.__doc__, name
 

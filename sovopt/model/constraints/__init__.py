@@ -1,10 +1,15 @@
 """One module per constraint family of formulation.md §4, in model order.
 
 Every module has ``add(m, d)`` that adds the family's block to the model (and
-adds nothing when the case has no data for it) and a docstring with the
-family's maths. Families whose rows may be relaxed by the infeasibility
-diagnosis also have ``describe(d, index, amount, deliveries)``.
+adds nothing when the case has no data for it), a docstring with the family's
+maths, and ``FAMILY``: what it links to (:class:`sovopt.model.family.Family`:
+whether a preset may switch it off, the terms it defines, the families it reads,
+how the infeasibility diagnosis relaxes its rows, with ``describe``).
+
+A new family is a new module and one line in :data:`REGISTRY`.
 """
+
+import sys
 
 from sovopt.model.constraints import (
     budget,
@@ -20,15 +25,35 @@ from sovopt.model.constraints import (
     supplier_capacity,
     supplier_link,
 )
+from sovopt.model.family import Family
 
-#: family name -> module, in the order the rows are built
-FAMILIES = {
-    mod.__name__.rsplit(".", 1)[-1]: mod
-    for mod in (demand, one_start, delivery_window, min_order, supplier_link,
-                supplier_capacity, budget, localization, country_share, dual_sourcing,
-                scenario_shortfall, hhi_epigraph)
-}
+#: Every family, in the order the rows are built (a family after those it ``needs``).
+REGISTRY: tuple[Family, ...] = (
+    demand.FAMILY,
+    one_start.FAMILY,
+    delivery_window.FAMILY,
+    min_order.FAMILY,
+    supplier_link.FAMILY,
+    supplier_capacity.FAMILY,
+    budget.FAMILY,
+    localization.FAMILY,
+    country_share.FAMILY,
+    dual_sourcing.FAMILY,
+    scenario_shortfall.FAMILY,
+    hhi_epigraph.FAMILY,
+)
+
+#: family name -> its declaration, in build order
+FAMILIES: dict[str, Family] = {f.name: f for f in REGISTRY}
+
+#: the module of each family, by name (its docstring is the family's formulation)
+MODULES = {f.name: sys.modules[f.add.__module__] for f in REGISTRY}
 
 #: families a preset may switch off; the others define what a portfolio is
-OPTIONAL_FAMILIES = ("min_order", "supplier_capacity", "budget", "localization",
-                     "country_share", "dual_sourcing", "scenario_shortfall", "hhi_epigraph")
+OPTIONAL_FAMILIES = tuple(f.name for f in REGISTRY if f.optional)
+
+#: term -> the family whose rows define it (a preset using the term keeps the family)
+TERM_FAMILY = {term: f.name for f in REGISTRY for term in f.terms}
+
+#: families whose rows the infeasibility diagnosis may relax
+RELAXABLE = tuple(f.name for f in REGISTRY if f.relax is not None)

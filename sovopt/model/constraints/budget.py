@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
@@ -53,3 +54,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         "budget", f"Budget {t}", cell, current, needed,
         f"Budget {t} ({cell}) must rise by {fmt(amount)} to {fmt(needed)}",
     )
+
+
+FAMILY = Family("budget", add, relax=Relax(), describe=describe)

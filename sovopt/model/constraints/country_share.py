@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family, Relax
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
@@ -51,3 +52,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         f"Max share of {c} ({cell}) must rise by {fmt(needed - current)} to {fmt(needed)} "
         f"for {r} in {t}",
     )
+
+
+FAMILY = Family("country_share", add, relax=Relax(), describe=describe)

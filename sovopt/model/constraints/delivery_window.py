@@ -25,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family
 from sovopt.prepare import ModelData
 
 
@@ -65,3 +66,6 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.opened_link = pyo.Constraint(m.deliveries, rule=link)
     m.delivery_window = pyo.Constraint(
         m.deliveries, rule=lambda _m, o, t: m.x[o, t] <= cap[o, t] * m.opened[o, t])
+
+
+FAMILY = Family("delivery_window", add, optional=False)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
+#: A unit of unmet demand costs the diagnosis this many units of any policy limit, so a
+#: requirement is dropped only when no limit can make room.
+DEMAND_WEIGHT = 1000.0
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     xs = d.delivery_keys
@@ -44,3 +48,7 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         f"Demand of {r} in {t} ({cell}) cannot be met: {fmt(amount)} of {fmt(current)} "
         f"units short; it must fall to {fmt(needed)} unless other limits move",
     )
+
+
+FAMILY = Family("demand", add, optional=False, relax=Relax(weight=DEMAND_WEIGHT),
+                describe=describe)

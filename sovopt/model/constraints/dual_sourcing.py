@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family, Relax
 from sovopt.model.index import pairs
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
@@ -54,3 +55,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         "dual_sourcing", f"Minimum suppliers of {r}", cell, current, needed,
         f"Minimum suppliers of {r} ({cell}) must fall from {fmt(current)} to {fmt(needed)}",
     )
+
+
+FAMILY = Family("dual_sourcing", add, relax=Relax(), describe=describe)

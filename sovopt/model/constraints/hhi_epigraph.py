@@ -19,6 +19,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from sovopt.model.constraints.country_share import share_rows
+from sovopt.model.family import Family
 from sovopt.prepare import ModelData
 
 STEP = 0.05
@@ -62,3 +63,6 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.hhi_cuts,
         rule=lambda _m, r, c, yr, a: m.h[r, c, yr] >= 2 * a * m.share[r, c, yr] - a * a,
     )
+
+
+FAMILY = Family("hhi_epigraph", add, terms=("hhi",), needs=("country_share",))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
@@ -45,3 +46,11 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         f"Localization target {t} ({cell}) must fall by {fmt(current - needed)} "
         f"to {fmt(needed)}",
     )
+
+
+def budget_scale(d: ModelData, index, rhs: float, coef_max: float) -> float:
+    """A unit of slack is the year's budget (the row's right-hand side is 0)."""
+    return float(d.budget.loc[index, "budget"]) or coef_max or 1.0
+
+
+FAMILY = Family("localization", add, relax=Relax(scale=budget_scale), describe=describe)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family
 from sovopt.model.index import groups
 from sovopt.prepare import ModelData
 
@@ -24,3 +25,6 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
                 >= moq[o] * sum(m.start[ss[i]] for i in s_by[o]))
 
     m.min_order = pyo.Constraint(list(moq), rule=rule)
+
+
+FAMILY = Family("min_order", add)

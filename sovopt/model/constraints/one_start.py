@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import EQUAL, Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation
 from sovopt.prepare import ModelData
@@ -32,3 +33,7 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         f"Mandatory option {o} ({cell}) cannot be started within the other limits; "
         "set mandatory to no or make room for it",
     )
+
+
+FAMILY = Family("one_start", add, optional=False, relax=Relax(rows=frozenset({EQUAL})),
+                describe=describe)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family
 from sovopt.prepare import ModelData
 
 
@@ -39,3 +40,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda _m, k, r, yr: m.v[k, r, yr]
         >= sum(loss[i] * m.x[o[i], t[i]] for i in by_row[k, r, yr]),
     )
+
+
+FAMILY = Family("scenario_shortfall", add,
+                terms=("expected_shortfall", "worst_case", "cvar"))

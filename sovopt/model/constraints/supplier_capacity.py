@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
@@ -38,3 +39,13 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
         f"Capacity of supplier {s} ({cell}) must rise by {fmt(amount)} to {fmt(needed)} "
         f"units a year (needed in {t})",
     )
+
+
+def capacity_scale(d: ModelData, index, rhs: float, coef_max: float) -> float:
+    """A unit of slack is one year's capacity of the supplier (the row's limit is
+    ``cap·z``, so its right-hand side is 0)."""
+    return float(d.suppliers.loc[index[0], "capacity_per_year"]) or 1.0
+
+
+FAMILY = Family("supplier_capacity", add, relax=Relax(scale=capacity_scale),
+                describe=describe)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.family import Family
 from sovopt.model.index import groups
 from sovopt.prepare import ModelData
 
@@ -20,3 +21,6 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         return sum(m.start[ss[i]] for i in by_option[o]) <= m.z[supplier[o]]
 
     m.supplier_link = pyo.Constraint(list(by_option), rule=rule)
+
+
+FAMILY = Family("supplier_link", add, optional=False)

@@ -1,0 +1,64 @@
+"""What a constraint family declares about itself, so that nothing else has to know.
+
+Each module of :mod:`sovopt.model.constraints` ends with ``FAMILY = Family(...)``,
+and the registry (``REGISTRY`` in that package) lists the modules in build
+order. Everything that used to be written out per family elsewhere is read
+from there:
+
+- ``optional``: a preset may switch the family off (``switch_off``);
+- ``terms``: the objective terms whose value the family's rows define, so a
+  preset that uses one of them may not switch the family off;
+- ``needs``: the families whose Pyomo components this one reads when they are
+  in the model (it is built after them; a test checks the order);
+- ``relax``: whether the infeasibility diagnosis gives the family's rows a
+  slack, which of its rows (by bound type), what one unit of slack is worth
+  (``scale``) and how much a unit of it costs (``weight``); ``describe`` then
+  turns a used slack into the cell a planner changes.
+
+A new family is one module (with ``add``, its maths in the docstring and its
+``FAMILY``) and one line in the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+#: Bound types of a compiled row (:mod:`sovopt.highs`): ≥, =, ≤.
+LOWER, EQUAL, UPPER = -1, 0, 1
+ANY_ROW = frozenset((LOWER, EQUAL, UPPER))
+
+
+def limit_scale(d: Any, index: Any, rhs: float, coef_max: float) -> float:
+    """One unit of slack is worth the row's own limit (its right-hand side), or its
+    largest coefficient when the limit is 0."""
+    return abs(rhs) if abs(rhs) > 1e-9 else (coef_max or 1.0)
+
+
+@dataclass(frozen=True)
+class Relax:
+    """How the diagnosis relaxes a family's rows: ``rows`` (bound types given a slack),
+    ``scale(d, index, rhs, coef_max)`` (the row's limit in its own unit) and
+    ``weight`` (the cost of one unit of scaled slack)."""
+
+    scale: Callable[[Any, Any, float, float], float] = limit_scale
+    rows: frozenset[int] = ANY_ROW
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Family:
+    """One constraint family's links (see the module docstring)."""
+
+    name: str
+    add: Callable[[Any, Any], None]
+    optional: bool = True
+    terms: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    relax: Relax | None = None
+    describe: Callable[..., Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.relax is not None and self.describe is None:
+            raise ValueError(f"family {self.name}: a relaxable family needs describe()")

@@ -1,0 +1,63 @@
+"""The family registry: each constraint family declares its own links, consistently."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import sovopt.model.constraints as constraints
+from sovopt.model import TERMS
+from sovopt.model.constraints import (
+    FAMILIES,
+    MODULES,
+    OPTIONAL_FAMILIES,
+    REGISTRY,
+    RELAXABLE,
+    TERM_FAMILY,
+)
+from sovopt.model.family import EQUAL, Family, Relax
+
+
+def test_every_family_module_is_registered_once():
+    names = [m.name for m in pkgutil.iter_modules(constraints.__path__)]
+    assert sorted(names) == sorted(FAMILIES)
+    assert len(REGISTRY) == len(FAMILIES)
+    for name in names:
+        module = importlib.import_module(f"sovopt.model.constraints.{name}")
+        assert module.FAMILY is FAMILIES[name]
+        assert MODULES[name] is module
+        assert module.FAMILY.add is module.add
+
+
+def test_a_family_is_built_after_the_families_it_needs():
+    order = list(FAMILIES)
+    for fam in REGISTRY:
+        for need in fam.needs:
+            assert need in FAMILIES, (fam.name, need)
+            assert order.index(need) < order.index(fam.name), (fam.name, need)
+
+
+def test_terms_and_switches_come_from_the_declarations():
+    """The links that presets.py and diagnose.py once spelled out, read back."""
+    assert TERM_FAMILY == {"expected_shortfall": "scenario_shortfall",
+                           "worst_case": "scenario_shortfall", "cvar": "scenario_shortfall",
+                           "hhi": "hhi_epigraph"}
+    assert set(TERM_FAMILY) <= set(TERMS)
+    assert set(OPTIONAL_FAMILIES) == {"min_order", "supplier_capacity", "budget",
+                                      "localization", "country_share", "dual_sourcing",
+                                      "scenario_shortfall", "hhi_epigraph"}
+    assert set(RELAXABLE) == {"budget", "localization", "country_share", "supplier_capacity",
+                              "dual_sourcing", "one_start", "demand"}
+    assert FAMILIES["one_start"].relax.rows == frozenset({EQUAL})
+    assert FAMILIES["demand"].relax.weight == 1000.0
+    for name in RELAXABLE:
+        assert FAMILIES[name].describe is not None
+
+
+def test_a_relaxable_family_must_say_how_to_describe_its_rows():
+    try:
+        Family("nothing", lambda m, d: None, relax=Relax())
+    except ValueError as exc:
+        assert "describe" in str(exc)
+    else:
+        raise AssertionError("a relaxable family without describe() was accepted")
