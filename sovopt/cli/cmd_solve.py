@@ -19,8 +19,6 @@ Summary's metric/value pairs with numbers as numbers.
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -185,16 +183,6 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     if as_json:
         emit_json(dict(report.summary))
     return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
-
-
-def summary_json(report: Report) -> str:
-    """The Summary as one JSON object: numbers as numbers, blanks (and NaN) as null."""
-    def plain(v: object) -> object:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        return v
-
-    return json.dumps({k: plain(v) for k, v in report.summary.items()}, ensure_ascii=False)
 
 
 def print_outcome(console: Console, result: SolveResult, report: Report) -> None:

@@ -1,0 +1,261 @@
+"""Every rule across rows and sheets of a case: ``validate(case) -> problems``.
+
+The workbook reader checks each cell against its column in the schema (kind,
+range, required, unique, reference); the rules here are the ones that need
+more than one column or sheet. They run on a :class:`~sovopt.case.Case`, so
+every way of making a case goes through them: the workbook reader (on the
+case it has read, with unusable cells blank), :func:`sovopt.case.build_case`
+(scripts, tests, the benchmark) and the bundled example.
+
+Each rule is NA-tolerant: a value the reader could not use is blank here and
+was reported already, so a rule skips it rather than reporting it again.
+Problems name the cell (``Options!G7``) when the case came from a workbook,
+else the sheet and column. At most :data:`MAX_REPORTS` problems of one kind
+are listed per column, then one line counts the rest.
+
+Rules (severity):
+
+- home_country is a Countries row of tier home, and the only one of that
+  tier (error);
+- an option's local_content plus its inputs' value_share is at most 1 (error);
+- an input sourced from the home country is local content (warning);
+- available_from outside the horizon (warning);
+- one probability per scenario, the scenarios' probabilities add up to at most
+  1, from_year <= to_year (errors);
+- one Budget row per horizon year (error); a row for another year is ignored
+  (warning);
+- a capability with no demand at all has demand 0 (warning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from sovopt.case import Case
+from sovopt.errors import Problem
+
+#: Problems of one kind listed per column before the rest are counted.
+MAX_REPORTS = 20
+#: Tolerance of sums of shares and probabilities.
+TOLERANCE = 1e-9
+
+
+class _Problems:
+    """Problems in rule order, at most MAX_REPORTS per (column, kind), then a count."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+        self._counts: dict[tuple[str, str, str], int] = {}
+        self._first_cut: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def add(self, where: str, message: str, expected: str = "", severity: str = "error",
+            kind: str = "") -> None:
+        column = where.rstrip("0123456789")
+        key = (column, kind or message.split(" ")[0], severity)
+        n = self._counts.get(key, 0)
+        self._counts[key] = n + 1
+        if n < MAX_REPORTS:
+            self.items.append(Problem(where, message, expected, severity))
+        elif n == MAX_REPORTS:
+            self._first_cut[key] = (column, message)
+
+    def done(self) -> list[Problem]:
+        for key, n in self._counts.items():
+            if n > MAX_REPORTS:
+                column, message = self._first_cut[key]
+                letter = column.split("!")[-1]
+                self.items.append(Problem(
+                    f"{column}:{letter}" if "!" in column else column,
+                    f"{n - MAX_REPORTS} more cells in this column with the same kind of "
+                    f"problem (the first not listed: {message})",
+                    "correct the column as above", key[2]))
+        return self.items
+
+
+def validate(case: Case) -> list[Problem]:
+    """Every cross-sheet problem of ``case`` (errors and warnings), in rule order."""
+    out = _Problems()
+    for rule in RULES:
+        rule(case, out)
+    return out.done()
+
+
+def _rows(frame: pd.DataFrame) -> list:
+    return frame["row"].tolist() if "row" in frame.columns else [None] * len(frame)
+
+
+def check_home_country(case: Case, out: _Problems) -> None:
+    """home_country is a Countries row of tier home, and the only one of that tier."""
+    home = case.settings.home_country
+    if home is None or pd.isna(home):
+        return
+    c = case.countries
+    rows = _rows(c)
+    ids, tiers = c["country_id"].tolist(), c["tier"].tolist()
+    where_home = case.setting_cell("home_country")
+    at = [i for i, v in enumerate(ids) if v == home]
+    if at and not pd.isna(tiers[at[0]]) and tiers[at[0]] != "home":
+        out.add(where_home, f"home_country {home!r} has tier {tiers[at[0]]!r} in "
+                f"{case.cell('Countries', 'tier', rows[at[0]])}",
+                "expected the home country to have tier home")
+    for i, (cid, tier) in enumerate(zip(ids, tiers, strict=True)):
+        if tier == "home" and cid != home:
+            out.add(case.cell("Countries", "tier", rows[i]), f"{cid!r} has tier home, but "
+                    f"home_country is {home!r} ({where_home})",
+                    "expected exactly one country of tier home: the home_country")
+
+
+def check_option_shares(case: Case, out: _Problems) -> None:
+    """An option's local_content plus its inputs' value_share must not exceed 1."""
+    inputs, options = case.inputs, case.options
+    if inputs.empty or options.empty:
+        return
+    usable = inputs[inputs["option_id"].notna() & inputs["value_share"].notna()]
+    rows = _rows(usable)
+    frame = pd.DataFrame({"option_id": usable["option_id"].to_numpy(),
+                          "share": usable["value_share"].to_numpy(float),
+                          "row": rows})
+    groups = frame.groupby("option_id", sort=False)
+    shares = groups["share"].sum()
+    first = options[options["option_id"].notna()].drop_duplicates("option_id")
+    local = dict(zip(first["option_id"], first["local_content"], strict=True))
+    option_row = dict(zip(first["option_id"], _rows(first), strict=True))
+    for option_id, share in shares.items():
+        lc = local.get(option_id)
+        if lc is None or pd.isna(lc) or lc + share <= 1 + TOLERANCE:
+            continue
+        cells = [case.cell("Inputs", "value_share", r)
+                 for r in groups.get_group(option_id)["row"]]
+        listed = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10
+                                          else "")
+        out.add(case.cell("Options", "local_content", option_row[option_id]),
+                f"local_content {lc:g} of option {option_id!r} plus the value_share of its "
+                f"inputs ({listed}: {share:g}) adds up to {lc + share:g}",
+                "expected at most 1: local content and foreign inputs are shares of the "
+                "option's value", kind="local content")
+
+
+def check_home_inputs(case: Case, out: _Problems) -> None:
+    """An input sourced from the home country is local content: a warning."""
+    home = case.settings.home_country
+    if home is None or pd.isna(home) or case.inputs.empty:
+        return
+    inputs = case.inputs
+    for r in np.asarray(_rows(inputs), dtype=object)[(inputs["source_country_id"]
+                                                      == home).to_numpy()]:
+        out.add(case.cell("Inputs", "source_country_id", r),
+                f"the input comes from the home country {home!r}",
+                "home inputs are local content: count them in the option's local_content "
+                "instead", severity="warning", kind="home input")
+
+
+def _horizon(case: Case) -> list[int] | None:
+    first, last = case.settings.first_year, case.settings.last_year
+    if first is None or last is None or pd.isna(first) or pd.isna(last) or last < first:
+        return None
+    return list(range(int(first), int(last) + 1))
+
+
+def check_available_from(case: Case, out: _Problems) -> None:
+    """available_from outside the horizon is a warning."""
+    years = _horizon(case)
+    if years is None or case.options.empty:
+        return
+    o = case.options
+    value = pd.to_numeric(o["available_from"], errors="coerce")
+    outside = value.notna() & ((value < years[0]) | (value > years[-1]))
+    for v, r in zip(value[outside], np.asarray(_rows(o), dtype=object)[outside.to_numpy()],
+                    strict=True):
+        out.add(case.cell("Options", "available_from", r),
+                f"available_from {v:g} is outside the horizon {years[0]}..{years[-1]}",
+                "expected a year in the horizon (before it: the option is available from "
+                "the start; after it: never)", severity="warning", kind="horizon")
+
+
+def check_scenarios(case: Case, out: _Problems) -> None:
+    """One probability per scenario, summing to at most 1; from_year <= to_year."""
+    sc = case.scenarios
+    if sc.empty:
+        return
+    rows = _rows(sc)
+    ids, prob = sc["scenario_id"].tolist(), sc["probability"].tolist()
+    first: dict[str, int] = {}
+    for i, (sid, p) in enumerate(zip(ids, prob, strict=True)):
+        if sid is None or pd.isna(sid) or pd.isna(p):
+            continue
+        k = first.setdefault(sid, i)
+        if abs(p - prob[k]) > TOLERANCE:
+            out.add(case.cell("Scenarios", "probability", rows[i]),
+                    f"probability {p:g} differs from {prob[k]:g} in "
+                    f"{case.cell('Scenarios', 'probability', rows[k])} for scenario {sid!r}",
+                    "expected one probability per scenario_id, the same on each of its "
+                    "rows", kind="probability")
+    total = sum(prob[k] for k in first.values())
+    if total > 1 + TOLERANCE:
+        given = [rows[k] for k in first.values() if rows[k] is not None and not pd.isna(
+            rows[k])]
+        where = "Scenarios, column probability"
+        if given:
+            top = case.cell("Scenarios", "probability", min(given))
+            bottom = case.cell("Scenarios", "probability", max(given))
+            where = f"{top}:{bottom.split('!')[-1]}"
+        out.add(where, f"the probabilities of the {len(first)} scenarios add up to "
+                f"{total:g}", "expected at most 1 (each scenario_id's probability counted "
+                "once)", kind="probability total")
+    fy = pd.to_numeric(sc["from_year"], errors="coerce")
+    ty = pd.to_numeric(sc["to_year"], errors="coerce")
+    last = case.settings.last_year
+    for i in np.flatnonzero((fy > ty).to_numpy()):
+        # to_year at last_year (typed, or a blank filled in): from_year is the cell to fix
+        at_end = last is not None and ty.iloc[i] == last
+        shown = " (last_year, the end of the horizon)" if at_end else ""
+        out.add(case.cell("Scenarios", "from_year" if at_end else "to_year", rows[i]),
+                f"from_year {fy.iloc[i]:g} is after to_year {ty.iloc[i]:g}{shown}",
+                "expected from_year <= to_year", kind="years")
+
+
+def check_budget_years(case: Case, out: _Problems) -> None:
+    """One Budget row per horizon year; a row for another year is ignored (warning)."""
+    years = _horizon(case)
+    if years is None:
+        return
+    b = case.budget
+    span = f"{years[0]}..{years[-1]}"
+    year = pd.to_numeric(b["year"], errors="coerce") if len(b) else pd.Series(dtype=float)
+    outside = (year.notna() & ~year.isin(years)).to_numpy()
+    for v, r in zip(year[outside], np.asarray(_rows(b), dtype=object)[outside], strict=True):
+        out.add(case.cell("Budget", "year", r), f"year {v:g} is outside the horizon {span}; "
+                "the row is ignored", f"expected one row per year {span}",
+                severity="warning", kind="horizon")
+    present = set(year.dropna().astype(int).tolist())
+    for t in years:
+        if t not in present:
+            out.add("Budget", f"no row for year {t}", f"expected one row per year {span}",
+                    kind="no row")
+
+
+def check_demand_rows(case: Case, out: _Problems) -> None:
+    """A capability with no demand at all (no Demand row) has demand 0: a warning."""
+    caps = case.capabilities
+    if caps.empty:
+        return
+    d = case.demand
+    listed = d["capability_id"] if "row" not in d.columns else d.loc[
+        d["row"].notna() | (d["row"].isna().all()), "capability_id"]
+    have = set(listed.dropna().tolist())
+    for cid, r in zip(caps["capability_id"], _rows(caps), strict=True):
+        if cid is not None and not pd.isna(cid) and cid not in have:
+            out.add(case.cell("Capabilities", "capability_id", r),
+                    f"capability {cid!r} has no row in Demand; its demand is taken as 0",
+                    "expected one Demand row per capability", severity="warning",
+                    kind="no demand")
+
+
+#: The rules, in the order their problems are listed.
+RULES: tuple[Callable[[Case, _Problems], None], ...] = (
+    check_home_country, check_option_shares, check_home_inputs, check_available_from,
+    check_scenarios, check_budget_years, check_demand_rows,
+)
