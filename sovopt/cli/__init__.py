@@ -3,7 +3,15 @@
 Importing a command module registers its commands on ``cli``.
 """
 
-from sovopt.cli import cmd_compare, cmd_runs, cmd_solve, cmd_stress, cmd_validate, cmd_workbook  # noqa: F401,E501
+from sovopt.cli import (  # noqa: F401,E501
+    cmd_compare,
+    cmd_materials,
+    cmd_runs,
+    cmd_solve,
+    cmd_stress,
+    cmd_validate,
+    cmd_workbook,
+)
 from sovopt.cli.app import cli, main
 
 __all__ = ["cli", "main"]
