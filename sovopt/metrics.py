@@ -17,6 +17,14 @@ Definitions (x[o,t] units delivered, D[r,t] demand, w[r] criticality):
 - exposure X = Σ_{o,t,c≠h} ρ[c]·σ[o,c]·p[o]·x[o,t] / Σ_t B[t].
 - HHI of foreign origin, exact: Σ_{c≠h} s[r,c,t]², s = Σ_o σ[o,c]·x[o,t] / D[r,t];
   ``concentrated`` above 0.4 (the EU strategic-dependency threshold).
+- import risk (the GeoPolRisk method's, Koyamparambath et al. 2024, applied to the
+  portfolio): IR[r,t] = Σ_{c≠h} ρ[c]·u[r,c,t] / Σ_c u[r,c,t], u = Σ_o σ[o,c]·x[o,t]
+  the units delivered by value origin (home origin is domestic production: in the
+  denominator, risk-free); 0 without deliveries. With ρ the WGI political-stability
+  score (as ``sovopt materials case`` writes it), the status quo of a built case has
+  exactly the import risk of ``sovopt materials profile``. KPI ``import_risk``: the
+  criticality-weighted mean over capabilities of the horizon's IR[r] = Σ_t numerator /
+  Σ_t denominator, over capabilities with deliveries.
 - scenario k: shortfall[k,r,t] = max(0, D[r,t] − Σ_o φ[k,o,t]·x[o,t]), so unmet
   demand is lost in every scenario; loss[k] = Σ_{r,t} w·shortfall/D / Σ w.
   The scenarios table splits loss[k] by capability (``weighted_loss`` sums to
@@ -78,7 +86,7 @@ UNIT_DECIMALS = 9
 
 KPI_KEYS = (
     "total_cost", "budget_total", "cost", "local_share", "exposure", "hhi_mean", "hhi_max",
-    "max_country_share", "expected_shortfall", "worst_case_shortfall", "cvar",
+    "max_country_share", "import_risk", "expected_shortfall", "worst_case_shortfall", "cvar",
     "unmet_units", "unmet", "violations",
 )
 
@@ -271,8 +279,38 @@ def _dependence(f: _Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
     dep["suppliers"] = suppliers.reindex(idx).fillna(0).astype(int).to_numpy()
     dep["single_source"] = dep["suppliers"] == 1
     dep["worst_scenario_loss"] = np.nan
+    numerator, denominator = _import_risk_terms(f, shares)
+    dep["import_risk_num"] = numerator.reindex(idx).fillna(0.0).to_numpy()
+    dep["import_risk_den"] = denominator.reindex(idx).fillna(0.0).to_numpy()
+    dep["import_risk"] = np.where(dep["import_risk_den"] > 0, dep["import_risk_num"]
+                                  / dep["import_risk_den"].where(dep["import_risk_den"] > 0),
+                                  0.0)
     dep = dep.sort_values(key, kind="stable").reset_index(drop=True)
     return dep, shares
+
+
+def _import_risk_terms(f: _Frame, shares: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per (capability, year): Σ_{c≠h} ρ[c]·u[c] and Σ_c u[c], u the delivered units by
+    value origin (s·D), as the GeoPolRisk import risk weighs them."""
+    units = shares["share"] * shares[["capability_id", "year"]].merge(
+        f.demand[["capability_id", "year", "demand"]], on=["capability_id", "year"],
+        how="left")["demand"].to_numpy()
+    risk = shares["country_id"].map(f.d.countries["risk_score"]).astype(float).fillna(0.0)
+    risk = risk.where(shares["country_id"] != f.d.home, 0.0)
+    key = [shares["capability_id"], shares["year"]]
+    return (risk * units).groupby(key).sum(), units.groupby(key).sum()
+
+
+def import_risk_overall(dependence: pd.DataFrame, weights: pd.Series) -> float | None:
+    """The criticality-weighted mean over capabilities of the horizon import risk
+    (Σ_t numerator / Σ_t denominator); None when nothing is delivered."""
+    by_cap = dependence.groupby("capability_id")[["import_risk_num", "import_risk_den"]].sum()
+    by_cap = by_cap[by_cap["import_risk_den"] > 0]
+    if by_cap.empty:
+        return None
+    risk = by_cap["import_risk_num"] / by_cap["import_risk_den"]
+    w = weights.reindex(by_cap.index).astype(float)
+    return float((w * risk).sum() / w.sum())
 
 
 def _share_matrix(f: _Frame) -> pd.DataFrame:
@@ -576,6 +614,8 @@ def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
         "hhi_max": float(dependence["hhi"].max()) if len(dependence) else None,
         "max_country_share": (float(dependence["top_foreign_share"].max())
                               if len(dependence) else None),
+        "import_risk": import_risk_overall(
+            dependence, f.demand.groupby("capability_id")["weight"].first()),
         "expected_shortfall": None, "worst_case_shortfall": None, "cvar": None,
         "unmet_units": float(short.sum()),
         "unmet": float((f.demand["weight"] * short / f.demand["demand"]).sum() / weight_total),

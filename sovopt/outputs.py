@@ -128,6 +128,9 @@ SUMMARY: tuple[Quantity, ...] = (
       "HHI worst"),
     Q("max_country_share", "Largest foreign country share", "share of supply", "share",
       "Largest share of any capability's supply in a year from one foreign country"),
+    Q("import_risk", "Import risk (GeoPolRisk)", "0-1", "hhi",
+      "Risk-weighted (Countries risk_score) foreign-origin share of all supply, "
+      "criticality-weighted mean over capabilities (the GeoPolRisk method's import risk)"),
     Q("expected_shortfall", "Expected loss", "weighted share of demand", "share_fine",
       "Expected weighted share of demand lost over the scenarios"),
     Q("worst_case_shortfall", "Worst-case loss", "weighted share of demand", "share_fine",
@@ -203,6 +206,9 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("single_source", "Single source", "", "flag", "Exactly one supplier delivering"),
         Q("worst_scenario_loss", "Worst scenario loss", "share of demand", "share",
           "Share of the year's demand lost in the worst scenario"),
+        Q("import_risk", "Import risk (GeoPolRisk)", "0-1", "hhi",
+          "Delivered units by value origin, each foreign country's weighted by its "
+          "risk_score, over all delivered units (home origin is risk-free supply)"),
     ),
     "share_matrix": (
         Q("capability_id", "Capability", "", "text", "Capability"),

@@ -4,40 +4,35 @@
 - ``materials profile --importer POL --material tungsten --year 2022``: where that
   importer's supply came from, world production concentration, import risk,
   GeoPolRisk score and price (:mod:`sovopt.materials.profiles`).
+- ``materials case OUT.xlsx --importer POL --materials tungsten,antimony ...``: a
+  complete case built from the data, and its status quo
+  (:mod:`sovopt.materials.case_builder`).
+- ``materials inputs CASE.xlsx --option ID --material tungsten --share 0.05``: tier-2
+  Inputs rows spread over the producing countries (:mod:`sovopt.materials.tier2`).
 
 Everything runs offline on the extract inside the package. With ``--json``,
-stdout carries one JSON object, an error included
-(``{"error", "exit_code", "problems": []}``); messages go to stderr.
+stdout carries one JSON object, an error included (``{"error", "exit_code",
+"problems"}``, written by :mod:`sovopt.cli.app`); messages go to stderr.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sovopt.cli.app import cli, echo_err
+from sovopt.cli.app import cli, echo_err, emit_json, json_option
 from sovopt.errors import EXIT_USAGE, SovoptError
 
 
-def emit(doc: dict[str, Any]) -> None:
-    """The one JSON object on stdout."""
-    click.echo(json.dumps(doc, ensure_ascii=False, allow_nan=False))
-
-
-def run_reporting_json(as_json: bool, body: Callable[[], dict[str, Any] | None]) -> None:
-    """Run ``body``; with ``--json`` print its object, or the error object on failure."""
-    try:
-        doc = body()
-    except SovoptError as exc:
-        if as_json:
-            emit({"error": str(exc), "exit_code": exc.exit_code, "problems": []})
-        raise
-    if as_json and doc is not None:
-        emit(doc)
+def run_reporting_json(as_json: bool, body: Callable[[], dict[str, Any]]) -> None:
+    """Run ``body``; with ``--json`` its object is the one JSON object on stdout (an
+    error becomes the error object, see :mod:`sovopt.cli.app`)."""
+    doc = body()
+    if as_json:
+        emit_json(doc)
 
 
 def memberships_option(func):
@@ -45,11 +40,6 @@ def memberships_option(func):
         "--memberships", "memberships_path", type=click.Path(dir_okay=False), default=None,
         help="Country-group table (group,iso3,name) instead of the shipped one "
              "(EU27, NATO).")(func)
-
-
-def json_flag(func):
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print one JSON object on stdout (messages stay on stderr).")(func)
 
 
 @cli.group()
@@ -62,7 +52,7 @@ def materials() -> None:
 
 
 @materials.command(name="list")
-@json_flag
+@json_option
 def list_command(as_json: bool) -> None:
     """The materials available, their HS codes and years."""
     from sovopt.materials.data import load, span_text
@@ -91,7 +81,7 @@ def list_command(as_json: bool) -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the profile to this .xlsx workbook.")
 @memberships_option
-@json_flag
+@json_option
 def profile_command(importer: str, material: str, year: int, out: Path | None,
                     memberships_path: str | None, as_json: bool) -> None:
     """Where an importer's supply of a material came from in a year, and its GeoPolRisk.
@@ -142,3 +132,137 @@ def _print_profile(doc: dict[str, Any]) -> None:
     click.echo(f"  HHI {doc['hhi']:.4f}   import risk {doc['import_risk']:.4f}   "
                f"GeoPolRisk score {doc['geopolrisk_score']:.4f}   "
                f"price {doc['price']:.3f} {doc['price_unit']}")
+
+
+def _iso3_list(text: str) -> list[str]:
+    return [t.strip().upper() for t in text.split(",") if t.strip()]
+
+
+@materials.command(name="case")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--importer", required=True, metavar="ISO3|GROUP",
+              help="Importing country (ISO3 code such as POL) or group (EU27).")
+@click.option("--materials", "material_list", required=True, metavar="M1,M2,...",
+              help="Raw materials, comma-separated (see `sovopt materials list`).")
+@click.option("--base-year", type=int, required=True, help="Year of the data the case uses.")
+@click.option("--first-year", type=int, required=True, help="First planning year.")
+@click.option("--last-year", type=int, required=True, help="Last planning year.")
+@click.option("--growth", type=float, default=0.0, show_default=True,
+              help="Yearly growth of demand from the first planning year (0.02 = 2%).")
+@click.option("--ally", default="", metavar="ISO3,...", help="Countries to make allies.")
+@click.option("--partner", default="", metavar="ISO3,...", help="Countries to make partners.")
+@click.option("--adversary", default="", metavar="ISO3,...",
+              help="Countries to make adversaries.")
+@memberships_option
+@click.option("--force", is_flag=True, help="Overwrite OUT (and its status-quo workbook).")
+@json_option
+def case_command(out: Path, importer: str, material_list: str, base_year: int,
+                 first_year: int, last_year: int, growth: float, ally: str, partner: str,
+                 adversary: str, memberships_path: str | None, force: bool,
+                 as_json: bool) -> None:
+    """Build a complete, valid sovopt case OUT.xlsx from the data.
+
+    One capability per material (tonnes), demand = base-year imports + domestic
+    production, one supplier and buy option per exporting country at its base-year
+    unit value, domestic production, placeholder recycling and new-line options
+    (ASSUMPTION in their notes), embargo scenarios for the largest producers and a
+    budget with headroom. Also writes OUT.status-quo.xlsx, the base year repeated,
+    stress-tested: `sovopt stress OUT.xlsx --portfolio OUT.status-quo.xlsx`.
+    """
+    from sovopt.cli.cmd_workbook import check_out
+    from sovopt.materials.case_builder import build_material_case, status_quo_path
+    from sovopt.materials.memberships import load_memberships
+    from sovopt.pipeline import stress_and_report
+    from sovopt.workbook.read import read_case
+    from sovopt.workbook.results import write_results
+    from sovopt.workbook.write_case import write_case_workbook
+
+    sq_path = status_quo_path(out)
+
+    def body() -> dict[str, Any]:
+        check_out(out, force)
+        if sq_path.exists() and not force:
+            raise SovoptError(f"{sq_path} already exists; pass --force to overwrite it",
+                              exit_code=EXIT_USAGE)
+        overrides = {}
+        for tier, text in (("ally", ally), ("partner", partner), ("adversary", adversary)):
+            for iso3 in _iso3_list(text):
+                if overrides.get(iso3, tier) != tier:
+                    raise SovoptError(f"{iso3} is given two tiers ({overrides[iso3]} and "
+                                      f"{tier})", exit_code=EXIT_USAGE)
+                overrides[iso3] = tier
+        built = build_material_case(importer, [m for m in material_list.split(",") if
+                                               m.strip()], base_year, first_year, last_year,
+                                    growth, overrides, load_memberships(memberships_path))
+        write_case_workbook(out, built.case, about_notes=built.notes)
+        case, warnings = read_case(out)  # the case as a planner's sovopt will read it
+        report = stress_and_report(case, built.status_quo, case_path=out,
+                                   source="status quo", warnings=warnings).report
+        write_results(report, sq_path, case.settings.currency)
+        s = case.settings
+        echo_err(f"wrote {out}: {s.case_name} ({len(case.capabilities)} capabilities, "
+                 f"{len(case.countries)} countries, {len(case.options)} options, "
+                 f"{len(case.scenarios['scenario_id'].unique())} scenarios, years "
+                 f"{s.first_year}-{s.last_year}) and its status quo {sq_path}")
+        for p in built.profiles:
+            echo_err(f"  {p.material.key}: {p.apparent_consumption:,.1f} t/year, import risk "
+                     f"{p.import_risk:.4f}, GeoPolRisk score {p.score:.4f}")
+        return {"case": str(out), "status_quo": str(sq_path), "importer": built.importer.label,
+                "base_year": base_year, "first_year": s.first_year, "last_year": s.last_year,
+                "capabilities": len(case.capabilities), "countries": len(case.countries),
+                "suppliers": len(case.suppliers), "options": len(case.options),
+                "scenarios": int(case.scenarios["scenario_id"].nunique()),
+                "warnings": [str(w) for w in warnings],
+                "materials": [{"material": p.material.key, "capability_id": p.material.key.upper(),
+                               "demand": p.apparent_consumption, "import_risk": p.import_risk,
+                               "geopolrisk_score": p.score, "price": p.price}
+                              for p in built.profiles],
+                "status_quo_import_risk": report.summary.get("import_risk")}
+
+    run_reporting_json(as_json, body)
+
+
+@materials.command(name="inputs")
+@click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--option", "option_id", required=True, help="The option that uses the material.")
+@click.option("--material", required=True, help="Raw material (see `sovopt materials list`).")
+@click.option("--share", type=float, required=True,
+              help="Share of the option's value that is the material (0.05 = 5%).")
+@click.option("--critical", type=click.Choice(["yes", "no"], case_sensitive=False),
+              default="no", show_default=True,
+              help="yes: the option cannot be made without it (any producer's loss stops it).")
+@click.option("--year", type=int, default=None,
+              help="Year of the production data  [default: the latest with data]")
+@json_option
+def inputs_command(case_path: Path, option_id: str, material: str, share: float,
+                   critical: str, year: int | None, as_json: bool) -> None:
+    """Add Inputs rows spreading a raw material's value share over its producing countries.
+
+    Each producing country gets share x its share of world production; countries
+    missing from the case are added with their WGI risk (tier neutral). CASE.xlsx is
+    changed in place after a backup (CASE.xlsx.bak); running the command again for the
+    same option and material replaces its rows.
+    """
+    from sovopt.materials.tier2 import tier2_rows, write_tier2_rows
+    from sovopt.workbook.read import read_case
+
+    def body() -> dict[str, Any]:
+        case, _ = read_case(case_path)
+        result = tier2_rows(case, option_id, material, share, critical.lower() == "yes", year)
+        backup = write_tier2_rows(case_path, result, option_id)
+        read_case(case_path)  # still a valid case (raises with every problem otherwise)
+        echo_err(f"{case_path}: {len(result.added_rows)} Inputs rows for {option_id} "
+                 f"({result.input_name}, share {share:g})"
+                 + (f", countries added: {', '.join(result.added_countries)}"
+                    if result.added_countries else "")
+                 + (f"; the home country's {result.home_share:.1%} of world production is "
+                    "local content, left out" if result.home_share else "")
+                 + f"; backup {backup.name}")
+        return {"case": str(case_path), "backup": str(backup), "option_id": option_id,
+                "input": result.input_name, "year": result.year,
+                "rows": [{"source_country_id": r["source_country_id"],
+                          "value_share": r["value_share"], "critical": bool(r["critical"])}
+                         for r in result.added_rows.to_dict("records")],
+                "added_countries": result.added_countries, "home_share": result.home_share}
+
+    run_reporting_json(as_json, body)

@@ -472,7 +472,13 @@ def _dependence_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                    "of the capability's demand that year whose value comes from there. 0 = "
                    "all home-made, 1 = one foreign country. Above 0.4 is concentrated (the "
                    "EU strategic-dependency threshold).")
-    style.add_note(ws.cell(row=1, column=len(dep.columns)),
+    columns = list(dep.columns)
+    if "import_risk" in columns:
+        style.add_note(ws.cell(row=1, column=columns.index("import_risk") + 1),
+                       "GeoPolRisk import risk: the delivered units by value origin, each "
+                       "foreign country's weighted by its Countries risk_score, over all "
+                       "delivered units (home origin counts as risk-free supply).")
+    style.add_note(ws.cell(row=1, column=columns.index("worst_scenario_loss") + 1),
                    "Share of that year's demand lost in the scenario that hurts this "
                    "capability most (unmet demand counts as lost).")
     ws.freeze_panes = "A2"

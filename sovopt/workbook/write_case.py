@@ -78,18 +78,22 @@ def id_list_name(sheet_name: str) -> str:
 
 def write_case_workbook(path: str | os.PathLike[str], case: Case | None,
                         first_year: int | None = None,
-                        last_year: int | None = None) -> Path:
+                        last_year: int | None = None,
+                        about_notes: Sequence[str] = ()) -> Path:
     """Write ``case`` (or, with ``case=None``, the blank template) to ``path``.
 
     The horizon is the case's; for the template it is ``first_year..last_year``
-    (default: :func:`default_horizon`). The file is saved atomically.
+    (default: :func:`default_horizon`). ``about_notes`` are paragraphs for the
+    About sheet's "Data and assumptions" section (a case built from data says
+    there where its numbers come from). The file is saved atomically.
     """
-    wb = build_case_workbook(case, first_year, last_year)
+    wb = build_case_workbook(case, first_year, last_year, about_notes)
     return save_workbook_atomic(wb, path)
 
 
 def build_case_workbook(case: Case | None, first_year: int | None = None,
-                        last_year: int | None = None) -> Workbook:
+                        last_year: int | None = None,
+                        about_notes: Sequence[str] = ()) -> Workbook:
     """The case workbook in memory (see :func:`write_case_workbook`)."""
     years = _horizon(case, first_year, last_year)
     records = {sh.name: _records(sh, case, years) for sh in schema.SHEETS}
@@ -99,7 +103,7 @@ def build_case_workbook(case: Case | None, first_year: int | None = None,
     wb = Workbook()
     wb.remove(wb.active)
     _set_properties(wb, case)
-    _write_about(wb.create_sheet(ABOUT_SHEET), case, years, currency)
+    _write_about(wb.create_sheet(ABOUT_SHEET), case, years, currency, about_notes)
     for sh in schema.SHEETS:
         ws = wb.create_sheet(sh.name)
         if sh.layout == "settings":
@@ -491,7 +495,7 @@ def _about_row(sheet_name: str, label: str, col: Column,
 
 
 def _write_about(ws: Worksheet, case: Case | None, years: Sequence[int],
-                 currency: str | None) -> None:
+                 currency: str | None, notes: Sequence[str] = ()) -> None:
     """The About sheet: purpose, steps, template version and the column table."""
     span = len(ABOUT_HEADERS)
     for j, width in enumerate(ABOUT_WIDTHS, start=1):
@@ -509,6 +513,10 @@ def _write_about(ws: Worksheet, case: Case | None, years: Sequence[int],
         row += 1
     row = _heading(ws, row + 1, "Purpose")
     row = _paragraph(ws, row, PURPOSE, span)
+    if notes:
+        row = _heading(ws, row + 1, "Data and assumptions")
+        for note in notes:
+            row = _paragraph(ws, row, note, span)
     row = _heading(ws, row + 1, "How to fill it in")
     for n, step in enumerate(about_steps(years), start=1):
         row = _paragraph(ws, row, f"{n}. {step}", span)
