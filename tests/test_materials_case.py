@@ -153,3 +153,21 @@ def test_tier2_errors_list_what_is_available(built_case):
         tier2_rows(case, "NOPE", "tungsten", 0.05)
     with pytest.raises(MaterialsError, match="would pass 1"):
         tier2_rows(case, "RECYCLE-TUNGSTEN", "tungsten", 0.05)  # local_content is 1
+
+
+def test_case_json_is_one_object(tmp_path, capsys):
+    path = tmp_path / "c.xlsx"
+    with pytest.raises(SystemExit) as exc:
+        main(["materials", "case", str(path), "--importer", "DEU", "--materials", "tungsten",
+              "--base-year", "2022", "--first-year", "2027", "--last-year", "2028", "--json"])
+    assert exc.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    p, _ = make_profile("DEU", "tungsten", 2022)
+    assert doc["materials"][0]["import_risk"] == p.import_risk
+    assert doc["status_quo_import_risk"] == pytest.approx(p.import_risk, rel=1e-9)
+    assert status_quo_path(path).is_file() and doc["status_quo"] == str(status_quo_path(path))
+    with pytest.raises(SystemExit) as exc:  # exists: refused without --force
+        main(["materials", "case", str(path), "--importer", "DEU", "--materials", "tungsten",
+              "--base-year", "2022", "--first-year", "2027", "--last-year", "2028", "--json"])
+    assert exc.value.code == 2
+    assert "already exists" in json.loads(capsys.readouterr().out)["error"]

@@ -74,3 +74,16 @@ def test_wheel_installs_and_solves_the_example(tmp_path: Path) -> None:
     assert summary["status"] in ("optimal", "time_limit")
     assert summary["total_cost"] > 0
     assert (work / "case.results.xlsx").is_file()
+
+    # the raw-material extract is package data: the wheel's sovopt reads it offline
+    for part in ("trade.csv.gz", "production.csv.gz", "wgi.csv.gz", "countries.csv",
+                 "materials.csv", "memberships.csv", "source.json", "README.md"):
+        assert f"sovopt/materials/data/{part}" in names
+    proc = subprocess.run([str(sovopt), "materials", "profile", "--importer", "POL",
+                           "--material", "tungsten", "--year", "2022", "--json"], cwd=work,
+                          capture_output=True, text=True, env=run_env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    from sovopt.materials.profiles import make_profile
+
+    assert json.loads(proc.stdout)["import_risk"] == make_profile("POL", "tungsten",
+                                                                  2022)[0].import_risk
