@@ -171,3 +171,16 @@ def test_case_json_is_one_object(tmp_path, capsys):
               "--base-year", "2022", "--first-year", "2027", "--last-year", "2028", "--json"])
     assert exc.value.code == 2
     assert "already exists" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_inputs_refuses_a_workbook_open_in_a_spreadsheet_program(built_case, tmp_path, capsys):
+    path = tmp_path / "case.xlsx"
+    path.write_bytes(built_case.read_bytes())
+    (tmp_path / ".~lock.case.xlsx#").write_text("lock")
+    with pytest.raises(SystemExit) as exc:
+        main(["materials", "inputs", str(path), "--option", "BUY-CZE-TUNGSTEN", "--material",
+              "tungsten", "--share", "0.05", "--json"])
+    assert exc.value.code == 2
+    assert "open in a spreadsheet program" in json.loads(capsys.readouterr().out)["error"]
+    assert path.read_bytes() == built_case.read_bytes()
+    assert not (tmp_path / "case.xlsx.bak").exists()

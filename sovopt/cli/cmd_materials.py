@@ -25,6 +25,7 @@ import click
 
 from sovopt.cli.app import cli, echo_err, emit_json, json_option
 from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.workbook.targets import check_target
 
 
 def run_reporting_json(as_json: bool, body: Callable[[], dict[str, Any]]) -> None:
@@ -95,8 +96,8 @@ def profile_command(importer: str, material: str, year: int, out: Path | None,
     from sovopt.materials.memberships import load_memberships
     from sovopt.materials.profiles import make_profile, profile_json, write_profile_workbook
 
-    if out is not None and out.suffix.lower() != ".xlsx":
-        raise SovoptError(f"--out {out}: the file name must end in .xlsx", exit_code=EXIT_USAGE)
+    if out is not None:
+        check_target(out, "--out")
 
     def body() -> dict[str, Any]:
         ms = load_memberships(memberships_path)
@@ -181,6 +182,8 @@ def case_command(out: Path, importer: str, material_list: str, base_year: int,
 
     def body() -> dict[str, Any]:
         check_out(out, force)
+        check_target(out, "OUT")
+        check_target(sq_path, "OUT")
         if sq_path.exists() and not force:
             raise SovoptError(f"{sq_path} already exists; pass --force to overwrite it",
                               exit_code=EXIT_USAGE)

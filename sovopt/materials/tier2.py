@@ -32,7 +32,8 @@ from sovopt.schema import TIER_MAX_SHARE
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic, write_bytes_atomic
 from sovopt.workbook.files import check_workbook_file
-from sovopt.workbook.into_input import backup_path
+from sovopt.workbook.into_input import backup_path, prune_backups
+from sovopt.workbook.targets import check_target
 
 #: Value shares below this are not written (a rounding speck, not a dependence).
 MIN_SHARE = 1e-9
@@ -130,16 +131,21 @@ def _country_ids(countries: pd.DataFrame) -> dict[str, str]:
 def write_tier2_rows(path: str | Path, result: Tier2Result, option_id: str) -> Path:
     """Add the rows of ``result`` to the workbook at ``path`` in place; return its backup.
 
-    A byte-for-byte backup is written first (``CASE.xlsx.bak``, never overwriting an
-    earlier one). Only cells are written: the Inputs rows this command wrote before
-    for the option and material are emptied (the reader skips blank rows), the new
-    Inputs rows and any added Countries rows go below the sheet's last row with data,
-    so the sheets' styles, notes, drop-downs and the About sheet stay as they were.
-    The save is atomic.
+    A workbook open in a spreadsheet program (a lock file beside it) is refused. A
+    byte-for-byte backup is written first (``CASE.xlsx.bak``, never overwriting an
+    earlier one; old timestamped ones are pruned as ``--into-input`` does). Only cells
+    are written: the Inputs rows this command wrote before for the option and material
+    are emptied (the reader skips blank rows), the new Inputs rows and any added
+    Countries rows go below the sheet's last row with data, so the sheets' styles,
+    notes, drop-downs and the About sheet stay as they were. The save is atomic.
+    Content the workbook library cannot keep (Excel-extension drop-downs, sparklines)
+    on a hand-made workbook would be lost on saving: the backup keeps the original.
     """
     path = check_workbook_file(path)
+    check_target(path, "materials inputs")
     backup = backup_path(path)
     write_bytes_atomic(path.read_bytes(), backup)
+    prune_backups(path)
     wb = openpyxl.load_workbook(path)
     countries = result.case.countries.set_index("country_id")
     for sheet_name in ("Inputs", "Countries"):
