@@ -184,3 +184,45 @@ def test_inputs_refuses_a_workbook_open_in_a_spreadsheet_program(built_case, tmp
     assert "open in a spreadsheet program" in json.loads(capsys.readouterr().out)["error"]
     assert path.read_bytes() == built_case.read_bytes()
     assert not (tmp_path / "case.xlsx.bak").exists()
+
+
+def test_growth_scales_demand_and_the_status_quo_alike():
+    """demand[t] = D0·(1+g)^(t − first_year); the status quo scales with it, so its import
+    risk stays the profile's."""
+    built = build_material_case("POL", ["tungsten"], 2022, 2027, 2029, growth=0.1)
+    p = built.profiles[0]
+    demand = built.case.demand.sort_values("year")["demand"].tolist()
+    assert demand == pytest.approx([p.apparent_consumption * 1.1 ** k for k in range(3)],
+                                   rel=1e-12)
+    delivered = built.status_quo.deliveries.groupby("year")["units"].sum().tolist()
+    assert delivered == pytest.approx(demand, rel=1e-12)
+
+
+def test_an_edited_membership_table_sets_tiers_and_groups(tmp_path):
+    from sovopt.materials.memberships import load_memberships
+
+    table = tmp_path / "groups.csv"
+    table.write_text("# my groups\ngroup,iso3,name\nV4,POL,Poland\nV4,CZE,Czechia\n"
+                     "V4,SVK,Slovakia\nV4,HUN,Hungary\n", encoding="utf-8")
+    ms = load_memberships(table)
+    built = build_material_case("POL", ["tungsten"], 2022, 2027, 2028, memberships=ms,
+                                overrides={"CHN": "adversary"})
+    tiers = built.case.countries.set_index("country_id")["tier"]
+    assert tiers["CZE"] == "ally" and tiers["DEU"] == "neutral"  # not in this table's V4
+    assert tiers["CHN"] == "adversary"
+    v4, _ = make_profile("V4", "tungsten", 2022, ms)
+    assert v4.members == tuple(load().country(c).code for c in ("CZE", "HUN", "POL", "SVK"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("country,code\nPOL,616\n", encoding="utf-8")
+    with pytest.raises(MaterialsError, match="needs the columns group and iso3"):
+        load_memberships(bad)
+
+
+def test_a_huge_membership_file_is_refused_without_reading_it(tmp_path):
+    from sovopt.materials.memberships import MAX_BYTES, load_memberships
+
+    big = tmp_path / "big.csv"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_BYTES + 1)
+    with pytest.raises(MaterialsError, match="larger than 1024 KiB"):
+        load_memberships(big)

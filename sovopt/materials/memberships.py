@@ -21,6 +21,9 @@ from pathlib import Path
 
 from sovopt.materials.data import MaterialsError
 
+#: Largest membership table read (a guard against a wrong or hostile file).
+MAX_BYTES = 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Memberships:
@@ -51,6 +54,9 @@ def load_memberships(path: str | Path | None = None) -> Memberships:
         source = "memberships.csv (shipped)"
     else:
         try:
+            if Path(path).stat().st_size > MAX_BYTES:
+                raise MaterialsError(f"--memberships {path}: larger than {MAX_BYTES // 1024} "
+                                     "KiB; a table of country groups is a few KiB")
             text = Path(path).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise MaterialsError(f"--memberships {path}: cannot read it ({exc})") from exc
