@@ -11,6 +11,7 @@ elastic copy of the diagnosis, with in-place edits only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -18,6 +19,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
+
+from sovopt.model.arrays import ArrayRowData, ArrayRows, array_blocks
 
 INF = highspy.kHighsInf
 
@@ -28,7 +31,7 @@ class HighsModel:
 
     highs: highspy.Highs
     columns: list  # VarData per column
-    rows: list  # (ConstraintData, bound_type) per row
+    rows: Sequence  # (ConstraintData or ArrayRowData, bound_type) per row
     costs: dict[str, np.ndarray]  # term name -> dense cost vector over columns
     A: sparse.csr_array
     row_lower: np.ndarray
@@ -73,15 +76,34 @@ def new_highs(options: dict[str, object] | None = None) -> highspy.Highs:
 
 def to_highs(model: pyo.ConcreteModel, term_names: list[str],
              options: dict[str, object] | None = None) -> HighsModel:
-    """Compile ``model`` and pass it to a new HiGHS instance (cost vector left at zero)."""
+    """Compile ``model`` and pass it to a new HiGHS instance (cost vector left at zero).
+
+    The Pyomo part goes through the standard-form compiler; the families' array
+    blocks (:mod:`sovopt.model.arrays`) are appended below it, their columns
+    mapped onto the compiled ones (a Var that only array rows use gets a column
+    of its own after the compiled ones).
+    """
     info = LinearStandardFormCompiler().write(model, mixed_form=True)
     columns = list(info.columns)
-    n = len(columns)
+    column_of = {id(v): j for j, v in enumerate(columns)}
+    blocks = array_blocks(model)
+    var_columns: dict[int, np.ndarray] = {}
+    placed = [_place_columns(b, columns, column_of, var_columns) for b in blocks]
+    n, n_compiled = len(columns), len(info.columns)
     A = sparse.csr_array(info.A)
+    if A.shape[1] < n:
+        A.resize((A.shape[0], n))
     rhs = np.asarray(info.rhs, dtype=float)
     kinds = np.fromiter((r.bound_type for r in info.rows), dtype=np.int8, count=len(info.rows))
     row_lower = np.where(kinds <= 0, rhs, -INF)
     row_upper = np.where(kinds >= 0, rhs, INF)
+    if blocks:
+        A = sparse.vstack([A] + [sparse.coo_array((b.A.data, (b.A.row, cols[b.A.col])),
+                                                  shape=(b.num_row, n))
+                                 for b, cols in zip(blocks, placed, strict=True)],
+                          format="csr")
+        row_lower = np.concatenate([row_lower] + [b.lower for b in blocks])
+        row_upper = np.concatenate([row_upper] + [b.upper for b in blocks])
     col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in columns), float, n)
     col_upper = np.fromiter((INF if v.ub is None else v.ub for v in columns), float, n)
     integrality = np.fromiter((1 if v.is_integer() else 0 for v in columns), np.int32, n)
@@ -91,17 +113,78 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
              for obj in [getattr(model, f"term_{name}")]}
     costs = {}
     for i, obj in enumerate(info.objectives):
-        costs[names[id(obj)]] = c[[i], :].toarray().ravel()
+        row = np.zeros(n)
+        row[:n_compiled] = c[[i], :].toarray().ravel()
+        costs[names[id(obj)]] = row
     for name in term_names:
         costs.setdefault(name, np.zeros(n))
 
     h = new_highs(options)
     pass_arrays(h, A, np.zeros(n), col_lower, col_upper, row_lower, row_upper, integrality)
     return HighsModel(
-        highs=h, columns=columns, rows=list(info.rows), costs=costs, A=A,
+        highs=h, columns=columns, rows=RowList(list(info.rows), blocks), costs=costs, A=A,
         row_lower=row_lower, row_upper=row_upper, col_lower=col_lower, col_upper=col_upper,
-        integrality=integrality, column_of={id(v): j for j, v in enumerate(columns)},
+        integrality=integrality, column_of=column_of,
     )
+
+
+def _place_columns(block: ArrayRows, columns: list, column_of: dict[int, int],
+                   var_columns: dict[int, np.ndarray]) -> np.ndarray:
+    """Global column of each of ``block``'s local columns, appending Vars not yet placed.
+
+    ``var_columns`` caches each indexed Var's columns (in its index order).
+    """
+    out = []
+    for var, pos in block.columns:
+        where = var_columns.get(id(var))
+        if where is None:
+            where = var_columns[id(var)] = np.empty(len(var), dtype=np.int64)
+            for k, v in enumerate(var.values()):
+                j = column_of.get(id(v))
+                if j is None:
+                    j = column_of[id(v)] = len(columns)
+                    columns.append(v)
+                where[k] = j
+        out.append(where[pos])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+class RowList(Sequence):
+    """The rows of a compiled model: (ConstraintData, bound_type) per row.
+
+    Pyomo's rows first, then each array block's, whose entries are made on
+    access (an :class:`~sovopt.model.arrays.ArrayRowData` each); bound_type is
+    Pyomo's: 0 equality, 1 upper bound only, -1 lower bound only.
+    """
+
+    def __init__(self, compiled: list, blocks: list[ArrayRows]):
+        self._compiled, self._blocks = compiled, blocks
+        self._ends = np.cumsum([len(compiled)] + [b.num_row for b in blocks])
+
+    def __len__(self) -> int:
+        return int(self._ends[-1])
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i < len(self._compiled):
+            return self._compiled[i]
+        k = int(np.searchsorted(self._ends, i, side="right")) - 1
+        b, local = self._blocks[k], i - int(self._ends[k])
+        lo, up = b.lower[local], b.upper[local]
+        kind = 0 if lo == up else (1 if lo == -INF else -1)
+        return ArrayRowData(b, local), kind
+
+    def __iter__(self):
+        yield from self._compiled
+        for b in self._blocks:
+            kinds = np.where(b.lower == b.upper, 0, np.where(b.lower == -INF, 1, -1))
+            for i in range(b.num_row):
+                yield ArrayRowData(b, i), int(kinds[i])
 
 
 def pass_arrays(h: highspy.Highs, A: sparse.sparray, cost: np.ndarray,

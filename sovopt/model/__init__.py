@@ -20,13 +20,20 @@ from sovopt.prepare import ModelData
 __all__ = ["FAMILIES", "OPTIONAL_FAMILIES", "TERMS", "build_model"]
 
 
-def build_model(d: ModelData, switched_off: frozenset[str] = frozenset()) -> pyo.ConcreteModel:
-    """The Pyomo model of the prepared case ``d`` without the families in ``switched_off``."""
+def build_model(d: ModelData, switched_off: frozenset[str] = frozenset(),
+                pyomo_rows: bool = False) -> pyo.ConcreteModel:
+    """The Pyomo model of the prepared case ``d`` without the families in ``switched_off``.
+
+    Families with many rows build them as arrays (:mod:`sovopt.model.arrays`);
+    ``pyomo_rows`` builds every family's Pyomo reference block instead (the
+    same rows, for the tests that check the arrays against it).
+    """
     m = pyo.ConcreteModel(name=d.case.settings.case_name)
     add_variables(m, d)
     add_spend(m, d)
     for name, family in FAMILIES.items():
         if name not in switched_off:
-            family.add(m, d)
+            add = family.reference if pyomo_rows and family.reference else family.add
+            add(m, d)
     m.term_names = add_terms(m, d)
     return m

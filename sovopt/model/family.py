@@ -10,6 +10,9 @@ from there:
   preset that uses one of them may not switch the family off;
 - ``needs``: the families whose Pyomo components this one reads when they are
   in the model (it is built after them; a test checks the order);
+- ``reference``: for a family whose ``add`` builds its rows as arrays
+  (:mod:`sovopt.model.arrays`), the Pyomo block that is their reference
+  definition (a test checks that both give the same rows);
 - ``relax``: whether the infeasibility diagnosis gives the family's rows a
   slack, which of its rows (by bound type), what one unit of slack is worth
   (``scale``) and how much a unit of it costs (``weight``); ``describe`` then
@@ -53,6 +56,7 @@ class Family:
 
     name: str
     add: Callable[[Any, Any], None]
+    reference: Callable[[Any, Any], None] | None = None
     optional: bool = True
     terms: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()

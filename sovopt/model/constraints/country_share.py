@@ -9,25 +9,59 @@ from a prohibited country (θ = 0) were excluded in preparation.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family, Relax
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
 
 def share_rows(d: ModelData) -> pd.DataFrame:
-    """(capability, country, year, option, σ) for every foreign share of a deliverable pair."""
+    """(capability, country, year, option, σ) for every foreign share of a deliverable pair.
+
+    ``pos`` is the pair's position in ``d.deliveries`` (the order of ``m.x``).
+    """
     foreign = d.origin[d.origin["country_id"] != d.home]
-    rows = d.deliveries[["option_id", "year", "capability_id"]].merge(foreign, on="option_id")
-    return rows.reset_index(drop=True)
+    pairs = d.deliveries[["option_id", "year", "capability_id"]].assign(
+        pos=np.arange(len(d.deliveries)))
+    return pairs.merge(foreign, on="option_id").reset_index(drop=True)
+
+
+def _capped_rows(d: ModelData) -> pd.DataFrame:
+    theta = d.countries["max_share"]
+    rows = share_rows(d)
+    return rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as one array block (see :mod:`sovopt.model.arrays`)."""
+    rows = _capped_rows(d)
+    if rows.empty:
+        return
+    key_cols = ["capability_id", "country_id", "year"]
+    group = rows.groupby(key_cols, sort=False).ngroup().to_numpy()
+    keys = rows.drop_duplicates(key_cols)  # first appearance: the groups' order
+    rhs = (keys["country_id"].map(d.countries["max_share"]).to_numpy(float)
+           * _demand(d, keys))
+    add_rows(m, block(
+        "country_share", tuple(keys[c].tolist() for c in key_cols), [segment(m.x)],
+        group, rows["pos"].to_numpy(), rows["share"].to_numpy(float), -np.inf, rhs))
+
+
+def _demand(d: ModelData, keys: pd.DataFrame) -> np.ndarray:
+    """D[r,t] for each (capability_id, year) row of ``keys``."""
+    demand = d.demand_of
+    return np.fromiter((demand[r, t] for r, t in zip(keys["capability_id"], keys["year"],
+                                                      strict=True)), float, len(keys))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     theta = d.countries["max_share"]
-    rows = share_rows(d)
-    rows = rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
+    rows = _capped_rows(d)
     if rows.empty:
         return
     demand = d.demand_of
@@ -54,4 +88,4 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("country_share", add, relax=Relax(), describe=describe)
+FAMILY = Family("country_share", add, reference=add_pyomo, relax=Relax(), describe=describe)

@@ -22,17 +22,23 @@ O(years) rather than O(years²) non-zeros per option.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family
 from sovopt.prepare import ModelData
 
 
 def first_enabled(d: ModelData) -> pd.DataFrame:
-    """Each start (option_id, year) with ``enables``: the first delivery year it opens."""
+    """Each start (option_id, year) with ``enables``: the first delivery year it opens.
+
+    ``spos`` is the start's position in ``d.starts`` (the order of ``m.start``).
+    """
     lead = d.options["lead_time_years"]
-    starts = d.starts.assign(ready=d.starts["year"] + d.starts["option_id"].map(lead))
+    starts = d.starts.assign(ready=d.starts["year"] + d.starts["option_id"].map(lead),
+                             spos=np.arange(len(d.starts)))
     dels = d.deliveries[["option_id", "year"]].rename(columns={"year": "enables"})
     linked = pd.merge_asof(
         starts.sort_values("ready"), dels.sort_values("enables"), left_on="ready",
@@ -42,6 +48,35 @@ def first_enabled(d: ModelData) -> pd.DataFrame:
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as two array blocks (see :mod:`sovopt.model.arrays`)."""
+    if d.deliveries.empty:
+        return
+    n = len(d.deliveries)
+    option = d.deliveries["option_id"].to_numpy()
+    keys = (d.deliveries["option_id"].tolist(), d.deliveries["year"].tolist())
+    m.opened = pyo.Var(m.deliveries, bounds=(0, 1))
+    # opened[p] − opened[p−1] − Σ start = 0; p−1 the option's previous delivery year
+    # (deliveries are sorted by option, then year)
+    has_prev = np.flatnonzero(np.r_[False, option[1:] == option[:-1]])
+    linked = first_enabled(d)
+    dpos = d.deliveries[["option_id", "year"]].assign(dpos=np.arange(n)).rename(
+        columns={"year": "enables"})
+    linked = linked.merge(dpos, on=["option_id", "enables"])
+    add_rows(m, block(
+        "opened_link", keys, [segment(m.opened), segment(m.start)],
+        np.concatenate([np.arange(n), has_prev, linked["dpos"].to_numpy()]),
+        np.concatenate([np.arange(n), has_prev - 1, n + linked["spos"].to_numpy()]),
+        np.concatenate([np.ones(n), -np.ones(len(has_prev)), -np.ones(len(linked))]),
+        0.0, 0.0))
+    # x[p] − M[p]·opened[p] ≤ 0
+    add_rows(m, block(
+        "delivery_window", keys, [segment(m.x), segment(m.opened)],
+        np.r_[np.arange(n), np.arange(n)], np.r_[np.arange(n), n + np.arange(n)],
+        np.r_[np.ones(n), -d.deliveries["cap"].to_numpy(float)], -np.inf, 0.0))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     if d.deliveries.empty:
         return
     linked = first_enabled(d)
@@ -68,4 +103,4 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.deliveries, rule=lambda _m, o, t: m.x[o, t] <= cap[o, t] * m.opened[o, t])
 
 
-FAMILY = Family("delivery_window", add, optional=False)
+FAMILY = Family("delivery_window", add, reference=add_pyomo, optional=False)

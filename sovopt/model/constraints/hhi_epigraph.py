@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, has_rows, rows_of, segment
 from sovopt.model.constraints.country_share import share_rows
 from sovopt.model.family import Family
 from sovopt.prepare import ModelData
@@ -32,7 +33,60 @@ def tangents_needed(reach: float) -> np.ndarray:
     return BREAKPOINTS[: min(k + 1, len(BREAKPOINTS))]
 
 
+def _rows_and_reach(m: pyo.ConcreteModel, d: ModelData):
+    """Share terms, one row per (r,c,t) with the largest σ (top) and reach, or None."""
+    rows = share_rows(d)
+    if rows.empty:
+        return None
+    key_cols = ["capability_id", "country_id", "year"]
+    group = rows.groupby(key_cols, sort=False).ngroup().to_numpy()
+    keys = rows.drop_duplicates(key_cols).reset_index(drop=True)  # the groups' order
+    top = rows["share"].groupby(group).max().to_numpy()
+    reach = top
+    if has_rows(m, "country_share"):  # only where country_share holds s to θ
+        theta = keys["country_id"].map(d.countries["max_share"]).to_numpy(float)
+        reach = np.where(theta < 1.0, np.minimum(theta, top), top)
+    return rows, group, keys, top, reach
+
+
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as two array blocks (see :mod:`sovopt.model.arrays`)."""
+    found = _rows_and_reach(m, d)
+    if found is None:
+        return
+    rows, group, keys, top, reach = found
+    key_cols = ["capability_id", "country_id", "year"]
+    index = list(zip(*(keys[c].tolist() for c in key_cols), strict=True))
+    top_of = dict(zip(index, top.tolist(), strict=True))
+    m.hhi_rows = pyo.Set(initialize=index, dimen=3, ordered=True)
+    m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
+    m.share = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, top_of[r, c, yr]))
+    n = len(keys)
+    demand = keys[["capability_id", "year"]].merge(
+        d.demand[["capability_id", "year", "demand"]], how="left")["demand"].to_numpy(float)
+    # share[g] − Σ σ/D · x = 0: the share column first, then the x columns
+    add_rows(m, block(
+        "hhi_share", tuple(keys[c].tolist() for c in key_cols),
+        [segment(m.share), segment(m.x)],
+        np.concatenate([np.arange(n), group]),
+        np.concatenate([np.arange(n), n + rows["pos"].to_numpy()]),
+        np.concatenate([np.ones(n), -rows["share"].to_numpy(float) / demand[group]]),
+        0.0, 0.0))
+    # h[g] − 2a·share[g] ≥ −a² for the breakpoints each row needs
+    count = np.minimum(np.searchsorted(BREAKPOINTS, reach - 1e-12) + 1, len(BREAKPOINTS))
+    g = np.repeat(np.arange(n), count)
+    a = BREAKPOINTS[np.arange(len(g)) - np.repeat(np.cumsum(count) - count, count)]
+    cut_keys = tuple(np.asarray(keys[c].tolist(), dtype=object)[g].tolist()
+                     for c in key_cols) + (a.tolist(),)
+    k = len(g)
+    add_rows(m, block(
+        "hhi_epigraph", cut_keys, [segment(m.h), segment(m.share)],
+        np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([g, n + g]),
+        np.concatenate([np.ones(k), -2 * a]), -a * a, np.inf))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     rows = share_rows(d)
     if rows.empty:
         return
@@ -41,13 +95,13 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
     m.hhi_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
-    capped = m.find_component("country_share")
+    capped = rows_of(m, "country_share")
     top: dict[tuple, float] = {}  # the largest σ: no mix of r's options has more
     cuts = []
     for key, idx in by_row.items():
         top[key] = max(s[i] for i in idx)
         reach = top[key]
-        if capped is not None and key in capped:
+        if key in capped:
             reach = min(theta[key[1]], reach)
         cuts.extend((*key, float(a)) for a in tangents_needed(reach))
     m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
@@ -65,4 +119,4 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
-FAMILY = Family("hhi_epigraph", add, terms=("hhi",), needs=("country_share",))
+FAMILY = Family("hhi_epigraph", add, reference=add_pyomo, terms=("hhi",), needs=("country_share",))

@@ -14,8 +14,10 @@ option loses anything; the unmet part u is added back in the scenario's loss
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family
 from sovopt.prepare import ModelData
 
@@ -27,6 +29,31 @@ def loss_rows(d: ModelData):
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as one array block (see :mod:`sovopt.model.arrays`)."""
+    rows = loss_rows(d)
+    if rows.empty:
+        return
+    key_cols = ["scenario_id", "capability_id", "year"]
+    group = rows.groupby(key_cols, sort=False).ngroup().to_numpy()
+    keys = rows.drop_duplicates(key_cols).reset_index(drop=True)  # the groups' order
+    index = list(zip(*(keys[c].tolist() for c in key_cols), strict=True))
+    m.shortfall_rows = pyo.Set(initialize=index, dimen=3, ordered=True)
+    demand = d.demand_of
+    m.v = pyo.Var(m.shortfall_rows, bounds=lambda _m, k, r, yr: (0, demand[r, yr]))
+    pos = rows[["option_id", "year"]].merge(
+        d.deliveries[["option_id", "year"]].assign(pos=np.arange(len(d.deliveries))),
+        how="left")["pos"].to_numpy()
+    n = len(keys)
+    # v[g] − Σ (1 − φ)·x ≥ 0
+    add_rows(m, block(
+        "scenario_shortfall", tuple(keys[c].tolist() for c in key_cols),
+        [segment(m.v), segment(m.x)], np.r_[np.arange(n), group],
+        np.r_[np.arange(n), n + pos], np.r_[np.ones(n), -rows["loss"].to_numpy(float)],
+        0.0, np.inf))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     rows = loss_rows(d)
     if rows.empty:
         return
@@ -42,5 +69,5 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
-FAMILY = Family("scenario_shortfall", add,
+FAMILY = Family("scenario_shortfall", add, reference=add_pyomo,
                 terms=("expected_shortfall", "worst_case", "cvar"))
