@@ -116,21 +116,26 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
         case = generate_case(args.size, args.seed)
         record["generate_seconds"] = time.perf_counter() - t0
 
-    progress = None
-    if args.progress:
-        log = open(args.progress, "a", encoding="utf-8")  # noqa: SIM115 (lives with the run)
+    log = open(args.progress, "a", encoding="utf-8") if args.progress else None  # noqa: SIM115
+    events: list[tuple[float, float, str]] = []  # (wall, CPU seconds, message)
 
-        def progress(message: str) -> None:
+    def progress(message: str) -> None:
+        events.append((time.perf_counter() - wall0, time.process_time(), message))
+        if log is not None:
             log.write(f"{time.perf_counter() - wall0:.1f} s, peak {peak_rss_mb():,.0f} MB: "
                       f"{message}\n")
             log.flush()
 
+    cpu0 = time.process_time()
+    if args.build_only:
+        return _build_only(case, args, record, timings, wall0, cpu0)
     outcome = solve_and_report(case, args.preset, time_limit=args.time_limit, gap=args.gap,
                                case_path=args.case, warnings=warnings,
                                highs_options=_highs_options(args.highs_options),
                                export_first_level=args.mps, progress=progress,
                                with_metrics=not args.build_only)
     result = outcome.result
+    events.append((time.perf_counter() - wall0, time.process_time(), "(solve ended)"))
     solve_phases = dict(result.timings)
     timings.update(solve_phases)
     record["status"] = result.status
@@ -139,11 +144,18 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     record["stats"] = dict(result.stats)
     record["kept_options"] = int(len(result.data.options))
     record["excluded_options"] = int(len(result.data.excluded))
+    record["cpu"] = phase_cpu(events, set(solve_phases))
     record["levels"] = [
         {"index": k + 1, "name": lv.name, "status": lv.status, "value": lv.value,
-         "gap": lv.gap, "seconds": lv.seconds}
+         "gap": lv.gap, "seconds": lv.seconds,
+         "cpu_seconds": record["cpu"].get(f"solve level {k + 1}"),
+         # HiGHS stops a level at the requested gap: an optimal level's time is its
+         # time to that gap; a level stopped by its time limit never reached it
+         "seconds_to_gap": lv.seconds if lv.status == "optimal" else None,
+         "found_by": found_by(lv, k + 1, events, result.levels[:k])}
         for k, lv in enumerate(result.levels)]
     record["term_values"] = dict(result.term_values)
+    record["first_portfolio"] = first_portfolio(events, result.timings, result.levels)
 
     if outcome.metrics is not None:
         _record_metrics_and_write(args, case, outcome, timer, record)
@@ -154,8 +166,99 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     record["end_to_end"] = wall - sum(exports) - record.get("generate_seconds", 0.0)
     record["other"] = max(0.0, record["end_to_end"] - sum(timings.values()))
     record["wall"] = wall
+    record["cpu_end_to_end"] = time.process_time() - cpu0 + record["timings"].get("read", 0.0)
     record["peak_rss_mb"] = peak_rss_mb()
     return record
+
+
+def _build_only(case: Any, args: argparse.Namespace, record: dict[str, Any],
+                timings: dict[str, float], wall0: float, cpu0: float) -> dict[str, Any]:
+    """Prepare, build and hand off (as ``solve_case`` does), then stop: no solve."""
+    from sovopt.highs import to_highs
+    from sovopt.model import build_model
+    from sovopt.prepare import prepare
+    from sovopt.presets import load_preset
+
+    timer = _Timer(timings)
+    preset = load_preset(args.preset)
+    cpu: dict[str, float] = {}
+    for phase in ("prepare", "build", "hand_off"):
+        c0 = time.process_time()
+        with timer(phase):
+            if phase == "prepare":
+                d = prepare(case)
+            elif phase == "build":
+                m = build_model(d, preset.switch_off)
+            else:
+                hm = to_highs(m, m.term_names)
+        cpu[phase] = time.process_time() - c0
+    record.update(status="built", gap=None, stats=hm.stats(), kept_options=len(d.options),
+                  excluded_options=len(d.excluded), levels=[], term_values={}, cpu=cpu)
+    wall = time.perf_counter() - wall0
+    record.update(timings=timings, export_seconds=0.0, other=0.0, wall=wall,
+                  end_to_end=wall - record.get("generate_seconds", 0.0),
+                  cpu_end_to_end=time.process_time() - cpu0, peak_rss_mb=peak_rss_mb())
+    return record
+
+
+def phase_cpu(events: list[tuple[float, float, str]], phases: set[str]) -> dict[str, float]:
+    """CPU seconds of each phase: from its progress message to the next phase's.
+
+    ``solve_case`` reports each phase by name as it begins; what lies between two
+    phases (the MIP-start LPs, the pre-check) is counted with the earlier one.
+    With one HiGHS thread, CPU well below wall time means the process was
+    waiting for a core: the machine was busy.
+    """
+    starts = [(w, c, m) for w, c, m in events if m in phases] + [events[-1]]
+    out: dict[str, float] = {}
+    for (_, c0, m), (_, c1, _) in zip(starts, starts[1:], strict=False):
+        out[m] = out.get(m, 0.0) + (c1 - c0)
+    return out
+
+
+def first_portfolio(events: list[tuple[float, float, str]], timings: dict[str, float],
+                    levels: list[Any]) -> float | None:
+    """Seconds from the end of the hand-off to the first portfolio: the first
+    incumbent HiGHS reported, or the end of the first level that has one."""
+    start = {m: w for w, _, m in reversed(events)}
+    if "hand_off" not in start:
+        return None
+    handed = start["hand_off"] + timings.get("hand_off", 0.0)
+    times = [w for w, _, m in events if ": incumbent" in m]
+    for k, lv in enumerate(levels, start=1):
+        phase = f"solve level {k}"
+        if lv.value is not None and phase in start:
+            times.append(start[phase] + timings.get(phase, 0.0))
+            break
+    return min(times) - handed if times else None
+
+
+def found_by(level: Any, index: int, events: list[tuple[float, float, str]],
+             before: list[Any]) -> str | None:
+    """Which method found the portfolio a level ended with.
+
+    ``solve_case`` may say so itself (``found_by``); otherwise a level during
+    which HiGHS reported incumbents of different values ended with one from
+    HiGHS's search, and one without kept its MIP start: the crash start for
+    the first optimised level, the previous level's portfolio for later ones.
+    """
+    if level.value is None:
+        return None
+    own = getattr(level, "found_by", None)
+    if own:
+        return own
+    label = f"level {index} "
+    found = [float(m.split("incumbent ", 1)[1].split(",", 1)[0]) for _, _, m in events
+             if m.startswith(label) and ": incumbent " in m]
+    # HiGHS reports an accepted MIP start as its first incumbent: a level whose
+    # incumbents all have the start's value kept its start
+    if len(found) > 1 and max(found) - min(found) > 1e-9 * max(1.0, abs(found[0])):
+        return "HiGHS search"
+    earlier = any(lv.value is not None and lv.terms != {"unmet": 1.0} for lv in before)
+    crash = any(m == "crash start" for _, _, m in events)
+    if earlier:
+        return "MIP start (previous level)"
+    return "MIP start (crash start)" if crash else "HiGHS search"
 
 
 def _record_metrics_and_write(args: argparse.Namespace, case: Any, outcome: Any,
@@ -186,16 +289,19 @@ def run_highs(args: argparse.Namespace) -> dict[str, Any]:
     options = {"mip_rel_gap": args.gap, "time_limit": args.time_limit,
                "random_seed": args.seed}
     options.update(_highs_options(args.highs_options))
+    if args.defaults:  # HiGHS as it comes: only the gap and the time limit set
+        options = {"mip_rel_gap": args.gap, "time_limit": args.time_limit}
     for key, value in options.items():
         h.setOptionValue(key, value)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     h.run()
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     info = h.getInfo()
     gap = float(info.mip_gap)
     objective = float(info.objective_function_value)
     return {
-        "seed": args.seed, "seconds": seconds, "read_seconds": read_seconds,
+        "seed": args.seed, "seconds": seconds, "cpu_seconds": cpu,
+        "read_seconds": read_seconds,
         "status": h.modelStatusToString(h.getModelStatus()),
         "objective": objective if math.isfinite(objective) else None,
         "gap": gap if math.isfinite(gap) and gap < 1e20 else None,
@@ -220,6 +326,8 @@ def parser() -> argparse.ArgumentParser:
     highs = sub.add_parser("highs", help="solve an MPS file with highspy alone")
     highs.add_argument("--mps", required=True)
     highs.add_argument("--seed", type=int, default=0)
+    highs.add_argument("--defaults", action="store_true",
+                       help="HiGHS's default settings except the gap and the time limit")
     for s in (pipe, highs):
         s.add_argument("--preset", default="min_dependence")
         s.add_argument("--time-limit", type=float, required=True)

@@ -79,6 +79,13 @@ class SizeSpec:
     scenarios: int
     #: the benchmark builds and hands off this size but does not run it end to end
     build_only: bool = False
+    #: few options per capability, all four modes in each and no supplier twice
+    #: (a ministry's plan), rather than many near-identical imports
+    distinct: bool = False
+    #: the benchmark's default time limit for a solve of this size (s)
+    time_limit: float = 120.0
+    #: not generated: sovopt's own example case (its counts are given here)
+    example: bool = False
 
     def describe(self) -> str:
         return (f"{self.capabilities:,} capabilities, {self.suppliers:,} suppliers, "
@@ -88,14 +95,21 @@ class SizeSpec:
 
 SIZES: dict[str, SizeSpec] = {
     "S": SizeSpec("S", capabilities=8, countries=8, suppliers=12, options=30, years=10,
-                  scenarios=4),
+                  scenarios=4, time_limit=60.0),
     "M": SizeSpec("M", capabilities=50, countries=12, suppliers=60, options=1_000, years=10,
                   scenarios=20),
     "L": SizeSpec("L", capabilities=200, countries=30, suppliers=150, options=6_000,
-                  years=15, scenarios=50),
+                  years=15, scenarios=50, time_limit=300.0),
     "XL": SizeSpec("XL", capabilities=1_000, countries=60, suppliers=600, options=30_000,
                    years=20, scenarios=100, build_only=True),
+    # after the first four, so that those keep their random streams
+    "EX": SizeSpec("EX", capabilities=8, countries=8, suppliers=12, options=30, years=10,
+                   scenarios=4, time_limit=60.0, example=True),
+    "R": SizeSpec("R", capabilities=40, countries=14, suppliers=48, options=300, years=15,
+                  scenarios=10, distinct=True, time_limit=60.0),
 }
+#: the sizes in the order the benchmark reports them
+SIZE_ORDER = ("EX", "S", "R", "M", "L", "XL")
 
 
 def size_spec(size: str) -> SizeSpec:
@@ -107,8 +121,13 @@ def size_spec(size: str) -> SizeSpec:
 
 
 def generate_case(size: str, seed: int = 0) -> Case:
-    """A synthetic case of ``size`` (S, M, L or XL), the same for the same seed."""
+    """A synthetic case of ``size`` (S, R, M, L or XL), the same for the same seed;
+    EX is sovopt's example case."""
     spec = size_spec(size)
+    if spec.example:
+        from sovopt.example import example_case
+
+        return example_case()
     rng = np.random.default_rng([seed, list(SIZES).index(spec.name)])
     years = np.arange(FIRST_YEAR, FIRST_YEAR + spec.years)
     countries = _countries(spec, rng)
@@ -295,6 +314,8 @@ def _options(spec: SizeSpec, countries: pd.DataFrame, suppliers: pd.DataFrame,
     n_r, n_t = demand.shape
     extra = max(0, spec.options - 2 * n_r)
     per_cap = 2 + rng.multinomial(extra, rng.dirichlet(np.full(n_r, 4.0)))
+    if spec.distinct:  # an even spread: 5 to 10 options each
+        per_cap = 2 + np.clip(rng.multinomial(extra, np.full(n_r, 1 / n_r)), 3, 8)
     cap_idx = np.repeat(np.arange(n_r), per_cap)
     n = len(cap_idx)
     offsets = np.cumsum(per_cap) - per_cap
@@ -307,6 +328,8 @@ def _options(spec: SizeSpec, countries: pd.DataFrame, suppliers: pd.DataFrame,
     home_s = np.flatnonzero(s_tier == "home")
     ally_s = np.flatnonzero(s_tier == "ally")
     supplier = rng.integers(0, len(suppliers), n)
+    if spec.distinct:
+        supplier, distinct_mode = _distinct_suppliers(suppliers, offsets, per_cap, rng)
     supplier[bridge_pos] = ally_s[rng.integers(0, len(ally_s), n_r)]
     licensed = (rng.random(n_r) < 0.3) & (len(ally_s) >= 2)
     other_ally = ally_s[rng.integers(0, len(ally_s), n_r)]
@@ -314,9 +337,13 @@ def _options(spec: SizeSpec, countries: pd.DataFrame, suppliers: pd.DataFrame,
     other_ally[clash] = ally_s[(np.searchsorted(ally_s, other_ally[clash]) + 1) % len(ally_s)]
     supplier[long_pos] = np.where(licensed, other_ally,
                                   home_s[rng.integers(0, len(home_s), n_r)])
+    if spec.distinct:
+        _no_repeats(supplier, s_tier, offsets, per_cap)
     tier = s_tier[supplier]
 
     foreign_mode = rng.choice(["buy", "license", "coproduce"], n, p=[0.55, 0.25, 0.2])
+    if spec.distinct:
+        foreign_mode = distinct_mode
     mode = np.where(tier == "home", "domestic", foreign_mode)
     mode[bridge_pos] = "buy"
     mode[long_pos] = np.where(licensed, "license", "domestic")
@@ -395,6 +422,49 @@ def _options(spec: SizeSpec, countries: pd.DataFrame, suppliers: pd.DataFrame,
         "notes": notes, "_supplier": supplier, "_cap": cap_idx, "_role": role,
     })
     return options, plan
+
+
+def _no_repeats(supplier: np.ndarray, tiers: np.ndarray, offsets: np.ndarray,
+                per_cap: np.ndarray) -> None:
+    """Give an extra option that repeats its capability's bridge or long-term supplier
+    the next unused supplier of the same kind (home or foreign), in place."""
+    for first, k in zip(offsets, per_cap, strict=True):
+        used = set(supplier[first:first + k].tolist())
+        for i in range(first + 2, first + k):
+            if supplier[i] in supplier[first:first + 2]:
+                same = np.flatnonzero((tiers == "home") == (tiers[supplier[i]] == "home"))
+                free = [j for j in same.tolist() if j not in used]
+                if free:
+                    supplier[i] = free[0]
+                    used.add(free[0])
+
+
+def _distinct_suppliers(suppliers: pd.DataFrame, offsets: np.ndarray, per_cap: np.ndarray,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Suppliers and foreign modes for size R, capability by capability.
+
+    Each capability's extra options (after its bridge and long-term option,
+    which the caller sets) have distinct suppliers: a quarter (at least one)
+    at home, i.e. domestic lines, the rest foreign suppliers of every tier
+    whose modes cycle coproduce, license, buy. With the buy bridge every
+    capability then has all four modes, and no two options are alike.
+    """
+    tiers = suppliers["_tier"].to_numpy()
+    home = np.flatnonzero(tiers == "home")
+    foreign = np.flatnonzero(tiers != "home")
+    n = int(per_cap.sum())
+    supplier = np.empty(n, dtype=int)
+    mode = np.full(n, "buy", dtype=object)
+    cycle = np.array(["coproduce", "license", "buy"], dtype=object)
+    for first, k in zip(offsets, per_cap, strict=True):
+        extras = k - 2
+        n_home = min(max(1, extras // 4), len(home))
+        n_foreign = extras - n_home
+        supplier[first:first + 2] = foreign[:2]  # replaced by the caller
+        supplier[first + 2:first + 2 + n_home] = rng.choice(home, n_home, replace=False)
+        supplier[first + 2 + n_home:first + k] = rng.choice(foreign, n_foreign, replace=False)
+        mode[first + 2 + n_home:first + k] = cycle[np.arange(n_foreign) % 3]
+    return supplier, mode.astype(str)
 
 
 def _inputs(countries: pd.DataFrame, options: pd.DataFrame, plan: _Plan,

@@ -107,3 +107,59 @@ def test_bench_command_runs_on_the_small_size(tmp_path):
     assert entry["summary"]["status"] in ("optimal", "feasible")
     assert entry["summary"]["stats"]["variables"] > 0
     assert list(out.glob("bench-*.json"))
+
+
+def test_size_r_has_few_genuinely_different_options_in_every_mode():
+    """R is a ministry's plan: 40 capabilities, about 300 options, 15 years, 10
+    scenarios; every capability has 5-10 options covering all four modes, each
+    from a different supplier (not many near-identical imports as in M and L)."""
+    case = generate_case("R", seed=0)
+    counts = case_counts(case)
+    assert (counts["capabilities"], counts["years"], counts["scenarios"]) == (40, 15, 10)
+    assert abs(counts["options"] - 300) <= TOLERANCE * 300
+    per_cap = case.options.groupby("capability_id")
+    assert per_cap.size().between(5, 10).all()
+    assert (per_cap["mode"].nunique() == 4).all()
+    assert (per_cap["supplier_id"].nunique() == per_cap.size()).all()
+    result = solve_case(case, "min_cost", time_limit=60, gap=0.05)
+    assert result.status in ("optimal", "feasible")
+
+
+def test_contract_formulation_has_the_same_optimum_as_sovopts_level(tmp_path):
+    """The second yardstick writes formulation.md's rows literally (dense running
+    sums, every tangent, every shortfall row); its optimum of the example's
+    scenario-risk level must equal sovopt's reformulated one (both solved to
+    a zero gap): 0.0699322 in both, worked out by either model."""
+    import highspy
+
+    from bench.contract import write_contract_level
+    from sovopt.example import example_case
+
+    mps = tmp_path / "contract.mps"
+    model = write_contract_level(example_case(), "min_dependence", mps)
+    assert model["level"] == "scenario risk"
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(mps))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    ours = solve_case(example_case(), "min_dependence", time_limit=60, gap=0.0)
+    level = next(lv for lv in ours.levels if lv.name == "scenario risk")
+    assert level.status == "optimal"
+    assert h.getInfo().objective_function_value == pytest.approx(level.value, abs=1e-7)
+    assert level.value == pytest.approx(0.0699322, abs=1e-6)
+
+
+def test_build_only_child_builds_and_hands_off_without_solving(tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    out = tmp_path / "rec.json"
+    subprocess.run([sys.executable, "-m", "bench.child", "pipeline", "--size", "S",
+                    "--build-only", "--mps", str(tmp_path / "x.mps"), "--time-limit", "10",
+                    "--gap", "0.01", "--json", str(out)],
+                   cwd=REPO, env=env, check=True, timeout=300, capture_output=True)
+    rec = json.loads(out.read_text(encoding="utf-8"))
+    assert rec["status"] == "built" and rec["levels"] == []
+    assert set(rec["timings"]) == {"prepare", "build", "hand_off"}
+    assert rec["stats"]["constraints"] > 0 and not (tmp_path / "x.mps").exists()
