@@ -1,0 +1,79 @@
+"""Complete and repair a start: from a plan that exists to a feasible solution.
+
+A start (an earlier run's portfolio, a hand-made one, a heuristic's guess)
+fixes the integer decisions only where it can; the steps go from cheap to
+thorough and stop at the first that gives a solution:
+
+1. every integer column fixed at the start's (rounded) value, the LP of the
+   level's cost for the continuous rest (scenario shortfalls, HHI epigraphs,
+   CVaR): the start as it is, completed;
+2. the binary decisions (starts, suppliers) fixed, the quantities free: a
+   small MIP that repairs quantities the start got wrong (a minimum order,
+   a capacity, whole units);
+3. nothing fixed, the level's cost plus a proximity term: the number of
+   binaries that differ from the start, weighted far above the cost, so
+   HiGHS repairs the start with as few changes as it can find in time.
+
+Bounds, integrality and the cost vector are left as they were found.
+"""
+
+from __future__ import annotations
+
+import time
+
+import highspy
+import numpy as np
+
+from sovopt.heuristics.columns import decision_columns
+from sovopt.highs import HighsModel, has_solution, set_cost
+
+#: weight of one changed binary against the level's cost (scaled to coefficient 1)
+PROXIMITY = 1e3
+
+
+def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray,
+           seconds: float) -> tuple[np.ndarray, str] | None:
+    """A feasible solution near ``start`` and the step that found it, or None."""
+    h = hm.highs
+    deadline = time.perf_counter() + seconds
+    ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
+    binary = decision_columns(hm)
+    start = np.clip(np.asarray(start, dtype=float), hm.col_lower, hm.col_upper)
+    _, old_limit = h.getOptionValue("time_limit")
+    set_cost(hm, cost)
+    try:
+        for step, fixed in (("start completed", ints), ("quantities repaired", binary)):
+            if len(fixed) == 0 and step != "start completed":
+                continue
+            left = deadline - time.perf_counter()
+            if left <= 0.2:
+                return None
+            values = np.round(start[fixed])
+            h.changeColsBounds(len(fixed), fixed, values, values)
+            h.setOptionValue("time_limit", max(0.2, left / 2))
+            try:
+                h.run()
+                if has_solution(h):
+                    return np.asarray(h.getSolution().col_value), step
+            finally:
+                h.changeColsBounds(len(fixed), fixed, hm.col_lower[fixed], hm.col_upper[fixed])
+        left = deadline - time.perf_counter()
+        if left <= 0.2 or len(binary) == 0:
+            return None
+        # |y − ŷ| for a binary: y where ŷ = 0, 1 − y where ŷ = 1 (the constant dropped)
+        near = np.round(start[binary])
+        proximity = cost.copy()
+        proximity[binary] += PROXIMITY * np.where(near > 0.5, -1.0, 1.0)
+        set_cost(hm, proximity)
+        h.setOptionValue("time_limit", left)
+        sol = highspy.HighsSolution()
+        sol.col_value = list(map(float, start))
+        sol.value_valid = True
+        h.setSolution(sol)
+        h.run()
+        if has_solution(h):
+            return np.asarray(h.getSolution().col_value), "start repaired"
+        return None
+    finally:
+        set_cost(hm, cost)
+        h.setOptionValue("time_limit", old_limit)

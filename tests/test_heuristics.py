@@ -1,0 +1,116 @@
+"""Primal heuristics on small cases whose optimum is known.
+
+The example case's scenario-risk level (CVaR + 0.1 × worst case) has the
+optimum 0.0699322: sovopt's model and the contract's formulation written out
+literally (bench/contract.py) both prove it at a zero gap
+(tests/test_bench.py). Its cheapest plan (min_cost, level "cost") is solved
+here to a zero gap as the reference of the repair tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sovopt.example import example_case
+from sovopt.heuristics.columns import NO_YEAR, column_years
+from sovopt.heuristics.relax_and_fix import relax_and_fix, windows_of
+from sovopt.heuristics.repair import repair
+from sovopt.highs import has_solution, set_cost, to_highs
+from sovopt.model import build_model
+from sovopt.prepare import prepare
+from sovopt.solve import level_cost
+
+SCENARIO_RISK_OPTIMUM = 0.0699322
+
+
+@pytest.fixture(scope="module")
+def example():
+    d = prepare(example_case())
+    m = build_model(d)
+    hm = to_highs(m, m.term_names, {"random_seed": 0})
+    return d, m, hm
+
+
+def violation(hm, values: np.ndarray) -> float:
+    """The largest amount by which ``values`` breaks a row, a bound or integrality."""
+    act = hm.A @ values
+    worst = max(np.max(hm.row_lower - act, initial=0), np.max(act - hm.row_upper, initial=0),
+                np.max(hm.col_lower - values, initial=0), np.max(values - hm.col_upper,
+                                                                   initial=0))
+    ints = hm.integrality == 1
+    return max(worst, float(np.max(np.abs(values[ints] - np.round(values[ints])), initial=0)))
+
+
+def test_windows_cut_the_years_in_order() -> None:
+    assert windows_of([2027, 2028, 2029, 2030, 2031], 2) == [[2027, 2028], [2029, 2030],
+                                                              [2031]]
+
+
+def test_every_integer_with_a_year_gets_it(example) -> None:
+    d, m, hm = example
+    years = column_years(hm, d.years)
+    x = hm.positions(m.x)
+    assert (years[x] == d.deliveries["year"].to_numpy()).all()
+    assert (years[hm.positions(m.z)] == NO_YEAR).all()  # suppliers: no year
+
+
+def test_relax_and_fix_finds_a_feasible_portfolio_within_its_valid_bound(example) -> None:
+    """Window 1's bound ≤ the known optimum ≤ the portfolio's value, and the
+    portfolio satisfies every row with integral integers."""
+    d, m, hm = example
+    cost, scale = level_cost(hm, {"cvar": 1.0, "worst_case": 0.1})
+    found = relax_and_fix(hm, cost, d.years, seconds=60, window=3, gap=0.0)
+    assert found is not None
+    assert [w["years"] for w in found.windows] == ["2027-2029", "2030-2032", "2033-2035",
+                                                   "2036-2036"]
+    assert violation(hm, found.values) <= 1e-6
+    value, bound = found.objective * scale, found.bound * scale
+    assert bound <= SCENARIO_RISK_OPTIMUM + 1e-6
+    assert value >= SCENARIO_RISK_OPTIMUM - 1e-6
+    assert found.gap >= 0
+    # integrality and bounds are as they were
+    assert list(hm.highs.getLp().integrality_) == [
+        __import__("highspy").HighsVarType(int(k)) for k in hm.integrality]
+
+
+def _cheapest(hm):
+    cost, scale = level_cost(hm, {"cost": 1.0})
+    set_cost(hm, cost)
+    hm.highs.setOptionValue("mip_rel_gap", 0.0)
+    hm.highs.run()
+    assert has_solution(hm.highs)
+    return cost, np.asarray(hm.highs.getSolution().col_value)
+
+
+def test_a_feasible_start_is_completed_as_it_is(example) -> None:
+    _, _, hm = example
+    cost, best = _cheapest(hm)
+    values, step = repair(hm, cost, best, seconds=30)
+    assert step == "start completed"
+    assert cost @ values == pytest.approx(cost @ best, abs=1e-9)
+
+
+def test_wrong_quantities_are_repaired_with_the_starts_kept(example) -> None:
+    """The optimal starts with every delivery zeroed: step 1 cannot meet demand,
+    step 2 re-chooses the quantities with the starts fixed, which gives back
+    the optimum (the quantities of a cost optimum are optimal for its starts)."""
+    _, m, hm = example
+    cost, best = _cheapest(hm)
+    start = best.copy()
+    start[hm.positions(m.x)] = 0.0
+    values, step = repair(hm, cost, start, seconds=30)
+    assert step == "quantities repaired"
+    assert violation(hm, values) <= 1e-6
+    assert cost @ values == pytest.approx(cost @ best, rel=1e-7)
+    assert np.array_equal(np.round(values[hm.binary]), np.round(best[hm.binary]))
+
+
+def test_an_infeasible_start_is_repaired_to_a_feasible_portfolio(example) -> None:
+    """Nothing started at all: only the proximity MIP can repair it."""
+    _, _, hm = example
+    cost, best = _cheapest(hm)
+    values, step = repair(hm, cost, np.zeros(hm.num_col), seconds=30)
+    assert step == "start repaired"
+    assert violation(hm, values) <= 1e-6
+    assert cost @ values >= cost @ best - 1e-9
