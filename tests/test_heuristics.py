@@ -114,3 +114,27 @@ def test_an_infeasible_start_is_repaired_to_a_feasible_portfolio(example) -> Non
     assert step == "start repaired"
     assert violation(hm, values) <= 1e-6
     assert cost @ values >= cost @ best - 1e-9
+
+
+def test_an_earlier_runs_portfolio_is_a_start_that_completes_to_its_own_value(example) -> None:
+    """The cheapest plan, solved and extracted as a Portfolio (what a results
+    workbook or a stored run holds), mapped back onto the columns: step 1
+    completes it (dual-sourcing links and the rest follow) at the same cost;
+    a start in a year the option cannot start is dropped and counted."""
+    from sovopt.heuristics.columns import plan_columns
+    from sovopt.heuristics.start import start_vector
+    from sovopt.portfolio import Portfolio
+    from sovopt.solve import solve_case
+
+    d, m, hm = example
+    ours = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
+    cost, scale = level_cost(hm, {"cost": 1.0})
+    extra = ours.portfolio.starts.iloc[:1].assign(start_year=1900)
+    pf = Portfolio(starts=__import__("pandas").concat([ours.portfolio.starts, extra]),
+                   deliveries=ours.portfolio.deliveries)
+    sv = start_vector(hm, m, d, pf)
+    assert (sv.dropped_starts, sv.dropped_deliveries) == (1, 0)
+    values, step = repair(hm, cost, sv.values, seconds=30, decided=plan_columns(hm, m))
+    assert step == "start completed"
+    assert violation(hm, values) <= 1e-6
+    assert cost @ values * scale == pytest.approx(ours.term_values["cost"], rel=1e-6)

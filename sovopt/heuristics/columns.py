@@ -34,3 +34,12 @@ def decision_columns(hm: HighsModel) -> np.ndarray:
     return np.flatnonzero(hm.binary & np.fromiter(
         (v.parent_component().local_name != "x" for v in hm.columns), bool, hm.num_col)
     ).astype(np.int32)
+
+
+def plan_columns(hm: HighsModel, m) -> tuple[np.ndarray, np.ndarray]:
+    """The columns a portfolio decides: (x, start and z), and of those the binary
+    decisions (start and z). Everything else (dual-sourcing links, shortfalls,
+    epigraphs, CVaR) follows from them."""
+    decided = np.concatenate([hm.positions(m.x), hm.positions(m.start), hm.positions(m.z)])
+    binary = np.concatenate([hm.positions(m.start), hm.positions(m.z)])
+    return decided.astype(np.int32), binary.astype(np.int32)

@@ -4,9 +4,10 @@ A start (an earlier run's portfolio, a hand-made one, a heuristic's guess)
 fixes the integer decisions only where it can; the steps go from cheap to
 thorough and stop at the first that gives a solution:
 
-1. every integer column fixed at the start's (rounded) value, the LP of the
-   level's cost for the continuous rest (scenario shortfalls, HHI epigraphs,
-   CVaR): the start as it is, completed;
+1. every integer column the start decides fixed at its (rounded) value, the
+   level's cost optimised over the rest (scenario shortfalls, HHI epigraphs,
+   CVaR; dual-sourcing links where the start is a portfolio): the start as
+   it is, completed;
 2. the binary decisions (starts, suppliers) fixed, the quantities free: a
    small MIP that repairs quantities the start got wrong (a minimum order,
    a capacity, whole units);
@@ -31,13 +32,20 @@ from sovopt.highs import HighsModel, has_solution, set_cost
 PROXIMITY = 1e3
 
 
-def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray,
-           seconds: float) -> tuple[np.ndarray, str] | None:
-    """A feasible solution near ``start`` and the step that found it, or None."""
+def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
+           decided: tuple[np.ndarray, np.ndarray] | None = None
+           ) -> tuple[np.ndarray, str] | None:
+    """A feasible solution near ``start`` and the step that found it, or None.
+
+    ``decided``: the columns step 1 fixes and the binaries step 2 fixes (for a
+    portfolio, :func:`~sovopt.heuristics.columns.plan_columns`); by default
+    every integer column and every binary decision.
+    """
     h = hm.highs
     deadline = time.perf_counter() + seconds
-    ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
-    binary = decision_columns(hm)
+    if decided is None:
+        decided = np.flatnonzero(hm.integrality == 1).astype(np.int32), decision_columns(hm)
+    ints, binary = decided
     start = np.clip(np.asarray(start, dtype=float), hm.col_lower, hm.col_upper)
     _, old_limit = h.getOptionValue("time_limit")
     set_cost(hm, cost)
@@ -48,7 +56,7 @@ def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray,
             left = deadline - time.perf_counter()
             if left <= 0.2:
                 return None
-            values = np.round(start[fixed])
+            values = np.where(hm.integrality[fixed] == 1, np.round(start[fixed]), start[fixed])
             h.changeColsBounds(len(fixed), fixed, values, values)
             h.setOptionValue("time_limit", max(0.2, left / 2))
             try:
