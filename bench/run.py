@@ -161,8 +161,9 @@ def bench_size(spec: SizeSpec, args: argparse.Namespace, out: Path,
     mps.unlink(missing_ok=True)  # never a stale export from an earlier run
     runs, direct = [], []
     for i in range(1, args.repeat + 1):
-        say(f"[{spec.name}] run {i}/{args.repeat}: sovopt end to end "
-            f"(time limit {time_limit:g} s) ...")
+        say(f"[{spec.name}] run {i}/{args.repeat}: " + (
+            "prepare, build and hand-off (no solve) ..." if spec.build_only else
+            f"sovopt end to end (time limit {time_limit:g} s) ..."))
         pipe = ["pipeline", "--size", spec.name, "--seed", str(args.seed), "--mps", str(mps),
                 "--results", str(work / f"{spec.name}.results.xlsx"),
                 *_solver_args(args, time_limit)]
