@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import has_rows
 from sovopt.model.constraints import TERM_FAMILY
 from sovopt.prepare import ModelData
 from sovopt.spend import exposure_rate
@@ -77,7 +78,7 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
         m.term_exposure = pyo.Objective(expr=sum(exposure[o] * m.x[o, t] for o, t in xs))
         added.append("exposure")
 
-    if m.find_component(TERM_FAMILY["hhi"]) is not None:  # the family added its rows
+    if has_rows(m, TERM_FAMILY["hhi"]):  # the family added its rows
         count = len(d.demand) or 1
         m.term_hhi = pyo.Objective(expr=sum(m.h[i] for i in m.hhi_rows) / count)
         added.append("hhi")
