@@ -115,7 +115,11 @@ RETRY_FOR_S = 120.0
 
 #: Columns of :meth:`RunStore.list` before the KPI columns.
 LIST_COLUMNS = ("run_id", "created", "label", "case_name", "input_name", "status", "preset",
-                "message")
+                "message", "group", "point")
+
+#: Statuses of a group of runs: ``running`` while its study runs, then ``complete``
+#: (every point recorded) or ``incomplete`` (ended early, or some point failed).
+GROUP_STATUSES = ("running", "complete", "incomplete")
 
 
 class UnknownRun(SovoptError):
@@ -172,6 +176,10 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
         except sqlite3.Error as exc:
             raise self.error_for(exc) from None
     return wrapper
+
+
+class DuplicatePoint(SovoptError):
+    """A study tried to record a point of its group a second time."""
 
 
 # --------------------------------------------------------------------------- schema
@@ -253,10 +261,37 @@ def _v2(con: sqlite3.Connection) -> None:
     """)
 
 
+def _v3(con: sqlite3.Connection) -> None:
+    """Version 3: groups of runs made by one study (frontier, sweep, robust). A run
+    names its group and its point in it; (group, point) is unique, so a point is
+    recorded at most once however its task was retried. A group is ``running``
+    until its study ends ``complete`` or ``incomplete`` (ended early, or a point
+    failed)."""
+    _script(con, """
+        CREATE TABLE run_groups (
+            group_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            done INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            case_name TEXT,
+            info TEXT,
+            message TEXT
+        );
+        ALTER TABLE runs ADD COLUMN group_id TEXT REFERENCES run_groups(group_id);
+        ALTER TABLE runs ADD COLUMN group_point INTEGER;
+        CREATE UNIQUE INDEX runs_group_point ON runs(group_id, group_point);
+    """)
+
+
 #: Every migration, in order. Append new ones; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "blobs, runs, run_tables, kpis", _v1),
     Migration(2, "runs: host, pid, proc_start; status and case indexes", _v2),
+    Migration(3, "run_groups; runs: group_id, group_point", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -606,12 +641,15 @@ class RunStore:
     @_guarded
     def begin(self, input_path: str | os.PathLike[str] | None, label: str | None = None,
               case_name: str | None = None, settings: dict[str, Any] | None = None,
-              preset: Any = None) -> str:
+              preset: Any = None, group: str | None = None,
+              point: int | None = None) -> str:
         """Record a new ``running`` run and its input workbook; return its run id.
 
         The input bytes (if ``input_path`` is given) and the run row are written
         in one transaction. ``preset`` is a preset name or the preset itself (a
-        dict); it and ``settings`` are stored as JSON.
+        dict); it and ``settings`` are stored as JSON. ``group`` and ``point``
+        place the run in a study's group (see :meth:`begin_group`); a point
+        already recorded in the group is refused (:class:`DuplicatePoint`).
         """
         data = Path(input_path).read_bytes() if input_path is not None else None
         sha = hashlib.sha256(data).hexdigest() if data is not None else None
@@ -622,8 +660,13 @@ class RunStore:
             "input_sha256": sha, "preset": _dumps(preset), "settings": _dumps(settings or {}),
             "versions": _dumps(_versions()), "status": "running",
             "host": socket.gethostname(), "pid": pid, "proc_start": _process_start(pid),
+            "group_id": group, "group_point": point,
         }
         with self._write() as con:
+            if group is not None and con.execute(
+                    "SELECT 1 FROM runs WHERE group_id = ? AND group_point = ?",
+                    (group, point)).fetchone():
+                raise DuplicatePoint(f"point {point} of group {group} is already recorded")
             if data is not None:
                 con.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
                             (sha, len(data), data))
@@ -716,10 +759,14 @@ class RunStore:
 
     @_guarded
     def list(self, case: str | None = None, label: str | None = None,
-             status: str | None = None, limit: int | None = None) -> pd.DataFrame:
+             status: str | None = None, limit: int | None = None,
+             group: str | None = None) -> pd.DataFrame:
         """The runs, newest first: one row per run with the columns of
         :data:`LIST_COLUMNS` then one per KPI of :data:`~sovopt.outputs.SUMMARY_KEYS`
         (without status and run_id).
+
+        ``group`` keeps the runs of one study's group (its full id or a unique
+        prefix), in the order of their points.
 
         ``case`` and ``label`` keep runs whose case name or label contains the
         text (case-insensitive); ``status`` keeps runs shown with that status
@@ -732,6 +779,9 @@ class RunStore:
         if label:
             where.append("instr(lower(coalesce(label, '')), lower(?)) > 0")
             params.append(label)
+        if group:
+            where.append("group_id = ?")
+            params.append(self.resolve_group(group))
         wanted = status.strip().lower() if status else None
         if wanted in ("running", INTERRUPTED):
             where.append("status = 'running'")
@@ -739,10 +789,10 @@ class RunStore:
             where.append("status = ?")
             params.append(wanted)
         sql = ("SELECT run_id, created_at, label, case_name, input_name, status, preset, "
-               "message, host, pid, proc_start FROM runs")
+               "message, host, pid, proc_start, group_id, group_point FROM runs")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY seq DESC"
+        sql += " ORDER BY group_point, seq" if group else " ORDER BY seq DESC"
         if limit is not None and wanted not in ("running", INTERRUPTED):
             sql += f" LIMIT {int(limit)}"
         rows = []
@@ -754,7 +804,8 @@ class RunStore:
             rows.append({"run_id": r[0], "created": r[1], "label": r[2], "case_name": r[3],
                          "input_name": r[4], "status": shown,
                          "preset": preset if preset is None or isinstance(preset, str)
-                         else preset.get("name", "custom"), "message": r[7]})
+                         else preset.get("name", "custom"), "message": r[7],
+                         "group": r[11], "point": r[12]})
         if limit is not None:
             rows = rows[: int(limit)]
         return self._with_kpis(rows)
@@ -779,6 +830,98 @@ class RunStore:
             # numbers as floats; a metric holding text (objective: the preset name) as is
             df[m] = numbers if numbers.notna().sum() == values.notna().sum() else values
         return df.reset_index(drop=True)
+
+    # ---- groups of runs (one study each)
+
+    @_guarded
+    def begin_group(self, kind: str, total: int, case_name: str | None = None,
+                    info: dict[str, Any] | None = None, name: str | None = None) -> str:
+        """Record a new ``running`` group of ``total`` points; return its id.
+
+        ``kind`` is the study (frontier, sweep, robust); ``info`` what it varies
+        (stored as JSON). The id is ``name`` if given (refused if taken), else
+        ``<kind>-<UTC time>-<4 hex>``.
+        """
+        gid = name or f"{kind}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM run_groups WHERE group_id = ?", (gid,)).fetchone():
+                raise SovoptError(f"the run store already has a group {gid!r}; choose "
+                                  "another --group name", exit_code=EXIT_USAGE)
+            con.execute("INSERT INTO run_groups (group_id, kind, created_at, status, total, "
+                        "case_name, info) VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                        (gid, kind, _now(), int(total), case_name, _dumps(info or {})))
+        return gid
+
+    @_guarded
+    def finish_group(self, group: str, message: str | None = None) -> str:
+        """Close a running group: ``complete`` when every one of its points is
+        recorded with a result, else ``incomplete``; return the status given.
+
+        Points and failures are counted from the runs themselves (a failed run,
+        a missing point), so a study that ended early can never be closed as
+        complete.
+        """
+        gid = self.resolve_group(group)
+        with self._write() as con:
+            total = con.execute("SELECT total FROM run_groups WHERE group_id = ?",
+                                (gid,)).fetchone()[0]
+            done, failed = con.execute(
+                "SELECT COUNT(*), COALESCE(SUM(status IN ('failed', 'running')), 0) "
+                "FROM runs WHERE group_id = ?", (gid,)).fetchone()
+            status = "complete" if done == total and not failed else "incomplete"
+            con.execute("UPDATE run_groups SET status = ?, finished_at = ?, done = ?, "
+                        "failed = ?, message = ? WHERE group_id = ? AND status = 'running'",
+                        (status, _now(), done - failed, failed, message, gid))
+        return status
+
+    @_guarded
+    def resolve_group(self, group: str) -> str:
+        """The full id of a group given by its id or a unique prefix."""
+        given = str(group).strip()
+        con = self._con
+        if con.execute("SELECT 1 FROM run_groups WHERE group_id = ?", (given,)).fetchone():
+            return given
+        like = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = [r[0] for r in con.execute(
+            "SELECT group_id FROM run_groups WHERE group_id LIKE ? ESCAPE '\\' "
+            "ORDER BY created_at DESC LIMIT 6", (like,))]
+        if len(found) == 1:
+            return str(found[0])
+        if not found:
+            raise UnknownRun(f"no group {given!r} in the run store {self.folder} "
+                             "(`sovopt runs groups` lists them)")
+        raise UnknownRun(f"{given!r} matches several groups ({', '.join(found[:5])}); "
+                         "give more of the group id")
+
+    @_guarded
+    def groups(self) -> pd.DataFrame:
+        """Every group, newest first: group, kind, created, finished, status, total,
+        done, failed, case_name, message (a running group whose process is gone
+        cannot be told apart here: it stays ``running`` until closed)."""
+        cols = ["group", "kind", "created", "finished", "status", "total", "done", "failed",
+                "case_name", "message"]
+        rows = self._con.execute(
+            "SELECT group_id, kind, created_at, finished_at, status, total, done, failed, "
+            "case_name, message FROM run_groups ORDER BY created_at DESC").fetchall()
+        return pd.DataFrame(rows, columns=cols)
+
+    @_guarded
+    def group_info(self, group: str) -> dict[str, Any]:
+        """One group's row of :meth:`groups` plus its ``info`` (what the study varied)."""
+        gid = self.resolve_group(group)
+        r = self._con.execute(
+            "SELECT group_id, kind, created_at, finished_at, status, total, done, failed, "
+            "case_name, message, info FROM run_groups WHERE group_id = ?", (gid,)).fetchone()
+        keys = ["group", "kind", "created", "finished", "status", "total", "done", "failed",
+                "case_name", "message"]
+        return {**dict(zip(keys, r[:10], strict=True)), "info": _loads(r[10], {})}
+
+    @_guarded
+    def group_run_ids(self, group: str) -> list[str]:
+        """The run ids of a group, in the order of their points."""
+        gid = self.resolve_group(group)
+        return [r[0] for r in self._con.execute(
+            "SELECT run_id FROM runs WHERE group_id = ? ORDER BY group_point, seq", (gid,))]
 
     @_guarded
     def info(self, run_id: str) -> dict[str, Any]:

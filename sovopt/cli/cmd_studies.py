@@ -1,0 +1,134 @@
+"""``sovopt sweep`` / ``frontier`` / ``robust``: many solves of one case, one group of runs.
+
+Every point is a run in the run store, in one group (``sovopt runs --group G``
+lists them, ``sovopt compare --group G`` compares them); the study's workbook
+(default ``CASE.sweep.xlsx`` and so on) shows the points with native charts.
+Progress (points done / total, the time left, failures) goes to stderr; with
+``--json`` stdout carries one JSON object: the group, its status and a
+record per point. A study stopped early leaves its group ``incomplete`` with
+the points recorded so far, and exits 130 (Ctrl-C) or with the error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from sovopt.cli.app import cli, print_problems, store_option
+from sovopt.cli.cmd_solve import check_out, default_out, stderr_console
+from sovopt.executors import EXECUTORS, make_executor
+from sovopt.runs import RunStore
+from sovopt.workbook.read import read_case
+
+
+def executor_options(func):
+    """--executor, --workers, --scheduler."""
+    func = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="dask.distributed scheduler (--executor dask); without one a "
+                             "LocalCluster is started on this machine.")(func)
+    func = click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="Worker processes (default: the number of cores).")(func)
+    func = click.option("--executor", type=click.Choice(EXECUTORS), default="local",
+                        show_default=True,
+                        help="Where the solves run: a local process pool or dask.")(func)
+    return func
+
+
+def solve_options(func):
+    """--objective, --time-limit, --gap, --group, --out, --json, --store."""
+    func = store_option(func)
+    func = click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON object on stdout (messages stay on stderr).")(func)
+    func = click.option("--out", type=click.Path(dir_okay=False), default=None,
+                        help="Workbook to write (default: next to the case).")(func)
+    func = click.option("--group", "group", default=None,
+                        help="Name of the group of runs (default: KIND-TIME-XXXX).")(func)
+    func = click.option("--gap", type=click.FloatRange(0, 1), default=None,
+                        help="Relative MIP gap of each solve (default: Settings mip_gap).")(func)
+    func = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+                        default=None,
+                        help="Seconds for each solve (default: Settings time_limit_s).")(func)
+    return func
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        return _json_value(v.item())
+    return v
+
+
+def print_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _json_value(v) for k, v in rec.items()}
+            for rec in df.astype(object).where(df.notna(), None).to_dict("records")]
+
+
+def _where(executor: str, scheduler: str | None) -> str:
+    if executor == "dask":
+        return f"dask scheduler {scheduler}" if scheduler else "a dask LocalCluster"
+    return "a local process pool"
+
+
+@cli.command()
+@click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="NAME=LO:HI:N",
+              help="An input and its values: a column scaled (budget=0.8:1.2:5, "
+                   "unit_cost=0.9,1,1.1) or one cell set (scenario:EMB-X.loss=0:1:5). "
+                   "Repeat for a grid.")
+@click.option("--objective", default=None, help="Preset (default: Settings objective).")
+@solve_options
+@executor_options
+def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
+          time_limit: float | None, gap: float | None, group: str | None, out: str | None,
+          as_json: bool, store: str, executor: str, workers: int | None,
+          scheduler: str | None) -> int:
+    """Solve CASE.xlsx at every point of a grid of what-ifs; write the Sweep workbook."""
+    from sovopt.studies.record import run_study
+    from sovopt.studies.sweep import duals_in_words, parse_vary, sweep_table, sweep_tasks
+    from sovopt.workbook.studies import new_workbook, sweep_sheet, write_study_workbook
+
+    console = stderr_console()
+    path = Path(case_path)
+    out_path = Path(out) if out else default_out(path, ".sweep.xlsx")
+    check_out(path, out_path)
+    case, warnings = read_case(path)
+    print_problems(warnings)
+    specs = [parse_vary(v, case) for v in varies]
+    tasks = sweep_tasks(specs, objective, time_limit, gap)
+    info = {"vary": list(varies), "objective": objective, "executor": executor}
+    ex = make_executor(executor, workers, scheduler)
+    try:
+        with RunStore(store) as runs:
+            outcome = run_study(ex, runs, "sweep", case, path, tasks, info, group,
+                                say=lambda m: console.print(m, markup=False),
+                                where=_where(executor, scheduler))
+    finally:
+        ex.close()
+    table = sweep_table(specs, tasks, outcome)
+    currency = case.settings.currency
+    base = outcome.points.get(0)
+    words = duals_in_words(base.report, currency) if base else ["the base point failed"]
+    lines = [f"Case {case.settings.case_name}; group {outcome.group} in the run store "
+             f"({outcome.status}: {len(outcome.points)} of {len(tasks)} points solved).",
+             "Varied: " + "; ".join(varies) + ". Point 0 is the case as given.",
+             "At the base point: " + "; ".join(words) + "."]
+    wb = new_workbook()
+    sweep_sheet(wb, table, [s.heading for s in specs], lines, currency)
+    write_study_workbook(wb, out_path)
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
+    console.print(f"sweep workbook: {out_path}", markup=False)
+    if as_json:
+        print_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
+                    "base_duals": words, "points": table_records(table)})
+    return 0 if outcome.status == "complete" else 4

@@ -1,0 +1,268 @@
+"""``sovopt sweep``: a grid of what-ifs over named inputs, each point a run in one group.
+
+An input is named in one of two ways (``--vary NAME=LO:HI:N`` or
+``--vary NAME=V1,V2,...``):
+
+- a sheet column, scaled: ``budget`` (Budget.budget), ``unit_cost``,
+  ``Scenarios.loss``, ``demand``; the values are factors (``budget=0.8:1.2:5``
+  is 80 %, 90 %, ..., 120 % of every year's budget);
+- one cell, set: ``SHEET:ID.COLUMN`` such as ``scenario:EMB-X.loss`` or
+  ``budget:2029.budget``; the values are the cell's values (every row of a
+  scenario with that id, for a scenario naming several countries).
+
+Several ``--vary`` make the full grid (every combination). Point 0 is always
+the case as given (the base), so the sweep can say in words what its budget
+and localization limits are worth (:func:`duals_in_words`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sovopt import schema
+from sovopt.case import Case
+from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.report import Report
+from sovopt.studies.record import StudyOutcome
+from sovopt.studies.tasks import KEYS, Change, Task
+
+#: Most points one sweep may have (a typo such as 0:1:1000 is refused, not run).
+MAX_POINTS = 10_000
+
+#: Singular and plural names a user may give for a sheet.
+SHEET_WORDS = {
+    **{s.name.lower(): s.name for s in schema.SHEETS},
+    "country": "Countries", "supplier": "Suppliers", "capability": "Capabilities",
+    "option": "Options", "scenario": "Scenarios", "input": "Inputs",
+}
+
+#: The KPIs of the Sweep sheet (and of the points' comparison), in order.
+SWEEP_KPIS = ("total_cost", "local_share", "exposure", "hhi_mean", "expected_shortfall",
+              "worst_case_shortfall", "cvar", "unmet_units", "mip_gap")
+
+
+class BadVary(SovoptError):
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One varied input: its name as written, what it changes, and its values."""
+
+    name: str
+    how: str  # scale | set
+    sheet: str
+    column: str
+    values: tuple[float, ...]
+    key: str | None = None
+
+    def change(self, value: float) -> Change:
+        return Change(self.name, self.how, self.sheet, self.column, float(value), self.key)
+
+    @property
+    def heading(self) -> str:
+        return f"{self.name} (×)" if self.how == "scale" else self.name
+
+
+def _numeric_columns(sheet: str) -> list[str]:
+    if sheet == "Demand":
+        return ["demand"]
+    return [c.name for c in schema.sheet(sheet).columns if c.kind == "number"]
+
+
+def _column_def(sheet: str, column: str) -> schema.Column:
+    if sheet == "Demand":
+        return schema.DEMAND.year_column  # type: ignore[return-value]
+    return schema.sheet(sheet).column(column)
+
+
+def parse_values(text: str, spec: str) -> tuple[float, ...]:
+    """``LO:HI:N`` (N evenly spaced values, ends included) or ``V1,V2,...``."""
+    try:
+        if ":" in text:
+            lo, hi, n = text.split(":")
+            count = int(n)
+            if count < 1:
+                raise ValueError
+            if count > MAX_POINTS:
+                raise BadVary(f"--vary {spec}: {count} values is more than {MAX_POINTS}")
+            values = np.linspace(float(lo), float(hi), count)
+        else:
+            values = np.array([float(v) for v in text.split(",") if v.strip()])
+    except ValueError:
+        raise BadVary(f"--vary {spec}: expected values as LO:HI:N (N a whole number ≥ 1) or "
+                      "V1,V2,...") from None
+    if not len(values) or not np.all(np.isfinite(values)):
+        raise BadVary(f"--vary {spec}: expected finite numbers")
+    return tuple(round(float(v), 12) for v in values)
+
+
+def parse_vary(spec: str, case: Case) -> Vary:
+    """A ``--vary`` text checked against the case: the input exists, every value is allowed."""
+    name, sep, values_text = spec.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise BadVary(f"--vary {spec}: expected NAME=LO:HI:N, e.g. budget=0.8:1.2:5 or "
+                      "scenario:EMB-X.loss=0:1:5")
+    values = parse_values(values_text.strip(), spec)
+    cell = re.fullmatch(r"([^:.]+):(.+)\.([^.]+)", name)
+    if cell:
+        sheet = _sheet(cell.group(1), spec)
+        key, column = cell.group(2).strip(), cell.group(3).strip().lower()
+        vary = Vary(name, "set", sheet, _column(sheet, column, spec), values, key)
+        keys = case.table(sheet)[KEYS.get(sheet, "")].astype(str) if sheet in KEYS else None
+        if sheet == "Budget" and keys is not None:
+            keys = keys.str.replace(r"\.0$", "", regex=True)
+        if keys is None or sheet == "Demand":
+            raise BadVary(f"--vary {spec}: cells of {sheet} cannot be set one by one; scale "
+                          "its column instead")
+        if key not in set(keys):
+            known = ", ".join(sorted(set(keys))[:10])
+            raise BadVary(f"--vary {spec}: {sheet} has no row {key!r} (it has {known})")
+        _check_range(vary, [values], spec)
+        return vary
+    if "." in name:
+        sheet_word, column = name.split(".", 1)
+        sheet = _sheet(sheet_word, spec)
+        column = _column(sheet, column.strip().lower(), spec)
+    else:
+        column = name.lower()
+        owners = [s.name for s in schema.SHEETS if s.layout != "settings"
+                  and column in _numeric_columns(s.name)]
+        if not owners:
+            raise BadVary(f"--vary {spec}: no sheet has a numeric column {column!r} "
+                          f"(for one cell write SHEET:ID.COLUMN)")
+        if len(owners) > 1:
+            raise BadVary(f"--vary {spec}: {column!r} is a column of "
+                          f"{' and '.join(owners)}; write SHEET.{column}")
+        sheet = owners[0]
+    vary = Vary(name, "scale", sheet, column, values)
+    if any(v < 0 for v in values):
+        raise BadVary(f"--vary {spec}: a scale factor must be ≥ 0")
+    col = case.table(sheet)[column].astype(float)
+    _check_range(vary, [[col.max() * v for v in values]], spec)
+    return vary
+
+
+def _check_range(vary: Vary, groups: list, spec: str) -> None:
+    col = _column_def(vary.sheet, vary.column)
+    for values in groups:
+        for v in values:
+            if math.isnan(v):
+                continue
+            low = col.minimum is not None and (v < col.minimum or (
+                col.exclusive_minimum and v == col.minimum))
+            high = col.maximum is not None and (v > col.maximum + 1e-12 or (
+                col.exclusive_maximum and v == col.maximum))
+            if low or high:
+                raise BadVary(f"--vary {spec}: {vary.sheet} {vary.column} would be {v:g}; "
+                              f"expected {col.range_text()}")
+
+
+def _sheet(word: str, spec: str) -> str:
+    sheet = SHEET_WORDS.get(word.strip().lower())
+    if sheet is None or sheet == "Settings":
+        raise BadVary(f"--vary {spec}: no sheet {word!r}; expected one of "
+                      f"{', '.join(s.name for s in schema.SHEETS[1:])}")
+    return sheet
+
+
+def _column(sheet: str, column: str, spec: str) -> str:
+    columns = _numeric_columns(sheet)
+    if column not in columns:
+        raise BadVary(f"--vary {spec}: {sheet} has no numeric column {column!r}; expected "
+                      f"one of {', '.join(columns)}")
+    return column
+
+
+def sweep_tasks(varies: list[Vary], objective: str | None = None,
+                time_limit: float | None = None, gap: float | None = None) -> list[Task]:
+    """Point 0, the base, then every combination of the varied inputs' values."""
+    if not varies:
+        raise BadVary("give at least one --vary NAME=LO:HI:N")
+    grid = list(itertools.product(*(v.values for v in varies)))
+    if len(grid) > MAX_POINTS:
+        raise BadVary(f"the grid has {len(grid)} points, more than {MAX_POINTS}")
+    tasks = [Task(0, "base", (), None, objective, time_limit, gap)]
+    for i, combo in enumerate(grid, start=1):
+        changes = tuple(v.change(x) for v, x in zip(varies, combo, strict=True))
+        tasks.append(Task(i, ", ".join(c.describe() for c in changes), changes, None,
+                          objective, time_limit, gap))
+    return tasks
+
+
+def sweep_table(varies: list[Vary], tasks: list[Task], outcome: StudyOutcome) -> pd.DataFrame:
+    """One row per point: point, each varied input's value, status, KPIs, run id."""
+    rows = []
+    for task in tasks:
+        values = {v.heading: (1.0 if v.how == "scale" else np.nan) for v in varies}
+        for v, ch in zip(varies, task.changes, strict=False):
+            values[v.heading] = ch.value
+        res = outcome.points.get(task.index)
+        summary = res.report.summary if res is not None else {}
+        status = (res.status if res is not None else
+                  "failed" if task.index in outcome.failures else "not run")
+        rows.append({"point": task.index, **values, "status": status,
+                     **{k: summary.get(k) for k in SWEEP_KPIS},
+                     "run_id": outcome.run_ids.get(task.index)})
+    return pd.DataFrame(rows)
+
+
+def primary_level(report: Report) -> tuple[str, dict[str, float]] | None:
+    """Name and terms of the level the duals are priced in: the first after unmet demand."""
+    preset = report.run.get("preset") or {}
+    for level in preset.get("levels", []):
+        if set(level.get("terms", {})) != {"unmet"}:
+            return str(level["name"]), dict(level["terms"])
+    return None
+
+
+def duals_in_words(base: Report, currency: str, tiny: float = 1e-9) -> list[str]:
+    """What one more unit of budget, or one point less localization target, is worth
+    at the base solve, per year: "one more EUR m in 2029 lowers scenario risk by 0.02
+    points" (points: hundredths of the level's measure, a share)."""
+    con = base.tables.get("constraints")
+    level = primary_level(base)
+    if con is None or con.empty or level is None or "marginal_value" not in con:
+        return ["no marginal values: the base point has no verified portfolio"]
+    name = level[0]
+    out = []
+    loose_budget, loose_local = [], []
+    for _, r in con.sort_values(["constraint", "year"]).iterrows():
+        mv = r["marginal_value"]
+        if mv is None or (isinstance(mv, float) and math.isnan(mv)):
+            continue
+        year = int(r["year"])
+        if r["constraint"] == "budget":
+            if abs(mv) <= tiny:
+                loose_budget.append(year)
+            else:
+                verb = "lowers" if mv > 0 else "raises"
+                out.append(f"one more {currency} in {year} {verb} {name} by "
+                           f"{abs(mv) * 100:.3g} points")
+        elif r["constraint"] == "localization":
+            if abs(mv) <= tiny:
+                loose_local.append(year)
+            else:
+                verb = "raises" if mv > 0 else "lowers"
+                out.append(f"one point more local-content target in {year} {verb} {name} "
+                           f"by {abs(mv) * 100:.3g} points")
+    if loose_budget:
+        out.append(f"more budget in {_years(loose_budget)} would not lower {name} "
+                   "(the limit does not bind there)")
+    if loose_local:
+        out.append(f"the local-content target of {_years(loose_local)} costs {name} "
+                   "nothing (it does not bind)")
+    return out
+
+
+def _years(years: list[int]) -> str:
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(map(str, years))

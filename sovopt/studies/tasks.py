@@ -1,0 +1,128 @@
+"""What a worker gets and gives back: a serialised case, a change, a tidy result.
+
+A :class:`Task` names one point of a study: the changes to the case's inputs
+(:class:`Change`: a sheet column scaled, or one cell set) and, for a robust
+sample, the seed of its perturbation. :func:`run_task` is the function every
+executor calls on a worker: it unpacks the case, applies the changes, solves
+it exactly as ``sovopt solve`` does, and returns a :class:`PointResult`
+holding the Report (plain pandas, no solver object). It never opens the run
+store.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+import zlib
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from sovopt.case import Case
+from sovopt.report import Report
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit of the case's inputs.
+
+    ``how`` is ``scale`` (multiply every value of ``sheet.column`` by ``value``)
+    or ``set`` (set ``column`` of the rows of ``sheet`` whose key is ``key`` to
+    ``value``). ``name`` is how the user wrote the input (``budget``,
+    ``scenario:EMB-X.loss``).
+    """
+
+    name: str
+    how: str
+    sheet: str
+    column: str
+    value: float
+    key: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.name}×{self.value:g}" if self.how == "scale" else \
+            f"{self.name}={self.value:g}"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One point of a study: its index, a label, the changes and the solve settings."""
+
+    index: int
+    label: str
+    changes: tuple[Change, ...] = ()
+    seed: int | None = None  # robust: the seed of the sample's perturbation
+    objective: str | None = None
+    time_limit: float | None = None
+    gap: float | None = None
+
+
+@dataclass
+class PointResult:
+    """What a worker returns: the point's Report and how long it took."""
+
+    index: int
+    report: Report
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return str(self.report.summary.get("status"))
+
+
+def pack_case(case: Case) -> bytes:
+    """The case as compact bytes (pickle, zlib-compressed): sent once per worker."""
+    return zlib.compress(pickle.dumps(case, protocol=pickle.HIGHEST_PROTOCOL), 6)
+
+
+def unpack_case(blob: bytes) -> Case:
+    return pickle.loads(zlib.decompress(blob))  # noqa: S301 - bytes made by pack_case
+
+
+#: Key column of each sheet a Change may name (Demand: capability_id, long form).
+KEYS = {"Countries": "country_id", "Suppliers": "supplier_id", "Capabilities": "capability_id",
+        "Demand": "capability_id", "Options": "option_id", "Budget": "year",
+        "Scenarios": "scenario_id", "Inputs": "option_id"}
+
+
+def apply_changes(case: Case, changes: tuple[Change, ...] | list[Change]) -> Case:
+    """A copy of ``case`` with ``changes`` applied (the case itself is not touched)."""
+    if not changes:
+        return case
+    tables: dict[str, pd.DataFrame] = {}
+    for ch in changes:
+        attr = ch.sheet.lower()
+        df = tables.get(attr)
+        if df is None:
+            df = tables[attr] = getattr(case, attr).copy()
+        if ch.how == "scale":
+            df[ch.column] = df[ch.column].astype(float) * ch.value
+        else:
+            keys = df[KEYS[ch.sheet]].astype(str)
+            df.loc[keys == str(ch.key), ch.column] = ch.value
+    return replace(case, **tables)
+
+
+def solve_report(case: Case, objective: str | None = None, time_limit: float | None = None,
+                 gap: float | None = None, source: str | None = None) -> Report:
+    """Solve ``case`` as ``sovopt solve`` does and return its Report."""
+    from sovopt.metrics import evaluate
+    from sovopt.report import report_from_solve
+    from sovopt.solve import solve_case
+
+    result = solve_case(case, objective, time_limit, gap)
+    metrics = (evaluate(result.data, result.portfolio)
+               if result.status in ("optimal", "feasible") else None)
+    return report_from_solve(result, metrics, source)
+
+
+def run_task(blob: bytes, task: Task) -> PointResult:
+    """Solve one point: unpack the case, apply the task's changes (and perturbation)."""
+    t0 = time.perf_counter()
+    case = apply_changes(unpack_case(blob), task.changes)
+    if task.seed is not None:
+        from sovopt.studies.robust import perturb
+        case = perturb(case, task.seed)
+    report = solve_report(case, task.objective, task.time_limit, task.gap, case.source)
+    return PointResult(task.index, report, time.perf_counter() - t0)
