@@ -376,7 +376,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with RunStore(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         runs = store.list()
         assert runs["run_id"].tolist() == ["r0002-dead", "r0001-beef"]
         # a v1 run left running has no process to check: it stays running
@@ -393,8 +393,34 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")]
     columns = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
     con.close()
-    assert versions == [1, 2]
-    assert {"host", "pid", "proc_start"} <= columns
+    assert versions == [1, 2, 3]
+    assert {"host", "pid", "proc_start", "group_id", "group_point"} <= columns
+
+
+def test_a_point_of_a_group_is_recorded_once_and_the_group_closes_honestly(
+        tmp_path: Path) -> None:
+    """Group of 3 points: two recorded, the third refused twice over (store, then a
+    second record of point 1): the group closes incomplete, never complete."""
+    from sovopt.runs import DuplicatePoint
+
+    with RunStore(tmp_path) as store:
+        gid = store.begin_group("sweep", 3, "case", {"vary": ["budget=1:2:3"]}, "g1")
+        for point in (0, 1):
+            rid = store.begin(None, f"p{point}", group=gid, point=point)
+            store.finish(rid, make_report())
+        with pytest.raises(DuplicatePoint):
+            store.begin(None, "again", group=gid, point=1)
+        assert store.finish_group("g") == "incomplete"
+        info = store.group_info("g1")
+        assert (info["status"], info["done"], info["failed"]) == ("incomplete", 2, 0)
+        assert store.list(group="g1")["point"].tolist() == [0, 1]
+        gid2 = store.begin_group("sweep", 1, name="g2")
+        store.fail(store.begin(None, "x", group=gid2, point=0), "worker lost")
+        assert store.finish_group("g2") == "incomplete"
+        gid3 = store.begin_group("sweep", 1, name="g3")
+        store.finish(store.begin(None, "x", group=gid3, point=0), make_report())
+        assert store.finish_group("g3") == "complete"
+        assert store.groups()["group"].tolist()[0] == "g3"
 
 
 def test_store_from_a_newer_sovopt_is_refused(tmp_path: Path) -> None:

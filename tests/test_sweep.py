@@ -78,6 +78,12 @@ def test_budget_sweep_reproduces_single_solves_of_the_edited_workbook(tmp_path, 
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Sweep"]
     assert len(wb["Sweep"]._charts) == 1
+    code, stdout, _ = run(["runs", "--group", doc["group"][:12], "--json"], capsys)
+    listed = json.loads(stdout)
+    assert code == 0 and [r["point"] for r in listed["runs"]] == [0, 1, 2, 3]
+    assert listed["group"]["status"] == "complete" and listed["group"]["done"] == 4
+    code, stdout, _ = run(["compare", "--group", doc["group"], "--json"], capsys)
+    assert code == 0 and "kpis" in json.loads(stdout)
 
 
 def test_set_one_cell_and_grid(tmp_path):

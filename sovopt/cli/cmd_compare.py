@@ -27,25 +27,31 @@ TOP_ROWS = 15
 
 
 @cli.command(name="compare")
-@click.argument("run_ids", nargs=-1, required=True, metavar="RUN_A RUN_B [RUN_C ...]")
+@click.argument("run_ids", nargs=-1, required=False, metavar="RUN_A RUN_B [RUN_C ...]")
+@click.option("--group", "group", default=None,
+              help="Compare the runs of this group (a sweep, frontier or robust study), "
+                   "in the order of their points; runs given as well come first.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the comparison workbook (.xlsx) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @store_option
-def compare_command(run_ids: tuple[str, ...], out: Path | None, as_json: bool,
-                    store: str) -> None:
+def compare_command(run_ids: tuple[str, ...], group: str | None, out: Path | None,
+                    as_json: bool, store: str) -> None:
     """Compare stored runs: KPI deltas, options added / dropped / changed, spend
     shifted between countries, dependence per capability, input differences.
 
     The first run is the base. Run ids may be full ids, run numbers (r7) or
-    unique prefixes.
+    unique prefixes; `--group G` adds every run of a study's group.
     """
-    if len(run_ids) < 2:
-        raise click.UsageError("give at least two runs to compare")
     if out is not None and out.suffix.lower() != ".xlsx":
         raise SovoptError(f"{out}: the file name must end in .xlsx", exit_code=EXIT_USAGE)
     with open_store(store) as st:
-        reports = [st.get(r) for r in run_ids]
+        ids = list(run_ids)
+        if group:
+            ids += [r for r in st.group_run_ids(group) if r not in ids]
+        if len(ids) < 2:
+            raise click.UsageError("give at least two runs to compare (or --group G)")
+        reports = [st.get(r) for r in ids]
         inputs = []
         for rep in reports:
             try:

@@ -142,11 +142,13 @@ def status_text(status: str) -> str:
                    "no_solution, solver_error, failed, feasible / violated for stress tests, "
                    "running).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@click.option("--group", "group", default=None,
+              help="Only the runs of this group (a study), in the order of their points.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @store_option
 @click.pass_context
 def runs(ctx: click.Context, case: str | None, label: str | None, status: str | None,
-         limit: int | None, as_json: bool, store: str) -> None:
+         limit: int | None, group: str | None, as_json: bool, store: str) -> None:
     """The run history, newest first: id, time, label, case, status, key KPIs.
 
     `sovopt runs show RUN_ID`, `sovopt runs export RUN_ID` and `sovopt runs delete
@@ -162,12 +164,18 @@ def runs(ctx: click.Context, case: str | None, label: str | None, status: str | 
             echo_err(f"no runs yet: there is no run store in {store}")
         return
     with RunStore(store) as st:
-        df = st.list(case=case, label=label, status=status, limit=limit)
+        df = st.list(case=case, label=label, status=status, limit=limit, group=group)
+        info = st.group_info(group) if group else None
     if as_json:
-        print_json({"store": str(store), "runs": records(df)})
+        print_json({"store": str(store), "runs": records(df),
+                    **({"group": {k: v for k, v in info.items()}} if info else {})})
         return
+    if info:
+        echo_err(f"group {info['group']} ({info['kind']}): {info['status']}, "
+                 f"{info['done']} of {info['total']} points"
+                 + (f", {info['failed']} failed" if info["failed"] else ""))
     if df.empty:
-        echo_err(f"no runs in {store} match" if (case or label or status) else
+        echo_err(f"no runs in {store} match" if (case or label or status or group) else
                  f"no runs yet in {store}")
         return
     out = console()
@@ -191,6 +199,32 @@ def runs_table(df: pd.DataFrame, narrow: bool = False) -> Table:
                       text(r["case_name"]), status_text(r["status"]),
                       *(q.text(r[q.key]) for q in kpis))
     return table
+
+
+# --------------------------------------------------------------------------- runs groups
+
+
+@runs.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@store_option
+@click.pass_context
+def groups(ctx: click.Context, as_json: bool, store: str) -> None:
+    """The groups of runs made by sweep, frontier and robust, newest first."""
+    with open_store(store_folder(ctx, store)) as st:
+        df = st.groups()
+    if as_json:
+        print_json({"store": str(store), "groups": records(df)})
+        return
+    if df.empty:
+        echo_err("no groups yet")
+        return
+    table = new_table()
+    for head in ("group", "kind", "created", "status", "points", "failed", "case"):
+        table.add_column(head, no_wrap=head in ("group", "created"))
+    for _, g in df.iterrows():
+        table.add_row(g["group"], g["kind"], local_time(g["created"]), g["status"],
+                      f"{g['done']}/{g['total']}", str(g["failed"] or ""), g["case_name"] or "")
+    console().print(table)
 
 
 # --------------------------------------------------------------------------- runs show
