@@ -392,3 +392,9 @@ def _duals(m, d: ModelData, hm: HighsModel, preset: Preset, values: np.ndarray,
             out.append(("localization", t, row_dual[i] * 0.01 * float(spend.get(t, 0.0)),
                         level.name))
     return pd.DataFrame(out, columns=cols)
+
+
+def portfolio_of(m, d: ModelData, hm: HighsModel, values: np.ndarray) -> Portfolio:
+    """The portfolio of a solution vector of the compiled model ``hm`` of ``m``: the
+    extraction every solve uses, for studies that solve the compiled model themselves."""
+    return _portfolio(m, d, hm, values, hm.positions(m.x))

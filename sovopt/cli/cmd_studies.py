@@ -21,6 +21,7 @@ import pandas as pd
 
 from sovopt.cli.app import cli, print_problems, store_option
 from sovopt.cli.cmd_solve import check_out, default_out, stderr_console
+from sovopt.errors import SovoptError
 from sovopt.executors import EXECUTORS, make_executor
 from sovopt.runs import RunStore
 from sovopt.workbook.read import read_case
@@ -131,4 +132,99 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
     if as_json:
         print_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
                     "base_duals": words, "points": table_records(table)})
+    return 0 if outcome.status == "complete" else 4
+
+
+@cli.command()
+@click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False))
+@click.option("--points", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Points on the frontier, the two ends included.")
+@click.option("--measure", type=click.Choice(["cvar", "exposure", "hhi",
+                                              "expected_shortfall"]),
+              default="cvar", show_default=True, help="The dependence measure traded "
+              "against cost.")
+@solve_options
+@executor_options
+def frontier(case_path: str, points: int, measure: str, time_limit: float | None,
+             gap: float | None, group: str | None, out: str | None, as_json: bool,
+             store: str, executor: str, workers: int | None, scheduler: str | None) -> int:
+    """The cost–dependence frontier of CASE.xlsx (ε-constraint on one compiled model).
+
+    The chain of points shares one model, so it runs as one task: in this process
+    with --executor local, on a cluster worker with --executor dask.
+    """
+    from sovopt.studies.frontier import (
+        FrontierSpec,
+        check_spec,
+        frontier_points,
+        frontier_table,
+        frontier_task,
+    )
+    from sovopt.studies.record import Recorder, StudyProgress
+    from sovopt.studies.tasks import Task, pack_case
+    from sovopt.workbook.studies import frontier_sheet, new_workbook, write_study_workbook
+
+    console = stderr_console()
+    path = Path(case_path)
+    out_path = Path(out) if out else default_out(path, ".frontier.xlsx")
+    check_out(path, out_path)
+    spec = FrontierSpec(measure, points, time_limit, gap)
+    check_spec(spec)
+    case, warnings = read_case(path)
+    print_problems(warnings)
+
+    def say(m: str) -> None:
+        console.print(m, markup=False)
+
+    info = {"measure": measure, "points": points, "executor": executor}
+    with RunStore(store) as runs:
+        rec = Recorder(runs, "frontier", case, path, points, info, group)
+        progress = StudyProgress("frontier", points, say)
+        progress.start(1, _where(executor, scheduler))
+
+        def record(point) -> None:
+            rec.record(Task(point.index, point.extra["role"]), point)
+            progress.point(point.status not in ("optimal", "feasible"),
+                           f"{point.extra['role']}: {measure} {point.extra['measure']:.4g}, "
+                           f"cost {point.report.summary.get('total_cost')}")
+        try:
+            if executor == "local":
+                found = frontier_points(case, spec, path.name, on_point=record)
+            else:
+                ex = make_executor(executor, workers, scheduler)
+                got: dict[str, Any] = {}
+                try:
+                    ex.run(frontier_task, pack_case(case), [spec],
+                           lambda i, r, e: got.update(result=r, error=e))
+                finally:
+                    ex.close()
+                if got.get("result") is None:
+                    raise SovoptError(f"the frontier task failed: {got.get('error')}")
+                found = got["result"]
+                for point in found:
+                    record(point)
+        except BaseException as exc:
+            rec.close(f"stopped early: {type(exc).__name__}: {exc}")
+            raise
+        outcome = rec.close()
+    table = frontier_table(found, outcome.run_ids)
+    knee_rows = table[table["knee"] == "knee"]
+    knee_text = ("no knee (fewer than three distinct points)" if knee_rows.empty else
+                 f"the knee is point {int(knee_rows['point'].iloc[0])}: {measure} "
+                 f"{knee_rows['measure'].iloc[0]:.4g} for a cost of "
+                 f"{knee_rows['cost'].iloc[0]:,.2f} {case.settings.currency}")
+    lines = [f"Case {case.settings.case_name}; group {outcome.group} in the run store "
+             f"({outcome.status}: {len(outcome.points)} of {points} points).",
+             f"Least cost first; each later point holds {measure} at a lower level and "
+             "minimises cost (ε-constraint, one model, warm starts).",
+             knee_text[0].upper() + knee_text[1:] + "."]
+    wb = new_workbook()
+    frontier_sheet(wb, table, measure, lines, case.settings.currency)
+    write_study_workbook(wb, out_path)
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
+    console.print(f"frontier workbook: {out_path}", markup=False)
+    if as_json:
+        print_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
+                    "measure": measure, "points": table_records(table)})
     return 0 if outcome.status == "complete" else 4
