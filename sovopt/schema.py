@@ -192,6 +192,11 @@ COUNTRIES = Sheet(
         _c("max_share", "number", "Largest share of any capability's supply (by value "
            "origin) that may come from this country in a year.", required=False,
            blank_means="tier default", **SHARE),
+        _c("risk_low", "number", "Lowest plausible risk_score (sovopt robust perturbs "
+           "within risk_low..risk_high).", required=False,
+           blank_means="risk_score − 10 %", **SHARE),
+        _c("risk_high", "number", "Highest plausible risk_score (sovopt robust).",
+           required=False, blank_means="risk_score + 10 % (at most 1)", **SHARE),
     ),
 )
 
@@ -272,6 +277,12 @@ OPTIONS = Sheet(
         _c("mandatory", "bool", "The option must be started.", required=False,
            default=False),
         _c("notes", "text", "Free notes; ignored by the model.", required=False, default=""),
+        _c("cost_low", "number", "Lowest plausible unit_cost (sovopt robust perturbs "
+           "within cost_low..cost_high).", unit="currency/unit", required=False,
+           minimum=0.0, blank_means="unit_cost − 10 %"),
+        _c("cost_high", "number", "Highest plausible unit_cost (sovopt robust).",
+           unit="currency/unit", required=False, minimum=0.0,
+           blank_means="unit_cost + 10 %"),
     ),
 )
 
@@ -317,6 +328,15 @@ SCENARIOS = Sheet(
            blank_means="first_year"),
         _c("to_year", "year", "Last year of the disruption.", required=False,
            blank_means="last_year (whole horizon)"),
+        _c("probability_low", "number", "Lowest plausible probability (sovopt robust "
+           "perturbs within probability_low..probability_high).", required=False,
+           blank_means="probability − 25 %", **SHARE),
+        _c("probability_high", "number", "Highest plausible probability (sovopt robust).",
+           required=False, blank_means="probability + 25 % (at most 1)", **SHARE),
+        _c("loss_low", "number", "Lowest plausible loss (sovopt robust perturbs within "
+           "loss_low..loss_high).", required=False, blank_means="loss − 25 %", **SHARE),
+        _c("loss_high", "number", "Highest plausible loss (sovopt robust).",
+           required=False, blank_means="loss + 25 % (at most 1)", **SHARE),
     ),
 )
 

@@ -48,3 +48,23 @@ def test_injected_text_is_shown_not_run(tmp_path):
         pytest.skip("pdftotext (poppler-utils) is not installed")
     assert '=HYPERLINK("http://x")' in text
     assert "-2+3" in text and "@SUM(A1:A2)" in text
+
+
+@pytest.mark.parametrize("args, sheet", [
+    (["sweep", "--vary", "budget=0.9:1:2", "--workers", "1"], "Sweep"),
+    (["frontier", "--points", "3", "--measure", "exposure"], "Frontier"),
+    (["robust", "--samples", "2", "--workers", "1"], "Robust"),
+])
+def test_study_workbooks_open(tmp_path, args, sheet):
+    """The sweep, frontier and robust workbooks (with their charts) open."""
+    from sovopt.cli import main
+    from tests.study_cases import write_two_capability_case
+
+    case_path = write_two_capability_case(tmp_path)
+    out = tmp_path / f"{sheet.lower()}.xlsx"
+    with pytest.raises(SystemExit) as exit_:
+        main([args[0], str(case_path), *args[1:], "--out", str(out)])
+    assert exit_.value.code == 0
+    text = _pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
+    if text is not None:
+        assert sheet in text and "group" in text
