@@ -1,0 +1,130 @@
+"""Benchmark of the studies: ``python -m bench.studies frontier|sweep`` (see bench/README.md).
+
+``frontier``: one ``sovopt solve`` of a generated case (its Settings preset,
+time limit T), then a frontier of N points on the same case with each of its
+N + 2 optimisations (two per end, one per level) given 3·T/(N + 2) seconds, so
+the whole frontier has the time of three solves; reports both wall times, the
+ratio (budget: ≤ 3) and each point's status and gap.
+
+``sweep``: P points of a budget sweep solved one after the other in this
+process (the single-process throughput), then the same points on a dask
+LocalCluster of W single-threaded workers; reports points per minute and the
+ratio (budget: ≥ 1.7 with 2 workers). The cluster's start is timed apart.
+
+Results are printed and written as JSON to ``bench/out/studies-<kind>-<date>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import generate_case
+from bench.run import DEFAULT_OUT
+
+
+def bench_frontier(size: str, points: int, time_limit: float, measure: str) -> dict:
+    from sovopt.solve import solve_case
+    from sovopt.studies.frontier import FrontierSpec, frontier_points, frontier_table
+
+    case = generate_case(size)
+    t0 = time.perf_counter()
+    one = solve_case(case, time_limit=time_limit)
+    solve_s = time.perf_counter() - t0
+    print(f"one solve of {size}: {solve_s:.1f} s, status {one.status}, gap {one.gap:.2%}",
+          flush=True)
+    per_point = 3 * time_limit / (points + 2)
+    t0 = time.perf_counter()
+    found = frontier_points(case, FrontierSpec(measure, points, per_point),
+                            say=lambda m: print(f"  [{time.perf_counter() - t0:6.1f} s] {m}",
+                                                flush=True))
+    frontier_s = time.perf_counter() - t0
+    table = frontier_table(found, {})
+    ratio = frontier_s / solve_s
+    print(table[["point", "role", "measure", "cost", "gap", "status", "knee"]].to_string())
+    verdict = "PASS" if ratio <= 3 else "MISS"
+    print(f"{verdict}  {points}-point frontier ({measure}) on {size}: {frontier_s:.1f} s = "
+          f"{ratio:.2f}× one solve ({solve_s:.1f} s); budget ≤ 3×")
+    return {"kind": "frontier", "size": size, "points": points, "measure": measure,
+            "time_limit_s": time_limit, "per_optimisation_s": per_point,
+            "one_solve_s": solve_s, "one_solve_status": one.status, "one_solve_gap": one.gap,
+            "frontier_s": frontier_s, "ratio": ratio, "verdict": verdict,
+            "table": json.loads(table.to_json(orient="records"))}
+
+
+def bench_sweep(size: str, points: int, workers: int, time_limit: float) -> dict:
+    from sovopt.executors import DaskExecutor
+    from sovopt.runs import RunStore
+    from sovopt.studies.record import run_study
+    from sovopt.studies.sweep import parse_vary, sweep_tasks
+    from sovopt.studies.tasks import pack_case, run_task
+
+    case = generate_case(size)
+    tasks = sweep_tasks([parse_vary(f"budget=0.9:1.1:{points - 1}", case)],
+                        time_limit=time_limit)
+    blob = pack_case(case)
+    t0 = time.perf_counter()
+    serial = [run_task(blob, t) for t in tasks]
+    serial_s = time.perf_counter() - t0
+    print(f"single process: {len(tasks)} points in {serial_s:.1f} s", flush=True)
+    t0 = time.perf_counter()
+    ex = DaskExecutor(None, workers)
+    start_s = time.perf_counter() - t0
+    try:
+        with tempfile.TemporaryDirectory() as store_dir, RunStore(store_dir) as store:
+            t0 = time.perf_counter()
+            outcome = run_study(ex, store, "sweep", case, None, tasks, {})
+            cluster_s = time.perf_counter() - t0
+    finally:
+        ex.close()
+    same = all(outcome.points[p.index].report.summary["total_cost"]
+               == p.report.summary["total_cost"] for p in serial)
+    ratio = serial_s / cluster_s
+    verdict = "PASS" if ratio >= 1.7 else "MISS"
+    print(f"LocalCluster ({workers} workers, started in {start_s:.1f} s): {len(tasks)} points "
+          f"in {cluster_s:.1f} s; same results: {same}")
+    print(f"{verdict}  sweep throughput on {size}: {60 * len(tasks) / cluster_s:.1f} points/min "
+          f"on {workers} workers vs {60 * len(tasks) / serial_s:.1f} in one process = "
+          f"{ratio:.2f}×; budget ≥ 1.7×")
+    return {"kind": "sweep", "size": size, "points": len(tasks), "workers": workers,
+            "time_limit_s": time_limit, "single_process_s": serial_s,
+            "cluster_start_s": start_s, "cluster_s": cluster_s, "ratio": ratio,
+            "same_results": same, "verdict": verdict,
+            "statuses": [p.status for p in serial]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.studies", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="kind", required=True)
+    f = sub.add_parser("frontier")
+    f.add_argument("--size", default="M")
+    f.add_argument("--points", type=int, default=10)
+    f.add_argument("--time-limit", type=float, default=60.0)
+    f.add_argument("--measure", default="cvar")
+    s = sub.add_parser("sweep")
+    s.add_argument("--size", default="S")
+    s.add_argument("--points", type=int, default=8)
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--time-limit", type=float, default=60.0)
+    for p in (f, s):
+        p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = ap.parse_args(argv)
+    if args.kind == "frontier":
+        record = bench_frontier(args.size, args.points, args.time_limit, args.measure)
+    else:
+        record = bench_sweep(args.size, args.points, args.workers, args.time_limit)
+    record["when"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"studies-{args.kind}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(record, indent=1, default=str))
+    print(f"wrote {path}")
+    return 0 if record["verdict"] == "PASS" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
