@@ -254,7 +254,10 @@ def example_case() -> Case:
 def _frame(sheet_name: str, rows: list[tuple]) -> pd.DataFrame:
     """A table with the sheet's schema columns, typed by kind, plus ``row`` (None)."""
     sh = schema.sheet(sheet_name)
-    df = pd.DataFrame(rows, columns=sh.column_names)
+    width = len(rows[0]) if rows else len(sh.column_names)
+    df = pd.DataFrame(rows, columns=sh.column_names[:width])
+    for name in sh.column_names[width:]:  # optional columns the example leaves blank
+        df[name] = None
     for col in sh.columns:
         if col.kind in ("number",):
             df[col.name] = df[col.name].astype(float)
