@@ -866,7 +866,7 @@ class RunStore:
             total = con.execute("SELECT total FROM run_groups WHERE group_id = ?",
                                 (gid,)).fetchone()[0]
             done, failed = con.execute(
-                "SELECT COUNT(*), COALESCE(SUM(status IN ('failed', 'running')), 0) "
+                "SELECT COUNT(*), COALESCE(SUM(status IN ('failed', 'running', 'interrupted')), 0) "
                 "FROM runs WHERE group_id = ?", (gid,)).fetchone()
             status = "complete" if done == total and not failed else "incomplete"
             con.execute("UPDATE run_groups SET status = ?, finished_at = ?, done = ?, "

@@ -11,15 +11,13 @@ the points recorded so far, and exits 130 (Ctrl-C) or with the error.
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
-from sovopt.cli.app import cli, print_problems, store_option
+from sovopt.cli.app import cli, emit_json, print_problems, store_option
 from sovopt.cli.cmd_solve import check_out, default_out, stderr_console
 from sovopt.errors import SovoptError
 from sovopt.executors import EXECUTORS, make_executor
@@ -57,21 +55,9 @@ def solve_options(func):
     return func
 
 
-def _json_value(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item"):
-        return _json_value(v.item())
-    return v
-
-
-def print_json(obj: dict[str, Any]) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
-
-
 def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _json_value(v) for k, v in rec.items()}
-            for rec in df.astype(object).where(df.notna(), None).to_dict("records")]
+    """A table as JSON-ready records (blanks as None; emit_json makes numbers plain)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
 def _where(executor: str, scheduler: str | None) -> str:
@@ -130,7 +116,7 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
         console.print(line, markup=False, soft_wrap=True)
     console.print(f"sweep workbook: {out_path}", markup=False)
     if as_json:
-        print_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
+        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
                     "base_duals": words, "points": table_records(table)})
     return 0 if outcome.status == "complete" else 4
 
@@ -225,7 +211,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
         console.print(line, markup=False, soft_wrap=True)
     console.print(f"frontier workbook: {out_path}", markup=False)
     if as_json:
-        print_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
+        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
                     "measure": measure, "points": table_records(table)})
     return 0 if outcome.status == "complete" else 4
 
@@ -298,6 +284,6 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
         console.print(line, markup=False, soft_wrap=True)
     console.print(f"robust workbook: {out_path}", markup=False)
     if as_json:
-        print_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
+        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
                     "samples": table_records(sample_rows), "options": table_records(table)})
     return 0 if outcome.status == "complete" else 4
