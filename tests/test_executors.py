@@ -104,3 +104,20 @@ def test_a_worker_killed_mid_sweep_loses_and_duplicates_no_point(kind, tmp_path,
     # the results are those of an undisturbed sweep (min cost: spend 20 at any budget ≥ 20)
     assert {i: row["total_cost"] for i, row in table.items()} == pytest.approx(
         dict.fromkeys(range(3), 20.0))
+
+
+def test_the_frontier_chain_runs_as_one_dask_task(dask_executor):
+    """The chain on a cluster worker gives the points of the chain in this process."""
+    from sovopt.studies.frontier import FrontierSpec, frontier_points, frontier_task
+    from sovopt.studies.tasks import pack_case
+
+    case = two_capability_case()
+    spec = FrontierSpec("exposure", 3)
+    got: dict = {}
+    dask_executor.run(frontier_task, pack_case(case), [spec],
+                      lambda i, r, e: got.update(result=r, error=e))
+    assert got["error"] is None
+    here = frontier_points(case, spec)
+    assert [p.report.summary["total_cost"] for p in got["result"]] == pytest.approx(
+        [p.report.summary["total_cost"] for p in here])
+    assert [p.extra["started"] for p in got["result"]] == [p.extra["started"] for p in here]

@@ -129,3 +129,31 @@ def test_duals_in_words():
     report = report_from_solve(result, evaluate(result.data, result.portfolio), None)
     words = duals_in_words(report, "EUR m")
     assert words[0].startswith("one more EUR m in 2027 lowers exposure by 0.0667 points")
+
+
+class _StopsAfterOne:
+    """An executor whose client is stopped (Ctrl-C) after the first point comes back."""
+
+    workers = 1
+
+    def run(self, fn, shared, tasks, on_done):
+        on_done(0, fn(shared, tasks[0]), None)
+        raise KeyboardInterrupt
+
+    def close(self):
+        pass
+
+
+def test_a_sweep_stopped_early_is_recorded_incomplete(isolated_run_store):
+    """Three points, stopped after the first: one run recorded, the group incomplete."""
+    from sovopt.studies.record import run_study
+
+    case = two_capability_case()
+    tasks = sweep_tasks([parse_vary("budget=0.5:1:2", case)])
+    with RunStore(isolated_run_store) as store:
+        with pytest.raises(KeyboardInterrupt):
+            run_study(_StopsAfterOne(), store, "sweep", case, None, tasks, {}, "stopped")
+        info = store.group_info("stopped")
+        assert (info["status"], info["done"], info["total"]) == ("incomplete", 1, 3)
+        assert "KeyboardInterrupt" in info["message"]
+        assert store.list(group="stopped")["point"].tolist() == [0]
