@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sovopt import schema
 from sovopt.cli import cli
 from tests.bad_workbooks.make_bad_workbooks import BUILDERS
 from tests.helpers_workbook import CaseBook
+
+#: The Options headers as the messages list them (the schema's order).
+OPTION_COLUMNS = ", ".join(schema.OPTIONS.column_names)
 
 REPO = Path(__file__).resolve().parents[1]
 SOVOPT = Path(sys.executable).parent / "sovopt"
@@ -38,9 +42,8 @@ def test_warnings_are_listed_and_counted_but_exit_0(tmp_path):
     code, err, _ = validate(book.save(tmp_path / "case.xlsx"))
     assert code == 0
     assert err == [
-        "warning: Options!N1: unknown column 'colour' is ignored; expected one of option_id, "
-        "capability_id, supplier_id, mode, unit_cost, fixed_cost, local_content, "
-        "lead_time_years, available_from, min_total_qty, max_qty_per_year, mandatory, notes",
+        "warning: Options!N1: unknown column 'colour' is ignored; expected one of "
+        + OPTION_COLUMNS,
         "warning: Options!I3: available_from 2030 is outside the horizon 2026..2028; expected "
         "a year in the horizon (before it: the option is available from the start; after it: "
         "never)",
@@ -101,10 +104,7 @@ BROKEN_CASES = {
                            "sheets Settings, Countries, Suppliers, Capabilities, Demand, "
                            "Options, Inputs, Budget, Scenarios"],
     "missing_column.xlsx": ["error: Options: header row 1 has no column 'unit_cost'; "
-                            "expected the headers option_id, capability_id, supplier_id, mode, "
-                            "unit_cost, fixed_cost, local_content, lead_time_years, "
-                            "available_from, min_total_qty, max_qty_per_year, mandatory, notes "
-                            "in row 1 (any order)"],
+                            f"expected the headers {OPTION_COLUMNS} in row 1 (any order)"],
     "bad_settings.xlsx": [
         "error: Settings!B7: objective 'cheapest' is not allowed; expected one of "
         "min_dependence, min_cost, balanced",
