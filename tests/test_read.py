@@ -92,7 +92,7 @@ def test_options_types_and_defaults(book, tmp_path):
     assert list(case.options.columns) == [
         "option_id", "capability_id", "supplier_id", "mode", "unit_cost", "fixed_cost",
         "local_content", "lead_time_years", "available_from", "min_total_qty",
-        "max_qty_per_year", "mandatory", "notes", "row"]
+        "max_qty_per_year", "mandatory", "notes", "cost_low", "cost_high", "row"]
     assert opt.loc["O1", "mode"] == "domestic" and opt.loc["O1", "notes"] == "home line"
     assert opt.loc["O2", "fixed_cost"] == 0.0 and opt.loc["O2", "lead_time_years"] == 0
     assert opt.loc["O2", "available_from"] == 2027
