@@ -21,6 +21,7 @@ from sovopt.cli.app import cli, emit_json, print_problems, store_option
 from sovopt.cli.cmd_solve import check_out, default_out, stderr_console
 from sovopt.errors import SovoptError
 from sovopt.executors import EXECUTORS, make_executor
+from sovopt.report import WITH_PORTFOLIO
 from sovopt.runs import RunStore
 from sovopt.workbook.read import read_case
 
@@ -170,7 +171,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
 
         def record(point) -> None:
             rec.record(Task(point.index, point.extra["role"]), point)
-            progress.point(point.status not in ("optimal", "feasible"),
+            progress.point(point.status not in WITH_PORTFOLIO,
                            f"{point.extra['role']}: {measure} {point.extra['measure']:.4g}, "
                            f"cost {point.report.summary.get('total_cost')}")
         try:

@@ -35,6 +35,7 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_USAGE, SovoptError
 from sovopt.presets import Level, Preset
+from sovopt.report import WITH_PORTFOLIO
 from sovopt.studies.tasks import PointResult
 
 #: The measures a frontier may trade against cost, and their Summary KPI.
@@ -231,7 +232,7 @@ class _Chain:
     @staticmethod
     def verified(point: PointResult) -> bool:
         """A point whose portfolio broke no limit may start its neighbour."""
-        return point.report.summary.get("status") in ("optimal", "feasible") and \
+        return point.report.summary.get("status") in WITH_PORTFOLIO and \
             point.extra.get("violations", 0) == 0
 
 

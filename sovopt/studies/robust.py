@@ -37,6 +37,7 @@ import pandas as pd
 
 from sovopt.case import Case
 from sovopt.errors import InvalidCase, Problem
+from sovopt.report import WITH_PORTFOLIO
 from sovopt.studies.record import StudyOutcome
 from sovopt.studies.tasks import Task
 
@@ -141,7 +142,7 @@ def robust_tasks(seeds: list[int], objective: str | None = None,
 def core_table(case: Case, outcome: StudyOutcome) -> tuple[pd.DataFrame, int]:
     """Per option: core index, class, samples starting it; and how many samples count
     (those with a portfolio)."""
-    solved = [p for p in outcome.points.values() if p.status in ("optimal", "feasible")]
+    solved = [p for p in outcome.points.values() if p.status in WITH_PORTFOLIO]
     counts: dict[str, int] = {}
     for p in solved:
         for o in set(p.report.tables["portfolio"]["option_id"].astype(str)):

@@ -106,15 +106,12 @@ def apply_changes(case: Case, changes: tuple[Change, ...] | list[Change]) -> Cas
 
 def solve_report(case: Case, objective: str | None = None, time_limit: float | None = None,
                  gap: float | None = None, source: str | None = None) -> Report:
-    """Solve ``case`` as ``sovopt solve`` does and return its Report."""
-    from sovopt.metrics import evaluate
-    from sovopt.report import report_from_solve
-    from sovopt.solve import solve_case
+    """Solve ``case`` as ``sovopt solve`` does (:func:`sovopt.pipeline.solve_and_report`)
+    and return its Report."""
+    from sovopt.pipeline import solve_and_report
 
-    result = solve_case(case, objective, time_limit, gap)
-    metrics = (evaluate(result.data, result.portfolio)
-               if result.status in ("optimal", "feasible") else None)
-    return report_from_solve(result, metrics, source)
+    return solve_and_report(case, objective, time_limit=time_limit, gap=gap,
+                            case_path=source).report
 
 
 def run_task(blob: bytes, task: Task) -> PointResult:

@@ -20,9 +20,10 @@ from openpyxl.chart.marker import Marker
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sovopt import outputs
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
-from sovopt.workbook.results import FMT_PERCENT, SUMMARY_LABELS, summary_formats, write_table
+from sovopt.workbook.results import FMT_PERCENT, summary_formats, write_table
 
 #: Dependence KPIs a chart may plot (shares, on one axis).
 SHARE_KPIS = ("cvar", "expected_shortfall", "worst_case_shortfall", "exposure", "hhi_mean")
@@ -72,7 +73,7 @@ def _scatter(ws: Worksheet, df: pd.DataFrame, first: int, last: int, x: str, ys:
     if secondary:
         right = chart_of([secondary])
         right.y_axis.axId = 200
-        right.y_axis.title = SUMMARY_LABELS.get(secondary, secondary).split(" (")[0]
+        right.y_axis.title = outputs.summary_quantity(secondary).label
         right.y_axis.crosses = "max"
         right.y_axis.number_format = "#,##0"
         chart += right
