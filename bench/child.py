@@ -237,14 +237,14 @@ def found_by(level: Any, index: int, events: list[tuple[float, float, str]],
              before: list[Any]) -> str | None:
     """Which method found the portfolio a level ended with.
 
-    ``solve_case`` may say so itself (``found_by``); otherwise a level during
+    ``solve_case`` may say so itself (the level's ``method``); otherwise a level during
     which HiGHS reported incumbents of different values ended with one from
     HiGHS's search, and one without kept its MIP start: the crash start for
     the first optimised level, the previous level's portfolio for later ones.
     """
     if level.value is None:
         return None
-    own = getattr(level, "found_by", None)
+    own = getattr(level, "method", None) or getattr(level, "found_by", None)
     if own:
         return own
     label = f"level {index} "

@@ -322,10 +322,12 @@ def _pct(x: float) -> str:
 
 
 def _levels_within(s: dict[str, Any], gap: float) -> tuple[bool, str]:
-    """Whether every optimised level ended within ``gap``, and the levels' gaps."""
+    """Whether every optimised level ended within ``gap`` (or optimal: stopped at the
+    preset's absolute gap in its own units), and the levels' gaps."""
     levels = [lv for lv in s["levels"] if not lv["status"].startswith("skipped")]
-    ok = bool(levels) and all(lv["value"] is not None and lv["gap"] is not None
-                              and lv["gap"] <= gap + 1e-9 for lv in levels)
+    ok = bool(levels) and all(lv["value"] is not None and (
+        lv["status"] == "optimal" or (lv["gap"] is not None and lv["gap"] <= gap + 1e-9))
+        for lv in levels)
     gaps = " / ".join(_fmt_gap(lv["gap"]) if lv["value"] is not None else "none"
                       for lv in levels)
     return ok, f"level gaps {gaps}"
