@@ -21,6 +21,7 @@ Bounds, integrality and the cost vector are left as they were found.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import highspy
 import numpy as np
@@ -33,15 +34,17 @@ PROXIMITY = 1e3
 
 
 def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
-           decided: tuple[np.ndarray, np.ndarray] | None = None
-           ) -> tuple[np.ndarray, str] | None:
+           decided: tuple[np.ndarray, np.ndarray] | None = None,
+           run: Callable[[], object] | None = None) -> tuple[np.ndarray, str] | None:
     """A feasible solution near ``start`` and the step that found it, or None.
 
     ``decided``: the columns step 1 fixes and the binaries step 2 fixes (for a
     portfolio, :func:`~sovopt.heuristics.columns.plan_columns`); by default
-    every integer column and every binary decision.
+    every integer column and every binary decision. ``run`` solves the model
+    in hand (default ``hm.highs.run``; the solve passes its interruptible run).
     """
     h = hm.highs
+    run = run or h.run
     deadline = time.perf_counter() + seconds
     if decided is None:
         decided = np.flatnonzero(hm.integrality == 1).astype(np.int32), decision_columns(hm)
@@ -60,7 +63,7 @@ def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
             h.changeColsBounds(len(fixed), fixed, values, values)
             h.setOptionValue("time_limit", max(0.2, left / 2))
             try:
-                h.run()
+                run()
                 if has_solution(h):
                     return np.asarray(h.getSolution().col_value), step
             finally:
@@ -78,7 +81,7 @@ def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
         sol.col_value = list(map(float, start))
         sol.value_valid = True
         h.setSolution(sol)
-        h.run()
+        run()
         if has_solution(h):
             return np.asarray(h.getSolution().col_value), "start repaired"
         return None
