@@ -52,7 +52,8 @@ def solve_options(func):
                         help="Relative MIP gap of each solve (default: Settings mip_gap).")(func)
     func = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
                         default=None,
-                        help="Seconds for each solve (default: Settings time_limit_s).")(func)
+                        help="Seconds for each solve (default: Settings time_limit_s); for "
+                             "frontier, the whole frontier's (default: 3 × that).")(func)
     return func
 
 
@@ -138,7 +139,8 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
     """The cost–dependence frontier of CASE.xlsx (ε-constraint on one compiled model).
 
     The chain of points shares one model, so it runs as one task: in this process
-    with --executor local, on a cluster worker with --executor dask.
+    with --executor local, on a cluster worker with --executor dask. --time-limit is
+    the whole frontier's (default: 3 × Settings time_limit_s).
     """
     from sovopt.studies.frontier import (
         FrontierSpec,

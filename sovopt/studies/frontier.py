@@ -16,7 +16,9 @@ total cost c, on ONE compiled model (one HiGHS instance, edited in place):
 
 Each point's portfolio goes through the same extraction and the same check of
 every limit (:func:`sovopt.metrics.evaluate`) as a normal solve, and becomes a
-Report, so it is a run like any other. The table reads from the least-cost
+Report, so it is a run like any other. The frontier has one time budget
+(``--time-limit``, default three times Settings time_limit_s, the time of
+three solves), shared out over its optimisations as they come. The table reads from the least-cost
 end to the least-dependence end: per point the measure, the cost, the cost per
 point (hundredth) of measure bought against the previous point, the gap, the
 options that enter and leave against the previous point, and the knee: the
@@ -41,6 +43,9 @@ from sovopt.studies.tasks import PointResult
 #: The measures a frontier may trade against cost, and their Summary KPI.
 MEASURES = {"cvar": "cvar", "exposure": "exposure", "hhi": "hhi_mean",
             "expected_shortfall": "expected_shortfall"}
+
+#: The frontier's default time: this many times the case's time_limit_s (one solve).
+TIME_FACTOR = 3.0
 
 #: Relative and absolute slack of a held end (the lexicographic second step).
 HOLD_REL, HOLD_ABS = 1e-9, 1e-9
@@ -90,7 +95,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
         raise SovoptError("the case is infeasible (" + "; ".join(r.message for r in found)
                           + "); `sovopt solve` diagnoses it", exit_code=EXIT_INFEASIBLE)
     m = build_model(d)
-    time_limit = float(spec.time_limit or case.settings.time_limit_s)
+    time_limit = float(spec.time_limit or TIME_FACTOR * case.settings.time_limit_s)
     gap = float(case.settings.mip_gap if spec.gap is None else spec.gap)
     hm = to_highs(m, m.term_names, {"mip_rel_gap": gap, "time_limit": time_limit,
                                     "random_seed": 0})
@@ -100,7 +105,9 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
                           exit_code=EXIT_USAGE)
     chain = _Chain(hm, m, d, spec, time_limit, gap, source)
     inf = highspy.kHighsInf
-    if "unmet" in hm.costs and np.any(hm.costs["unmet"]):
+    with_unmet = "unmet" in hm.costs and bool(np.any(hm.costs["unmet"]))
+    chain.planned = 4 + (spec.points - 2) + int(with_unmet)
+    if with_unmet:
         unmet, _ = level_cost(hm, {"unmet": 1.0})
         value, _, _ = chain.optimise(unmet, None)
         if value is None:
@@ -124,7 +131,8 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     t0 = time.perf_counter()
     c_a, x_a, lv1 = chain.optimise(cost, None, "least cost")
     if c_a is None:
-        raise SovoptError("no portfolio found within the time limit (least-cost end)")
+        raise SovoptError(f"no portfolio found within the time limit (least-cost end, "
+                          f"{time_limit:g} s for the frontier); raise --time-limit")
     hold = add_row(hm, cost, -inf, c_a + max(HOLD_REL * abs(c_a), HOLD_ABS))
     _, x_a2, lv2 = chain.optimise(meas, x_a, f"least {spec.measure} at least cost")
     x_a = x_a if x_a2 is None else x_a2
@@ -162,13 +170,26 @@ class _Chain:
                  source: str | None):
         self.hm, self.m, self.d, self.spec = hm, m, d, spec
         self.time_limit, self.gap, self.source = time_limit, gap, source
+        self.deadline = time.perf_counter() + time_limit
+        self.planned, self.done = 1, 0  # optimisations in the chain, and done so far
 
     def optimise(self, cost: np.ndarray, start: np.ndarray | None, name: str = ""):
-        """Minimise ``cost`` from ``start``: (objective, solution, LevelResult)."""
+        """Minimise ``cost`` from ``start``: (objective, solution, LevelResult).
+
+        Each optimisation gets an equal share of the frontier's time left over
+        the optimisations still to come (time one leaves unused passes on); the
+        first, which has no start to work from, may take half of it.
+        """
         from sovopt.highs import has_solution, set_cost, warm_start
         from sovopt.solve import LevelResult
 
         h = self.hm.highs
+        left = self.deadline - time.perf_counter()
+        share = left / max(1, self.planned - self.done)
+        if self.done == 0:
+            share = max(share, left / 2)
+        self.done += 1
+        h.setOptionValue("time_limit", max(share, 1.0))
         set_cost(self.hm, cost)
         if start is not None:
             warm_start(self.hm, start)
@@ -208,7 +229,7 @@ class _Chain:
         real = [lv for lv in levels if lv is not None]
         solved = values is not None
         status = ("no_solution" if not solved else
-                  "optimal" if all(lv.status == "optimal" for lv in real) else "feasible")
+                  "optimal" if all(lv.status == "optimal" for lv in real) else "time_limit")
         result = SolveResult(status=status, preset=preset, data=self.d, levels=real,
                              duals=pd.DataFrame(), time_limit=self.time_limit,
                              mip_gap=self.gap, stats=self.hm.stats(),
@@ -219,6 +240,8 @@ class _Chain:
             result.portfolio = portfolio_of(self.m, self.d, self.hm, values)
             result.term_values = {t: float(c @ values) for t, c in self.hm.costs.items()}
             metrics = evaluate(self.d, result.portfolio)
+            # the plan is reported only when it keeps every limit of the case
+            result.verified = not metrics.violations
         report = report_from_solve(result, metrics, self.source)
         report.run["frontier"] = {"measure": spec.measure, "role": role, "level": level}
         measure = report.summary.get(MEASURES[spec.measure]) if solved else None
