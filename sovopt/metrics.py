@@ -111,6 +111,10 @@ class Metrics:
     violations: list[str] = field(default_factory=list)
     violation_table: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=VIOLATION_COLUMNS))
+    #: Deliveries above the demand: reported, but not a broken limit (more than asked
+    #: for costs money, it endangers nothing), so they do not make a stress test fail.
+    surplus_table: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=VIOLATION_COLUMNS))
     scenario_loss: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     def __getattr__(self, name: str) -> pd.DataFrame:
@@ -134,6 +138,12 @@ class _Frame:
     unit_spend_year: pd.Series
     local_spend_year: pd.Series
     violations: list[dict] = field(default_factory=list)
+    surplus: list[dict] = field(default_factory=list)
+
+    def note_surplus(self, where: str, value: float, limit: float, message: str) -> None:
+        """Record a delivery above the demand (see :attr:`Metrics.surplus_table`)."""
+        self.surplus.append({"constraint": "demand", "where": where, "value": value,
+                             "limit": limit, "message": message})
 
     def flag(self, constraint: str, where: str, value: float | None, limit: float | None,
              message: str) -> None:
@@ -165,6 +175,7 @@ def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
     vt = pd.DataFrame(f.violations, columns=VIOLATION_COLUMNS)
     kpis["violations"] = len(vt)
     return Metrics(kpis=kpis, tables=tables, violations=vt["message"].tolist(),
+                   surplus_table=pd.DataFrame(f.surplus, columns=VIOLATION_COLUMNS),
                    violation_table=vt, scenario_loss=per_scenario)
 
 
@@ -473,9 +484,13 @@ def _check_demand(f: _Frame) -> None:
                                          need[broken], got[broken], dem["row"][broken],
                                          short[broken], strict=True):
         cell = case.cell("Demand", str(int(t)), row)
-        text = (f"{num(g)} delivered, {num(n)} required ({num(n - g)} short)" if is_short
-                else f"{num(g)} delivered, above the demand {num(n)}")
-        f.flag("demand", cell, float(g), float(n), f"Demand of {r} in {int(t)} ({cell}): {text}")
+        if is_short:
+            f.flag("demand", cell, float(g), float(n), f"Demand of {r} in {int(t)} ({cell}): "
+                   f"{num(g)} delivered, {num(n)} required ({num(n - g)} short)")
+        else:
+            f.note_surplus(cell, float(g), float(n), f"Demand of {r} in {int(t)} ({cell}): "
+                           f"{num(g)} delivered, {num(g - n)} more than the demand {num(n)} "
+                           "(a surplus: it costs money but breaks no limit)")
     rows = case.demand.set_index(["capability_id", "year"])["row"]
     extra = f.deliveries.groupby(["capability_id", "year"], as_index=False)["units"].sum()
     extra = extra.merge(dem[["capability_id", "year"]], how="left", indicator=True)

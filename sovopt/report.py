@@ -193,6 +193,8 @@ def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | N
     if metrics is not None:
         for _, v in metrics.violation_table.iterrows():
             rows.append(("violation", str(v["where"]), str(v["message"])))
+        for _, v in metrics.surplus_table.iterrows():
+            rows.append(("surplus", str(v["where"]), str(v["message"])))
     for p in warnings:
         text = p.message + (f"; {p.expected}" if p.expected else "")
         rows.append((p.severity, p.where, text))

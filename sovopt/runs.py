@@ -784,7 +784,11 @@ class RunStore:
             params.append(self.resolve_group(group))
         wanted = status.strip().lower() if status else None
         if wanted in ("running", INTERRUPTED):
-            where.append("status = 'running'")
+            where.append("status IN ('running', ?)")
+            params.append(INTERRUPTED)
+        elif wanted == "stress":  # every stress test, whatever it found
+            where.append("(status = 'stress' OR preset = ?)")
+            params.append(_dumps("stress"))
         elif wanted:
             where.append("status = ?")
             params.append(wanted)

@@ -15,6 +15,15 @@ Column kinds:
 ``year``    a whole calendar year
 ``bool``    yes/no (accepts yes/no/true/false/1/0, y/n)
 ``choice``  one of ``choices`` (case-insensitive)
+
+Every ``number`` and ``integer`` column has a finite bound (:attr:`Column.bound`):
+infinities and typing errors (1e300) are refused with the cell named, instead of
+a model that overflows or that the solver cannot handle. The bound is Excel's
+largest number (:data:`EXCEL_MAX`) at most, and tighter where the quantity is
+bounded in reality: a share or probability by its ``maximum`` 1, money by the
+sanity bound :data:`MAX_MONEY` (state larger sums in thousands or millions),
+units by :data:`MAX_UNITS`, a year by the reader's year range. Text and ids are at most
+:data:`MAX_TEXT_CHARS` characters, what an Excel cell holds.
 """
 
 from __future__ import annotations
@@ -41,7 +50,6 @@ TIER_MAX_SHARE = {
 }
 
 
-
 def tier_max_share(tier: str) -> float | None:
     """The default max_share of a country of ``tier`` (None for an unknown tier)."""
     return TIER_MAX_SHARE.get(tier)
@@ -50,6 +58,19 @@ def tier_max_share(tier: str) -> float | None:
 def with_tier_default(max_share: Any, tiers: Any) -> Any:
     """A Countries max_share column (pandas Series) with blanks taking the tier default."""
     return max_share.astype(float).fillna(tiers.map(tier_max_share).astype(float))
+
+
+#: The largest number Excel stores in a cell; no number column may exceed it.
+EXCEL_MAX = 9.99e307
+#: Sanity bounds of number columns by unit (see the module docstring).
+MAX_MONEY = 1e15
+MAX_UNITS = 1e12
+MAX_WEIGHT = 1e3
+MAX_SECONDS = 1e7
+MAX_LEAD_YEARS = 100
+MAX_SUPPLIERS = 1000
+#: Most characters in a text or id cell (Excel's limit; results would be cut beyond it).
+MAX_TEXT_CHARS = 32_767
 
 
 TRUE_WORDS = ("yes", "y", "true", "1")
@@ -74,6 +95,16 @@ class Column:
     ref: str | None = None
     unique: bool = False
     blank_means: str = ""
+
+    #: Sanity bound of a number column (see the module docstring): a value above it is
+    #: refused as a typing error, even where ``maximum`` (a bound of the quantity
+    #: itself, such as 1 for a share) is not set.
+    sanity_max: float = EXCEL_MAX
+
+    @property
+    def bound(self) -> float:
+        """The largest value the reader accepts: the tighter of maximum and sanity_max."""
+        return min(self.sanity_max, self.maximum if self.maximum is not None else EXCEL_MAX)
 
     def range_text(self) -> str:
         """The allowed values in words, for messages, notes and docs."""
@@ -115,6 +146,15 @@ class Column:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def number_columns() -> list[tuple[Sheet, Column]]:
+    """Every number and integer column of the contract (the Demand year columns as one)."""
+    found = []
+    for sh in SHEETS:
+        cols = [*sh.columns, *([sh.year_column] if sh.year_column is not None else [])]
+        found += [(sh, c) for c in cols if c.kind in ("number", "integer")]
+    return found
 
 
 @dataclass(frozen=True)
@@ -167,7 +207,7 @@ SETTINGS = Sheet(
         _c("allow_unmet", "bool", "Allow demand to go unmet (as a last resort) instead of "
            "declaring the case infeasible.", required=False, default=False),
         _c("time_limit_s", "number", "Solver time limit per run.", unit="s", required=False,
-           default=60.0, minimum=0.0, exclusive_minimum=True),
+           default=60.0, minimum=0.0, exclusive_minimum=True, sanity_max=MAX_SECONDS),
         _c("mip_gap", "number", "Relative optimality gap at which the solver may stop.",
            required=False, default=0.01, **SHARE),
         _c("cvar_beta", "number", "Confidence level of the CVaR of scenario loss.",
@@ -210,10 +250,10 @@ SUPPLIERS = Sheet(
         _c("country_id", "id", "Country the supplier is based in.", ref="Countries"),
         _c("activation_cost", "number", "One-off cost of engaging the supplier (framework "
            "agreement, partnership), paid in the first year.", unit="currency",
-           required=False, default=0.0, minimum=0.0),
+           required=False, default=0.0, minimum=0.0, sanity_max=MAX_MONEY),
         _c("capacity_per_year", "number", "Units per year the supplier can deliver across "
            "all its options.", unit="units/year", required=False, minimum=0.0,
-           blank_means="unlimited"),
+           sanity_max=MAX_UNITS, blank_means="unlimited"),
     ),
 )
 
@@ -227,9 +267,10 @@ CAPABILITIES = Sheet(
         _c("unit", "text", "What one unit is (round, system, vessel).", required=False,
            default="unit"),
         _c("criticality", "number", "Weight of this capability in the dependence measures.",
-           required=False, default=1.0, minimum=0.0, exclusive_minimum=True),
+           required=False, default=1.0, minimum=0.0, exclusive_minimum=True,
+           sanity_max=MAX_WEIGHT),
         _c("min_suppliers", "integer", "Least number of distinct suppliers to engage for it.",
-           required=False, default=1, minimum=1),
+           required=False, default=1, minimum=1, sanity_max=MAX_SUPPLIERS),
         _c("integer_units", "bool", "Deliveries are whole units.", required=False,
            default=True),
     ),
@@ -245,7 +286,7 @@ DEMAND = Sheet(
         _c("capability_id", "id", "The capability.", ref="Capabilities", unique=True),
     ),
     year_column=_c("year", "number", "Units to deliver in that year.", unit="units",
-                   required=False, default=0.0, minimum=0.0),
+                   required=False, default=0.0, minimum=0.0, sanity_max=MAX_UNITS),
 )
 
 OPTIONS = Sheet(
@@ -260,19 +301,20 @@ OPTIONS = Sheet(
         _c("mode", "choice", "buy abroad, licensed production, co-production or domestic.",
            choices=MODES),
         _c("unit_cost", "number", "Cost per unit delivered.", unit="currency/unit",
-           minimum=0.0),
+           minimum=0.0, sanity_max=MAX_MONEY),
         _c("fixed_cost", "number", "One-off cost (contract, licence, production line), paid "
-           "in the start year.", unit="currency", required=False, default=0.0, minimum=0.0),
+           "in the start year.", unit="currency", required=False, default=0.0, minimum=0.0,
+           sanity_max=MAX_MONEY),
         _c("local_content", "number", "Share of the option's value made in the home "
            "country.", required=False, default=0.0, **SHARE),
         _c("lead_time_years", "integer", "Years from start to first delivery.",
-           unit="years", required=False, default=0, minimum=0),
+           unit="years", required=False, default=0, minimum=0, sanity_max=MAX_LEAD_YEARS),
         _c("available_from", "year", "Earliest year the option can start.", required=False,
            blank_means="first_year"),
         _c("min_total_qty", "number", "Minimum units over the horizon if started.",
-           unit="units", required=False, default=0.0, minimum=0.0),
+           unit="units", required=False, default=0.0, minimum=0.0, sanity_max=MAX_UNITS),
         _c("max_qty_per_year", "number", "Most units per year once delivering.",
-           unit="units/year", required=False, minimum=0.0,
+           unit="units/year", required=False, minimum=0.0, sanity_max=MAX_UNITS,
            blank_means="largest yearly demand of the capability"),
         _c("mandatory", "bool", "The option must be started.", required=False,
            default=False),
@@ -307,7 +349,8 @@ BUDGET = Sheet(
     description="Yearly budget and localization target: one row per year of the horizon.",
     columns=(
         _c("year", "year", "The year.", unique=True),
-        _c("budget", "number", "Money available that year.", unit="currency", minimum=0.0),
+        _c("budget", "number", "Money available that year.", unit="currency", minimum=0.0,
+           sanity_max=MAX_MONEY),
         _c("min_local_share", "number", "Least share of that year's unit spending that must "
            "be local content.", required=False, default=0.0, **SHARE),
     ),
@@ -365,7 +408,8 @@ def contract_markdown() -> str:
                                description=sh.year_column.description,
                                unit=sh.year_column.unit, required=False,
                                default=sh.year_column.default,
-                               minimum=sh.year_column.minimum))
+                               minimum=sh.year_column.minimum,
+                               maximum=sh.year_column.maximum))
         for col in cols:
             name = f"`{col.name}`" if sh.layout != "settings" else f"`{col.name}` (key)"
             lines.append(

@@ -239,3 +239,76 @@ def test_store_is_found_upward_like_git(case_path, tmp_path, capsys, monkeypatch
     code, out, err = run(["runs"], capsys)
     assert code == 0
     assert "top" in out and str(project / ".sovopt") in err
+
+
+# --------------------------------------------------------------------------- stress
+
+
+def _edited_portfolio(results: Path, dest: Path, start_year: int | None = None,
+                      extra_units: float = 0.0) -> Path:
+    """The Portfolio sheet of ``results`` with the first option's start year changed
+    and ``extra_units`` more delivered in its first delivery year."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(results)
+    ws = wb["Portfolio"]
+    header = [c.value for c in ws[1]]
+    row = 2
+    if start_year is not None:
+        ws.cell(row, header.index("start_year") + 1).value = start_year
+    if extra_units:
+        years = [j for j, h in enumerate(header) if isinstance(h, int)]
+        j = next(j for j in years if ws.cell(row, j + 1).value)
+        ws.cell(row, j + 1).value = ws.cell(row, j + 1).value + extra_units
+    wb.save(dest)
+    return dest
+
+
+def test_stress_runs_are_stored_like_solves(case_path, capsys, isolated_run_store):
+    """Defect 11: stress runs were not stored and had another id format although
+    `runs --status stress` is offered."""
+    assert run(["solve", str(case_path)], capsys)[0] == 0
+    results = case_path.with_name("case.results.xlsx")
+    code, out, err = run(["stress", str(case_path), "--portfolio", str(results), "--json",
+                          "--label", "as solved"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["status"] == "feasible"
+    import re
+
+    assert re.fullmatch(r"r\d{4}-[0-9a-f]{4}", summary["run_id"])
+    code, out, err = run(["runs", "--status", "stress", "--json"], capsys)
+    listed = json.loads(out)["runs"]
+    assert [r["run_id"] for r in listed] == [summary["run_id"]]
+    assert listed[0]["label"] == "as solved" and listed[0]["preset"] == "stress"
+
+
+def test_over_delivery_is_a_surplus_not_a_broken_limit(case_path, tmp_path, capsys):
+    """Defect 11: delivering more than the demand was reported as "broken" like a budget
+    breach. Q-DOM delivers the 4 radios asked for in 2027; 5 more make 9 (5 surplus)."""
+    assert run(["solve", str(case_path), "--objective", "min_cost"], capsys)[0] == 0
+    results = case_path.with_name("case.results.xlsx")
+    edited = _edited_portfolio(results, tmp_path / "more.xlsx", extra_units=5)
+    code, out, err = run(["stress", str(case_path), "--portfolio", str(edited), "--json"],
+                         capsys)
+    assert code == 0
+    assert "broken" not in err
+    assert "surplus" in err and "5 more than the demand" in err
+    import pandas as pd
+
+    stressed = json.loads(out)
+    assert stressed["status"] == "feasible"
+    diag = pd.read_excel(case_path.with_name("case.stress.xlsx"), sheet_name="Diagnostics")
+    assert "surplus" in set(diag["severity"])
+    assert "violation" not in set(diag["severity"])
+
+
+@pytest.mark.parametrize("year", [1990, 2026, 2040])
+def test_start_year_outside_the_horizon_is_flagged(case_path, tmp_path, capsys, year):
+    """A hand-edited start_year outside the horizon 2027-2028 is a broken limit."""
+    assert run(["solve", str(case_path)], capsys)[0] == 0
+    results = case_path.with_name("case.results.xlsx")
+    edited = _edited_portfolio(results, tmp_path / "moved.xlsx", start_year=year)
+    code, _, err = run(["stress", str(case_path), "--portfolio", str(edited)], capsys)
+    assert code == 0
+    assert f"starts in {year}, outside the years it can start" in err

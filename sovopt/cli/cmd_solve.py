@@ -258,6 +258,8 @@ def print_violations(console: Console, report: Report) -> None:
     broken = diag[diag["severity"] == "violation"]
     for _, v in broken.iterrows():
         console.print(f"  broken: {v['message']}", style="red", markup=False)
+    for _, v in diag[diag["severity"] == "surplus"].iterrows():
+        console.print(f"  surplus: {v['message']}", style="yellow", markup=False)
 
 
 def print_summary(console: Console, report: Report) -> None:

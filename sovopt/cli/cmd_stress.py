@@ -11,6 +11,12 @@ Exit code 0 whether or not limits are broken: a broken limit is a finding of
 the test, not a failure of the command (it is listed on stderr and on the
 Diagnostics sheet, and the Summary status is ``violated``). Exit 1 for an
 invalid case or an unreadable portfolio, each problem named by its cell.
+
+A stress test is recorded in the run store like a solve (same run id format,
+its input workbook, its KPIs and tables; status ``feasible`` or ``violated``,
+objective ``stress``), so `sovopt runs --status stress`, `runs show` and
+`compare` see it. The results workbook's place and the store are checked
+before anything is evaluated.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from sovopt.cli.app import cli, emit_json, print_problems, store_option
+from sovopt.cli.app import cli, emit_json, json_option, print_problems, store_option
 from sovopt.cli.cmd_solve import (
     check_out,
     default_out,
@@ -63,11 +69,11 @@ def portfolio_from_run(run_id: str, store: str) -> tuple[Portfolio, str]:
               help="A results workbook (its Portfolio sheet, edited or not) or a run id.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Results workbook to write (default: CASE.stress.xlsx next to the case).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the Summary as one JSON object on stdout (messages stay on stderr).")
+@click.option("--label", default=None, help="A label for this run (kept with the run).")
+@json_option
 @store_option
-def stress_command(case_path: str, portfolio: str, out: str | None, as_json: bool,
-                   store: str) -> int:
+def stress_command(case_path: str, portfolio: str, out: str | None, label: str | None,
+                   as_json: bool, store: str) -> int:
     """Evaluate a fixed portfolio against every scenario and limit, without optimising.
 
     Broken limits are findings, not errors: the command exits 0 and lists them.
@@ -84,9 +90,22 @@ def stress_command(case_path: str, portfolio: str, out: str | None, as_json: boo
         origin = source.name
     else:
         chosen, origin = portfolio_from_run(portfolio, store)
-    outcome = stress_and_report(case, chosen, case_path=path, source=origin,
-                                warnings=warnings)
-    metrics, report = outcome.metrics, outcome.report
+    with RunStore(store) as runs:
+        console.print(f"run store: {store}", markup=False)
+        run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
+                            "stress")
+        try:
+            outcome = stress_and_report(case, chosen, case_path=path, source=origin,
+                                        warnings=warnings, run_id=run_id, label=label)
+            metrics, report = outcome.metrics, outcome.report
+            runs.finish(run_id, report)
+        except KeyboardInterrupt:
+            runs.fail(run_id, "stopped by Ctrl-C", status="interrupted")
+            raise
+        except BaseException as exc:
+            runs.fail(run_id, f"{type(exc).__name__}: {exc}")
+            raise
+    console.print(f"run {run_id} recorded in {store}", markup=False)
     if report.summary["status"] == STRESS_BROKEN:
         console.print(f"the portfolio breaks {len(metrics.violations)} limit(s) of the case:",
                       style="bold red", markup=False)
@@ -94,6 +113,7 @@ def stress_command(case_path: str, portfolio: str, out: str | None, as_json: boo
     else:
         console.print("the portfolio keeps every limit of the case", style="green",
                       markup=False)
+        print_violations(console, report)  # surplus deliveries, if any
     print_summary(console, report)
     write_results(report, out_path, case.settings.currency)
     console.print(f"results: {out_path}", markup=False)

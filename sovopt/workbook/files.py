@@ -33,6 +33,7 @@ import openpyxl
 from openpyxl.chartsheet import Chartsheet
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet import _reader as _worksheet_reader
 
 from sovopt.errors import SovoptError
 
@@ -51,6 +52,19 @@ ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"),
                       "EncryptionInfo".encode("utf-16-le"))
 CONVERT_HINT = "convert it with `soffice --headless --convert-to xlsx {name}` or save it " \
                "as .xlsx (Excel Workbook) in Excel"
+
+def _cast_number(value: str) -> int | float:
+    """openpyxl's reading of a numeric cell's text, except that text which is no number
+    (``NaN``, ``inf``, garbage a program wrote) becomes NaN instead of an exception that
+    loses the whole sheet; the reader then names the cell ("is not a finite number")."""
+    try:
+        return _openpyxl_cast_number(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+_openpyxl_cast_number = _worksheet_reader._cast_number
+_worksheet_reader._cast_number = _cast_number
 
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

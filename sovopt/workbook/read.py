@@ -57,7 +57,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sovopt import schema
 from sovopt.case import Case, Settings
 from sovopt.errors import Problem, ProblemList
-from sovopt.schema import Column, Sheet
+from sovopt.schema import MAX_TEXT_CHARS, Column, Sheet
 from sovopt.workbook.files import OpenedWorkbook, SheetTooLarge, open_workbook
 
 __all__ = ["read_case", "parse_number_text", "MAX_ROWS", "MAX_COLUMNS"]
@@ -370,11 +370,20 @@ def _date_error(value: Any) -> _CellError:
 def _parse_id(value: Any) -> tuple[str, str | None]:
     if isinstance(value, dt.date | dt.time | dt.timedelta):
         raise _date_error(value)
-    return unicodedata.normalize("NFC", _as_text(value)), None
+    return _bounded_text(unicodedata.normalize("NFC", _as_text(value))), None
 
 
 def _parse_text(value: Any) -> tuple[str, str | None]:
-    return _as_text(value), None
+    return _bounded_text(_as_text(value)), None
+
+
+def _bounded_text(text: str) -> str:
+    """``text``, refused when longer than an Excel cell holds (results would cut it)."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise _CellError(f"is {len(text):,} characters long",
+                         f"expected at most {MAX_TEXT_CHARS:,} characters, what an Excel "
+                         "cell holds")
+    return text
 
 
 def _parse_number(value: Any) -> tuple[float, str | None]:
@@ -471,7 +480,7 @@ def _convert(values: list[Any], col: Column, label: str, ref: _CellRef,
     blank = np.zeros(n, dtype=bool)
     if numeric and set(map(type, values)) <= {int, float, _NONE_TYPE}:
         out[:] = np.array(values, dtype=float)  # fast path: None becomes NaN
-        blank = np.isnan(out)
+        blank = np.array([v is None for v in values], dtype=bool)  # a NaN cell is not blank
     else:
         _convert_cells(values, col, label, ref, rep, out, bad, blank)
     _check_numbers(out, bad, blank, col, label, ref, rep)
@@ -514,6 +523,10 @@ def _check_numbers(out: np.ndarray, bad: np.ndarray, blank: np.ndarray, col: Col
     if col.kind not in NUMERIC_KINDS:
         return
     given = ~bad & ~blank
+    with np.errstate(invalid="ignore"):
+        nonfinite = given & ~np.isfinite(out)
+    _report_mask(nonfinite, out, bad, "is not a finite number", col, label, ref, rep)
+    given &= ~nonfinite
     if col.kind in ("integer", "year"):
         whole = np.zeros_like(given)
         whole[given] = np.abs(out[given] - np.round(out[given])) <= TOLERANCE
@@ -533,6 +546,17 @@ def _check_numbers(out: np.ndarray, bad: np.ndarray, blank: np.ndarray, col: Col
         if hi is not None:
             outside |= (out >= hi) if col.exclusive_maximum and col.kind != "year" else (out > hi)
     _report_mask(given & outside, out, bad, "is out of range", col, label, ref, rep)
+    given &= ~outside
+    if col.kind != "year":
+        with np.errstate(invalid="ignore"):
+            absurd = given & (np.abs(out) > col.bound)
+        for i in np.flatnonzero(absurd):
+            rep.cell(ref, int(i), "is out of range",
+                     f"{label} {out[i]:g} is beyond the sanity bound {col.bound:g}"
+                     + (f" {col.unit}" if col.unit else ""),
+                     f"{_expected(col)}; a larger figure is a typing error (state money "
+                     "in thousands or millions if need be)")
+        bad[absurd] = True
 
 
 def _report_mask(mask: np.ndarray, out: np.ndarray, bad: np.ndarray, what: str, col: Column,

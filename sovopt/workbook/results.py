@@ -65,7 +65,7 @@ FLAG_FONT = Font(bold=True, color="9C0006")
 IN_SHORT_TITLE = Font(name="Calibri", bold=True, size=14, color=style.HEADER_COLOUR)
 IN_SHORT_FONT = Font(name="Calibri", size=12)
 SEVERITY_FILLS = {"infeasible": BAD_FILL, "error": BAD_FILL, "violation": BAD_FILL,
-                  "warning": WARN_FILL}
+                  "warning": WARN_FILL, "surplus": WARN_FILL}
 
 #: Most series in a stacked chart (and columns of the pivot behind it); the rest are
 #: summed into one "other" column. The tidy tables keep every detail.
@@ -598,7 +598,8 @@ def _diagnostics_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     style.set_width(ws, 3, 110)
     style.add_note(ws.cell(row=1, column=1),
                    "infeasible: a limit that must change for the case to have any solution; "
-                   "violation: a limit the portfolio breaks; warning: from validating the "
+                   "violation: a limit the portfolio breaks; surplus: more delivered than "
+                   "the demand (costs money, breaks no limit); warning: from validating the "
                    "workbook; note: information (such as options excluded before solving).")
     ws.freeze_panes = "A2"
 

@@ -251,7 +251,8 @@ def _year_column_for(col: Column, year: int) -> Column:
                   description=f"{col.description.rstrip('.')} ({year}).", unit=col.unit,
                   required=col.required, default=col.default, minimum=col.minimum,
                   maximum=col.maximum, exclusive_minimum=col.exclusive_minimum,
-                  exclusive_maximum=col.exclusive_maximum, blank_means=col.blank_means)
+                  exclusive_maximum=col.exclusive_maximum, blank_means=col.blank_means,
+                  sanity_max=col.sanity_max)
 
 
 # --- formats and validations ---------------------------------------------------------------
@@ -338,8 +339,10 @@ def _number_validation(col: Column, first_cell: str) -> DataValidation:
 
 
 def _num(x: float) -> str:
-    """A bound as formula text (``0``, ``0.5``)."""
-    return f"{x:g}"
+    """A bound as formula text (``0``, ``0.5``, ``1000000000000000``: whole bounds in
+    full, so no spreadsheet program has to read an exponent)."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 def _add_validation(ws: Worksheet, col: Column, cell_range: str) -> None:
