@@ -13,10 +13,28 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
    a requirement is dropped only when no policy limit can make room), each
    scaled by its row's limit as the family says. Each row whose slack is used
    becomes one relaxation, described by its family's ``describe``.
+
+Both return values a planner (or a script) can type in: :func:`typable`
+rounds each ``needed`` in the safe direction (a limit that must rise is
+rounded up, one that must fall down; shares to 0.001, whole-number cells to
+whole numbers, money and units to four significant figures), keeps one
+relaxation per cell (the largest move), and words each as what *would* make
+the case feasible: one repair among possibly many, and all the listed
+changes together, since the elastic solution that found them needs all of
+them. Loosening a limit further never removes a portfolio, so the rounded
+values keep the elastic portfolio feasible.
+
+After a change (a budget cut since the last run of the same case), the
+planner wants to hear about the limit they changed: :func:`changed_limits`
+lists the relaxable limits that tightened between two cases, and
+:func:`diagnose` with ``prefer`` gives their slacks a far lower weight, so the
+diagnosis names a changed limit whenever relaxing it is part of a repair.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -30,7 +48,17 @@ from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
+#: Weight factor of the slack of a limit the planner changed since the last run.
+CHANGED_WEIGHT = 1e-3
 USED = 1e-6
+#: Families whose limit is a share in [0, 1], rounded to SHARE_STEP.
+SHARE_FAMILIES = ("localization", "country_share")
+SHARE_STEP = 1e-3
+#: Significant figures of a rounded money or unit figure.
+FIGURES = 4
+#: A raw figure this close (relative) to a rounding step is taken as that step: the
+#: solver's own tolerance, not a real shortfall.
+SNAP = 1e-9
 
 
 def precheck(d: ModelData) -> list[Relaxation]:
@@ -51,6 +79,7 @@ def precheck(d: ModelData) -> list[Relaxation]:
             f"Demand of {r} in {t} ({cell}) is {fmt(row['demand'])} but the options able to "
             f"deliver by {t} can supply at most {fmt(can)} that year (options: {names}); "
             "lower the demand, raise max_qty_per_year or capacity, or add an earlier option",
+            integer=bool(d.capabilities.loc[r, "integer_units"]),
         ))
     need = d.capabilities["min_suppliers"]
     have = d.options[d.options.index.isin(d.starts["option_id"])].groupby(
@@ -62,7 +91,7 @@ def precheck(d: ModelData) -> list[Relaxation]:
             found.append(Relaxation(
                 "dual_sourcing", f"Minimum suppliers of {r}", cell, float(n), float(k),
                 f"Minimum suppliers of {r} ({cell}) is {n} but only {k} supplier(s) have "
-                f"usable options for it",
+                f"usable options for it", integer=True,
             ))
     options = d.case.options.set_index("option_id")
     for _, ex in d.excluded.iterrows():
@@ -71,26 +100,90 @@ def precheck(d: ModelData) -> list[Relaxation]:
             found.append(Relaxation(
                 "one_start", f"Mandatory option {ex['option_id']}", cell, 1.0, 0.0,
                 f"Mandatory option {ex['option_id']} ({cell}) was excluded: {ex['reason']}",
+                integer=True,
             ))
-    return found
+    return typable(d, found, explain=True)
 
 
-def diagnose(d: ModelData, switched_off: frozenset[str],
-             options: dict[str, object]) -> list[Relaxation]:
+def diagnose(d: ModelData, switched_off: frozenset[str], options: dict[str, object],
+             prefer: Iterable[tuple[str, object]] = ()) -> list[Relaxation]:
     """The elastic diagnosis of an infeasible case, on a model built for it.
 
     The solve model bounds each delivery by its supplier's capacity (a tighter
     formulation); here that bound is left to the supplier_capacity rows, whose
-    slack can then make room, as the diagnosis promises.
+    slack can then make room, as the diagnosis promises. ``prefer`` lists limits
+    (from :func:`changed_limits`) to relax first when relaxing them helps.
     """
     relaxed = replace(d, deliveries=d.deliveries.assign(cap=d.deliveries["own_cap"]))
     m = build_model(relaxed, switched_off)
     hm = to_highs(m, m.term_names, options)
-    return elastic(hm, relaxed, hm.positions(m.x), options) or []
+    found = elastic(hm, relaxed, hm.positions(m.x), options, frozenset(prefer)) or []
+    return typable(d, found)
+
+
+def rediagnose_after_changes(d: ModelData, before: ModelData, switched_off: frozenset[str],
+                             options: dict[str, object], since: str
+                             ) -> list[Relaxation] | None:
+    """The diagnosis again, preferring the limits tightened since ``before`` (the case
+    as last solved, in run ``since``); each relaxation of a changed limit says so.
+    None when nothing relaxable was tightened."""
+    changed = changed_limits(before, d)
+    if not changed:
+        return None
+    found = diagnose(d, switched_off, options, prefer=changed)
+    out = []
+    for rel in found:
+        was = changed.get(rel.key) if rel.key is not None else None
+        if was is not None:
+            rel = replace(rel, message=f"{rel.message} (changed since run {since}, it {was})")
+        out.append(rel)
+    return out
+
+
+def _limit_key(family: str, index) -> tuple[str, object]:
+    """The workbook limit a row of ``family`` comes from, as :func:`changed_limits` names
+    it: a year (budget, localization), a country (country_share), a supplier
+    (supplier_capacity), a capability (dual_sourcing) or (capability, year) (demand)."""
+    if family == "country_share":
+        return family, index[1]
+    if family == "supplier_capacity":
+        return family, index[0]
+    return family, index
+
+
+def changed_limits(before: ModelData, now: ModelData) -> dict[tuple[str, object], str]:
+    """Relaxable limits that are tighter in ``now`` than in ``before`` (the same case
+    as last solved): key (as :func:`_limit_key`) -> "was X" text for the message."""
+    out: dict[tuple[str, object], str] = {}
+
+    def compare(family: str, old: pd.Series, new: pd.Series, tighter) -> None:
+        common = old.index.intersection(new.index)
+        for key in common:
+            a, b = old[key], new[key]
+            if pd.isna(a) and pd.isna(b):
+                continue
+            if tighter(float(a) if not pd.isna(a) else math.inf,
+                       float(b) if not pd.isna(b) else math.inf):
+                out[(family, key)] = f"was {fmt(float(a))}" if not pd.isna(a) else "was blank"
+
+    compare("budget", before.budget["budget"], now.budget["budget"], lambda a, b: b < a)
+    compare("localization", before.budget["min_local_share"], now.budget["min_local_share"],
+            lambda a, b: b > a)
+    compare("country_share", before.countries["max_share"], now.countries["max_share"],
+            lambda a, b: b < a)
+    compare("supplier_capacity", before.suppliers["capacity_per_year"],
+            now.suppliers["capacity_per_year"], lambda a, b: b < a)
+    compare("dual_sourcing", before.capabilities["min_suppliers"],
+            now.capabilities["min_suppliers"], lambda a, b: b > a)
+    key = ["capability_id", "year"]
+    compare("demand", before.demand.set_index(key)["demand"],
+            now.demand.set_index(key)["demand"], lambda a, b: b > a)
+    return out
 
 
 def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
-            options: dict[str, object]) -> list[Relaxation] | None:
+            options: dict[str, object],
+            prefer: frozenset[tuple[str, object]] = frozenset()) -> list[Relaxation] | None:
     """Relaxations that make the case feasible, or None if the copy is infeasible too."""
     picked, coefs, weights, scales = [], [], [], []
     coef_max = abs(hm.A).max(axis=1).toarray().ravel()
@@ -103,7 +196,10 @@ def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
         scale = relax.scale(d, con.index(), float(rhs), float(coef_max[i]))
         picked.append(i)
         coefs.append(-scale if kind == UPPER else scale)
-        weights.append(relax.weight)
+        weight = relax.weight
+        if _limit_key(family.name, con.index()) in prefer:
+            weight *= CHANGED_WEIGHT
+        weights.append(weight)
         scales.append(scale)
     if not picked:
         return None
@@ -128,15 +224,101 @@ def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
         con, _ = hm.rows[picked[j]]
         family = con.parent_component().local_name
         amount = float(slack[j] * scales[j])
-        found.append(FAMILIES[family].describe(d, con.index(), amount, deliveries))
+        rel = FAMILIES[family].describe(d, con.index(), amount, deliveries)
+        rel = replace(rel, key=_limit_key(family, con.index()))
+        if family == "demand":
+            rel = replace(rel, integer=bool(d.capabilities.loc[con.index()[0],
+                                                                "integer_units"]))
+        elif family in ("dual_sourcing", "one_start"):
+            rel = replace(rel, integer=True)
+        found.append(rel)
     return found
+
+
+def typable(d: ModelData, found: list[Relaxation], explain: bool = False) -> list[Relaxation]:
+    """The relaxations as values to type in: ``needed`` rounded in the safe direction,
+    one relaxation per cell (the largest move), each message worded as what would
+    make the case feasible together with the others listed (``explain`` keeps the
+    family's own sentence after it, for the precheck's findings)."""
+    by_cell: dict[str, Relaxation] = {}
+    for rel in found:
+        rel = replace(rel, needed=safe_needed(rel))
+        key = rel.cell if "!" in rel.cell else f"{rel.cell}: {rel.limit}"  # row unknown
+        kept = by_cell.get(key)
+        if kept is None or abs(rel.change) > abs(kept.change):
+            by_cell[key] = rel
+    merged = list(by_cell.values())
+    return [replace(r, message=wording(r, len(merged)) + (f". {r.message}" if explain else ""))
+            for r in merged]
+
+
+def safe_needed(rel: Relaxation) -> float:
+    """``rel.needed`` rounded away from ``rel.current``: up for a limit that must rise,
+    down for one that must fall, so typing it in is always enough."""
+    needed, current = float(rel.needed), float(rel.current)
+    if not math.isfinite(needed):
+        return needed
+    rise = needed > current
+    if rel.family in SHARE_FAMILIES:
+        step = SHARE_STEP
+    elif rel.integer:
+        step = 1.0
+    else:
+        size = max(abs(needed), abs(current), 1e-12)
+        step = 10.0 ** (math.floor(math.log10(size)) - (FIGURES - 1))
+    ratio = needed / step
+    nearest = round(ratio)
+    if abs(ratio - nearest) <= SNAP * max(1.0, abs(ratio)):
+        k = nearest
+    else:
+        k = math.ceil(ratio) if rise else math.floor(ratio)
+    decimals = max(0, -math.floor(math.log10(step)))
+    value = round(k * step, decimals)
+    if rel.family in SHARE_FAMILIES:
+        value = min(1.0, max(0.0, value))
+    elif rel.family == "dual_sourcing":
+        value = max(1.0, value)
+    elif not rise:
+        value = max(0.0, value)
+    return value
+
+
+def exact(value: float) -> str:
+    """A figure exactly as it is to be typed (no rounding to nearest for display)."""
+    return f"{value:.10g}"
+
+
+def wording(rel: Relaxation, listed: int) -> str:
+    """``The case would become feasible if Budget 2027 (Budget!B3) rose from 70 to 100
+    (+30)``, saying when the other listed changes are needed too."""
+    where = f"{rel.limit} ({rel.cell})"
+    if rel.family == "one_start":
+        change = f"{where} were set to no (mandatory: no)"
+    else:
+        verb = "rose" if rel.needed > rel.current else "fell"
+        sign = "+" if rel.change > 0 else "-"
+        change = (f"{where} {verb} from {exact(rel.current)} to {exact(rel.needed)} "
+                  f"({sign}{exact(abs(rel.change))})")
+    others = listed - 1
+    together = (f", together with the {others} other change{'s' if others > 1 else ''} "
+                "listed") if others else ""
+    return f"The case would become feasible if {change}{together}; one possible repair"
+
+
+
+
+
+#: Columns of :func:`as_table`: ``sheet`` and ``cell`` (``Budget``, ``B3``) say where to
+#: type ``needed``; ``change`` is needed - current.
+TABLE_COLUMNS = ["constraint", "limit", "sheet", "cell", "current", "needed", "change",
+                 "message"]
 
 
 def as_table(relaxations: list[Relaxation]) -> pd.DataFrame:
     """The diagnosis as a tidy table (for the results workbook and the run store)."""
     return pd.DataFrame(
-        [{"constraint": r.family, "limit": r.limit, "cell": r.cell, "current": r.current,
-          "needed": r.needed, "change": r.change, "message": r.message}
+        [{"constraint": r.family, "limit": r.limit, "sheet": r.sheet, "cell": r.address,
+          "current": r.current, "needed": r.needed, "change": r.change, "message": r.message}
          for r in relaxations],
-        columns=["constraint", "limit", "cell", "current", "needed", "change", "message"],
+        columns=TABLE_COLUMNS,
     )

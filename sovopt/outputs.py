@@ -31,6 +31,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "year": ("0", "{:.0f}"),
     "seconds": ('0.0 "s"', "{:.1f} s"),
     "number": ("0.000000", "{:.6g}"),
+    "exact": ("General", "{:.10g}"),  # a value to be typed in as it is (diagnosis)
     "flag": ("@", "{}"),
 }
 
@@ -239,6 +240,13 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
           "infeasible, violation, error, warning or note"),
         Q("where", "Where", "", "text", "Sheet!Cell a planner can change"),
         Q("message", "Message", "", "text", "What is wrong and what would fix it"),
+        Q("sheet", "Sheet", "", "text", "Infeasible: the sheet of the limit to change"),
+        Q("cell", "Cell", "", "text", "Infeasible: the cell of the limit to change"),
+        Q("current", "Current", "the cell's unit", "exact", "Infeasible: its value now"),
+        Q("needed", "Needed", "the cell's unit", "exact",
+          "Infeasible: the value to type in (rounded in the safe direction); with every "
+          "listed change typed in, the case becomes feasible"),
+        Q("change", "Change", "the cell's unit", "exact", "Infeasible: needed - current"),
     ),
     "levels": (
         Q("level", "Level", "", "count", "Position in the preset"),

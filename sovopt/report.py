@@ -182,14 +182,11 @@ def _metric_tables(metrics: Metrics | None) -> dict[str, pd.DataFrame]:
 def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | None,
                  diagnosis: list) -> pd.DataFrame:
     """Diagnostics rows: infeasibility relaxations, broken limits, warnings, exclusions."""
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple] = []
     if diagnosis:
-        # Imported here: sovopt.diagnose pulls in the model package (Pyomo), and a
-        # Report of a feasible run or of a stress test must not need it.
-        from sovopt.diagnose import as_table
-
-        for _, r in as_table(diagnosis).iterrows():
-            rows.append(("infeasible", str(r["cell"]), str(r["message"])))
+        for r in diagnosis:
+            rows.append(("infeasible", r.cell, r.message, r.sheet, r.address,
+                         float(r.current), float(r.needed), float(r.change)))
     if metrics is not None:
         for _, v in metrics.violation_table.iterrows():
             rows.append(("violation", str(v["where"]), str(v["message"])))
@@ -202,7 +199,9 @@ def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | N
         cell = d.case.cell("Options", "option_id", ex["row"])
         rows.append(("note", cell, f"option {ex['option_id']} excluded before the model was "
                                    f"built: {ex['reason']}"))
-    return pd.DataFrame(rows, columns=DIAGNOSTIC_COLUMNS)
+    blank = (None, None, np.nan, np.nan, np.nan)
+    return pd.DataFrame([row if len(row) == len(DIAGNOSTIC_COLUMNS) else (*row, *blank)
+                         for row in rows], columns=DIAGNOSTIC_COLUMNS)
 
 
 def _run_info(run_id: str, command: str, case: Case,

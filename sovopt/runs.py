@@ -175,6 +175,11 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
             raise self.error_for(exc) from None
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+            # damaged pages can read back as text that is not UTF-8 or not our JSON
+            raise StoreError(f"the run store {self.path} is damaged (a stored value cannot "
+                             f"be read: {type(exc).__name__}); "
+                             + STORE_ADVICE.format(db=self.path)) from None
     return wrapper
 
 
@@ -495,6 +500,10 @@ class RunStore:
         except sqlite3.Error as exc:
             self.close()
             raise self.error_for(exc) from None
+        except UnicodeDecodeError:
+            self.close()
+            raise StoreError(f"the run store {self.path} is damaged (its schema cannot be "
+                             "read); " + STORE_ADVICE.format(db=self.path)) from None
         except BaseException:
             self.close()
             raise

@@ -1,7 +1,7 @@
 """Infeasible cases: the precheck, the elastic diagnosis, unmet demand and exit codes.
 
-Each diagnosis names the limit that must move and by how much; the amounts
-are worked out by hand in each test.
+Each diagnosis names a limit that would make the case feasible and the value to
+type in; the amounts are worked out by hand in each test.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def test_budget_shortfall_is_diagnosed_with_the_amount() -> None:
     assert [x.family for x in r.diagnosis] == ["budget"]
     assert (rel.current, rel.needed, rel.change) == pytest.approx((30.0, 50.0, 20.0))
     assert rel.limit == "Budget 2027"
-    assert "Budget 2027" in rel.message and "must rise by 20 to 50" in rel.message
+    assert rel.message == ("The case would become feasible if Budget 2027 (Budget, column "
+                           "budget) rose from 30 to 50 (+20); one possible repair")
 
 
 def test_budget_diagnosis_points_at_the_workbook_cell() -> None:
@@ -53,7 +54,9 @@ def test_budget_diagnosis_points_at_the_workbook_cell() -> None:
     case.column_letters = {"Budget": {"year": "A", "budget": "B", "min_local_share": "C"}}
     rel = only(solve(case), "budget")
     assert rel.cell == "Budget!B4"
-    assert rel.message == "Budget 2027 (Budget!B4) must rise by 20 to 50"
+    assert (rel.sheet, rel.address) == ("Budget", "B4")
+    assert rel.message == ("The case would become feasible if Budget 2027 (Budget!B4) rose "
+                           "from 30 to 50 (+20); one possible repair")
 
 
 def test_unmet_demand_allowed_solves_the_budget_case() -> None:
@@ -75,7 +78,8 @@ def test_localization_shortfall_is_diagnosed_with_the_reachable_share() -> None:
 
     Demand 10. dom (SH) 2/unit, 80 % local, at most 5; buy (SA) 1/unit.
     Most local: dom 5 (local 0.8·10 = 8 of spend 10 + 5 = 15): 0.5333.
-    The target of 0.6 must fall by 0.067 to 0.533.
+    The target of 0.6 must fall to 0.5333...; rounded down (the safe direction) to
+    the 0.001 a share is typed to: 0.533 (0.534 would still be infeasible).
     """
     case = make_case([option("dom", "SH", 2, local_content=0.8, max_qty_per_year=5.0),
                       option("buy", "SA", 1)], local_share=0.6)
@@ -84,9 +88,10 @@ def test_localization_shortfall_is_diagnosed_with_the_reachable_share() -> None:
     rel = only(r, "localization")
     assert [x.family for x in r.diagnosis] == ["localization"]
     assert rel.current == pytest.approx(0.6)
-    assert rel.needed == pytest.approx(8 / 15, abs=1e-6)
+    assert rel.needed == 0.533
     assert "Localization target 2027" in rel.message
-    assert "must fall by 0.067 to 0.533" in rel.message
+    assert "would become feasible if" in rel.message
+    assert "fell from 0.6 to 0.533 (-0.067)" in rel.message
 
 
 def test_capacity_shortfall_is_caught_by_the_precheck() -> None:
@@ -185,7 +190,7 @@ def test_shared_supplier_capacity_is_diagnosed_with_the_amount() -> None:
     rel = only(r, "supplier_capacity")
     assert [x.family for x in r.diagnosis] == ["supplier_capacity"]
     assert (rel.current, rel.needed) == pytest.approx((6.0, 8.0))
-    assert "Capacity of supplier SA" in rel.message and "must rise by 2 to 8" in rel.message
+    assert "Capacity of SA" in rel.message and "rose from 6 to 8 (+2)" in rel.message
 
 
 def test_country_share_is_diagnosed_with_the_needed_share() -> None:
@@ -198,8 +203,7 @@ def test_country_share_is_diagnosed_with_the_needed_share() -> None:
     assert r.exit_code == 3
     rel = only(r, "country_share")
     assert (rel.current, rel.needed) == pytest.approx((0.35, 1.0))
-    assert "Max share of N" in rel.message and "must rise by 0.65 to 1 for R in 2027" in (
-        rel.message)
+    assert "Max share of N" in rel.message and "rose from 0.35 to 1 (+0.65)" in rel.message
 
 
 # ---- allow_unmet = yes: only demand beyond reach may be left unmet (regressions: the

@@ -34,7 +34,7 @@ from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, summary_lines
 from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
-from sovopt.report import WITH_PORTFOLIO, Report
+from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
 from sovopt.runs import RunStore
 from sovopt.workbook.into_input import check_into_input, write_into_input
 from sovopt.workbook.read import read_case
@@ -161,7 +161,12 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
                 outcome = solve_and_report(case, preset, time_limit=time_limit, gap=gap,
                                            case_path=path, warnings=warnings, run_id=run_id,
                                            label=label, progress=progress)
-            report, result = outcome.report, outcome.result
+                report, result = outcome.report, outcome.result
+                if result.status == "infeasible" and _name_changed_limits(
+                        result, runs, run_id, preset, time_limit, gap, console):
+                    report = report_from_solve(result, None, path, run_id=run_id,
+                                               warnings=warnings)
+                    report.run["label"] = label
             runs.finish(run_id, report)
         except KeyboardInterrupt:  # a second Ctrl-C, or one before any portfolio
             runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
@@ -185,14 +190,57 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
 
 
+def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, preset: Preset,
+                         time_limit: float | None, gap: float | None,
+                         console: Console) -> bool:
+    """After a change that made the case infeasible, diagnose again preferring the limits
+    tightened since the last run of the same case that had a portfolio, so the
+    diagnosis names a changed limit (a budget cut) whenever it is part of a repair.
+    True when the diagnosis was replaced."""
+    import tempfile
+
+    from sovopt.diagnose import rediagnose_after_changes
+    from sovopt.prepare import prepare
+
+    d = result.data
+    earlier = runs.list(case=d.case.settings.case_name)
+    earlier = earlier[(earlier["run_id"] != run_id)
+                      & earlier["status"].isin(WITH_PORTFOLIO)
+                      & (earlier["case_name"] == d.case.settings.case_name)]
+    if earlier.empty:
+        return False
+    since = str(earlier["run_id"].iloc[0])
+    try:
+        data = runs.input_bytes(since)
+        with tempfile.TemporaryDirectory() as folder:
+            old_path = Path(folder) / "case.xlsx"
+            old_path.write_bytes(data)
+            before, _ = read_case(old_path)
+        found = rediagnose_after_changes(
+            d, prepare(before), preset.switch_off,
+            {"mip_rel_gap": float(gap if gap is not None else d.case.settings.mip_gap),
+             "time_limit": float(time_limit or d.case.settings.time_limit_s),
+             "random_seed": 0}, since)
+    except SovoptError:  # the earlier input no longer reads: keep the plain diagnosis
+        return False
+    if not found:
+        return False
+    result.diagnosis = found
+    console.print(f"limits tightened since run {since} of this case are named first",
+                  markup=False)
+    return True
+
+
 def print_outcome(console: Console, result: SolveResult, report: Report) -> None:
     """Status, the diagnosis or the portfolio, and the summary table, on stderr."""
     d = result.data
     for _, ex in d.excluded.iterrows():
         console.print(f"note: option {ex['option_id']} excluded: {ex['reason']}", markup=False)
     if result.status == "infeasible":
-        console.print("infeasible: no portfolio meets every limit of the case. To make it "
-                      "feasible:", style="bold red", markup=False)
+        console.print("infeasible: no portfolio meets every limit of the case. It would "
+                      "become feasible with all of these changes together (one possible "
+                      "repair; the Diagnostics sheet has them as sheet, cell, current, "
+                      "needed):", style="bold red", markup=False)
         for r in result.diagnosis:
             console.print(f"  - {r.message}", markup=False)
         if not result.diagnosis:

@@ -1,8 +1,11 @@
-"""What an infeasible case must change: one relaxed row, in a planner's words.
+"""What an infeasible case could change: one relaxed row, in a planner's words.
 
 Each relaxable constraint family describes its own rows (``describe`` in its
 module), because only the family knows which workbook cell its limit came from
 and what the slack of the elastic model means in that cell's unit.
+:func:`sovopt.diagnose.typable` then turns the raw figures into values a
+planner can type in (rounded in the safe direction, one per cell) and words
+the message.
 """
 
 from __future__ import annotations
@@ -19,11 +22,24 @@ class Relaxation:
     cell: str  # where it is in the workbook: "Budget!B3"
     current: float
     needed: float
-    message: str  # "Budget 2027 (Budget!B3) must rise by 30.0 to 100.0"
+    message: str  # "Budget 2027 (Budget!B3) rose from 70 to 100 (+30)"
+    integer: bool = False  # the cell holds a whole number (needed is rounded to one)
+    key: tuple | None = None  # (family, what the limit is of), see diagnose.changed_limits
 
     @property
     def change(self) -> float:
         return self.needed - self.current
+
+    @property
+    def sheet(self) -> str:
+        """The sheet of :attr:`cell` (``Budget``; also for ``Budget, column budget``,
+        the place named when the workbook row is not known)."""
+        return self.cell.split("!", 1)[0] if "!" in self.cell else self.cell.split(",")[0]
+
+    @property
+    def address(self) -> str:
+        """The cell on its sheet (``B3``), blank when only the sheet is known."""
+        return self.cell.split("!", 1)[1] if "!" in self.cell else ""
 
 
 def fmt(value: float) -> str:
