@@ -73,7 +73,7 @@ def test_infeasible_writes_the_diagnosis_and_exits_3(tmp_path, capsys):
     code, out, err = run(["solve", str(path), "--json"], capsys)
     assert code == 3
     assert json.loads(out)["status"] == "infeasible"
-    assert "Budget 2027 (Budget!B2) must rise" in err
+    assert "would become feasible if Budget 2027 (Budget!B2) rose" in err
     diag = pd.read_excel(path.with_name("case.results.xlsx"), sheet_name="Diagnostics")
     assert "Budget!B2" in diag.loc[diag["severity"] == "infeasible", "where"].tolist()
 
