@@ -99,12 +99,15 @@ class Column:
     #: Sanity bound of a number column (see the module docstring): a value above it is
     #: refused as a typing error, even where ``maximum`` (a bound of the quantity
     #: itself, such as 1 for a share) is not set.
-    sanity_max: float = EXCEL_MAX
+    sanity_max: float | None = None
 
     @property
     def bound(self) -> float:
-        """The largest value the reader accepts: the tighter of maximum and sanity_max."""
-        return min(self.sanity_max, self.maximum if self.maximum is not None else EXCEL_MAX)
+        """The largest value the reader accepts: the tighter of ``maximum`` and the sanity
+        bound (``sanity_max``, or by default the one of the column's unit: money, units,
+        seconds, years; Excel's largest number otherwise)."""
+        sanity = self.sanity_max if self.sanity_max is not None else _unit_bound(self.unit)
+        return min(sanity, self.maximum if self.maximum is not None else EXCEL_MAX)
 
     def range_text(self) -> str:
         """The allowed values in words, for messages, notes and docs."""
@@ -146,6 +149,19 @@ class Column:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def _unit_bound(unit: str) -> float:
+    """The sanity bound of a number column by its unit (``currency/unit`` is money)."""
+    if "currency" in unit:
+        return MAX_MONEY
+    if unit.startswith("units"):
+        return MAX_UNITS
+    if unit == "s":
+        return MAX_SECONDS
+    if unit == "years":
+        return MAX_LEAD_YEARS
+    return EXCEL_MAX
 
 
 def number_columns() -> list[tuple[Sheet, Column]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sovopt.errors import InvalidCase
-from sovopt.schema import EXCEL_MAX, MAX_TEXT_CHARS, number_columns
+from sovopt.schema import EXCEL_MAX, MAX_MONEY, MAX_TEXT_CHARS, number_columns
 from sovopt.workbook.read import read_case
 from tests.hostile import column_cells, set_cells_xml
 
@@ -23,6 +23,8 @@ COLUMNS = [(sh, col) for sh, col in number_columns()]
 def test_every_number_column_has_a_finite_bound_within_excel() -> None:
     for sh, col in COLUMNS:
         assert col.bound <= EXCEL_MAX, (sh.name, col.name)
+        if "currency" in col.unit:  # money, whoever adds the column
+            assert col.bound <= MAX_MONEY, (sh.name, col.name)
         if col.maximum is not None and col.maximum <= 1:  # shares, probabilities
             assert col.bound == col.maximum
 
