@@ -940,19 +940,21 @@ class RunStore:
     def info(self, run_id: str) -> dict[str, Any]:
         """A run's metadata (no KPIs, no tables): run_id, label, created, finished,
         case_name, input_name, input_sha256, preset, settings, versions, status
-        (shown), stored_status, message, timings, host, pid."""
+        (shown), stored_status, message, timings, host, pid, group and point (of a
+        study's run)."""
         run_id = self.resolve(run_id)
         r = self._con.execute(
             "SELECT run_id, label, created_at, finished_at, case_name, input_name, "
             "input_sha256, preset, settings, versions, status, message, timings, host, pid, "
-            "proc_start, run_info FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            "proc_start, run_info, group_id, group_point FROM runs WHERE run_id = ?",
+            (run_id,)).fetchone()
         return {
             "run_id": r[0], "label": r[1], "created": r[2], "finished": r[3],
             "case_name": r[4], "input_name": r[5], "input_sha256": r[6],
             "preset": _loads(r[7]), "settings": _loads(r[8], {}), "versions": _loads(r[9], {}),
             "status": shown_status(r[10], r[13], r[14], r[15]), "stored_status": r[10],
             "message": r[11], "timings": _loads(r[12]), "host": r[13], "pid": r[14],
-            "run_info": _loads(r[16], {}),
+            "run_info": _loads(r[16], {}), "group": r[17], "point": r[18],
         }
 
     @_guarded

@@ -280,6 +280,7 @@ def run_info_table(report: Report) -> Table:
     rows = [
         ("label", r.get("label")), ("status", status_text(str(r.get("status")))),
         ("message", r.get("message")),
+        ("group", f"{r['group']}, point {r.get('point')}" if r.get("group") else None),
         ("created", local_time(r.get("created"))), ("finished", local_time(r.get("finished"))),
         ("case", r.get("case_name")), ("input", r.get("input_name")),
         ("input SHA-256", r.get("input_sha256")),
