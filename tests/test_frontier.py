@@ -40,9 +40,12 @@ def test_two_capability_frontier_point_by_point():
 
 def test_knee_is_the_largest_change_of_slope():
     """Slopes −2000 then −500 (cost per unit of measure): the change is at 0.02;
-    a straight line has no knee."""
+    a straight line has no knee. Example-like step: slopes (4761−4725)/(0.0738−0.094)
+    = −1782 and (4802−4761)/(0.0636−0.0738) = −4020: the knee is the 0.0738 plan."""
     assert knee([0.0, 0.02, 0.04, 0.10], [100, 60, 50, 20]) == 1
     assert knee([0.0, 0.5, 1.0], [2, 1, 0]) is None
+    # two levels that found the same plan (a MIP frontier's step) count once
+    assert knee([0.094, 0.0738, 0.0738, 0.0636], [4725, 4761, 4761, 4802]) in (1, 2)
 
 
 def test_frontier_command_records_a_group_and_writes_the_chart(tmp_path, capsys,

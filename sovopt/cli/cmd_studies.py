@@ -169,7 +169,8 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
     with RunStore(store) as runs:
         rec = Recorder(runs, "frontier", case, path, points, info, group)
         progress = StudyProgress("frontier", points, say)
-        progress.start(1, _where(executor, scheduler))
+        progress.start(1, "this process (one model)" if executor == "local"
+                       else _where(executor, scheduler))
 
         def record(point) -> None:
             rec.record(Task(point.index, point.extra["role"]), point)

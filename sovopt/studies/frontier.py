@@ -272,6 +272,11 @@ def knee(measure: list[float], cost: list[float]) -> int | None:
     (an interior point; None with fewer than three distinct points)."""
     pts = sorted((m, c, i) for i, (m, c) in enumerate(zip(measure, cost, strict=True))
                  if np.isfinite(m) and c is not None and np.isfinite(c))
+    distinct = []  # levels that found the same plan count once (a step of a MIP frontier)
+    for p in pts:
+        if not distinct or p[0] - distinct[-1][0] > 1e-12:
+            distinct.append(p)
+    pts = distinct
     best, where = 0.0, None
     for j in range(1, len(pts) - 1):
         (m0, c0, _), (m1, c1, i1), (m2, c2, _) = pts[j - 1], pts[j], pts[j + 1]
