@@ -128,7 +128,8 @@ def test_duals_in_words():
     result = solve_case(case, preset)
     report = report_from_solve(result, evaluate(result.data, result.portfolio), None)
     words = duals_in_words(report, "EUR m")
-    assert words[0].startswith("one more EUR m in 2027 lowers exposure by 0.0667 points")
+    assert words[0].startswith("one more ") and "EUR m" in words[0] and "2027" in words[0]
+    assert words[0].endswith("lowers exposure by 0.0667 points")
 
 
 class _StopsAfterOne:

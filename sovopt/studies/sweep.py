@@ -226,7 +226,9 @@ def primary_level(report: Report) -> tuple[str, dict[str, float]] | None:
 def duals_in_words(base: Report, currency: str, tiny: float = 1e-9) -> list[str]:
     """What one more unit of budget, or one point less localization target, is worth
     at the base solve, per year: "one more EUR m in 2029 lowers scenario risk by 0.02
-    points" (points: hundredths of the level's measure, a share)."""
+    points" (points: hundredths of the level's measure, a share). Where the solve
+    states a binding limit's value in words (the constraints table's ``meaning``),
+    its sentence is used; years where a limit does not bind are said once."""
     con = base.tables.get("constraints")
     level = primary_level(base)
     if con is None or con.empty or level is None or "marginal_value" not in con:
@@ -239,6 +241,10 @@ def duals_in_words(base: Report, currency: str, tiny: float = 1e-9) -> list[str]
         if mv is None or (isinstance(mv, float) and math.isnan(mv)):
             continue
         year = int(r["year"])
+        said = r.get("meaning")  # the solve's own words, where it gives them
+        if abs(mv) > tiny and isinstance(said, str) and said.strip():
+            out.append(said.strip())
+            continue
         if r["constraint"] == "budget":
             if abs(mv) <= tiny:
                 loose_budget.append(year)
