@@ -104,9 +104,7 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
                           format="csr")
         row_lower = np.concatenate([row_lower] + [b.lower for b in blocks])
         row_upper = np.concatenate([row_upper] + [b.upper for b in blocks])
-    col_lower = np.fromiter((-INF if v.lb is None else v.lb for v in columns), float, n)
-    col_upper = np.fromiter((INF if v.ub is None else v.ub for v in columns), float, n)
-    integrality = np.fromiter((1 if v.is_integer() else 0 for v in columns), np.int32, n)
+    col_lower, col_upper, integrality = _column_data(columns)
 
     c = sparse.csr_array(info.c)
     names = {id(obj): name for name in term_names
@@ -126,6 +124,28 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
         row_lower=row_lower, row_upper=row_upper, col_lower=col_lower, col_upper=col_upper,
         integrality=integrality, column_of=column_of,
     )
+
+
+def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds and integrality of each column.
+
+    One ``bounds`` call per variable, and integrality once per domain (a few
+    shared domain objects), instead of three property calls per variable: at
+    XL's three million columns this saves seconds.
+    """
+    n = len(columns)
+    bounds = [v.bounds for v in columns]
+    lower = np.fromiter((-INF if lo is None else lo for lo, _ in bounds), float, n)
+    upper = np.fromiter((INF if up is None else up for _, up in bounds), float, n)
+    integer: dict[int, int] = {}
+
+    def kind(v) -> int:
+        key = id(v.domain)
+        if key not in integer:
+            integer[key] = 1 if v.is_integer() else 0
+        return integer[key]
+
+    return lower, upper, np.fromiter((kind(v) for v in columns), np.int32, n)
 
 
 def _place_columns(block: ArrayRows, columns: list, column_of: dict[int, int],
