@@ -121,6 +121,10 @@ def test_validate_json_valid_and_invalid(case_path, tmp_path, capsys):
     ["stress", "{tmp}/none.xlsx", "--portfolio", "r1", "--json"],
     ["solve", "{tmp}/none.xlsx", "--json", "--time-limit", "-1"],
     ["compare", "r1", "r2", "--json"],
+    ["materials", "profile", "--json"],
+    ["sweep", "{tmp}/none.xlsx", "--json"],
+    ["frontier", "{tmp}/none.xlsx", "--json"],
+    ["no-such-command", "--json"],
 ])
 def test_every_command_prints_exactly_one_json_object(args, tmp_path, capsys):
     """With --json, success or failure (usage errors included), stdout holds one object."""
@@ -130,6 +134,7 @@ def test_every_command_prints_exactly_one_json_object(args, tmp_path, capsys):
     assert isinstance(obj, dict)
     if code != 0:
         assert obj["exit_code"] == code and obj["error"]
+        assert obj["problems"] and all("message" in p for p in obj["problems"])
 
 
 # --------------------------------------------------------------------------- Ctrl-C
@@ -312,3 +317,32 @@ def test_start_year_outside_the_horizon_is_flagged(case_path, tmp_path, capsys, 
     code, _, err = run(["stress", str(case_path), "--portfolio", str(edited)], capsys)
     assert code == 0
     assert f"starts in {year}, outside the years it can start" in err
+
+
+def test_interrupted_solve_writes_its_best_portfolio_and_exits_130(
+        case_path, capsys, monkeypatch, isolated_run_store):
+    """The first Ctrl-C makes solve_case return its best verified portfolio with status
+    "interrupted" (the solver loop's side); the command then writes the results workbook
+    with that status and the gap, records the run as interrupted and exits 130."""
+    real = sovopt.solve.solve_case
+
+    def stopped_early(*args, **kwargs):
+        result = real(*args, **kwargs)
+        assert result.status == "optimal"
+        result.status = "interrupted"
+        return result
+
+    monkeypatch.setattr(sovopt.solve, "solve_case", stopped_early)
+    code, out, err = run(["solve", str(case_path), "--json"], capsys)
+    assert code == 130, err
+    summary = json.loads(out)
+    assert summary["status"] == "interrupted"
+    assert summary["mip_gap"] is not None and summary["total_cost"] > 0
+    import pandas as pd
+
+    sheet = pd.read_excel(case_path.with_name("case.results.xlsx"), sheet_name="Summary")
+    values = dict(zip(sheet.iloc[:, 0], sheet.iloc[:, 1], strict=False))
+    assert "interrupted" in {str(v) for v in values.values()}
+    with RunStore(isolated_run_store) as st:
+        assert st.list()["status"].tolist() == ["interrupted"]
+        assert st.get(summary["run_id"]).tables["portfolio"].shape[0] > 0

@@ -216,7 +216,7 @@ def _run(args: list[str]) -> int:
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
-        error_json(exc.format_message(), exc.exit_code)
+        error_json(exc.format_message(), exc.exit_code, [Problem("", exc.format_message())])
         return exc.exit_code
     except InvalidCase as exc:
         if debug:
