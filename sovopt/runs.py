@@ -94,6 +94,7 @@ from sovopt import __version__
 from sovopt.errors import EXIT_INVALID, EXIT_USAGE, SovoptError
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import Report
+from sovopt.workbook.targets import can_write
 
 #: File name of the database inside the store folder.
 DB_NAME = "runs.sqlite"
@@ -150,21 +151,6 @@ def default_store(start: str | os.PathLike[str] | None = None) -> Path:
             if candidate.is_dir():
                 return candidate
     return here / DEFAULT_FOLDER
-
-
-def _can_write(folder: Path, db: Path) -> bool:
-    """Whether sovopt can create files in ``folder`` and write ``db`` (tried for real:
-    permissions alone do not tell, for root or an immutable folder)."""
-    try:
-        probe = folder / f".sovopt-write-test-{os.getpid()}-{secrets.token_hex(3)}"
-        probe.touch(exist_ok=False)
-        probe.unlink()
-        if db.exists():
-            with db.open("r+b"):
-                pass
-    except OSError:
-        return False
-    return True
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -483,7 +469,7 @@ class RunStore:
         if self.path.exists() and not self.path.is_file():
             raise StoreError(f"the run store {self.folder}: {self.path} is not a file; "
                              + STORE_ADVICE.format(db=self.path))
-        self.read_only = not _can_write(self.folder, self.path)
+        self.read_only = can_write(self.folder, self.path) is not None
         if self.read_only and not self.path.is_file():
             raise StoreError(f"the run store folder {self.folder} is read-only, so no store "
                              "can be created there; give a writable folder with --store DIR "

@@ -42,6 +42,21 @@ def check_not_open(path: Path, option: str) -> None:
             f"{found[0].name} if no program has it open", exit_code=EXIT_USAGE)
 
 
+def can_write(folder: Path, file: Path | None = None) -> OSError | None:
+    """None when files can be created in ``folder`` (and ``file``, if it exists, opened
+    for writing), tried for real with a probe file; else the error that stopped it."""
+    probe = folder / f".sovopt-write-test-{os.getpid()}-{secrets.token_hex(3)}"
+    try:
+        probe.touch(exist_ok=False)
+        probe.unlink()
+        if file is not None and file.exists():
+            with file.open("r+b"):
+                pass
+    except OSError as exc:
+        return exc
+    return None
+
+
 def check_target(path: Path, option: str) -> None:
     """Refuse before solving a file that could not be written afterwards."""
     path = Path(path)
@@ -59,14 +74,8 @@ def check_target(path: Path, option: str) -> None:
         raise SovoptError(f"{option} {path} exists and is not a regular file",
                           exit_code=EXIT_USAGE)
     check_not_open(path, option)
-    probe = folder / f".sovopt-write-test-{os.getpid()}-{secrets.token_hex(3)}"
-    try:
-        probe.touch(exist_ok=False)
-        probe.unlink()
-        if path.exists():
-            with path.open("r+b"):
-                pass
-    except OSError as exc:
+    exc = can_write(folder, path)
+    if exc is not None:
         raise SovoptError(f"{option} {path}: cannot write there ({exc.strerror or exc}); "
                           "give another place with --out, or fix the folder's permissions",
-                          exit_code=EXIT_USAGE) from None
+                          exit_code=EXIT_USAGE)
