@@ -229,7 +229,9 @@ def elastic(hm: HighsModel, d: ModelData, x_positions: np.ndarray,
         if family == "demand":
             rel = replace(rel, integer=bool(d.capabilities.loc[con.index()[0],
                                                                 "integer_units"]))
-        elif family in ("dual_sourcing", "one_start"):
+        elif family == "one_start" or (  # min_suppliers counts; a minimum share does not
+                family == "dual_sourcing" and float(rel.current).is_integer()
+                and float(rel.needed).is_integer()):
             rel = replace(rel, integer=True)
         found.append(rel)
     return found
