@@ -278,7 +278,7 @@ def safe_needed(rel: Relaxation) -> float:
     value = round(k * step, decimals)
     if rel.family in SHARE_FAMILIES:
         value = min(1.0, max(0.0, value))
-    elif rel.family == "dual_sourcing":
+    elif rel.family == "dual_sourcing" and rel.integer:  # at least one supplier
         value = max(1.0, value)
     elif not rise:
         value = max(0.0, value)

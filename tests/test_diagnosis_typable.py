@@ -51,6 +51,7 @@ def test_needed_is_rounded_in_the_safe_direction() -> None:
     assert safe_needed(rel("demand", 10.0, 6.7, integer=True)) == 6.0
     assert safe_needed(rel("supplier_capacity", 6.0, 7.2)) == 7.2
     assert safe_needed(rel("dual_sourcing", 3.0, 1.2, integer=True)) == 1.0
+    assert safe_needed(rel("dual_sourcing", 0.6, 0.33337)) == 0.3333  # a minimum share
 
 
 def infeasible_rows(results: Path) -> pd.DataFrame:
