@@ -137,3 +137,24 @@ def test_after_a_budget_cut_the_diagnosis_names_the_cut_budget(tmp_path, capsys)
     assert "was 60" in cut["message"].iloc[0]
     apply(path, rows)
     assert run(["solve", str(path), "--objective", "min_cost", "--gap", "0"], capsys)[0] == 0
+
+
+def test_the_largest_criticality_still_blames_the_budget(tmp_path, capsys) -> None:
+    """A huge criticality made the diagnosis blame Demand; criticality is now bounded
+    (1000 at most, the schema's sanity bound) and at that bound the budget cut of the
+    first test (2028 needs 22, has 20) is still what the diagnosis names."""
+    from sovopt.schema import sheet as schema_sheet
+
+    bound = schema_sheet("Capabilities").column("criticality").bound
+    assert bound == 1000
+    caps = [{"capability_id": "R", "name": "rounds", "criticality": bound},
+            {"capability_id": "Q", "name": "radios", "criticality": bound}]
+    path, _ = case_workbook(hand_case(budget=budget(60.0, 20.0, 0.2), capabilities=caps),
+                            tmp_path)
+    rows = solve_apply_resolve(path, capsys, "--objective", "min_cost", "--gap", "0")
+    assert set(rows["sheet"]) == {"Budget"}
+    wb = openpyxl.load_workbook(path)
+    wb["Capabilities"]["D2"] = 1e300
+    wb.save(path)
+    code, _, err = run(["validate", str(path)], capsys)
+    assert code == 1 and "Capabilities!D2" in err
