@@ -288,6 +288,65 @@ def column(table: str, key: str) -> Quantity:
     return Quantity(key, key, "", "number", key)
 
 
+#: The tables of the study workbooks (Sweep, Frontier, Robust sheets). A sweep's
+#: table has, after ``point``, one column per varied input (headed as the input was
+#: named; ``(×)`` for a scaled column), then these.
+STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
+    "sweep": (
+        Q("point", "Point", "", "count", "Point of the grid (0: the case as given)"),
+        Q("status", "Status", "", "text", "Status of the point's solve"),
+        *(q for q in SUMMARY if q.key in ("total_cost", "local_share", "exposure", "hhi_mean",
+                                          "expected_shortfall", "worst_case_shortfall",
+                                          "cvar", "unmet_units", "mip_gap")),
+        Q("run_id", "Run", "", "text", "The point's run in the run store"),
+    ),
+    "frontier": (
+        Q("point", "Point", "", "count", "Point of the frontier, least cost first"),
+        Q("role", "Role", "", "text", "least cost, level k, or least (measure)"),
+        Q("measure_level", "Measure held at", "share", "share_fine",
+          "The level the measure is held at (blank at the two ends)"),
+        Q("measure", "Measure", "share", "share_fine", "The point's dependence measure"),
+        Q("cost", "Total cost", "currency", "money", "Total spending of the point's plan"),
+        Q("cost_per_point", "Cost per point bought", "currency per point", "money",
+          "Extra cost over the previous point per point (hundredth) of measure lowered"),
+        Q("gap", "Gap", "relative", "share_fine", "Largest relative gap left on the point"),
+        Q("status", "Status", "", "text", "Status of the point's solve"),
+        Q("knee", "Knee", "", "flag", "The point where the slope changes most"),
+        Q("knee_cost", "Knee cost", "currency", "money", "The knee's cost (for the chart)"),
+        Q("enters", "Options entering", "", "text", "Started here, not at the previous point"),
+        Q("leaves", "Options leaving", "", "text", "Started at the previous point, not here"),
+        Q("run_id", "Run", "", "text", "The point's run in the run store"),
+    ),
+    "robust": (
+        Q("option_id", "Option", "", "text", "Option of the case"),
+        Q("capability_id", "Capability", "", "text", "Capability it delivers"),
+        Q("supplier_id", "Supplier", "", "text", "Its supplier"),
+        Q("mode", "Mode", "", "text", "buy, license, coproduce or domestic"),
+        Q("started_in", "Started in", "samples", "count", "Samples whose plan starts it"),
+        Q("samples", "Samples", "samples", "count", "Samples with a plan"),
+        Q("core_index", "Core index", "share of samples", "share",
+          "Share of the samples whose optimal plan starts it"),
+        Q("class", "Class", "", "text", "core (≥ 0.9), borderline, exterior (≤ 0.1)"),
+    ),
+    "robust_samples": (
+        Q("sample", "Sample", "", "count", "Sample number"),
+        Q("seed", "Seed", "", "text", "Its seed (sovopt robust --sample-seed SEED)"),
+        Q("status", "Status", "", "text", "Status of the sample's solve"),
+        *(q for q in SUMMARY if q.key in ("total_cost", "cvar", "exposure")),
+        Q("started", "Started options", "", "text", "The options its plan starts"),
+        Q("run_id", "Run", "", "text", "The sample's run in the run store"),
+    ),
+}
+
+
+def study_column(table: str, key: str) -> Quantity:
+    """The Quantity of a study table's column (a varied input reads as a number)."""
+    for q in STUDY_TABLES.get(table, ()):
+        if q.key == key:
+            return q
+    return Quantity(key, key, "", "number", key)
+
+
 def markdown_table() -> str:
     """The output schema as Markdown tables (README's results contract)."""
     lines = ["| Summary metric | label | unit | format | meaning |", "|---|---|---|---|---|"]
@@ -295,6 +354,11 @@ def markdown_table() -> str:
               for q in SUMMARY]
     for name, cols in TABLES.items():
         lines += ["", f"Table `{name}`:", "", "| column | label | unit | format | meaning |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
+                  for q in cols]
+    for name, cols in STUDY_TABLES.items():
+        lines += ["", f"Study table `{name}`:", "", "| column | label | unit | format | meaning |",
                   "|---|---|---|---|---|"]
         lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
                   for q in cols]

@@ -282,7 +282,7 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
              f"{counts.get('core', 0)} core, {counts.get('borderline', 0)} borderline, "
              f"{counts.get('exterior', 0)} exterior options."]
     wb = new_workbook()
-    robust_sheet(wb, table, sample_rows, lines)
+    robust_sheet(wb, table, sample_rows, lines, case.settings.currency)
     write_study_workbook(wb, out_path)
     for line in lines:
         console.print(line, markup=False, soft_wrap=True)

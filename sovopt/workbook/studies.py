@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sovopt import outputs
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
-from sovopt.workbook.results import FMT_PERCENT, summary_formats, write_table
+from sovopt.workbook.results import write_table
 
 #: Dependence KPIs a chart may plot (shares, on one axis).
 SHARE_KPIS = ("cvar", "expected_shortfall", "worst_case_shortfall", "exposure", "hhi_mean")
@@ -82,9 +82,13 @@ def _scatter(ws: Worksheet, df: pd.DataFrame, first: int, last: int, x: str, ys:
     return chart
 
 
-def _formats(df: pd.DataFrame, currency: str) -> dict[str, str]:
-    fmts = summary_formats(currency)
-    return {c: fmts[c] for c in df.columns if c in fmts}
+def _study_table(ws: Worksheet, df: pd.DataFrame, table: str, row: int,
+                 currency: str) -> tuple[int, int]:
+    """Write a study table with the output schema's labels and number formats."""
+    cols = [outputs.study_column(table, str(c)) for c in df.columns]
+    formats = {str(c): fmt for c, q in zip(df.columns, cols, strict=True)
+               if (fmt := q.excel_format(currency)) is not None}
+    return write_table(ws, df, row=row, formats=formats, headers=[q.label for q in cols])
 
 
 def sweep_sheet(wb: Workbook, table: pd.DataFrame, inputs: list[str], lines: Sequence[str],
@@ -93,7 +97,7 @@ def sweep_sheet(wb: Workbook, table: pd.DataFrame, inputs: list[str], lines: Seq
     dependence measures (left axis) and total cost (right axis) against it."""
     ws = wb.create_sheet("Sweep")
     row = _lines(ws, "Sweep: KPIs at each point of the grid", lines)
-    first, last = write_table(ws, table, row=row, formats=_formats(table, currency))
+    first, last = _study_table(ws, table, "sweep", row, currency)
     measures = [k for k in SHARE_KPIS if _has_values(table, k)]
     anchor_col = get_column_letter(len(table.columns) + 2)
     for k, name in enumerate(inputs):
@@ -112,11 +116,7 @@ def frontier_sheet(wb: Workbook, table: pd.DataFrame, measure: str, lines: Seque
     against the measure, with the knee as its own marked series."""
     ws = wb.create_sheet("Frontier")
     row = _lines(ws, f"Frontier: least cost for each level of {measure}", lines)
-    fmts = {**_formats(table, currency), "measure": "0.000%", "measure_level": "0.000%",
-            "cost": summary_formats(currency)["total_cost"],
-            "cost_per_point": summary_formats(currency)["total_cost"], "gap": "0.00%"}
-    first, last = write_table(ws, table, row=row, formats={k: v for k, v in fmts.items()
-                                                           if k in table.columns})
+    first, last = _study_table(ws, table, "frontier", row, currency)
     col = {name: i + 1 for i, name in enumerate(table.columns)}
     chart = ScatterChart()
     chart.style = 13
@@ -145,12 +145,12 @@ def frontier_sheet(wb: Workbook, table: pd.DataFrame, measure: str, lines: Seque
 
 
 def robust_sheet(wb: Workbook, table: pd.DataFrame, samples: pd.DataFrame,
-                 lines: Sequence[str]) -> Worksheet:
+                 lines: Sequence[str], currency: str = "") -> Worksheet:
     """The Robust sheet: per option its core index and class, a bar chart of the core
     indexes, and per sample its seed (to re-solve it) and run id."""
     ws = wb.create_sheet("Robust")
     row = _lines(ws, "Robust core: share of perturbed optima that start each option", lines)
-    first, last = write_table(ws, table, row=row, formats={"core_index": FMT_PERCENT})
+    first, last = _study_table(ws, table, "robust", row, currency)
     if len(table):
         col = {name: i + 1 for i, name in enumerate(table.columns)}
         bar = BarChart()
@@ -169,7 +169,7 @@ def robust_sheet(wb: Workbook, table: pd.DataFrame, samples: pd.DataFrame,
     srow = last + 3
     style.write_cell(ws, srow, 1, "Samples (re-solve one with --sample-seed SEED)").font = \
         style.LABEL_FONT
-    write_table(ws, samples, row=srow + 1)
+    _study_table(ws, samples, "robust_samples", srow + 1, currency)
     style.print_landscape(ws, None)
     return ws
 
