@@ -140,3 +140,19 @@ def test_an_earlier_runs_portfolio_is_a_start_that_completes_to_its_own_value(ex
     assert step == "start completed"
     assert violation(hm, values) <= 1e-6
     assert cost @ values * scale == pytest.approx(ours.term_values["cost"], rel=1e-6)
+
+
+def test_relax_and_fix_from_a_feasible_start_keeps_a_valid_bound(example) -> None:
+    """Window 1 may start from any feasible portfolio (here the cheapest plan); its
+    bound stays at or below the level's optimum and the portfolio is feasible."""
+    d, _, hm = example
+    _, cheapest = _cheapest(hm)
+    cost, _ = level_cost(hm, {"cvar": 1.0, "worst_case": 0.1})
+    set_cost(hm, cost)
+    hm.highs.setOptionValue("mip_rel_gap", 0.0)
+    hm.highs.run()
+    optimum = hm.highs.getInfo().objective_function_value
+    found = relax_and_fix(hm, cost, d.years, seconds=60, window=4, gap=0.0, start=cheapest)
+    assert found is not None
+    assert violation(hm, found.values) <= 1e-6
+    assert found.bound <= optimum + 1e-9 <= found.objective + 2e-9

@@ -64,12 +64,15 @@ def windows_of(years: list[int], window: int) -> list[list[int]]:
 
 def relax_and_fix(hm: HighsModel, cost: np.ndarray, years: list[int], seconds: float,
                   window: int = 3, gap: float = 0.01,
-                  run: Callable[[], object] | None = None) -> RelaxFixResult | None:
+                  run: Callable[[], object] | None = None,
+                  start: np.ndarray | None = None) -> RelaxFixResult | None:
     """Relax-and-fix of the level ``cost`` (already scaled) within ``seconds``.
 
     Every window gets an equal share of the time left; each is solved to
     ``gap``. ``run`` solves the model in hand (default ``hm.highs.run``; the
-    solve passes its interruptible run). Bounds and integrality are restored
+    solve passes its interruptible run). ``start``, a feasible solution of the
+    level (a crash start, the previous level's), is window 1's MIP start: it
+    satisfies window 1, which only relaxes. Bounds and integrality are restored
     before returning.
     """
     h = hm.highs
@@ -106,6 +109,11 @@ def relax_and_fix(hm: HighsModel, cost: np.ndarray, years: list[int], seconds: f
             if share <= 0.2:
                 return None
             h.setOptionValue("time_limit", share)
+            if k == 0 and start is not None:
+                sol = highspy.HighsSolution()
+                sol.col_value = list(map(float, start))
+                sol.value_valid = True
+                h.setSolution(sol)
             t0 = time.perf_counter()
             run()
             status = h.getModelStatus()
