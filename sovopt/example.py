@@ -76,16 +76,16 @@ SUPPLIERS = [
     ("SAE", "Sarkand Arms Export", "SAR", 0.0, None),
 ]
 
-# capability_id, name, unit, criticality, min_suppliers, integer_units
+# capability_id, name, unit, criticality, min_suppliers, integer_units, min_supplier_share
 CAPABILITIES = [
-    ("AD_INT", "Air-defence interceptors", "missile", 3.0, 2, True),
-    ("ART155", "155 mm artillery rounds", "1000 rounds", 3.0, 2, False),
-    ("DRONE", "Tactical drones", "system", 2.0, 1, True),
-    ("RADIO", "Secure tactical radios", "100 radios", 1.5, 1, False),
-    ("ARMV", "Armoured vehicles", "vehicle", 1.5, 1, True),
-    ("OPV", "Offshore patrol vessels", "vessel", 1.0, 1, True),
-    ("SATT", "Satellite communication terminals", "terminal", 1.0, 1, True),
-    ("CUAS", "Counter-drone systems", "system", 2.0, 1, True),
+    ("AD_INT", "Air-defence interceptors", "missile", 3.0, 2, True, 0.1),
+    ("ART155", "155 mm artillery rounds", "1000 rounds", 3.0, 2, False, 0.1),
+    ("DRONE", "Tactical drones", "system", 2.0, 1, True, 0.1),
+    ("RADIO", "Secure tactical radios", "100 radios", 1.5, 1, False, 0.1),
+    ("ARMV", "Armoured vehicles", "vehicle", 1.5, 1, True, 0.1),
+    ("OPV", "Offshore patrol vessels", "vessel", 1.0, 1, True, 0.1),
+    ("SATT", "Satellite communication terminals", "terminal", 1.0, 1, True, 0.1),
+    ("CUAS", "Counter-drone systems", "system", 2.0, 1, True, 0.1),
 ]
 
 # Units to deliver per year, 2027..2036.

@@ -11,7 +11,11 @@ elastic copy of the diagnosis, with in-place edits only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import highspy
@@ -65,9 +69,32 @@ class HighsModel:
             "nonzeros": int(self.A.nnz)}
 
 
+@contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 to stderr for the block.
+
+    HiGHS prints its banner ("Running HiGHS ... Copyright") from C++ straight
+    to the process's stdout when an instance is created, before any option can
+    silence it; with ``--json`` stdout must carry nothing but one JSON object.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no usable stdout: nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def new_highs(options: dict[str, object] | None = None) -> highspy.Highs:
-    """A quiet HiGHS instance with ``options`` set."""
-    h = highspy.Highs()
+    """A quiet HiGHS instance with ``options`` set (nothing ever reaches stdout)."""
+    with _stdout_to_stderr():
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
@@ -244,8 +271,161 @@ def add_row(hm: HighsModel, coef: np.ndarray, lower: float, upper: float) -> int
 
 
 def warm_start(hm: HighsModel, values: np.ndarray) -> None:
-    """Offer a known feasible point as the MIP start."""
+    """Offer a known feasible point (verified by the caller) as the MIP start."""
     sol = highspy.HighsSolution()
     sol.col_value = list(map(float, values))
     sol.value_valid = True
     hm.highs.setSolution(sol)
+
+
+#: HiGHS model statuses that end a run with whatever incumbent it has (a limit, not an error).
+LIMITS = frozenset({highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt,
+                    highspy.HighsModelStatus.kHighsInterrupt,
+                    highspy.HighsModelStatus.kIterationLimit,
+                    highspy.HighsModelStatus.kSolutionLimit,
+                    highspy.HighsModelStatus.kObjectiveBound,
+                    highspy.HighsModelStatus.kObjectiveTarget,
+                    highspy.HighsModelStatus.kMemoryLimit})
+
+
+class Stop:
+    """Why a run should end early: a wall-clock deadline or a request (Ctrl-C).
+
+    One instance serves a whole solve: ``request()`` is called from a signal
+    handler, ``deadline`` is moved level by level; the interrupt callbacks of
+    :func:`supervised_run` read both.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.deadline = float("inf")  # time.monotonic() seconds
+
+    def request(self) -> None:
+        self.requested = True
+
+    @property
+    def due(self) -> bool:
+        return self.requested or time.monotonic() >= self.deadline
+
+
+@dataclass
+class RunState:
+    """What the solver last told the callbacks: incumbent, bound and gap (solver units)."""
+
+    incumbent: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    improved: int = 0
+
+
+def supervised_run(h: highspy.Highs, stop: Stop,
+                   heartbeat: Callable[[RunState, float, bool], None] | None = None,
+                   every: float = 4.0) -> highspy.HighsModelStatus:
+    """Run HiGHS in its own thread until it ends, ``stop`` is due, or Ctrl-C.
+
+    The solve runs in a worker thread while this thread waits in short steps,
+    so a signal handler (Ctrl-C) and the deadline act within a fraction of a
+    second of the next interrupt check (HiGHS checks between simplex
+    iterations, interior-point iterations and MIP nodes; presolve is not
+    interruptible). ``heartbeat(state, elapsed, improved)`` is called when the
+    incumbent improves and at least every ``every`` seconds, from this thread.
+    """
+    state = RunState()
+
+    def interrupt(event) -> None:
+        out = event.data_out
+        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+            state.incumbent = _finite(out.mip_primal_bound)
+            state.bound = _finite(out.mip_dual_bound)
+            state.gap = _finite(out.mip_gap)
+        if stop.due:
+            event.interrupt()
+
+    def improving(event) -> None:
+        state.incumbent = _finite(event.data_out.mip_primal_bound)
+        state.improved += 1
+
+    hooks = [(h.cbSimplexInterrupt, interrupt), (h.cbIpmInterrupt, interrupt),
+             (h.cbMipInterrupt, interrupt), (h.cbMipImprovingSolution, improving)]
+    for hook, fn in hooks:
+        hook.subscribe(fn)
+    t0 = last = time.monotonic()
+    seen = 0
+    try:
+        thread = h.startSolve()
+        while True:
+            done, _ = h.wait(0.2)
+            if done:
+                break
+            now = time.monotonic()
+            if heartbeat is not None and (state.improved != seen or now - last >= every):
+                heartbeat(state, now - t0, state.improved != seen)
+                seen, last = state.improved, now
+        thread.join()
+    finally:
+        for hook, fn in hooks:
+            hook.unsubscribe(fn)
+    return h.getModelStatus()
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if abs(value) < 1e20 else None
+
+
+def check_vector(hm: HighsModel, values: np.ndarray, cost: np.ndarray | None = None,
+                 claimed: float | None = None, tol: float = 1e-6) -> list[str]:
+    """What is wrong with ``values`` as a solution of the model in ``hm.highs`` (empty: fine).
+
+    Checked against the model HiGHS holds now (held-level rows included): column
+    bounds, integrality, every row's bounds, and, when ``claimed`` is given, that
+    ``cost @ values`` is the objective HiGHS reported. Tolerances are relative to
+    the size of each row's terms, as HiGHS's own feasibility tolerances are.
+    """
+    h = hm.highs
+    lp = h.getLp()
+    n = lp.num_col_
+    v = np.asarray(values, dtype=float)
+    if v.shape != (n,) or not np.all(np.isfinite(v)):
+        return [f"the vector has {v.size} finite entries, the model {n} columns"]
+    bad: list[str] = []
+    lo, up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    col_tol = tol * np.maximum(1.0, np.abs(v))
+    out = np.flatnonzero((v < lo - col_tol) | (v > up + col_tol))
+    if out.size:
+        j = int(out[0])
+        bad.append(f"{out.size} column(s) outside their bounds, e.g. column {j} = {v[j]:.9g} "
+                   f"not in [{lo[j]:.9g}, {up[j]:.9g}]")
+    kinds = np.asarray([int(k) for k in lp.integrality_]) if len(lp.integrality_) else \
+        np.zeros(n, dtype=int)
+    ints = np.flatnonzero(kinds == 1)
+    frac = ints[np.abs(v[ints] - np.round(v[ints])) > tol]
+    if frac.size:
+        bad.append(f"{frac.size} integer column(s) with a fractional value, e.g. column "
+                   f"{int(frac[0])} = {v[frac[0]]:.9g}")
+    m = lp.num_row_
+    if m:
+        a = lp.a_matrix_
+        A = sparse.csc_array((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                             shape=(m, n))
+        activity = A @ v
+        size = abs(A) @ np.abs(v)
+        rlo, rup = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+        row_tol = tol * np.maximum(1.0, np.maximum(size, np.where(np.isfinite(rup), np.abs(rup),
+                                                                   0.0)))
+        off = np.flatnonzero((activity < rlo - row_tol) | (activity > rup + row_tol))
+        if off.size:
+            i = int(off[0])
+            bad.append(f"{off.size} row(s) violated, e.g. row {i}: {activity[i]:.9g} not in "
+                       f"[{rlo[i]:.9g}, {rup[i]:.9g}]")
+    if claimed is not None and cost is not None:
+        actual = float(np.asarray(cost) @ v)
+        if abs(actual - claimed) > tol * max(1.0, abs(claimed)):
+            bad.append(f"the objective of the vector is {actual:.9g}, HiGHS reported "
+                       f"{claimed:.9g}")
+    return bad
+
+
+def clear_state(h: highspy.Highs) -> None:
+    """Forget every solution, basis and MIP start, keeping the model and options."""
+    h.clearSolver()

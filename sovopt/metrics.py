@@ -44,9 +44,10 @@ Decisions where the contract is silent:
   by all of the supplier's capabilities.
 - ``share_matrix`` is the value-origin share of all units delivered to a
   capability over the horizon (home included; each capability sums to 1).
-- ``min_suppliers`` counts suppliers with a started option, as the model's
-  dual_sourcing rows do; the Dependence table's ``suppliers`` counts those
-  actually delivering in the year.
+- ``min_suppliers`` and the Dependence table's ``suppliers`` count, per year,
+  the suppliers that deliver at least min_supplier_share of the demand (the
+  dual_sourcing family's rule); ``single_source`` is one such supplier. The
+  rule is checked in the years the model holds it (``ModelData.sourcing``).
 - The option table, σ and φ come from prepare (``d.all_options``,
   ``d.all_origin``, ``d.survival``) for every option of the case, so a
   hand-made delivery of an excluded option, or outside the model's window,
@@ -179,6 +180,24 @@ def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
                    violation_table=vt, scenario_loss=per_scenario)
 
 
+#: The constraint family (formulation.md §4) behind each kind of broken limit.
+FAMILY_OF_LIMIT = {"min_total_qty": "min_order", "min_suppliers": "dual_sourcing"}
+
+
+def violations(d: ModelData, portfolio: Portfolio,
+               switched_off: frozenset[str] = frozenset()) -> list[str]:
+    """Every limit of the case that ``portfolio`` breaks, without the KPIs and tables.
+
+    The same checks as :func:`evaluate` (one message per broken limit, naming
+    its cell), less those of the families a preset switched off; the solve runs
+    them on every level's portfolio before using it.
+    """
+    f = _frame(d, portfolio)
+    _check_limits(f, _shares(f))
+    return [v["message"] for v in f.violations
+            if FAMILY_OF_LIMIT.get(v["constraint"], v["constraint"]) not in switched_off]
+
+
 # --- joining the portfolio with the case ------------------------------------------------
 
 
@@ -272,6 +291,21 @@ def _shares(f: _Frame) -> pd.DataFrame:
     return s[["capability_id", "year", "country_id", "share"]]
 
 
+def _counted_suppliers(f: _Frame) -> pd.DataFrame:
+    """(capability, year, supplier) of every supplier that counts as a source that year.
+
+    A supplier counts when it delivers at least min_supplier_share of the year's
+    demand (the dual_sourcing family's rule), so a token contract is not a
+    second source in the Dependence sheet either.
+    """
+    key = ["capability_id", "year"]
+    by = f.deliveries.groupby(key + ["supplier_id"], as_index=False)["units"].sum()
+    by = by.merge(f.demand[key + ["demand"]], on=key)
+    share = by["capability_id"].map(f.d.capabilities["min_supplier_share"]).astype(float)
+    need = share * by["demand"]
+    return by[(by["units"] > 0) & (by["units"] >= need - TOL * np.maximum(1.0, need))]
+
+
 def _dependence(f: _Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per (capability, year) with demand: exact foreign HHI, top foreign country, suppliers."""
     shares = _shares(f)
@@ -280,7 +314,7 @@ def _dependence(f: _Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
     hhi = foreign.assign(sq=foreign["share"] ** 2).groupby(key)["sq"].sum()
     top = foreign.sort_values(["share", "country_id"], ascending=[False, True], kind="stable")
     top = top.drop_duplicates(key).set_index(key)
-    suppliers = f.deliveries[f.deliveries["units"] > 0].groupby(key)["supplier_id"].nunique()
+    suppliers = _counted_suppliers(f).groupby(key)["supplier_id"].nunique()
     dep = f.demand[key].copy()
     idx = pd.MultiIndex.from_frame(dep)
     dep["hhi"] = hhi.reindex(idx).fillna(0.0).to_numpy()
@@ -589,22 +623,23 @@ def _check_deliveries(f: _Frame, starts: pd.Series) -> None:
 
 
 def _check_suppliers(f: _Frame) -> None:
-    """min_suppliers: distinct suppliers with a started option for each capability."""
-    caps = f.d.case.capabilities.set_index("capability_id")
-    started = f.starts["option_id"].drop_duplicates()
-    have = (f.options.loc[started, ["capability_id", "supplier_id"]]
-            .groupby("capability_id")["supplier_id"].nunique())
-    needed = set(f.demand["capability_id"]) | set(have.index)
-    for r in caps.index:
-        n = int(caps.loc[r, "min_suppliers"])
-        k = int(have.get(r, 0))
-        if r in needed and k < n:
+    """min_suppliers: in every dual-sourcing year that can hold (ModelData.sourcing),
+    at least n suppliers each deliver min_supplier_share of the demand."""
+    src = f.d.sourcing
+    src = src[src["binding"]]
+    if src.empty:
+        return
+    key = ["capability_id", "year"]
+    have = _counted_suppliers(f).groupby(key)["supplier_id"].nunique()
+    got = have.reindex(pd.MultiIndex.from_frame(src[key])).fillna(0).astype(int).to_numpy()
+    caps = f.d.capabilities
+    for (r, t, n, share), k in zip(src[["capability_id", "year", "need", "share"]].itertuples(
+            index=False), got, strict=True):
+        if k < n:
             cell = f.d.case.cell("Capabilities", "min_suppliers", caps.loc[r, "row"])
             f.flag("min_suppliers", cell, float(k), float(n),
-                   f"Capability {r} ({cell}): {k} supplier(s) engaged, min_suppliers is {n}")
-
-
-# --- KPIs and tables --------------------------------------------------------------------
+                   f"Capability {r} ({cell}): {k} supplier(s) deliver at least "
+                   f"{share:.0%} of the demand in {int(t)}, min_suppliers is {int(n)}")
 
 
 def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,

@@ -103,6 +103,40 @@ class ModelData:
         return dict(zip(self.delivery_keys, self.deliveries["cap"].tolist(), strict=True))
 
     @cached_property
+    def sourcing(self) -> pd.DataFrame:
+        """The dual-sourcing years: one row per (capability, year) with demand of every
+        capability with min_suppliers n ≥ 2.
+
+        Columns: capability_id, year, demand, need (n), share (β, min_supplier_share),
+        min_units (β·D, what a supplier must deliver that year to count), able (the
+        suppliers whose options can deliver at least min_units that year, lead times
+        and caps considered) and binding (able ≥ n): the rule holds in binding years;
+        the others (before a second line's lead time has passed) are single source
+        by necessity and reported as such, not made infeasible.
+        """
+        cols = ["capability_id", "year", "demand", "need", "share", "min_units", "able",
+                "binding"]
+        need = self.capabilities["min_suppliers"].astype(int)
+        dem = self.demand[self.demand["capability_id"].map(need) >= 2]
+        if dem.empty:
+            return pd.DataFrame(columns=cols)
+        out = dem[["capability_id", "year", "demand"]].copy()
+        out["need"] = out["capability_id"].map(need).astype(int)
+        out["share"] = out["capability_id"].map(
+            self.capabilities["min_supplier_share"]).astype(float)
+        out["min_units"] = out["share"] * out["demand"]
+        reach = self.deliveries.groupby(["capability_id", "year", "supplier_id"],
+                                        as_index=False)["cap"].sum()
+        reach = reach.merge(out[["capability_id", "year", "min_units"]],
+                            on=["capability_id", "year"])
+        reach = reach[reach["cap"] >= reach["min_units"] - EPS]
+        able = reach.groupby(["capability_id", "year"])["supplier_id"].nunique()
+        key = pd.MultiIndex.from_frame(out[["capability_id", "year"]])
+        out["able"] = able.reindex(key).fillna(0).astype(int).to_numpy()
+        out["binding"] = out["able"] >= out["need"]
+        return out.reset_index(drop=True)[cols]
+
+    @cached_property
     def demand_of(self) -> dict[tuple[str, int], float]:
         """(capability, year) -> D[r,t] (> 0)."""
         return dict(zip(zip(self.demand["capability_id"].tolist(),

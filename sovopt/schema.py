@@ -289,6 +289,9 @@ CAPABILITIES = Sheet(
            required=False, default=1, minimum=1, sanity_max=MAX_SUPPLIERS),
         _c("integer_units", "bool", "Deliveries are whole units.", required=False,
            default=True),
+        _c("min_supplier_share", "number", "Least share of a year's demand a supplier must "
+           "deliver to count towards min_suppliers that year.", required=False, default=0.1,
+           **SHARE),
     ),
 )
 

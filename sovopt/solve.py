@@ -1,22 +1,45 @@
-"""Solving a case: prepare, build, hand to HiGHS, optimise level by level, extract.
+"""Solving a case: prepare, build, hand to HiGHS, optimise level by level, verify, extract.
 
 The preset's levels are optimised in order on one compiled model and one HiGHS
 instance: after a level is optimised its objective row is added as a
 constraint, held within the preset's tolerance, the next level's cost vector
-replaces the last, and the previous solution is offered as the MIP start.
-Settings ``time_limit_s`` and ``mip_gap`` (or their overrides) reach HiGHS;
-the time limit is shared by all levels of one solve.
+replaces the last, and the previous (verified) solution is offered as the MIP
+start. Settings ``time_limit_s`` and ``mip_gap`` (or their overrides) reach
+HiGHS; the time limit is shared by all levels of one solve and enforced on the
+wall clock by an interrupt callback (:func:`sovopt.highs.supervised_run`).
+
+Nothing HiGHS hands back is used unchecked. After every run the solution
+vector is checked against the model HiGHS holds (bounds, integrality, every
+row, the held levels) and its objective against the one HiGHS reported
+(:func:`sovopt.highs.check_vector`); the portfolio it encodes is then checked
+against every constraint family by the metrics (:func:`sovopt.verify.violations`).
+A vector that fails is never passed on: the solver state is cleared and the
+level solved again without a start, then without presolve, then with another
+seed. A status is what was proven:
+
+- ``optimal``: every level within its gap;
+- ``time_limit``: a verified portfolio, some level stopped by the time limit
+  with a gap above the requested one (each level's gap is reported);
+- ``interrupted``: Ctrl-C; the best verified portfolio so far;
+- ``infeasible``: proven infeasible (diagnosed, see :mod:`sovopt.diagnose`);
+- ``no_solution``: the time ran out before any portfolio was found;
+- ``solver_error``: HiGHS failed on a level in every way it was tried; no
+  portfolio is presented as a plan.
 
 After the levels, the binaries are fixed at their optimum and the LP of the
-primary level (the first after unmet demand) is re-solved for duals: the
-marginal value of budget and of localization per year. An infeasible case is
-diagnosed (:mod:`sovopt.diagnose`) instead of solved.
+primary level (the first after unmet demand) is re-solved, with its own time
+budget, for the marginal value of budget and of localization per year.
 """
 
 from __future__ import annotations
 
+import math
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import highspy
@@ -25,22 +48,65 @@ import pandas as pd
 
 from sovopt.case import Case
 from sovopt.diagnose import diagnose, precheck
-from sovopt.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_OK
-from sovopt.highs import HighsModel, add_row, has_solution, set_cost, to_highs, warm_start
+from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
+from sovopt.highs import (
+    LIMITS,
+    HighsModel,
+    RunState,
+    Stop,
+    add_row,
+    check_vector,
+    clear_state,
+    has_solution,
+    set_cost,
+    supervised_run,
+    to_highs,
+    warm_start,
+)
 from sovopt.model import build_model
 from sovopt.model.relaxation import Relaxation
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData, prepare
 from sovopt.presets import Preset, load_preset
 from sovopt.spend import unit_spend_by_year
+from sovopt.verify import solution_problems
 
 Progress = Callable[[str], None]
 MS = highspy.HighsModelStatus
 
+#: Statuses of a solve (product.md); the first three come with a verified portfolio.
+STATUSES = ("optimal", "time_limit", "interrupted", "infeasible", "no_solution",
+            "solver_error")
+PORTFOLIO_STATUSES = frozenset({"optimal", "time_limit", "interrupted"})
+#: The ways a level is tried, in order, until one gives a verified solution.
+ATTEMPTS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("MIP from the previous portfolio", {}),
+    ("MIP from scratch", {}),
+    ("MIP without presolve", {"presolve": "off"}),
+    ("MIP with another random seed", {"random_seed": 7}),
+)
+
+
+def after_solve_seconds(time_limit: float) -> float:
+    """The time the duals' LP re-solve may take, on top of the solve's own limit.
+
+    A solve that used its whole limit must still be able to compute marginal
+    values; a quarter of the limit, at least 10 s, is plenty for an LP whose
+    integers are fixed.
+    """
+    return max(10.0, 0.25 * float(time_limit))
+
 
 @dataclass
 class LevelResult:
-    """One optimised level: its value (the incumbent), the solver status and gap."""
+    """One optimised level, in the level's own units (the preset's weighted terms).
+
+    ``value`` is the objective of the verified solution of this level (the
+    incumbent), ``bound`` the best bound HiGHS proved, ``gap`` the relative
+    distance between them; ``method`` says which attempt found the solution
+    (or ``previous portfolio`` when the level kept the last level's plan);
+    ``portfolio`` is the level's own verified portfolio.
+    """
 
     name: str
     terms: dict[str, float]
@@ -48,13 +114,17 @@ class LevelResult:
     value: float | None = None
     gap: float | None = None
     seconds: float = 0.0
+    bound: float | None = None
+    method: str = ""
+    note: str = ""
+    portfolio: Portfolio | None = None
 
 
 @dataclass
 class SolveResult:
     """Everything a solve produced; ``exit_code`` follows product.md."""
 
-    status: str  # optimal | feasible | infeasible | no_solution
+    status: str  # one of STATUSES
     preset: Preset
     data: ModelData
     levels: list[LevelResult] = field(default_factory=list)
@@ -66,11 +136,20 @@ class SolveResult:
     stats: dict[str, int] = field(default_factory=dict)
     time_limit: float = 0.0
     mip_gap: float = 0.0
+    message: str = ""  # why a solve ended without a plan (solver_error)
+    notes: list[str] = field(default_factory=list)  # what the reader should know
+    verified: bool = False  # the portfolio passed every check (sovopt.verify)
 
     @property
     def exit_code(self) -> int:
-        return {"infeasible": EXIT_INFEASIBLE, "no_solution": EXIT_NO_SOLUTION}.get(
-            self.status, EXIT_OK)
+        return {"infeasible": EXIT_INFEASIBLE, "no_solution": EXIT_NO_SOLUTION,
+                "solver_error": EXIT_NO_SOLUTION, "interrupted": EXIT_INTERRUPTED,
+                }.get(self.status, EXIT_OK)
+
+    @property
+    def has_portfolio(self) -> bool:
+        """Whether the result carries a verified portfolio to report as a plan."""
+        return self.status in PORTFOLIO_STATUSES and self.verified
 
     @property
     def gap(self) -> float:
@@ -85,161 +164,528 @@ class _Clock:
     def __init__(self, timings: dict[str, float], progress: Progress | None):
         self.timings, self.progress = timings, progress
 
-    def __call__(self, phase: str):
-        clock = self
+    @contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(phase)
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - t0
 
-        class _Phase:
-            def __enter__(self):
-                if clock.progress:
-                    clock.progress(phase)
-                self.t0 = time.perf_counter()
 
-            def __exit__(self, *exc):
-                clock.timings[phase] = clock.timings.get(phase, 0.0) + (
-                    time.perf_counter() - self.t0)
+@contextmanager
+def _ctrl_c(stop: Stop, progress: Progress | None) -> Iterator[None]:
+    """While solving, the first Ctrl-C asks the solve to stop with its best portfolio.
 
-        return _Phase()
+    The second Ctrl-C raises KeyboardInterrupt at once (the caller aborts; files
+    written before are intact, the run store shows the run as interrupted).
+    Only the main thread can take signals; elsewhere (worker processes of a
+    study) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.request()
+        message = ("interrupted: stopping with the best portfolio found so far "
+                   "(press Ctrl-C again to abort)")
+        if progress:
+            progress(message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def solve_case(case: Case, objective: str | Preset | None = None,
                time_limit: float | None = None, gap: float | None = None,
                progress: Progress | None = None,
                highs_options: dict[str, object] | None = None,
-               export_first_level: str | None = None) -> SolveResult:
+               export_first_level: str | None = None,
+               stop: Stop | None = None) -> SolveResult:
     """Solve ``case`` with a preset (name, file or Preset; default Settings ``objective``).
 
     ``export_first_level``: write the first level actually optimised, exactly as
     handed to HiGHS (same row and column order), to this MPS file before solving
     it, so the benchmark can time HiGHS alone on the identical model.
+    ``stop``: a :class:`~sovopt.highs.Stop` another thread may ``request()``;
+    by default Ctrl-C requests it.
     """
     preset = objective if isinstance(objective, Preset) else load_preset(
         objective or case.settings.objective)
     time_limit = float(time_limit if time_limit is not None else case.settings.time_limit_s)
     gap = float(gap if gap is not None else case.settings.mip_gap)
-    timings: dict[str, float] = {}
-    clock = _Clock(timings, progress)
-    with clock("prepare"):
-        d = prepare(case)
-    result = SolveResult(status="optimal", preset=preset, data=d, timings=timings,
-                         time_limit=time_limit, mip_gap=gap)
-    found = precheck(d)
-    if case.settings.allow_unmet:  # demand beyond reach is then left unmet, not infeasible
-        found = [r for r in found if r.family != "demand"]
-    if found:
-        result.status, result.diagnosis = "infeasible", found
-        return result
-    with clock("build"):
-        m = build_model(d, preset.switch_off)
-    options = {"mip_rel_gap": gap, "time_limit": time_limit, "random_seed": 0}
-    options.update(highs_options or {})
-    with clock("hand_off"):
-        hm = to_highs(m, m.term_names, options)
-    result.stats = hm.stats()
-    x_pos = hm.positions(m.x)
-    deadline = time.perf_counter() + time_limit
+    stop = stop or Stop()
+    with _ctrl_c(stop, progress):
+        return _Solve(case, preset, time_limit, gap, progress, highs_options or {},
+                      export_first_level, stop).run()
 
-    def infeasible() -> SolveResult:
-        result.status = "infeasible"
-        with clock("diagnose"):
-            result.diagnosis = diagnose(d, preset.switch_off, options)
-        return result
 
-    values = np.zeros(0) if hm.num_col == 0 else None  # an empty model: nothing to decide
-    held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
-    scaled = [level_cost(hm, level.terms) for level in preset.levels]
-    if values is None and _wants_crash_start(hm, preset, scaled):
-        levels_left = sum(1 for _, sc in scaled if sc)
-        with clock("crash start"):
-            crash = _crash_start(hm, (deadline - time.perf_counter()) / (levels_left + 1))
-        if crash is False:
-            return infeasible()
-        values = crash
-    exported = False
-    for k, level in enumerate(preset.levels):
-        cost, scale = scaled[k]
-        if not scale:
-            result.levels.append(LevelResult(level.name, level.terms, "skipped: no data"))
-            continue
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0.5 and values is not None:
-            result.levels.append(LevelResult(level.name, level.terms, "not solved: time limit"))
-            result.status = "feasible"
-            continue
-        # An equal share of what is left for each level still to come, so a hard
-        # early level cannot starve the later ones (time a level leaves unused
-        # passes on to the next); the first optimised level, the one the preset
-        # cares most about, may take half, and all of it while there is no
-        # portfolio at all.
-        to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
-        share = remaining / to_come
-        if not any(lv.value is not None for lv in result.levels):
-            share = max(share, remaining / 2)
-        if values is None:  # no portfolio yet: finding one comes before later levels
-            share = remaining
-        hm.highs.setOptionValue("time_limit", max(share, 1.0))
-        set_cost(hm, cost)
-        if export_first_level and not exported:
-            hm.highs.writeModel(str(export_first_level))
-            exported = True
-        if values is not None:
-            warm_start(hm, _completed(hm, values))
-        with clock(f"solve level {k + 1}"):
-            _run_reporting(hm, f"level {k + 1} {level.name}", progress)
-        lv = _level_outcome(hm, level.name, level.terms,
-                            timings[f"solve level {k + 1}"], scale)
-        result.levels.append(lv)
-        if lv.status == "infeasible":
-            return infeasible()
-        if lv.value is None:
-            if values is None:
-                result.status = "no_solution"
-                return result
-            result.status = "feasible"
-            continue
-        values = np.asarray(hm.highs.getSolution().col_value)
-        if lv.status != "optimal":
-            result.status = "feasible"
-        slack = max(preset.relative_tolerance * abs(lv.value), preset.absolute_tolerance)
-        held.append((k, add_row(hm, cost, -highspy.kHighsInf, (lv.value + slack) / scale)))
+class _Solve:
+    """One solve: the state shared by its steps (model, HiGHS, clock, stop)."""
 
-    if values is None:  # every level was empty: any feasible portfolio will do
-        set_cost(hm, np.zeros(hm.num_col))
-        hm.highs.run()
-        lv = _level_outcome(hm, "feasibility", {}, 0.0)
-        if lv.status == "infeasible":
-            return infeasible()
-        if lv.value is None:
-            result.status = "no_solution"
+    def __init__(self, case: Case, preset: Preset, time_limit: float, gap: float,
+                 progress: Progress | None, highs_options: dict[str, object],
+                 export_first_level: str | None, stop: Stop):
+        self.case, self.preset, self.progress, self.stop = case, preset, progress, stop
+        self.time_limit, self.gap = time_limit, gap
+        self.highs_options, self.export = highs_options, export_first_level
+        self.timings: dict[str, float] = {}
+        self.clock = _Clock(self.timings, progress)
+
+    # --- the whole solve --------------------------------------------------------------
+
+    def run(self) -> SolveResult:
+        with self.clock("prepare"):
+            d = prepare(self.case)
+        self.d = d
+        result = SolveResult(status="optimal", preset=self.preset, data=d,
+                             timings=self.timings, time_limit=self.time_limit,
+                             mip_gap=self.gap)
+        self.result = result
+        found = precheck(d)
+        if self.case.settings.allow_unmet:  # demand beyond reach is then unmet, not infeasible
+            found = [r for r in found if r.family != "demand"]
+        if found:
+            result.status, result.diagnosis = "infeasible", found
             return result
-        values = np.asarray(hm.highs.getSolution().col_value)
+        result.notes.extend(d.notes)
+        with self.clock("build"):
+            self.m = build_model(d, self.preset.switch_off)
+        self.options = {"mip_rel_gap": self.gap, "time_limit": self.time_limit,
+                        "random_seed": 0, **self.highs_options}
+        with self.clock("hand_off"):
+            self.hm = to_highs(self.m, self.m.term_names, self.options)
+        result.stats = self.hm.stats()
+        self.x_pos = self.hm.positions(self.m.x)
+        self.deadline = time.monotonic() + self.time_limit
+        values = self._levels()
+        if values is None:
+            return result
+        with self.clock("extract"):
+            result.portfolio = self._portfolio(values)
+            result.term_values = {t: float(c @ values) for t, c in self.hm.costs.items()}
+            bad = solution_problems(self.hm, values, None, None, d, result.portfolio,
+                                    self.preset.switch_off)
+        if bad:  # cannot happen when every level was verified: never report it as a plan
+            result.status = "solver_error"
+            result.message = f"the final portfolio failed its check: {bad[0]}"
+            result.portfolio = Portfolio.empty()
+            return result
+        result.verified = True
+        if result.status == "interrupted":
+            result.notes.append("Marginal values were not computed: the solve was interrupted.")
+            return result
+        with self.clock("duals"):
+            result.duals = self._duals(values)
+        return result
 
-    with clock("extract"):
-        result.portfolio = _portfolio(m, d, hm, values, x_pos)
-        result.term_values = {t: float(c @ values) for t, c in hm.costs.items()}
-    with clock("duals"):
-        result.duals = _duals(m, d, hm, preset, values, held)
-    return result
+    def _infeasible(self) -> None:
+        self.result.status = "infeasible"
+        with self.clock("diagnose"):
+            self.result.diagnosis = diagnose(self.d, self.preset.switch_off, self.options)
+
+    def _levels(self) -> np.ndarray | None:
+        """Optimise every level; the final verified vector, or None (status says why)."""
+        hm, preset, result = self.hm, self.preset, self.result
+        values: np.ndarray | None = np.zeros(0) if hm.num_col == 0 else None
+        self.held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
+        scaled = [level_cost(hm, level.terms) for level in preset.levels]
+        if values is None and _wants_crash_start(hm, preset, scaled):
+            levels_left = sum(1 for _, sc in scaled if sc)
+            with self.clock("crash start"):
+                crash = self._crash_start(self._left() / (levels_left + 1))
+            if crash is False:
+                self._infeasible()
+                return None
+            values = crash
+        exported = False
+        for k, level in enumerate(preset.levels):
+            cost, scale = scaled[k]
+            if not scale:
+                result.levels.append(LevelResult(level.name, level.terms, "skipped: no data"))
+                continue
+            remaining = self._left()
+            if values is not None and (self.stop.requested or remaining <= 0.5):
+                why = "interrupted" if self.stop.requested else "time limit"
+                result.levels.append(LevelResult(level.name, level.terms,
+                                                 f"not solved: {why}"))
+                result.status = "interrupted" if self.stop.requested else "time_limit"
+                continue
+            # An equal share of what is left for each level still to come, so a hard
+            # early level cannot starve the later ones (time a level leaves unused
+            # passes on to the next); the first optimised level, the one the preset
+            # cares most about, may take half, and all of it while there is no
+            # portfolio at all.
+            to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
+            share = remaining / to_come
+            if not any(lv.value is not None for lv in result.levels):
+                share = max(share, remaining / 2)
+            if values is None:  # no portfolio yet: finding one comes before later levels
+                share = remaining
+            share = max(share, 1.0)
+            self.stop.deadline = time.monotonic() + share
+            hm.highs.setOptionValue("time_limit", share)
+            set_cost(hm, cost)
+            if self.export and not exported:
+                hm.highs.writeModel(str(self.export))
+                exported = True
+            label = f"level {k + 1} {level.name}"
+            start = self._completed(values, cost) if values is not None else None
+            t0 = time.perf_counter()
+            with self.clock(f"solve level {k + 1}"):
+                lv, new = self._optimise(level.name, level.terms, cost, scale, start, label)
+            lv.seconds = time.perf_counter() - t0
+            result.levels.append(lv)
+            if lv.status == "infeasible":
+                self._infeasible()
+                return None
+            if lv.status == "solver_error":
+                result.status, result.message = "solver_error", lv.note
+                return None
+            if new is None:  # nothing found in the time given
+                if values is None:
+                    result.status = "interrupted" if self.stop.requested else "no_solution"
+                    return None
+                continue
+            values = new
+            if lv.status in ("time_limit", "interrupted"):
+                result.status = lv.status
+            self._hold(k, cost, scale, lv.value, values)
+            if self.stop.requested:
+                result.status = "interrupted"
+
+        if values is None:  # every level was empty: any feasible portfolio will do
+            set_cost(hm, np.zeros(hm.num_col))
+            self.stop.deadline = time.monotonic() + max(self._left(), 1.0)
+            lv, values = self._optimise("feasibility", {}, np.zeros(hm.num_col), 1.0, None,
+                                        "feasibility")
+            if lv.status == "infeasible":
+                self._infeasible()
+                return None
+            if lv.status == "solver_error":
+                result.status, result.message = "solver_error", lv.note
+                return None
+            if values is None:
+                result.status = "interrupted" if self.stop.requested else "no_solution"
+                return None
+        return values
+
+    def _left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _hold(self, k: int, cost: np.ndarray, scale: float, value: float,
+              values: np.ndarray) -> None:
+        """Hold level ``k`` at its optimum (within the preset's tolerance) from now on.
+
+        A level whose verified optimum is exactly zero over non-negative columns
+        (no unmet demand, no loss) is held by fixing its priced columns at zero,
+        so later levels cannot trade a sliver of it (a 1e-6 tolerance on unmet
+        demand would otherwise leave 19.99996 of 20 units delivered).
+        """
+        hm = self.hm
+        priced = np.flatnonzero(cost)
+        if (value == 0.0 and np.all(cost[priced] > 0) and np.all(hm.col_lower[priced] >= 0)
+                and np.all(np.abs(values[priced]) <= 1e-9)):
+            zeros = np.zeros(len(priced))
+            hm.highs.changeColsBounds(len(priced), priced.astype(np.int32), zeros, zeros)
+            hm.col_upper[priced] = 0.0
+            values[priced] = 0.0
+            return
+        slack = max(self.preset.relative_tolerance * abs(value),
+                    self.preset.absolute_tolerance)
+        self.held.append((k, add_row(hm, cost, -highspy.kHighsInf, (value + slack) / scale)))
+
+    # --- one level ----------------------------------------------------------------------
+
+    def _optimise(self, name: str, terms: dict[str, float], cost: np.ndarray, scale: float,
+                  start: np.ndarray | None, label: str
+                  ) -> tuple[LevelResult, np.ndarray | None]:
+        """Solve the level in hand until a verified solution, trying the ways of ATTEMPTS.
+
+        Returns the level's result and its verified vector (None when the time
+        ran out with nothing better than ``start``, which is then kept, or with
+        nothing at all). A level after the first cannot be infeasible (the
+        previous portfolio satisfies it), so HiGHS saying so is an error too.
+        """
+        h = self.hm.highs
+        problems: list[str] = []
+        for i, (method, settings) in enumerate(ATTEMPTS):
+            if i == 0 and start is None:
+                continue  # no start to offer: the first real attempt is "from scratch"
+            if problems and self.stop.due:
+                break  # no time left for another way: keep what there is
+            if i > 0:
+                clear_state(h)
+            if i == 0:
+                warm_start(self.hm, start)
+            saved = {key: h.getOptionValue(key)[1] for key in settings}
+            for key, value in settings.items():
+                h.setOptionValue(key, value)
+            try:
+                status = supervised_run(h, self.stop, self._heartbeat(label, scale))
+            finally:
+                for key, value in saved.items():
+                    h.setOptionValue(key, value)
+            said = h.modelStatusToString(status)
+            if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+                if start is None:
+                    return LevelResult(name, terms, "infeasible", method=method), None
+                problems.append(f"{method}: HiGHS reported the level infeasible, but the "
+                                "previous verified portfolio satisfies it")
+                continue
+            if (status == MS.kOptimal or status in LIMITS) and has_solution(h):
+                values = np.asarray(h.getSolution().col_value, dtype=float)
+                portfolio = self._portfolio(values)
+                bad = solution_problems(self.hm, values, cost,
+                                        float(h.getInfo().objective_function_value),
+                                        self.d, portfolio, self.preset.switch_off)
+                if not bad:
+                    return self._success(name, terms, values, portfolio, status, cost, scale,
+                                         method, problems), values
+                problems.append(f"{method}: the solution HiGHS returned ({said}) failed its "
+                                f"check: {bad[0]}")
+                continue
+            if status in LIMITS:  # a limit before any solution of its own
+                return self._kept(name, terms, start, cost, scale, problems), None
+            problems.append(f"{method}: HiGHS ended with status '{said}'")
+        if self.stop.due:
+            return self._kept(name, terms, start, cost, scale, problems), None
+        return LevelResult(name, terms, "solver_error", note="; ".join(problems),
+                           method="none"), None
+
+    def _success(self, name: str, terms: dict[str, float], values: np.ndarray,
+                 portfolio: Portfolio, status: highspy.HighsModelStatus, cost: np.ndarray,
+                 scale: float, method: str, problems: list[str]) -> LevelResult:
+        """The level's result from a verified solution (value from the vector itself)."""
+        info = self.hm.highs.getInfo()
+        value = float(cost @ values) * scale
+        integer = bool(np.any(self.hm.integrality))
+        if status == MS.kOptimal and not integer:
+            bound = value
+        else:
+            bound = _finite(info.mip_dual_bound)
+            bound = None if bound is None else bound * scale
+        gap = relative_gap(value, bound)
+        if status == MS.kOptimal:
+            level_status, gap = "optimal", (gap if gap is not None else 0.0)
+        elif self.stop.requested:
+            level_status = "interrupted"
+        elif gap is not None and gap <= self.gap + 1e-9:
+            level_status = "optimal"
+        else:
+            level_status = "time_limit"
+        note = "; ".join(problems)
+        return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
+                           note=note, portfolio=portfolio)
+
+    def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
+              cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
+        """A level that ran out of time: it keeps the previous portfolio, if any."""
+        status = "interrupted" if self.stop.requested else "time_limit"
+        if start is None:
+            return LevelResult(name, terms, f"not solved: {status.replace('_', ' ')}",
+                               note="; ".join(problems))
+        value = float(cost @ start) * scale
+        bound = _finite(self.hm.highs.getInfo().mip_dual_bound)
+        bound = None if bound is None else min(bound * scale, value)
+        return LevelResult(name, terms, status, value, relative_gap(value, bound),
+                           bound=bound, method="previous portfolio",
+                           note="; ".join(problems), portfolio=self._portfolio(start))
+
+    def _heartbeat(self, label: str, scale: float) -> Callable[[RunState, float, bool], None]:
+        progress = self.progress
+
+        def beat(state: RunState, elapsed: float, improved: bool) -> None:
+            if progress is None:
+                return
+            best = "none yet" if state.incumbent is None else f"{state.incumbent * scale:.6g}"
+            bound = "" if state.bound is None else f", bound {state.bound * scale:.6g}"
+            gap = "" if state.gap is None else f", gap {state.gap:.2%}"
+            what = "improved" if improved else "working"
+            progress(f"{label}: {what}, best {best}{bound}{gap}, {elapsed:.0f} s")
+
+        return beat
+
+    # --- starts ---------------------------------------------------------------------------
+
+    def _completed(self, values: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """The previous solution with its continuous part re-optimised for the new cost.
+
+        A level's solution leaves the auxiliary variables of other terms (HHI
+        epigraphs, scenario shortfalls) wherever they happened to be, which makes
+        a poor start for the next level. With every integer column fixed at its
+        value the LP for the current cost vector gives the best start those
+        decisions allow; the bounds are restored afterwards. The result is
+        checked like any solution; if it fails, the previous vector is kept.
+        """
+        hm = self.hm
+        h = hm.highs
+        ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
+        fixed = np.round(values[ints])
+        h.changeColsBounds(len(ints), ints, fixed, fixed)
+        better = values
+        try:
+            supervised_run(h, self.stop)
+            if has_solution(h):
+                candidate = np.asarray(h.getSolution().col_value, dtype=float)
+                if not check_vector(hm, candidate, cost,
+                                    float(h.getInfo().objective_function_value)):
+                    better = candidate
+        finally:
+            h.changeColsBounds(len(ints), ints, hm.col_lower[ints], hm.col_upper[ints])
+            clear_state(h)
+        return better
+
+    def _crash_start(self, seconds: float) -> np.ndarray | None | bool:
+        """A first portfolio from the cost term alone, as the MIP start of the first level.
+
+        Risk levels (CVaR, worst case) have flat objectives over many portfolios,
+        and HiGHS's own heuristics often find nothing better than "lose
+        everything" for a long time; the cheapest portfolio is found quickly and
+        is a feasible start from which its improvement heuristics work. Returns
+        the verified solution, None if none was found in ``seconds``, or False if
+        the case is infeasible.
+        """
+        hm = self.hm
+        cost, _ = level_cost(hm, {"cost": 1.0})
+        set_cost(hm, cost)
+        h = hm.highs
+        _, gap = h.getOptionValue("mip_rel_gap")
+        h.setOptionValue("mip_rel_gap", max(gap, 0.05))
+        h.setOptionValue("time_limit", max(seconds, 1.0))
+        self.stop.deadline = time.monotonic() + max(seconds, 1.0)
+        try:
+            status = supervised_run(h, self.stop, self._heartbeat("crash start", 1.0))
+        finally:
+            h.setOptionValue("mip_rel_gap", gap)
+        if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+            return False
+        if not has_solution(h):
+            return None
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+        bad = solution_problems(hm, values, cost, float(h.getInfo().objective_function_value),
+                                self.d, self._portfolio(values), self.preset.switch_off)
+        clear_state(h)
+        return None if bad else values
+
+    # --- after the levels -----------------------------------------------------------------
+
+    def _portfolio(self, values: np.ndarray) -> Portfolio:
+        """The started options and yearly deliveries of a solution (integers rounded)."""
+        return portfolio_of(self.m, self.d, self.hm, values)
+
+    def _duals(self, values: np.ndarray) -> pd.DataFrame:
+        """Marginal values of budget and localization per year, binaries fixed at the optimum.
+
+        The LP re-solve uses the primary level (the first after unmet demand) as
+        objective, with unmet demand still held, and has its own time budget
+        (:func:`after_solve_seconds`), so a solve that used its whole limit still
+        gets them. The marginal value is how much that level improves per unit
+        more budget (per currency unit) and how much it worsens per percentage
+        point more localization target; ``meaning`` says so in words.
+        """
+        d, hm, preset = self.d, self.hm, self.preset
+        cols = ["constraint", "year", "marginal_value", "objective", "meaning"]
+        primary = next((k for k, lv in enumerate(preset.levels)
+                        if set(lv.terms) != {"unmet"}), None)
+        if primary is None:
+            return pd.DataFrame(columns=cols)
+        level = preset.levels[primary]
+        cost, scale = level_cost(hm, level.terms)
+        if not scale:
+            return pd.DataFrame(columns=cols)
+        h = hm.highs
+        later = [row for k, row in self.held if k >= primary]
+        if later:
+            h.deleteRows(len(later), np.asarray(sorted(later), dtype=np.int32))
+        binary = np.flatnonzero(hm.binary)
+        fixed = np.round(values[binary])
+        h.changeColsBounds(len(binary), binary.astype(np.int32), fixed, fixed)
+        integer = np.flatnonzero(hm.integrality == 1).astype(np.int32)
+        h.changeColsIntegrality(len(integer), integer,
+                                np.full(len(integer), highspy.HighsVarType.kContinuous))
+        set_cost(hm, cost)
+        clear_state(h)
+        seconds = after_solve_seconds(self.time_limit)
+        h.setOptionValue("time_limit", seconds)
+        self.stop.deadline = time.monotonic() + seconds
+        status = supervised_run(h, self.stop)
+        if status != MS.kOptimal:
+            self.result.notes.append(
+                "Marginal values of budget and localization could not be computed: the LP "
+                f"re-solve ended with '{h.modelStatusToString(status)}' after {seconds:.0f} s.")
+            return pd.DataFrame(columns=cols)
+        row_dual = np.asarray(h.getSolution().row_dual) * scale
+        spend = unit_spend_by_year(d.options, d.deliveries[["option_id", "year"]].assign(
+            units=values[self.x_pos]))["cost"]
+        currency = d.case.settings.currency
+        out = []
+        for i, (con, _) in enumerate(hm.rows):
+            family = con.parent_component().local_name
+            if family == "budget":
+                t = con.index()
+                value = -row_dual[i]
+                out.append(("budget", t, value, level.name,
+                            budget_meaning(value, t, level.name, currency,
+                                           float(d.budget.loc[t, "budget"]))))
+            elif family == "localization":
+                t = con.index()
+                value = row_dual[i] * 0.01 * float(spend.get(t, 0.0))
+                out.append(("localization", t, value, level.name,
+                            localization_meaning(value, t, level.name)))
+        return pd.DataFrame(out, columns=cols)
 
 
-def _completed(hm: HighsModel, values: np.ndarray) -> np.ndarray:
-    """The previous solution with its continuous part re-optimised for the new cost.
+def relative_gap(value: float, bound: float | None) -> float | None:
+    """(value − bound) / |value|, 0 when they agree to 1e-9; None without a bound."""
+    if bound is None:
+        return None
+    diff = max(0.0, value - bound)
+    if diff <= 1e-9 * max(1.0, abs(value)):
+        return 0.0
+    return diff / max(abs(value), 1e-12)
 
-    A level's solution leaves the auxiliary variables of other terms (HHI
-    epigraphs, scenario shortfalls) wherever they happened to be, which makes a
-    poor start for the next level. With every integer column fixed at its value
-    the LP for the current cost vector gives the best start those decisions
-    allow; the bounds are restored afterwards.
-    """
-    h = hm.highs
-    ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
-    fixed = np.round(values[ints])
-    h.changeColsBounds(len(ints), ints, fixed, fixed)
-    try:
-        h.run()
-        better = np.asarray(h.getSolution().col_value) if has_solution(h) else values
-    finally:
-        h.changeColsBounds(len(ints), ints, hm.col_lower[ints], hm.col_upper[ints])
-    return better
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) and abs(value) < 1e20 else None
+
+
+def _points(change: float) -> str:
+    """A change of a level's value (shares of 0..1) in percentage points."""
+    return f"{abs(change) * 100:.3g} points"
+
+
+def budget_meaning(value: float, year: int, level: str, currency: str, budget: float) -> str:
+    """The budget's marginal value in words, per a round step of money."""
+    step = 10.0 ** math.floor(math.log10(max(budget * 0.01, 1.0))) if budget > 0 else 1.0
+    change = value * step
+    money = f"{step:,.0f} {currency}".strip()
+    if abs(change) < 5e-7:
+        return (f"one more {money} of budget in {year} would not improve {level}: "
+                "the budget does not bind that year")
+    verb = "lowers" if change > 0 else "raises"
+    return f"one more {money} of budget in {year} {verb} {level} by {_points(change)}"
+
+
+def localization_meaning(value: float, year: int, level: str) -> str:
+    """The localization target's marginal value in words, per percentage point."""
+    if abs(value) < 5e-7:
+        return (f"one point more localization target in {year} would not change {level}: "
+                "the target does not bind that year")
+    verb = "worsens" if value > 0 else "improves"
+    return (f"one point more localization target in {year} {verb} {level} by "
+            f"{_points(value)}")
 
 
 def _wants_crash_start(hm: HighsModel, preset: Preset,
@@ -248,51 +694,6 @@ def _wants_crash_start(hm: HighsModel, preset: Preset,
     first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
     return (first is not None and "cost" not in preset.levels[first].terms
             and "cost" in hm.costs and bool(np.any(hm.integrality)))
-
-
-def _crash_start(hm: HighsModel, seconds: float) -> np.ndarray | None | bool:
-    """A first portfolio from the cost term alone, as the MIP start of the first level.
-
-    Risk levels (CVaR, worst case) have flat objectives over many portfolios,
-    and HiGHS's own heuristics often find nothing better than "lose
-    everything" for a long time; the cheapest portfolio is found quickly and
-    is a feasible start from which its improvement heuristics work. Returns
-    the solution, None if none was found in ``seconds``, or False if the case
-    is infeasible.
-    """
-    cost, _ = level_cost(hm, {"cost": 1.0})
-    set_cost(hm, cost)
-    _, gap = hm.highs.getOptionValue("mip_rel_gap")
-    hm.highs.setOptionValue("mip_rel_gap", max(gap, 0.05))
-    hm.highs.setOptionValue("time_limit", max(seconds, 1.0))
-    try:
-        hm.highs.run()
-    finally:
-        hm.highs.setOptionValue("mip_rel_gap", gap)
-    if hm.highs.getModelStatus() in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-        return False
-    if not has_solution(hm.highs):
-        return None
-    return np.asarray(hm.highs.getSolution().col_value)
-
-
-def _run_reporting(hm: HighsModel, label: str, progress: Progress | None) -> None:
-    """Run HiGHS, reporting each improving incumbent and its gap through ``progress``."""
-    if progress is None:
-        hm.highs.run()
-        return
-
-    def improved(event) -> None:
-        out = event.data_out
-        gap = f"{out.mip_gap:.2%}" if 0 <= out.mip_gap < 1e20 else "not yet known"
-        progress(f"{label}: incumbent {out.mip_primal_bound:.6g}, gap {gap}, "
-                 f"{out.running_time:.1f} s")
-
-    hm.highs.cbMipImprovingSolution.subscribe(improved)
-    try:
-        hm.highs.run()
-    finally:
-        hm.highs.cbMipImprovingSolution.unsubscribe(improved)
 
 
 def level_cost(hm: HighsModel, terms: dict[str, float]) -> tuple[np.ndarray, float]:
@@ -309,92 +710,26 @@ def level_cost(hm: HighsModel, terms: dict[str, float]) -> tuple[np.ndarray, flo
     return (cost / scale if scale else cost), scale
 
 
-def _level_outcome(hm: HighsModel, name: str, terms: dict[str, float],
-                   seconds: float, scale: float = 1.0) -> LevelResult:
-    status = hm.highs.getModelStatus()
-    info = hm.highs.getInfo()
-    solved = has_solution(hm.highs)
-    if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-        return LevelResult(name, terms, "infeasible", seconds=seconds)
-    label = "optimal" if status == MS.kOptimal else hm.highs.modelStatusToString(status)
-    if not solved:
-        return LevelResult(name, terms, label, seconds=seconds)
-    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
-    if gap is not None and gap > 1e20:
-        gap = None
-    return LevelResult(name, terms, label, float(info.objective_function_value) * scale,
-                       0.0 if status == MS.kOptimal and gap is None else gap, seconds)
-
-
-def _portfolio(m, d: ModelData, hm: HighsModel, values: np.ndarray,
-               x_pos: np.ndarray) -> Portfolio:
-    """The started options and yearly deliveries of a solution (integers rounded)."""
-    units = values[x_pos]
+def portfolio_of(m, d: ModelData, hm: HighsModel, values: np.ndarray) -> Portfolio:
+    """The started options and yearly deliveries of a solution vector of the compiled
+    model ``hm`` of ``m`` (integers rounded): the extraction every solve uses, also
+    for studies that solve the compiled model themselves (verify it with
+    :func:`sovopt.verify.solution_problems` before use)."""
+    units = values[hm.positions(m.x)]
     integer = d.deliveries["option_id"].map(d.options["integer"]).to_numpy(bool)
     units = np.where(integer, np.round(units), units)
     deliveries = d.deliveries[["option_id", "year"]].assign(units=units)
     deliveries = deliveries[deliveries["units"] > 1e-6].reset_index(drop=True)
     started = values[hm.positions(m.start)] > 0.5
     starts = d.starts[started].rename(columns={"year": "start_year"})
-    # A start that delivers nothing and costs nothing is an artefact of a free choice
-    # (fixed cost 0); keep it only where it is required (mandatory, dual sourcing).
-    kept = (starts["option_id"].isin(deliveries["option_id"])
-            | starts["option_id"].map(d.options["mandatory"]).astype(bool)
-            | (starts["option_id"].map(d.options["fixed_cost"]) > 0)
-            | (starts["option_id"].map(d.options["capability_id"])
-               .map(d.capabilities["min_suppliers"]) >= 2))
+    # A start that delivers nothing and costs nothing is an artefact of a free
+    # choice; keep every start that delivers, is required, or carries a cost (its
+    # fixed cost or its supplier's activation), so the plan costs what the model paid.
+    option = starts["option_id"]
+    activation = option.map(d.options["supplier_id"]).map(
+        d.suppliers["activation_cost"]).fillna(0.0)
+    kept = (option.isin(deliveries["option_id"])
+            | option.map(d.options["mandatory"]).astype(bool)
+            | (option.map(d.options["fixed_cost"]) > 0)
+            | (activation > 0))
     return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries)
-
-
-def _duals(m, d: ModelData, hm: HighsModel, preset: Preset, values: np.ndarray,
-           held: list[tuple[int, int]]) -> pd.DataFrame:
-    """Marginal values of budget and localization per year, binaries fixed at the optimum.
-
-    The LP re-solve uses the primary level (the first after unmet demand) as
-    objective, with unmet demand still held: the marginal value is how much
-    that level improves per unit more budget (per currency unit) and how much
-    it worsens per percentage point more localization target.
-    """
-    cols = ["constraint", "year", "marginal_value", "objective"]
-    primary = next((k for k, lv in enumerate(preset.levels)
-                    if set(lv.terms) != {"unmet"}), None)
-    if primary is None:
-        return pd.DataFrame(columns=cols)
-    h = hm.highs
-    later = [row for k, row in held if k >= primary]
-    if later:
-        h.deleteRows(len(later), np.asarray(sorted(later), dtype=np.int32))
-    binary = np.flatnonzero(hm.binary)
-    fixed = np.round(values[binary])
-    h.changeColsBounds(len(binary), binary.astype(np.int32), fixed, fixed)
-    integer = np.flatnonzero(hm.integrality == 1).astype(np.int32)
-    h.changeColsIntegrality(len(integer), integer,
-                            np.full(len(integer), highspy.HighsVarType.kContinuous))
-    level = preset.levels[primary]
-    cost, scale = level_cost(hm, level.terms)
-    if not scale:
-        return pd.DataFrame(columns=cols)
-    set_cost(hm, cost)
-    h.setOptionValue("time_limit", 60.0)
-    h.run()
-    if h.getModelStatus() != MS.kOptimal:
-        return pd.DataFrame(columns=cols)
-    row_dual = np.asarray(h.getSolution().row_dual) * scale
-    spend = unit_spend_by_year(d.options, d.deliveries[["option_id", "year"]].assign(
-        units=values[hm.positions(m.x)]))["cost"]
-    out = []
-    for i, (con, _) in enumerate(hm.rows):
-        family = con.parent_component().local_name
-        if family == "budget":
-            out.append(("budget", con.index(), -row_dual[i], level.name))
-        elif family == "localization":
-            t = con.index()
-            out.append(("localization", t, row_dual[i] * 0.01 * float(spend.get(t, 0.0)),
-                        level.name))
-    return pd.DataFrame(out, columns=cols)
-
-
-def portfolio_of(m, d: ModelData, hm: HighsModel, values: np.ndarray) -> Portfolio:
-    """The portfolio of a solution vector of the compiled model ``hm`` of ``m``: the
-    extraction every solve uses, for studies that solve the compiled model themselves."""
-    return _portfolio(m, d, hm, values, hm.positions(m.x))

@@ -25,8 +25,10 @@ What is checked (formulation.md §4, family by family):
 9. country_share: Σ_{o∈O_r} σ[o,c]·x[o,t] ≤ θ[c]·D[r,t] for every foreign
    country (θ blank: the tier default); an option with any value from a
    prohibited country is not used at all;
-10. dual_sourcing: at least min_suppliers distinct suppliers have a started
-    option of the capability;
+10. dual_sourcing: in every year with demand in which at least min_suppliers
+    suppliers could deliver min_supplier_share of the demand (lead times,
+    available_from, yearly caps and capacities considered), at least that many
+    suppliers each deliver that share;
 and integer units where the capability counts whole units.
 
 The scenario and HHI families define measures, not limits: they have nothing
@@ -246,6 +248,9 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
                 bad.append(f"value origin: {o} gives {c} a negative share {share:g} "
                            "(local content + inputs exceed 1)")
     used = set(started) | {o for o, _t in x}
+    banned_options = {o for o, s in sigma.items()
+                      if any(share > tol and tiers.get(c) == "prohibited"
+                             for c, share in s.items())}
     for o in sorted(used):
         banned = sorted(c for c, share in sigma[o].items()
                         if share > tol and tiers.get(c) == "prohibited")
@@ -264,12 +269,39 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
             bad.append(f"country_share: {c} supplies {amount:g} of {r} in {t}, max "
                        f"{theta[c]:g} x {demand[r, t]:g} = {limit:g}")
 
-    # --- 10. dual_sourcing
+    # --- 10. dual_sourcing (per year, suppliers that deliver their share)
     for r in caps.index:
         need = int(_num(caps.loc[r, "min_suppliers"], 1.0))
-        have = {opts.loc[o, "supplier_id"] for o in started
-                if opts.loc[o, "capability_id"] == r}
-        if need >= 2 and len(have) < need:
-            bad.append(f"dual_sourcing: {r} has {len(have)} supplier(s) with started "
-                       f"options, needs {need}")
+        if need < 2:
+            continue
+        share = _num(caps.loc[r, "min_supplier_share"], 0.1)
+        for t in years:
+            if demand[r, t] <= tol:
+                continue
+            floor = share * demand[r, t]
+            reach: dict[str, float] = defaultdict(float)
+            for o in opts.index[opts["capability_id"] == r]:
+                if o in banned_options:
+                    continue
+                avail = opts.loc[o, "available_from"]
+                avail = max(years[0], years[0] if _blank(avail) else int(avail))
+                if t < avail + int(_num(opts.loc[o, "lead_time_years"])):
+                    continue
+                qmax = opts.loc[o, "max_qty_per_year"]
+                qmax = peak[r] if _blank(qmax) else float(qmax)
+                s_id = opts.loc[o, "supplier_id"]
+                cap = sups.loc[s_id, "capacity_per_year"]
+                reach[s_id] += min(qmax, demand[r, t], float("inf") if _blank(cap)
+                                   else float(cap))
+            able = sum(1 for v in reach.values() if v >= floor - tol)
+            if able < need:
+                continue
+            sent: dict[str, float] = defaultdict(float)
+            for (o, tt), u in x.items():
+                if tt == t and opts.loc[o, "capability_id"] == r:
+                    sent[opts.loc[o, "supplier_id"]] += u
+            have = sum(1 for v in sent.values() if v > tol and v >= floor - tol)
+            if have < need:
+                bad.append(f"dual_sourcing: {r} in {t} has {have} supplier(s) delivering "
+                           f"at least {share:g} of demand, needs {need}")
     return bad

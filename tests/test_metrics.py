@@ -326,9 +326,12 @@ def test_violations_name_the_limit_its_cell_value_and_limit(tmp_path):
     assert vt.loc["supplier_capacity", "value"] == 4 and vt.loc["supplier_capacity",
                                                                  "limit"] == 3
     # Q-DOM started twice; R-LIC-B mandatory but not started; R needs 2 suppliers
+    # from 2028 (R-LIC-B's lead time leaves 2027 single source), and only SA delivers
     assert "Option Q-DOM (Options!A4) is started 2 times (2027, 2028)" in text
     assert "Mandatory option R-LIC-B (Options!L3) is not started" in text
-    assert "Capability R (Capabilities!E2): 1 supplier(s) engaged, min_suppliers is 2" in text
+    assert ("Capability R (Capabilities!E2): 1 supplier(s) deliver at least 10% of the demand "
+            "in 2028, min_suppliers is 2") in text
+    assert "in 2027, min_suppliers" not in text
     # 2.5 radios when Q is counted in whole units
     assert vt.loc["integer_units", "where"] == "Capabilities!F3"
     assert m.kpis["violations"] == len(m.violations)

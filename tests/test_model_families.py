@@ -539,21 +539,43 @@ def test_dual_sourcing_needs_a_second_supplier() -> None:
 
 
 @covers("dual_sourcing")
-def test_dual_sourcing_counts_a_started_option_without_deliveries() -> None:
-    """Formulation §4.10 counts started options: a free contract with no deliveries counts.
+def test_dual_sourcing_second_supplier_must_carry_its_share() -> None:
+    """A second supplier counts only if it delivers min_supplier_share of the demand.
 
-    Without a fixed cost or minimum order on b, the second supplier is
-    started but delivers nothing, so the cost stays 10·1 = 10; 0.1. The
-    portfolio keeps b's start (it is what satisfies min_suppliers).
+    Demand 10, a (SA) 1/unit, b (SB) 2/unit, min_suppliers 2. Alone a would
+    win (cost 10). With the default share 0.1, b must deliver at least 1:
+    9·1 + 1·2 = 11; 0.11. With share 0.3, b delivers at least 3:
+    7 + 6 = 13; 0.13. A contract that delivers nothing does not count.
     """
-    case = make_case(
-        [option("a", "SA", 1), option("b", "SB", 2)],
-        capabilities=[{"capability_id": "R", "name": "R", "min_suppliers": 2}])
+    for share, cost, split in ((None, 0.11, {"a": 9, "b": 1}), (0.3, 0.13, {"a": 7, "b": 3})):
+        cap = {"capability_id": "R", "name": "R", "min_suppliers": 2}
+        if share is not None:
+            cap["min_supplier_share"] = share
+        case = make_case([option("a", "SA", 1), option("b", "SB", 2)], capabilities=[cap])
+        r = solve(case)
+        feasible(case, r)
+        assert objective(r) == pytest.approx(cost, abs=1e-9)
+        assert totals(r) == split
+
+
+@covers("dual_sourcing")
+def test_dual_sourcing_holds_once_a_second_line_can_deliver() -> None:
+    """Years before a second supplier can deliver are single source, not infeasible.
+
+    Years 2027–28, demand 10 a year, min_suppliers 2. a (SA) 1/unit delivers
+    from 2027; b (SB) 2/unit has lead time 1, so it delivers from 2028 only.
+    2027: a alone, 10. 2028: b carries at least 10 %: 9 + 2 = 11. Cost
+    21/200 = 0.105; 2027 is reported as a single-source year.
+    """
+    case = make_case([option("a", "SA", 1), option("b", "SB", 2, lead_time_years=1)],
+                     years=[2027, 2028],
+                     capabilities=[{"capability_id": "R", "name": "R", "min_suppliers": 2}])
     r = solve(case)
     feasible(case, r)
-    assert objective(r) == pytest.approx(0.1, abs=1e-9)
-    assert set(starts(r)) == {"a", "b"}
-    assert totals(r) == {"a": 10}
+    assert objective(r) == pytest.approx(0.105, abs=1e-9)
+    assert units(r) == {("a", 2027): 10, ("a", 2028): 9, ("b", 2028): 1}
+    src = r.data.sourcing.set_index("year")
+    assert bool(src.loc[2027, "binding"]) is False and bool(src.loc[2028, "binding"]) is True
 
 
 # ---------------------------------------------------------------- 11. scenario_shortfall
@@ -751,7 +773,7 @@ def test_checker_accepts_the_hand_made_portfolio() -> None:
     ({"local_share": 0.4}, {}, {}, "localization: local share in 2028"),
     ({}, {"n": 2027}, {("a", 2027): 4, ("n", 2027): 4}, "country_share: N supplies 4"),
     ({}, {"z": 2028}, {("a", 2028): 4, ("z", 2028): 1}, "country_share: z is used"),
-    ({"min_suppliers": 4}, {}, {}, "dual_sourcing: R has 3"),
+    ({"min_suppliers": 3}, {}, {}, "dual_sourcing: R in 2027 has 2"),
     ({}, {}, {("q", 2027): 1}, "deliveries: unknown option q"),
     ({}, {}, {("a", 2029): 1}, "deliveries: a delivers 1 in 2029, outside"),
 ])

@@ -82,7 +82,7 @@ def test_capabilities_defaults(book, tmp_path):
     assert cap.to_dict("list") == {
         "capability_id": ["C1", "C2"], "name": ["Artillery rounds", "Radars"],
         "unit": ["round", "unit"], "criticality": [2.0, 1.0], "min_suppliers": [1, 1],
-        "integer_units": [True, True], "row": [2, 3]}
+        "integer_units": [True, True], "min_supplier_share": [0.1, 0.1], "row": [2, 3]}
     assert cap["min_suppliers"].dtype == np.int64 and cap["integer_units"].dtype == np.dtype(bool)
 
 

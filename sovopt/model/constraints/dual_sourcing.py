@@ -1,9 +1,20 @@
-"""dual_sourcing: a capability is sourced from at least n[r] distinct suppliers.
+"""dual_sourcing: in every year it can hold, a capability has n[r] suppliers that deliver.
 
-    Σ_s used[s,r] ≥ n[r]
-    used[s,r] ≤ Σ_{o ∈ O_r ∩ O_s} Σ_t start[o,t]        used binary
+A supplier counts towards a capability's minimum number of suppliers in a year
+only if it delivers at least the share β[r] (Capabilities min_supplier_share,
+default 0.1) of that year's demand: two warm production lines, not a second
+contract that delivers nothing.
 
-Rows exist for capabilities with n[r] ≥ 2; n[r] = 1 is implied by demand.
+    Σ_{o ∈ O_r ∩ O_s} x[o,t] ≥ β[r]·D[r,t]·used[s,r,t]        used binary
+    Σ_s used[s,r,t] ≥ n[r]
+
+for every capability with n[r] ≥ 2 and every year t with demand in which at
+least n[r] suppliers have options able to deliver β[r]·D[r,t] (lead times,
+available_from and yearly caps considered). In the earlier years, before a
+second line's lead time has passed, the capability is single source by
+necessity: those years are left out of the family and listed in Diagnostics,
+not made infeasible. The metrics count suppliers with the same rule, so the
+Dependence sheet's ``suppliers`` and ``single source`` agree with the model.
 """
 
 from __future__ import annotations
@@ -11,49 +22,52 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.model.family import Family, Relax
-from sovopt.model.index import pairs
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    need = d.capabilities["min_suppliers"]
-    need = need[need >= 2]
-    if need.empty:
+    years = d.sourcing[d.sourcing["binding"]]
+    if years.empty:
         return
-    starts = d.starts.merge(d.options[["capability_id", "supplier_id"]],
-                            left_on="option_id", right_index=True)
-    starts = starts[starts["capability_id"].isin(need.index)].reset_index(drop=True)
-    ss = pairs(starts)
-    by_pair = starts.groupby(["supplier_id", "capability_id"], sort=False).indices
-    m.sourcing_pairs = pyo.Set(initialize=list(by_pair), dimen=2, ordered=True)
-    m.used = pyo.Var(m.sourcing_pairs, within=pyo.Binary)
-
-    m.used_link = pyo.Constraint(
-        m.sourcing_pairs,
-        rule=lambda _m, s, r: m.used[s, r] <= sum(m.start[ss[i]] for i in by_pair[s, r]),
+    min_units = years.set_index(["capability_id", "year"])["min_units"].to_dict()
+    need = years.set_index(["capability_id", "year"])["need"].to_dict()
+    dv = d.deliveries.reset_index(drop=True)
+    rows = dv[[(r, t) in min_units for r, t in zip(dv["capability_id"], dv["year"],
+                                                   strict=True)]]
+    xs = d.delivery_keys
+    index = rows.index.to_numpy()
+    by_key = groups(rows.reset_index(drop=True), ["supplier_id", "capability_id", "year"])
+    m.sourcing_keys = pyo.Set(initialize=list(by_key), dimen=3, ordered=True)
+    m.used = pyo.Var(m.sourcing_keys, within=pyo.Binary)
+    m.supplier_volume = pyo.Constraint(
+        m.sourcing_keys,
+        rule=lambda _m, s, r, t: sum(m.x[xs[index[i]]] for i in by_key[s, r, t])
+        >= min_units[r, t] * m.used[s, r, t],
     )
-    by_capability: dict[str, list[str]] = {r: [] for r in need.index}
-    for s, r in by_pair:
-        by_capability[r].append(s)
+    by_year: dict[tuple[str, int], list[str]] = {key: [] for key in need}
+    for s, r, t in by_key:
+        by_year[r, t].append(s)
 
-    def rule(_m, r):
-        body = sum(m.used[s, r] for s in by_capability[r])
+    def rule(_m, r, t):
+        body = sum(m.used[s, r, t] for s in by_year[r, t])
         if isinstance(body, int):
             return pyo.Constraint.Infeasible
-        return body >= int(need[r])
+        return body >= int(need[r, t])
 
-    m.dual_sourcing = pyo.Constraint(list(need.index), rule=rule)
+    m.dual_sourcing = pyo.Constraint(list(need), rule=rule)
 
 
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
-    r = index
+    r, t = index
     current = float(d.capabilities.loc[r, "min_suppliers"])
     needed = max(1.0, current - round(amount))
     cell = d.case.cell("Capabilities", "min_suppliers", d.capabilities.loc[r, "row"])
     return Relaxation(
         "dual_sourcing", f"Minimum suppliers of {r}", cell, current, needed,
-        f"Minimum suppliers of {r} ({cell}) must fall from {fmt(current)} to {fmt(needed)}",
+        f"Minimum suppliers of {r} ({cell}) must fall from {fmt(current)} to {fmt(needed)} "
+        f"(needed in {t})",
     )
 
 
