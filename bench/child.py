@@ -279,10 +279,9 @@ def _record_metrics_and_write(args: argparse.Namespace, case: Any, outcome: Any,
 
 def run_highs(args: argparse.Namespace) -> dict[str, Any]:
     """Solve ``args.mps`` with highspy alone: same gap, time limit and seed as sovopt."""
-    import highspy
+    from sovopt.highs import new_highs
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     t0 = time.perf_counter()
     h.readModel(str(args.mps))
     read_seconds = time.perf_counter() - t0

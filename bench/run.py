@@ -288,7 +288,7 @@ def summarise(entry: dict[str, Any]) -> dict[str, Any]:
         s["levels_total"] = solve_total
         s["levels_ratio"] = solve_total / sovopt_first if sovopt_first else None
         # a solve that ends without a portfolio stops before its later levels
-        s["all_levels_solved"] = first["status"] in ("optimal", "feasible") and all(
+        s["all_levels_solved"] = first["status"] in ("optimal", "time_limit") and all(
             lv["value"] is not None for lv in first["levels"]
             if not lv["status"].startswith("skipped"))
         good = [d for d in entry.get("direct", []) if "error" not in d]

@@ -438,13 +438,13 @@ def _constraints(f: _Frame) -> pd.DataFrame:
     for t in f.d.years:
         used = float(f.spend_year.get(t, 0.0))
         limit = float(budget.loc[t, "budget"])
-        rows.append(("budget", t, used, limit, limit - used, np.nan))
+        rows.append(("budget", t, used, limit, limit - used, np.nan, None))
     for t in f.d.years:
         share = _local_share(f, t)
         limit = float(budget.loc[t, "min_local_share"])
         slack = np.nan if share is None else share - limit
         rows.append(("localization", t, np.nan if share is None else share, limit, slack,
-                     np.nan))
+                     np.nan, None))
     return pd.DataFrame(rows, columns=TABLE_COLUMNS["constraints"])
 
 

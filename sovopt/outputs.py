@@ -110,7 +110,8 @@ Q = Quantity
 #: The Summary, in order (product.md, results workbook contract).
 SUMMARY: tuple[Quantity, ...] = (
     Q("status", "Status", "", "text",
-      "optimal, feasible, infeasible, no_solution (stress: feasible or violated)"),
+      "optimal, time_limit (a verified plan, not proven optimal), interrupted, infeasible, "
+      "no_solution, solver_error (stress: feasible or violated)"),
     Q("objective", "Objective", "", "text",
       "Objective preset used (stress = fixed portfolio, nothing optimised)"),
     Q("total_cost", "Total cost", "currency", "money",
@@ -143,6 +144,9 @@ SUMMARY: tuple[Quantity, ...] = (
       "Largest relative optimality gap left on any level"),
     Q("solve_seconds", "Solve time", "seconds", "seconds", "Solver time over all levels"),
     Q("run_id", "Run id", "", "text", "Id of this run"),
+    Q("status_detail", "What the status means", "", "text",
+      "What the status means for this plan, in words: how much better each level not "
+      "proven optimal could be"),
 )
 
 #: Summary keys, in order.
@@ -152,7 +156,8 @@ TEXT_KEYS: frozenset[str] = frozenset(q.key for q in SUMMARY if q.kind == "text"
 #: The KPIs a portfolio has (the Summary without what a run adds).
 METRIC_KEYS: tuple[str, ...] = tuple(
     k for k in SUMMARY_KEYS
-    if k not in ("status", "objective", "mip_gap", "solve_seconds", "run_id"))
+    if k not in ("status", "objective", "mip_gap", "solve_seconds", "run_id",
+                 "status_detail"))
 #: The KPI columns of ``sovopt runs`` and, on a narrow terminal, the first two of them.
 RUN_LIST_KEYS: tuple[str, ...] = ("total_cost", "local_share", "hhi_max",
                                   "worst_case_shortfall")
@@ -234,6 +239,7 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("slack", "Slack", "currency or share", "number", "Room left (≥ 0 when met)"),
         Q("marginal_value", "Marginal value", "objective per unit", "number",
           "Improvement of the primary level per unit more budget / per point of target"),
+        Q("meaning", "Meaning", "", "text", "The marginal value in money and words"),
     ),
     "diagnostics": (
         Q("severity", "Severity", "", "text",
@@ -252,9 +258,13 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("level", "Level", "", "count", "Position in the preset"),
         Q("name", "Name", "", "text", "Level name in the preset"),
         Q("status", "Status", "", "text", "Solver status of the level"),
-        Q("value", "Value", "objective", "number", "The level's objective value"),
+        Q("value", "Value", "objective", "number",
+          "The level's objective value, of its own verified solution"),
+        Q("bound", "Bound", "objective", "number", "The best bound HiGHS proved"),
         Q("gap", "Gap", "relative", "share_fine", "Relative gap left on the level"),
         Q("seconds", "Seconds", "seconds", "seconds", "Solver time of the level"),
+        Q("method", "Found by", "", "text", "Which attempt found the level's solution"),
+        Q("note", "Note", "", "text", "Attempts that failed their check, and why"),
     ),
 }
 

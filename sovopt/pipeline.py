@@ -24,7 +24,7 @@ from sovopt.errors import Problem
 from sovopt.metrics import Metrics, evaluate
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import prepare
-from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve, report_from_stress
+from sovopt.report import Report, report_from_solve, report_from_stress
 
 if TYPE_CHECKING:
     from sovopt.presets import Preset
@@ -57,8 +57,8 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
     """Solve ``case`` (:func:`sovopt.solve.solve_case`), evaluate its portfolio and build
     the run's Report.
 
-    The KPIs are computed only when the solve has a portfolio
-    (:data:`sovopt.report.WITH_PORTFOLIO`) and ``with_metrics`` is true (the
+    The KPIs are computed only when the solve has a verified portfolio
+    (``result.has_portfolio``) and ``with_metrics`` is true (the
     benchmark's build-only sizes skip them); otherwise they are blank.
     """
     from sovopt.solve import solve_case  # the solver stack loads only when solving
@@ -67,7 +67,7 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
                         highs_options=highs_options, export_first_level=export_first_level)
     timings: dict[str, float] = {}
     metrics = None
-    if with_metrics and result.status in WITH_PORTFOLIO:
+    if with_metrics and result.has_portfolio:
         if progress is not None:
             progress(EVALUATING)
         t0 = time.perf_counter()

@@ -94,18 +94,20 @@ def report_from_solve(result: SolveResult, metrics: Metrics | None,
     d = result.data
     run_id = run_id or new_run_id()
     solve_seconds = sum(v for k, v in result.timings.items() if k.startswith("solve level"))
-    solved = result.status in WITH_PORTFOLIO
+    solved = result.has_portfolio
     summary = _summary(
         status=result.status, objective=result.preset.name, metrics=metrics,
         budget_total=d.total_budget,
         mip_gap=float(result.gap) if solved else None,
         solve_seconds=float(solve_seconds), run_id=run_id)
+    summary["status_detail"] = status_detail(result)
     tables = _metric_tables(metrics)
     if metrics is not None and len(result.duals):
         tables["constraints"] = with_marginal_values(tables["constraints"], result.duals)
-    tables["diagnostics"] = _diagnostics(d, warnings, metrics, result.diagnosis)
+    tables["diagnostics"] = _diagnostics(d, warnings, metrics, result.diagnosis,
+                                         result.notes)
     tables["levels"] = pd.DataFrame(
-        [(k, lv.name, lv.status, lv.value, lv.gap, lv.seconds)
+        [(k, lv.name, lv.status, lv.value, lv.bound, lv.gap, lv.seconds, lv.method, lv.note)
          for k, lv in enumerate(result.levels, start=1)], columns=LEVEL_COLUMNS)
     run = _run_info(run_id, "solve", d.case, case_path, summary["status"])
     run.update(preset=result.preset.as_dict(), timings=dict(result.timings),
@@ -140,13 +142,48 @@ def report_from_stress(metrics: Metrics, d: ModelData,
 
 
 def with_marginal_values(constraints: pd.DataFrame, duals: pd.DataFrame) -> pd.DataFrame:
-    """The constraints table with ``marginal_value`` from a solve's duals (blank if none)."""
-    key = duals.set_index(["constraint", "year"])["marginal_value"]
+    """The constraints table with ``marginal_value`` and its ``meaning`` in words from a
+    solve's duals (blank if none)."""
+    by = duals.set_index(["constraint", "year"])
     out = constraints.copy()
-    out["marginal_value"] = [
-        float(key[(c, y)]) + 0.0 if (c, y) in key.index else np.nan
-        for c, y in zip(out["constraint"], out["year"], strict=True)]
+    keys = list(zip(out["constraint"], out["year"], strict=True))
+    out["marginal_value"] = [float(by.at[k, "marginal_value"]) + 0.0 if k in by.index
+                             else np.nan for k in keys]
+    if "meaning" in by.columns:
+        out["meaning"] = [str(by.at[k, "meaning"]) if k in by.index else None for k in keys]
     return out
+
+
+def status_detail(result: SolveResult) -> str:
+    """What the status means for this plan, in plain words (Summary, terminal, --json).
+
+    A plan not proven optimal says how much better the best possible could be,
+    level by level, in the level's own terms.
+    """
+    status = result.status
+    if status == "solver_error":
+        return f"The solver failed, so no plan is given: {result.message}"
+    if status == "no_solution":
+        return "No portfolio was found within the time limit; no plan is given."
+    if status == "infeasible":
+        return "No portfolio meets every limit of the case (see Diagnostics)."
+    if status == "interrupted" and not result.has_portfolio:
+        return "The solve was interrupted before any portfolio was found; no plan is given."
+    open_levels = [lv for lv in result.levels
+                   if lv.gap is not None and lv.gap > result.mip_gap + 1e-9]
+    unsolved = [lv for lv in result.levels if lv.status.startswith("not solved")]
+    parts = []
+    for lv in open_levels:
+        parts.append(f"the best possible could be up to {lv.gap:.0%} better on {lv.name}")
+    for lv in unsolved:
+        parts.append(f"{lv.name} was not optimised (no time left)")
+    if status == "optimal" and not parts:
+        return (f"Proven optimal: every level is within the requested gap of "
+                f"{result.mip_gap:.1%}.")
+    lead = ("Interrupted: this is the best plan found when the solve was stopped, not "
+            "proven optimal" if status == "interrupted" else
+            "Not proven optimal: the time limit ended the solve")
+    return lead + (": " + "; ".join(parts) + "." if parts else ".")
 
 
 def _summary(status: str, objective: str, metrics: Metrics | None, budget_total: float,
@@ -180,8 +217,9 @@ def _metric_tables(metrics: Metrics | None) -> dict[str, pd.DataFrame]:
 
 
 def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | None,
-                 diagnosis: list) -> pd.DataFrame:
-    """Diagnostics rows: infeasibility relaxations, broken limits, warnings, exclusions."""
+                 diagnosis: list, notes: Iterable[str] = ()) -> pd.DataFrame:
+    """Diagnostics rows: infeasibility relaxations, broken limits, warnings, exclusions,
+    single-source years of dual sourcing and the solve's own notes."""
     rows: list[tuple] = []
     if diagnosis:
         for r in diagnosis:
@@ -199,9 +237,42 @@ def _diagnostics(d: ModelData, warnings: Iterable[Problem], metrics: Metrics | N
         cell = d.case.cell("Options", "option_id", ex["row"])
         rows.append(("note", cell, f"option {ex['option_id']} excluded before the model was "
                                    f"built: {ex['reason']}"))
+    rows += _single_source_notes(d)
+    rows += [("note", "", text) for text in notes]
     blank = (None, None, np.nan, np.nan, np.nan)
     return pd.DataFrame([row if len(row) == len(DIAGNOSTIC_COLUMNS) else (*row, *blank)
                          for row in rows], columns=DIAGNOSTIC_COLUMNS)
+
+
+def _single_source_notes(d: ModelData) -> list[tuple[str, str, str]]:
+    """One note per capability whose min_suppliers cannot hold in some years.
+
+    In those years fewer suppliers than required can deliver their share
+    (before a second line's lead time has passed): the model leaves them out of
+    dual sourcing, so the planner must know they are single source by necessity.
+    """
+    src = d.sourcing
+    rows = []
+    for r, grp in src[~src["binding"].astype(bool)].groupby("capability_id", sort=True):
+        years = sorted(int(t) for t in grp["year"])
+        cell = d.case.cell("Capabilities", "min_suppliers", d.capabilities.loc[r, "row"])
+        need = int(grp["need"].iloc[0])
+        rows.append(("note", cell, f"capability {r} needs {need} suppliers, but fewer can "
+                                   f"deliver their share in {_year_list(years)}: those years "
+                                   "are single source by necessity (min_suppliers is kept in "
+                                   "the other years)"))
+    return rows
+
+
+def _year_list(years: list[int]) -> str:
+    """2027, 2028, 2029, 2031 -> '2027-2029, 2031'."""
+    spans: list[list[int]] = []
+    for t in years:
+        if spans and t == spans[-1][1] + 1:
+            spans[-1][1] = t
+        else:
+            spans.append([t, t])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def _run_info(run_id: str, command: str, case: Case,

@@ -19,7 +19,7 @@ from sovopt.workbook.results import write_results
 from tests.test_metrics import Y1, Y2, case_workbook, hand_case
 
 #: Keys of the Summary that describe the run rather than the portfolio.
-RUN_KEYS = {"status", "objective", "mip_gap", "solve_seconds", "run_id"}
+RUN_KEYS = {"status", "objective", "mip_gap", "solve_seconds", "run_id", "status_detail"}
 
 
 def fractional_case():

@@ -50,6 +50,8 @@ from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 
 #: Result sheets, in order.
+#: Summary statuses shown as good news (a verified plan, or a stress test that holds).
+GOOD_STATUSES = ("optimal", "feasible")
 RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Constraints",
                  "Diagnostics", "Run")
 
@@ -233,7 +235,7 @@ def _summary_sheet(ws: Worksheet, report: Report, currency: str) -> None:
         cell = style.write_cell(ws, i, 2, report.summary.get(q.key),
                                 number_format=formats.get(q.key))
         if q.key == "status":
-            cell.fill = GOOD_FILL if report.summary.get(q.key) in ("optimal", "feasible") \
+            cell.fill = GOOD_FILL if report.summary.get(q.key) in GOOD_STATUSES \
                 else BAD_FILL
             cell.font = style.LABEL_FONT
         style.write_cell(ws, i, 3, q.heading(currency))
@@ -279,6 +281,8 @@ def in_short(report: Report, currency: str) -> list[str]:
                     else "it keeps every limit of the case.")]
     else:
         lines = [f"Outcome: {status} (objective {s.get('objective')})."]
+        if s.get("status_detail"):
+            lines.append(str(s["status_detail"]))
     if status == "infeasible":
         n = int((t["diagnostics"]["severity"] == "infeasible").sum())
         lines.append(f"No portfolio meets every limit of the case. The Diagnostics sheet "
@@ -573,6 +577,7 @@ def _constraints_sheet(ws: Worksheet, report: Report, currency: str) -> None:
             CellIsRule(operator="lessThan", formula=["-0.000001"], fill=BAD_FILL))
     for j in (3, 4, 5, 6):
         style.set_width(ws, j, max(16.0, ws.column_dimensions[get_column_letter(j)].width))
+    style.set_width(ws, 7, 90.0)
     style.add_note(ws.cell(row=1, column=5),
                    "budget: money left (limit - used); localization: local share above the "
                    "target (used - limit). Negative = the limit is broken.")
