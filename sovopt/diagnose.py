@@ -93,6 +93,19 @@ def precheck(d: ModelData) -> list[Relaxation]:
                 f"Minimum suppliers of {r} ({cell}) is {n} but only {k} supplier(s) have "
                 f"usable options for it", integer=True,
             ))
+    for r in need[need >= 2].index:
+        share = float(d.capabilities.loc[r, "min_supplier_share"])
+        n = int(need[r])
+        if n * share > 1.0 + 1e-9:
+            cell = d.case.cell("Capabilities", "min_supplier_share",
+                               d.capabilities.loc[r, "row"])
+            most = math.floor(1e4 / n) / 1e4  # rounded down: a value that works
+            found.append(Relaxation(
+                "dual_sourcing", f"Minimum supplier share of {r}", cell, share, most,
+                f"Minimum supplier share of {r} ({cell}) is {share:g}, so {n} suppliers "
+                f"would need {n * share:.0%} of the demand; at most {most:g} can work "
+                f"with min_suppliers {n}",
+            ))
     options = d.case.options.set_index("option_id")
     for _, ex in d.excluded.iterrows():
         if bool(options.loc[ex["option_id"], "mandatory"]):

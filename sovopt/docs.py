@@ -59,10 +59,18 @@ Unmet demand is always the first level.
 | min_cost | unmet · cost |
 | balanced | unmet · one weighted sum of all terms |
 
+Every level's solution is verified before it is used (sovopt/verify.py): its
+vector against the model's bounds, integrality and rows (held levels included)
+and against the objective HiGHS reported, and its portfolio against every limit
+of the case by the metrics. A vector that fails is never passed on: the level is
+solved again from scratch, then without presolve, then with another seed; a
+level whose optimum is exactly 0 is held by fixing its priced columns at 0.
+
 ## After the solve
 
 - Duals: with the binaries fixed at their optimum, the LP of the primary level
-  (the first after unmet demand) is re-solved; the marginal value of budget is
+  (the first after unmet demand) is re-solved, with its own time budget
+  (a quarter of the time limit, at least 10 s); the marginal value of budget is
   the improvement of that level per currency unit more budget in a year, and
   the marginal value of localization the worsening per percentage point more
   target.

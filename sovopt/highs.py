@@ -338,8 +338,9 @@ def supervised_run(h: highspy.Highs, stop: Stop,
             state.incumbent = _finite(out.mip_primal_bound)
             state.bound = _finite(out.mip_dual_bound)
             state.gap = _finite(out.mip_gap)
-        if stop.due:
-            event.interrupt()
+        # Set the flag both ways: HiGHS keeps it between runs, so a run after an
+        # interrupted one would otherwise stop at its first check.
+        event.interrupt(stop.due)
 
     def improving(event) -> None:
         state.incumbent = _finite(event.data_out.mip_primal_bound)

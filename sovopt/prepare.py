@@ -27,7 +27,21 @@ index sets that already exist:
   inputs and the assembly country gate the whole option, Leontief; non-critical
   inputs and a licensor's or partner's remainder cost only their value share);
 - ``demand``: D[r,t] > 0 with the capability's criticality weight w[r];
-- ``scenario_probability``: π[k].
+- ``scenario_probability``: π[k];
+- ``sourcing``: the (capability, year) pairs in which dual sourcing can hold
+  (see the dual_sourcing family).
+
+Rules the contract leaves to the implementation, as this code has them:
+
+- Years with zero demand are left out of every measure: no (r,t) pair, so no
+  shortfall, HHI or unmet term, and the means of loss, HHI and unmet demand
+  are taken over the (r,t) pairs with D[r,t] > 0 only.
+- Two Scenarios rows of one scenario naming the same country and year do not
+  add up: the larger loss counts (α = max over the rows).
+- A country that already gates an option (its assembly country, or the source
+  of a critical input) is not charged again through its value shares: a 50 %
+  cut of the only country involved loses 50 %, not 60 %; a domestic option's
+  home remainder is covered by the home assembly gate.
 """
 
 from __future__ import annotations

@@ -176,7 +176,8 @@ def status_detail(result: SolveResult) -> str:
     for lv in open_levels:
         parts.append(f"the best possible could be up to {lv.gap:.0%} better on {lv.name}")
     for lv in unsolved:
-        parts.append(f"{lv.name} was not optimised (no time left)")
+        why = "interrupted" if "interrupted" in lv.status else "no time left"
+        parts.append(f"{lv.name} was not optimised ({why})")
     if status == "optimal" and not parts:
         return (f"Proven optimal: every level is within the requested gap of "
                 f"{result.mip_gap:.1%}.")

@@ -478,10 +478,10 @@ class _Solve:
         gap = relative_gap(value, bound)
         if status == MS.kOptimal:
             level_status, gap = "optimal", (gap if gap is not None else 0.0)
+        elif gap is not None and gap <= self.gap + 1e-9:
+            level_status = "optimal"  # stopped, but already within the requested gap
         elif self.stop.requested:
             level_status = "interrupted"
-        elif gap is not None and gap <= self.gap + 1e-9:
-            level_status = "optimal"
         else:
             level_status = "time_limit"
         note = "; ".join(problems)

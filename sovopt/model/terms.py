@@ -14,6 +14,12 @@ vector handed to HiGHS. All terms are normalised to order 1:
 - hhi                 mean over (r,t) with demand of Σ_{c≠h} h[r,c,t]
 - cost                Σ_t spend[t] / Σ_t B[t]
 
+unmet is the weighted share of demand left unmet (criticality-weighted, each
+(r,t) pair's unmet units as a share of its demand, averaged over the pairs
+with demand); it exists only when Settings allow_unmet = yes and is always the
+first level, so demand goes unmet only when nothing else is feasible. Unmet
+demand is lost in every scenario too (it enters loss[k]).
+
 η ≥ 0 is exact here because every loss is ≥ 0 and the probabilities left over
 (1 − Σπ) belong to the undisrupted outcome, whose loss is 0.
 """
