@@ -291,7 +291,7 @@ CAPABILITIES = Sheet(
            default=True),
         _c("min_supplier_share", "number", "Least share of a year's demand a supplier must "
            "deliver to count towards min_suppliers that year.", required=False, default=0.1,
-           **SHARE),
+           minimum=0.01, maximum=1.0),
     ),
 )
 
