@@ -11,7 +11,8 @@ prepared data (sets, σ, φ and the exclusions of §1-§2 are preprocessing):
 - delivery_window  x[o,t] ≤ qmax[o] · Σ_{τ ≤ t−L[o]} start[o,τ], qmax blank → max_t D[r,t];
 - scenario_shortfall  v[k,r,t] ≥ D[r,t] − Σ_o φ[k,o,t]·x[o,t] for every k, r, t;
 - hhi_epigraph  h[r,c,t] ≥ 2a·Σ_o σ[o,c]·x[o,t]/D[r,t] − a², a ∈ {0, 0.05, …, 1};
-- country_share for every foreign (r,c,t) with some σ > 0; dual_sourcing for every r;
+- country_share for every foreign (r,c,t) with some σ > 0; dual_sourcing for every r
+  and year in which it can hold, with a used binary for every supplier of r;
 - the other families and the terms as §4-§5 write them.
 
 :func:`write_contract_level` exports the first optimised level of a preset
@@ -90,10 +91,14 @@ def contract_model(d: ModelData) -> pyo.ConcreteModel:
         if moq[o] > 0 and by_o_s.get(o):
             add(sum(m.x[o, t] for t in by_o_d.get(o, ()))
                 >= moq[o] * sum(m.start[o, t] for t in by_o_s[o]))
-    # 5 supplier_link
+    # 5 supplier_link: an option starts only with its supplier, an engaged supplier
+    # has a started option
     for o in d.options.index:
         if by_o_s.get(o):
             add(sum(m.start[o, t] for t in by_o_s[o]) <= m.z[o_sup[o]])
+    for s in d.suppliers.index:
+        mine = [(o, t) for o in d.options.index if o_sup[o] == s for t in by_o_s.get(o, ())]
+        add(m.z[s] <= sum(m.start[p] for p in mine))
     # 6 supplier_capacity
     cap = d.suppliers["capacity_per_year"].to_dict()
     by_s_t: dict[tuple, list] = defaultdict(list)
@@ -134,19 +139,22 @@ def contract_model(d: ModelData) -> pyo.ConcreteModel:
             if terms:
                 shares[r, c, t] = sum(a * m.x[p] for a, p in terms)
                 add(shares[r, c, t] <= min(theta[c], 1.0) * demand[r, t])
-    # 10 dual_sourcing
-    n_min = d.capabilities["min_suppliers"].to_dict()
-    m.used = pyo.Var([(s, r) for s in d.suppliers.index for r in d.capabilities.index
-                      if any(o_sup[o] == s for o in d.options.index[
-                          d.options["capability_id"] == r])], within=pyo.Binary)
-    for r in d.capabilities.index:
-        pairs = [(s, rr) for s, rr in m.used if rr == r]
-        if not pairs:
-            continue
-        add(sum(m.used[p] for p in pairs) >= n_min[r])
-        for s, _ in pairs:
-            opts = [o for o in d.options.index if o_cap[o] == r and o_sup[o] == s]
-            add(m.used[s, r] <= sum(m.start[o, t] for o in opts for t in by_o_s.get(o, ())))
+    # 10 dual_sourcing, per year: a supplier counts when it delivers β[r]·D[r,t]; the
+    # rule holds in the years in which at least n[r] suppliers can (ModelData.sourcing)
+    src = d.sourcing[d.sourcing["binding"]]
+    used_keys = []
+    for r, t in zip(src["capability_id"], src["year"], strict=True):
+        used_keys += [(s, r, t) for s in d.suppliers.index
+                      if any(o_sup[o] == s and o_cap[o] == r for o in d.options.index)]
+    m.used = pyo.Var(used_keys, within=pyo.Binary)
+    floor = src.set_index(["capability_id", "year"])["min_units"].to_dict()
+    need = src.set_index(["capability_id", "year"])["need"].to_dict()
+    for (r, t), n in need.items():
+        mine = [k for k in used_keys if k[1] == r and k[2] == t]
+        add(sum(m.used[k] for k in mine) >= int(n))
+        for s, _, _ in mine:
+            sent = [(o, tt) for o, tt in by_r_t.get((r, t), ()) if o_sup[o] == s]
+            add(sum(m.x[p] for p in sent) >= floor[r, t] * m.used[s, r, t])
     # 11 scenario_shortfall (every k, r, t)
     phi = defaultdict(lambda: 1.0)
     for k, o, t, lost in zip(d.loss["scenario_id"], d.loss["option_id"], d.loss["year"],

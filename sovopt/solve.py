@@ -230,6 +230,135 @@ def solve_case(case: Case, objective: str | Preset | None = None,
                       export_first_level, stop).run()
 
 
+class LevelSolver:
+    """Optimises one level of a compiled model until HiGHS hands back a verified solution.
+
+    The one way sovopt solves a level, for the level loop and for studies that
+    edit a compiled model themselves (the frontier): the run is supervised
+    (deadline and Ctrl-C through ``stop``), every vector is checked
+    (:func:`sovopt.verify.solution_problems`) before it is returned, and a vector
+    that fails, or a solver error, is retried the ways of ATTEMPTS.
+    """
+
+    def __init__(self, hm: HighsModel, m, d: ModelData, gap: float, stop: Stop,
+                 switch_off: frozenset[str] = frozenset(),
+                 progress: Progress | None = None):
+        self.hm, self.m, self.d, self.gap, self.stop = hm, m, d, gap, stop
+        self.switch_off, self.progress = switch_off, progress
+
+    def _portfolio(self, values: np.ndarray) -> Portfolio:
+        return portfolio_of(self.m, self.d, self.hm, values)
+
+    def optimise(self, name: str, terms: dict[str, float], cost: np.ndarray, scale: float,
+                  start: np.ndarray | None, label: str
+                  ) -> tuple[LevelResult, np.ndarray | None]:
+        """Solve the level in hand until a verified solution, trying the ways of ATTEMPTS.
+
+        Returns the level's result and its verified vector (None when the time
+        ran out with nothing better than ``start``, which is then kept, or with
+        nothing at all). A level after the first cannot be infeasible (the
+        previous portfolio satisfies it), so HiGHS saying so is an error too.
+        """
+        h = self.hm.highs
+        problems: list[str] = []
+        for i, (method, settings) in enumerate(ATTEMPTS):
+            if i == 0 and start is None:
+                continue  # no start to offer: the first real attempt is "from scratch"
+            if problems and self.stop.due:
+                break  # no time left for another way: keep what there is
+            if i > 0:
+                clear_state(h)
+            if i == 0:
+                warm_start(self.hm, start)
+            saved = {key: h.getOptionValue(key)[1] for key in settings}
+            for key, value in settings.items():
+                h.setOptionValue(key, value)
+            try:
+                status = supervised_run(h, self.stop, self.heartbeat(label, scale))
+            finally:
+                for key, value in saved.items():
+                    h.setOptionValue(key, value)
+            said = h.modelStatusToString(status)
+            if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+                if start is None:
+                    return LevelResult(name, terms, "infeasible", method=method), None
+                problems.append(f"{method}: HiGHS reported the level infeasible, but the "
+                                "previous verified portfolio satisfies it")
+                continue
+            if (status == MS.kOptimal or status in LIMITS) and has_solution(h):
+                values = np.asarray(h.getSolution().col_value, dtype=float)
+                portfolio = self._portfolio(values)
+                bad = solution_problems(self.hm, values, cost,
+                                        float(h.getInfo().objective_function_value),
+                                        self.d, portfolio, self.switch_off)
+                if not bad:
+                    return self._success(name, terms, values, portfolio, status, cost, scale,
+                                         method, problems), values
+                problems.append(f"{method}: the solution HiGHS returned ({said}) failed its "
+                                f"check: {bad[0]}")
+                continue
+            if status in LIMITS:  # a limit before any solution of its own
+                return self._kept(name, terms, start, cost, scale, problems), None
+            problems.append(f"{method}: HiGHS ended with status '{said}'")
+        if self.stop.due:
+            return self._kept(name, terms, start, cost, scale, problems), None
+        return LevelResult(name, terms, "solver_error", note="; ".join(problems),
+                           method="none"), None
+
+    def _success(self, name: str, terms: dict[str, float], values: np.ndarray,
+                 portfolio: Portfolio, status: highspy.HighsModelStatus, cost: np.ndarray,
+                 scale: float, method: str, problems: list[str]) -> LevelResult:
+        """The level's result from a verified solution (value from the vector itself)."""
+        info = self.hm.highs.getInfo()
+        value = float(cost @ values) * scale
+        integer = bool(np.any(self.hm.integrality))
+        if status == MS.kOptimal and not integer:
+            bound = value
+        else:
+            bound = _finite(info.mip_dual_bound)
+            bound = None if bound is None else bound * scale
+        gap = relative_gap(value, bound)
+        if status == MS.kOptimal:
+            level_status, gap = "optimal", (gap if gap is not None else 0.0)
+        elif gap is not None and gap <= self.gap + 1e-9:
+            level_status = "optimal"  # stopped, but already within the requested gap
+        elif self.stop.requested:
+            level_status = "interrupted"
+        else:
+            level_status = "time_limit"
+        note = "; ".join(problems)
+        return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
+                           note=note, portfolio=portfolio)
+
+    def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
+              cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
+        """A level that ran out of time: it keeps the previous portfolio, if any."""
+        status = "interrupted" if self.stop.requested else "time_limit"
+        if start is None:
+            return LevelResult(name, terms, f"not solved: {status.replace('_', ' ')}",
+                               note="; ".join(problems))
+        value = float(cost @ start) * scale
+        bound = _finite(self.hm.highs.getInfo().mip_dual_bound)
+        bound = None if bound is None else min(bound * scale, value)
+        return LevelResult(name, terms, status, value, relative_gap(value, bound),
+                           bound=bound, method="previous portfolio",
+                           note="; ".join(problems), portfolio=self._portfolio(start))
+
+    def heartbeat(self, label: str, scale: float) -> Callable[[RunState, float, bool], None]:
+        progress = self.progress
+
+        def beat(state: RunState, elapsed: float, improved: bool) -> None:
+            if progress is None:
+                return
+            best = "none yet" if state.incumbent is None else f"{state.incumbent * scale:.6g}"
+            bound = "" if state.bound is None else f", bound {state.bound * scale:.6g}"
+            gap = "" if state.gap is None else f", gap {state.gap:.2%}"
+            what = "improved" if improved else "working"
+            progress(f"{label}: {what}, best {best}{bound}{gap}, {elapsed:.0f} s")
+
+        return beat
+
+
 class _Solve:
     """One solve: the state shared by its steps (model, HiGHS, clock, stop)."""
 
@@ -267,6 +396,8 @@ class _Solve:
             self.hm = to_highs(self.m, self.m.term_names, self.options)
         result.stats = self.hm.stats()
         self.x_pos = self.hm.positions(self.m.x)
+        self.solver = LevelSolver(self.hm, self.m, d, self.gap, self.stop,
+                                  self.preset.switch_off, self.progress)
         self.deadline = time.monotonic() + self.time_limit
         values = self._levels()
         if values is None:
@@ -343,7 +474,8 @@ class _Solve:
             start = self._completed(values, cost) if values is not None else None
             t0 = time.perf_counter()
             with self.clock(f"solve level {k + 1}"):
-                lv, new = self._optimise(level.name, level.terms, cost, scale, start, label)
+                lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
+                                               label)
             lv.seconds = time.perf_counter() - t0
             result.levels.append(lv)
             if lv.status == "infeasible":
@@ -367,8 +499,8 @@ class _Solve:
         if values is None:  # every level was empty: any feasible portfolio will do
             set_cost(hm, np.zeros(hm.num_col))
             self.stop.deadline = time.monotonic() + max(self._left(), 1.0)
-            lv, values = self._optimise("feasibility", {}, np.zeros(hm.num_col), 1.0, None,
-                                        "feasibility")
+            lv, values = self.solver.optimise("feasibility", {}, np.zeros(hm.num_col), 1.0,
+                                              None, "feasibility")
             if lv.status == "infeasible":
                 self._infeasible()
                 return None
@@ -404,117 +536,6 @@ class _Solve:
         slack = max(self.preset.relative_tolerance * abs(value),
                     self.preset.absolute_tolerance)
         self.held.append((k, add_row(hm, cost, -highspy.kHighsInf, (value + slack) / scale)))
-
-    # --- one level ----------------------------------------------------------------------
-
-    def _optimise(self, name: str, terms: dict[str, float], cost: np.ndarray, scale: float,
-                  start: np.ndarray | None, label: str
-                  ) -> tuple[LevelResult, np.ndarray | None]:
-        """Solve the level in hand until a verified solution, trying the ways of ATTEMPTS.
-
-        Returns the level's result and its verified vector (None when the time
-        ran out with nothing better than ``start``, which is then kept, or with
-        nothing at all). A level after the first cannot be infeasible (the
-        previous portfolio satisfies it), so HiGHS saying so is an error too.
-        """
-        h = self.hm.highs
-        problems: list[str] = []
-        for i, (method, settings) in enumerate(ATTEMPTS):
-            if i == 0 and start is None:
-                continue  # no start to offer: the first real attempt is "from scratch"
-            if problems and self.stop.due:
-                break  # no time left for another way: keep what there is
-            if i > 0:
-                clear_state(h)
-            if i == 0:
-                warm_start(self.hm, start)
-            saved = {key: h.getOptionValue(key)[1] for key in settings}
-            for key, value in settings.items():
-                h.setOptionValue(key, value)
-            try:
-                status = supervised_run(h, self.stop, self._heartbeat(label, scale))
-            finally:
-                for key, value in saved.items():
-                    h.setOptionValue(key, value)
-            said = h.modelStatusToString(status)
-            if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-                if start is None:
-                    return LevelResult(name, terms, "infeasible", method=method), None
-                problems.append(f"{method}: HiGHS reported the level infeasible, but the "
-                                "previous verified portfolio satisfies it")
-                continue
-            if (status == MS.kOptimal or status in LIMITS) and has_solution(h):
-                values = np.asarray(h.getSolution().col_value, dtype=float)
-                portfolio = self._portfolio(values)
-                bad = solution_problems(self.hm, values, cost,
-                                        float(h.getInfo().objective_function_value),
-                                        self.d, portfolio, self.preset.switch_off)
-                if not bad:
-                    return self._success(name, terms, values, portfolio, status, cost, scale,
-                                         method, problems), values
-                problems.append(f"{method}: the solution HiGHS returned ({said}) failed its "
-                                f"check: {bad[0]}")
-                continue
-            if status in LIMITS:  # a limit before any solution of its own
-                return self._kept(name, terms, start, cost, scale, problems), None
-            problems.append(f"{method}: HiGHS ended with status '{said}'")
-        if self.stop.due:
-            return self._kept(name, terms, start, cost, scale, problems), None
-        return LevelResult(name, terms, "solver_error", note="; ".join(problems),
-                           method="none"), None
-
-    def _success(self, name: str, terms: dict[str, float], values: np.ndarray,
-                 portfolio: Portfolio, status: highspy.HighsModelStatus, cost: np.ndarray,
-                 scale: float, method: str, problems: list[str]) -> LevelResult:
-        """The level's result from a verified solution (value from the vector itself)."""
-        info = self.hm.highs.getInfo()
-        value = float(cost @ values) * scale
-        integer = bool(np.any(self.hm.integrality))
-        if status == MS.kOptimal and not integer:
-            bound = value
-        else:
-            bound = _finite(info.mip_dual_bound)
-            bound = None if bound is None else bound * scale
-        gap = relative_gap(value, bound)
-        if status == MS.kOptimal:
-            level_status, gap = "optimal", (gap if gap is not None else 0.0)
-        elif gap is not None and gap <= self.gap + 1e-9:
-            level_status = "optimal"  # stopped, but already within the requested gap
-        elif self.stop.requested:
-            level_status = "interrupted"
-        else:
-            level_status = "time_limit"
-        note = "; ".join(problems)
-        return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
-                           note=note, portfolio=portfolio)
-
-    def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
-              cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
-        """A level that ran out of time: it keeps the previous portfolio, if any."""
-        status = "interrupted" if self.stop.requested else "time_limit"
-        if start is None:
-            return LevelResult(name, terms, f"not solved: {status.replace('_', ' ')}",
-                               note="; ".join(problems))
-        value = float(cost @ start) * scale
-        bound = _finite(self.hm.highs.getInfo().mip_dual_bound)
-        bound = None if bound is None else min(bound * scale, value)
-        return LevelResult(name, terms, status, value, relative_gap(value, bound),
-                           bound=bound, method="previous portfolio",
-                           note="; ".join(problems), portfolio=self._portfolio(start))
-
-    def _heartbeat(self, label: str, scale: float) -> Callable[[RunState, float, bool], None]:
-        progress = self.progress
-
-        def beat(state: RunState, elapsed: float, improved: bool) -> None:
-            if progress is None:
-                return
-            best = "none yet" if state.incumbent is None else f"{state.incumbent * scale:.6g}"
-            bound = "" if state.bound is None else f", bound {state.bound * scale:.6g}"
-            gap = "" if state.gap is None else f", gap {state.gap:.2%}"
-            what = "improved" if improved else "working"
-            progress(f"{label}: {what}, best {best}{bound}{gap}, {elapsed:.0f} s")
-
-        return beat
 
     # --- starts ---------------------------------------------------------------------------
 
@@ -565,7 +586,7 @@ class _Solve:
         h.setOptionValue("time_limit", max(seconds, 1.0))
         self.stop.deadline = time.monotonic() + max(seconds, 1.0)
         try:
-            status = supervised_run(h, self.stop, self._heartbeat("crash start", 1.0))
+            status = supervised_run(h, self.stop, self.solver.heartbeat("crash start", 1.0))
         finally:
             h.setOptionValue("mip_rel_gap", gap)
         if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):

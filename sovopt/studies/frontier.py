@@ -172,6 +172,11 @@ class _Chain:
         self.time_limit, self.gap, self.source = time_limit, gap, source
         self.deadline = time.perf_counter() + time_limit
         self.planned, self.done = 1, 0  # optimisations in the chain, and done so far
+        from sovopt.highs import Stop
+        from sovopt.solve import LevelSolver
+
+        self.stop = Stop()
+        self.solver = LevelSolver(hm, m, d, gap, self.stop)
 
     def optimise(self, cost: np.ndarray, start: np.ndarray | None, name: str = ""):
         """Minimise ``cost`` from ``start``: (objective, solution, LevelResult).
@@ -180,36 +185,26 @@ class _Chain:
         the optimisations still to come (time one leaves unused passes on); the
         first, which has no start to work from, may take half of it.
         """
-        from sovopt.highs import has_solution, set_cost, warm_start
-        from sovopt.solve import LevelResult
+        from sovopt.highs import set_cost
 
         h = self.hm.highs
         left = self.deadline - time.perf_counter()
         share = left / max(1, self.planned - self.done)
         if self.done == 0:
             share = max(share, left / 2)
+        share = max(share, 1.0)
         self.done += 1
-        h.setOptionValue("time_limit", max(share, 1.0))
+        h.setOptionValue("time_limit", share)
+        self.stop.deadline = time.monotonic() + share
         set_cost(self.hm, cost)
-        if start is not None:
-            warm_start(self.hm, start)
         t0 = time.perf_counter()
-        h.run()
-        seconds = time.perf_counter() - t0
-        status = h.getModelStatus()
-        ok = has_solution(h)
-        label = "optimal" if status == type(status).kOptimal else h.modelStatusToString(
-            status)
-        if not ok:
-            return None, None, LevelResult(name, {}, "infeasible" if "nfeasible" in label
-                                           else label, seconds=seconds)
-        info = h.getInfo()
-        mip_gap = float(info.mip_gap) if np.isfinite(info.mip_gap) and info.mip_gap < 1e20 \
-            else 0.0
-        values = np.asarray(h.getSolution().col_value)
-        value = float(cost @ values)
-        return value, values, LevelResult(name, {}, label, value,
-                                          0.0 if label == "optimal" else mip_gap, seconds)
+        # The solve's own level optimiser: a supervised run, every vector verified
+        # against the model and every limit, retried another way when it fails.
+        lv, values = self.solver.optimise(name, {}, cost, 1.0, start, f"frontier: {name}")
+        lv.seconds = time.perf_counter() - t0
+        if values is None and lv.value is not None:
+            values = start  # the time ran out: the (verified) start is the best there is
+        return (None if lv.value is None else float(lv.value)), values, lv
 
     def point(self, index: int, role: str, level: float | None, values: np.ndarray | None,
               levels: list, t0: float) -> PointResult:
