@@ -691,7 +691,7 @@ def budget_meaning(value: float, year: int, level: str, currency: str, budget: f
     """The budget's marginal value in words, per a round step of money."""
     step = 10.0 ** math.floor(math.log10(max(budget * 0.01, 1.0))) if budget > 0 else 1.0
     change = value * step
-    money = f"{step:,.0f} {currency}".strip()
+    money = currency.strip() if step == 1.0 else f"{step:,.0f} {currency}".strip()
     if abs(change) < 5e-7:
         return (f"one more {money} of budget in {year} would not improve {level}: "
                 "the budget does not bind that year")

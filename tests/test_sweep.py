@@ -127,8 +127,9 @@ def test_duals_in_words():
     preset = parse_preset(yaml.safe_load(EXPOSURE_FIRST))
     result = solve_case(case, preset)
     report = report_from_solve(result, evaluate(result.data, result.portfolio), None)
-    words = duals_in_words(report, "EUR m")
-    assert words[0].startswith("one more ") and "EUR m" in words[0] and "2027" in words[0]
+    currency = case.settings.currency
+    words = duals_in_words(report, currency)
+    assert words[0].startswith("one more ") and currency in words[0] and "2027" in words[0]
     assert words[0].endswith("lowers exposure by 0.0667 points")
 
 

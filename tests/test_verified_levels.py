@@ -283,7 +283,7 @@ def test_budget_marginal_value_in_money_and_words() -> None:
     3/unit. Level 1 exposure = (units of a)/20: the budget buys dom up to
     3·dom + (10 − dom) = 20, dom = 5, exposure 5/20 = 0.25. One more unit of
     budget buys 0.5 more dom and 0.5 less a: exposure falls by 0.5/20 =
-    0.025 per unit (the normaliser Σ B stays), "2.5 points" per 1 EUR.
+    0.025 per unit (the normaliser Σ B stays), "2.5 points" per EUR.
     """
     case = make_case([option("a", "SA", 1), option("dom", "SH", 3)],
                      capabilities=[{"capability_id": "R", "name": "R",
@@ -293,7 +293,7 @@ def test_budget_marginal_value_in_money_and_words() -> None:
     assert level_value(r, "level 1") == pytest.approx(0.25, abs=1e-9)
     row = r.duals.set_index("constraint").loc["budget"]
     assert row["marginal_value"] == pytest.approx(0.025, abs=1e-9)
-    assert row["meaning"] == "one more 1 EUR of budget in 2027 lowers level 1 by 2.5 points"
+    assert row["meaning"] == "one more EUR of budget in 2027 lowers level 1 by 2.5 points"
 
 
 def test_duals_have_their_own_time_after_a_time_limited_solve() -> None:
