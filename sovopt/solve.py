@@ -343,7 +343,12 @@ def _portfolio(m, d: ModelData, hm: HighsModel, values: np.ndarray,
             | (starts["option_id"].map(d.options["fixed_cost"]) > 0)
             | (starts["option_id"].map(d.options["capability_id"])
                .map(d.capabilities["min_suppliers"]) >= 2))
-    return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries)
+    repairs = Portfolio.empty().repairs
+    if m.find_component("rstart") is not None:
+        opened = values[hm.positions(m.rstart)] > 0.5
+        repairs = d.repair_starts[opened].rename(columns={"year": "start_year"})
+    return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries,
+                     repairs=repairs.reset_index(drop=True))
 
 
 def _duals(m, d: ModelData, hm: HighsModel, preset: Preset, values: np.ndarray,
