@@ -24,6 +24,12 @@ Tables and their columns (names as in :mod:`sovopt.schema`):
 - ``budget``: year, budget, min_local_share, row
 - ``scenarios``: scenario_id, name, probability, country_id, loss, from_year,
   to_year, row
+- ``repair``: repair_id, option_id, fixed_cost, lead_time_years,
+  support_cost_factor, row (formulation.md §7; empty in most cases)
+
+Capabilities also carry requirement, stock_max, holding_cost, initial_stock,
+and Options service_life_years (NaN when blank), support_cost,
+support_country_id (None when blank) and partner_offtake_per_year.
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ class Case:
     inputs: pd.DataFrame
     budget: pd.DataFrame
     scenarios: pd.DataFrame
+    repair: pd.DataFrame = field(default_factory=lambda: _empty("Repair"))
     #: sheet name -> column name -> column letter in the workbook it was read from
     column_letters: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Settings key -> workbook row of its value (column B)
@@ -102,6 +109,11 @@ class Case:
     def table(self, sheet: str) -> pd.DataFrame:
         """The table read from ``sheet`` (by its workbook name)."""
         return getattr(self, sheet.lower())
+
+
+def _empty(sheet: str) -> pd.DataFrame:
+    """A table with the sheet's columns (and ``row``) and no records."""
+    return pd.DataFrame(columns=[*schema.sheet(sheet).column_names, "row"])
 
 
 def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
@@ -137,6 +149,7 @@ def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
     o = frames["options"]
     o["available_from"] = o["available_from"].fillna(st.first_year).astype(int)
     o["max_qty_per_year"] = o["max_qty_per_year"].astype(float)
+    o["service_life_years"] = o["service_life_years"].astype(float)
     frames["suppliers"]["capacity_per_year"] = frames["suppliers"]["capacity_per_year"].astype(
         float)
     sc = frames["scenarios"]

@@ -9,9 +9,10 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
 2. :func:`elastic` solves an elastic copy of the compiled model: a slack on
    every row of each family that declares itself relaxable (``FAMILY.relax``
    in its module: budget, localization, country_share, supplier_capacity,
-   dual_sourcing, mandatory one_start, and demand weighted 1000 times more, so
-   a requirement is dropped only when no policy limit can make room), each
-   scaled by its row's limit as the family says. Each row whose slack is used
+   dual_sourcing, mandatory one_start, and the requirement rows, demand and
+   formulation.md §7's fleet_service and stock_balance, weighted 1000 times
+   more, so a requirement is dropped only when no policy limit can make room),
+   each scaled by its row's limit as the family says. Each row whose slack is used
    becomes one relaxation, described by its family's ``describe``.
 
 Both return values a planner (or a script) can type in: :func:`typable`
@@ -65,7 +66,12 @@ def precheck(d: ModelData) -> list[Relaxation]:
     """Problems visible without solving: reachable capacity, suppliers, mandatory options."""
     found: list[Relaxation] = []
     reach = d.deliveries.groupby(["capability_id", "year"])["cap"].sum()
+    if not d.in_service.empty:  # a fleet's requirement is met by the units in service
+        fleet = d.in_service.groupby(["capability_id", "year"])["fleet_max"].sum()
+        reach = pd.concat([reach[~reach.index.get_level_values(0).isin(d.fleet[
+            "capability_id"])], fleet])
     dem = d.demand.set_index(["capability_id", "year"])
+    dem = dem[~dem.index.get_level_values(0).isin(d.stock.index)]  # stock can cover a year
     short = dem["demand"] - reach.reindex(dem.index).fillna(0.0)
     for r, t in short[short > 1e-6].index:
         row = dem.loc[(r, t)]

@@ -22,6 +22,17 @@ The case is built so that cost and dependence pull in different directions:
   excluded before the model is built, and the exclusion is reported.
 - The localization target rises from 15 % to 40 % of unit spending, which
   the early imports alone cannot meet later in the horizon.
+- Short-range air-defence batteries are a fleet (formulation.md §7): two, four,
+  then six must be in service from 2029, 2030, 2031 on. The cheapest battery
+  is Aldmark's, but it is kept running from Corvania (support_country_id),
+  which the northern sea blockade cuts in 2031-2033; a Norland battery is
+  supported at home but costs more and comes later; a repair line at home
+  (Repair sheet) takes the Aldmark batteries' support home two years after it
+  starts. Under min_dependence the line is the cheapest way to keep the
+  batteries available through the blockade.
+- Anti-tank missiles have a single supplier, Westmere, whose output is half
+  committed to its own forces in 2028-2031; they may be stocked (stock_max,
+  holding_cost), so a stock built in 2027 covers the missing deliveries.
 """
 
 from __future__ import annotations
@@ -76,17 +87,26 @@ SUPPLIERS = [
     ("SAE", "Sarkand Arms Export", "SAR", 0.0, None),
 ]
 
-# capability_id, name, unit, criticality, min_suppliers, integer_units, min_supplier_share
+# capability_id, name, unit, criticality, min_suppliers, integer_units
 CAPABILITIES = [
-    ("AD_INT", "Air-defence interceptors", "missile", 3.0, 2, True, 0.1),
-    ("ART155", "155 mm artillery rounds", "1000 rounds", 3.0, 2, False, 0.1),
-    ("DRONE", "Tactical drones", "system", 2.0, 1, True, 0.1),
-    ("RADIO", "Secure tactical radios", "100 radios", 1.5, 1, False, 0.1),
-    ("ARMV", "Armoured vehicles", "vehicle", 1.5, 1, True, 0.1),
-    ("OPV", "Offshore patrol vessels", "vessel", 1.0, 1, True, 0.1),
-    ("SATT", "Satellite communication terminals", "terminal", 1.0, 1, True, 0.1),
-    ("CUAS", "Counter-drone systems", "system", 2.0, 1, True, 0.1),
+    ("AD_INT", "Air-defence interceptors", "missile", 3.0, 2, True),
+    ("ART155", "155 mm artillery rounds", "1000 rounds", 3.0, 2, False),
+    ("DRONE", "Tactical drones", "system", 2.0, 1, True),
+    ("RADIO", "Secure tactical radios", "100 radios", 1.5, 1, False),
+    ("ARMV", "Armoured vehicles", "vehicle", 1.5, 1, True),
+    ("OPV", "Offshore patrol vessels", "vessel", 1.0, 1, True),
+    ("SATT", "Satellite communication terminals", "terminal", 1.0, 1, True),
+    ("CUAS", "Counter-drone systems", "system", 2.0, 1, True),
+    ("SHORAD", "Short-range air-defence batteries", "battery", 2.0, 1, True),
+    ("ATGM", "Anti-tank missiles", "10 missiles", 1.5, 1, True),
 ]
+
+# Capabilities columns of formulation.md §7, where not the default (deliveries, no stock):
+# capability_id -> {requirement, stock_max, holding_cost, initial_stock}
+CAPABILITY_SUSTAINMENT = {
+    "SHORAD": {"requirement": "fleet"},
+    "ATGM": {"stock_max": 60.0, "holding_cost": 0.02},
+}
 
 # Units to deliver per year, 2027..2036.
 DEMAND = {
@@ -98,6 +118,8 @@ DEMAND = {
     "OPV": [0, 0, 0, 1, 0, 1, 0, 1, 0, 1],
     "SATT": [20, 25, 30, 35, 40, 45, 50, 50, 50, 50],
     "CUAS": [6, 8, 10, 12, 14, 16, 18, 20, 20, 20],
+    "SHORAD": [0, 0, 2, 4, 6, 6, 6, 6, 6, 6],  # batteries in service (a fleet)
+    "ATGM": [30, 30, 30, 30, 30, 30, 30, 30, 30, 30],
 }
 
 # option_id, capability_id, supplier_id, mode, unit_cost (EUR m per unit), fixed_cost
@@ -164,6 +186,28 @@ OPTIONS = [
      "Westmere counter-drone system."),
     ("CUA-DOM-NCE", "CUAS", "NCE", "domestic", 2.80, 25.0, 0.70, 2, 2027, 20, 20, False,
      "NorCom counter-drone system; Helvara radar chips."),
+    ("SHO-BUY-ALD", "SHORAD", "AMW", "buy", 38.0, 4.0, 0.05, 1, 2027, 0, 6, False,
+     "Aldmark battery: cheapest; spares and depot repair under the regional support "
+     "contract in Corvania."),
+    ("SHO-DOM-NDS", "SHORAD", "NDS", "domestic", 58.0, 30.0, 0.70, 2, 2027, 0, 6, False,
+     "Norland battery, supported at home."),
+    ("ATG-BUY-WES", "ATGM", "WDI", "buy", 0.45, 0.5, 0.00, 0, 2027, 0, 90, False,
+     "Westmere anti-tank missiles; the only supplier."),
+]
+
+# Options columns of formulation.md §7, where not the default:
+# option_id -> {service_life_years, support_cost, support_country_id, partner_offtake_per_year}
+OPTION_SUSTAINMENT = {
+    "SHO-BUY-ALD": {"service_life_years": 20, "support_cost": 2.5,
+                    "support_country_id": "COR"},
+    "SHO-DOM-NDS": {"service_life_years": 20, "support_cost": 2.8},
+    "DRN-COP-LUS": {"partner_offtake_per_year": 20.0},
+    "ARV-COP-WES": {"partner_offtake_per_year": 4.0},
+}
+
+# repair_id, option_id, fixed_cost (EUR m), lead_time_years, support_cost_factor
+REPAIR = [
+    ("REP-SHO-NOR", "SHO-BUY-ALD", 18.0, 2, 1.2),
 ]
 
 # option_id, input, source_country_id, value_share, critical
@@ -207,16 +251,16 @@ INPUTS = [
 
 # year, budget (EUR m), min_local_share
 BUDGET = [
-    (2027, 430.0, 0.15),
-    (2028, 340.0, 0.18),
-    (2029, 390.0, 0.21),
-    (2030, 530.0, 0.24),
-    (2031, 480.0, 0.27),
-    (2032, 620.0, 0.30),
-    (2033, 540.0, 0.33),
-    (2034, 650.0, 0.36),
-    (2035, 560.0, 0.38),
-    (2036, 660.0, 0.40),
+    (2027, 460.0, 0.15),
+    (2028, 470.0, 0.18),
+    (2029, 520.0, 0.21),
+    (2030, 565.0, 0.24),
+    (2031, 515.0, 0.27),
+    (2032, 655.0, 0.30),
+    (2033, 575.0, 0.33),
+    (2034, 685.0, 0.36),
+    (2035, 595.0, 0.38),
+    (2036, 695.0, 0.40),
 ]
 
 # scenario_id, name, probability, country_id, loss, from_year, to_year
@@ -242,27 +286,49 @@ def example_case() -> Case:
         SETTINGS.as_dict(),
         countries=_frame("Countries", COUNTRIES),
         suppliers=_frame("Suppliers", SUPPLIERS),
-        capabilities=_frame("Capabilities", CAPABILITIES),
+        capabilities=_frame("Capabilities", CAPABILITIES, CAPABILITY_SUSTAINMENT),
         demand=demand,
-        options=_frame("Options", OPTIONS),
+        options=_frame("Options", OPTIONS, OPTION_SUSTAINMENT),
         inputs=_frame("Inputs", INPUTS),
         budget=_frame("Budget", BUDGET),
         scenarios=_frame("Scenarios", SCENARIOS),
+        repair=_frame("Repair", REPAIR),
     )
 
 
-def _frame(sheet_name: str, rows: list[tuple]) -> pd.DataFrame:
-    """A table with the sheet's schema columns, typed by kind, plus ``row`` (None)."""
+#: columns each table's tuples above leave out (formulation.md §7, given per id instead)
+_LEFT_OUT = {"Capabilities": ("min_supplier_share", "requirement", "stock_max", "holding_cost",
+                              "initial_stock"),
+             "Options": ("service_life_years", "support_cost", "support_country_id",
+                         "partner_offtake_per_year")}
+
+
+def _frame(sheet_name: str, rows: list[tuple],
+           extra: dict[str, dict[str, object]] | None = None) -> pd.DataFrame:
+    """A table with the sheet's schema columns, typed by kind, plus ``row`` (None).
+
+    ``rows`` give every column but those of ``_LEFT_OUT``, which take the schema's
+    default unless ``extra`` (record id -> column -> value) sets them.
+    """
     sh = schema.sheet(sheet_name)
-    width = len(rows[0]) if rows else len(sh.column_names)
-    df = pd.DataFrame(rows, columns=sh.column_names[:width])
-    for name in sh.column_names[width:]:  # optional columns the example leaves blank
+    left_out = _LEFT_OUT.get(sheet_name, ())
+    given = [c for c in sh.column_names if c not in left_out]
+    width = len(rows[0]) if rows else len(given)
+    df = pd.DataFrame(rows, columns=given[:width])
+    for name in given[width:]:  # optional columns the example leaves blank
         df[name] = None
+    for name in left_out:
+        col = sh.column(name)
+        values = [(extra or {}).get(key, {}).get(name, col.default) for key in df[sh.key]]
+        df[name] = values
+    df = df[sh.column_names]
     for col in sh.columns:
         if col.kind in ("number",):
             df[col.name] = df[col.name].astype(float)
-        elif col.kind in ("integer", "year"):
+        elif col.kind in ("integer", "year") and df[col.name].notna().all():
             df[col.name] = df[col.name].astype("int64")
+        elif col.kind in ("integer", "year"):  # an optional whole number left blank
+            df[col.name] = df[col.name].astype(float)
         elif col.kind == "bool":
             df[col.name] = df[col.name].astype(bool)
     df["row"] = pd.Series([None] * len(df), dtype="object")

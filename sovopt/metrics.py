@@ -54,6 +54,14 @@ Decisions where the contract is silent:
   still gets its true numbers; money comes from :mod:`sovopt.spend`.
 - With no scenarios in the case the scenario measures are blank (None), not 0:
   no scenario was asked about, which is not the same as no risk.
+
+Fleets, repair lines, stock and leverage (formulation.md §7) are computed by
+:mod:`sovopt.sustainment` and enter here: support, repair and holding costs in
+spend (support and repair in the local share too), a fleet's requirement met
+by its units in service, a stock capability's demand met from deliveries and
+stock, their scenario shortfalls from the fleet's availability and from each
+scenario's own stock path, and country shares (and the HHI) of a fleet or stock
+capability taken over the year's deliveries.
 """
 
 from __future__ import annotations
@@ -63,9 +71,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sovopt import sustainment
 from sovopt.errors import SovoptError
 from sovopt.outputs import TABLE_COLUMNS
-from sovopt.portfolio import Portfolio
+from sovopt.portfolio import Portfolio, no_repairs
 from sovopt.prepare import ModelData
 from sovopt.spend import (
     activation_spend,
@@ -94,7 +103,7 @@ KPI_KEYS = (
 #: The tables :func:`evaluate` makes, with their columns (from the output schema).
 METRIC_TABLES = {name: TABLE_COLUMNS[name] for name in (
     "portfolio", "deliveries", "spend", "spend_origin", "dependence", "share_matrix",
-    "scenarios", "constraints")}
+    "scenarios", "constraints", "repairs", "fleet", "stock", "leverage")}
 VIOLATION_COLUMNS = ["constraint", "where", "value", "limit", "message"]
 
 
@@ -138,6 +147,10 @@ class _Frame:
     spend_year: pd.Series  # year -> spend (every year that has any)
     unit_spend_year: pd.Series
     local_spend_year: pd.Series
+    repairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # started repair lines
+    fleet: pd.DataFrame = field(default_factory=pd.DataFrame)  # F and H per (option, year)
+    stock: pd.DataFrame = field(default_factory=pd.DataFrame)  # planned stock per (r, t)
+    upkeep: pd.DataFrame = field(default_factory=pd.DataFrame)  # support, repair, holding
     violations: list[dict] = field(default_factory=list)
     surplus: list[dict] = field(default_factory=list)
 
@@ -145,6 +158,12 @@ class _Frame:
         """Record a delivery above the demand (see :attr:`Metrics.surplus_table`)."""
         self.surplus.append({"constraint": "demand", "where": where, "value": value,
                              "limit": limit, "message": message})
+
+    @property
+    def volume(self) -> set[str]:
+        """Capabilities whose shares are of the year's deliveries (fleet, stock; §7)."""
+        return set(self.options.loc[self.options["requirement"] == "fleet",
+                                    "capability_id"]) | set(self.d.stock.index)
 
     def flag(self, constraint: str, where: str, value: float | None, limit: float | None,
              message: str) -> None:
@@ -163,15 +182,22 @@ def evaluate(d: ModelData, portfolio: Portfolio) -> Metrics:
     constraints = _constraints(f)
     _check_limits(f, shares)
     kpis = _kpis(f, dependence, shares, per_scenario)
+    spend_origin = _spend_table(f, by_origin=True)
     tables = {
         "portfolio": _portfolio_table(f),
         "deliveries": f.deliveries[TABLE_COLUMNS["deliveries"]].reset_index(drop=True),
         "spend": _spend_table(f, by_origin=False),
-        "spend_origin": _spend_table(f, by_origin=True),
+        "spend_origin": spend_origin,
         "dependence": dependence[TABLE_COLUMNS["dependence"]],
         "share_matrix": _share_matrix(f),
         "scenarios": scenarios,
         "constraints": constraints,
+        "repairs": f.repairs[sustainment.REPAIR_COLUMNS].reset_index(drop=True),
+        "fleet": sustainment.fleet_table(f.d, f.fleet, f.__dict__.get("fleet_short",
+                                                                      pd.DataFrame())),
+        "stock": sustainment.stock_table(f.d, f.stock, f.__dict__.get("stock_paths",
+                                                                      pd.DataFrame())),
+        "leverage": sustainment.leverage(f.d, f.options, f.starts, spend_origin),
     }
     vt = pd.DataFrame(f.violations, columns=VIOLATION_COLUMNS)
     kpis["violations"] = len(vt)
@@ -228,10 +254,35 @@ def _frame(d: ModelData, portfolio: Portfolio) -> _Frame:
     key = pd.MultiIndex.from_frame(d.demand[["capability_id", "year"]])
     demand = d.demand.assign(delivered=delivered.reindex(key).fillna(0.0).to_numpy())
 
+    repairs = sustainment.repair_starts(d, getattr(portfolio, "repairs", no_repairs()),
+                                        options)
+    fleet = sustainment.in_service(d, options, deliveries, repairs)
+    stock = sustainment.planned_stock(d, deliveries)
+    upkeep = sustainment.sustainment_spend(d, fleet, repairs, stock)
+    # what meets a fleet's requirement is its units in service; a stock capability's
+    # demand is met from deliveries and stock, short only by what the stock cannot cover
+    is_fleet = demand["capability_id"].isin(
+        options.loc[options["requirement"] == "fleet", "capability_id"]).to_numpy()
+    if is_fleet.any():
+        served = fleet.groupby(["capability_id", "year"])["in_service"].sum()
+        demand.loc[is_fleet, "delivered"] = served.reindex(key).fillna(0.0).to_numpy()[
+            is_fleet]
+    if len(stock):
+        met = (stock["demand"] - stock["unmet"]).to_numpy()
+        met = pd.Series(met, index=pd.MultiIndex.from_frame(stock[["capability_id", "year"]]))
+        has = demand["capability_id"].isin(d.stock.index).to_numpy()
+        demand.loc[has, "delivered"] = met.reindex(key).to_numpy()[has]
+
+    in_loc = upkeep[upkeep["in_localization"].astype(bool)] if len(upkeep) else upkeep
+    unit_year = deliveries.groupby("year")["cost"].sum()
+    local_year = deliveries.groupby("year")["local"].sum()
+    if len(in_loc):
+        unit_year = unit_year.add(in_loc.groupby("year")["amount"].sum(), fill_value=0.0)
+        local_year = local_year.add(in_loc.groupby("year")["local"].sum(), fill_value=0.0)
     f = _Frame(d=d, options=options, origin=origin, starts=starts, deliveries=deliveries,
                demand=demand, spend_year=pd.Series(dtype=float),
-               unit_spend_year=deliveries.groupby("year")["cost"].sum(),
-               local_spend_year=deliveries.groupby("year")["local"].sum())
+               unit_spend_year=unit_year, local_spend_year=local_year, repairs=repairs,
+               fleet=fleet, stock=stock, upkeep=upkeep)
     f.spend_year = _spend_detail(f, by_origin=False).groupby("year")["amount"].sum()
     return f
 
@@ -260,7 +311,7 @@ def _spend_detail(f: _Frame, by_origin: bool) -> pd.DataFrame:
                         "country_id": suppliers.loc[activation.index, "country_id"].to_numpy(),
                         "amount": activation.to_numpy(float)})
     cols = ["year", "country_id", "capability_id", "amount"]
-    frames = [p[cols] for p in (parts, act) if len(p)]
+    frames = [p[cols] for p in (parts, act, f.upkeep) if len(p)]
     if not frames:
         return pd.DataFrame({"year": pd.Series(dtype=int), "country_id": pd.Series(dtype=str),
                              "capability_id": pd.Series(dtype=str),
@@ -281,14 +332,30 @@ def _spend_table(f: _Frame, by_origin: bool) -> pd.DataFrame:
 
 
 def _shares(f: _Frame) -> pd.DataFrame:
-    """s[r,c,t] = Σ_o σ[o,c]·x[o,t] / D[r,t] for every (r,t) with demand and every c."""
-    rows = f.deliveries[["option_id", "year", "capability_id", "units"]].merge(
-        f.origin, on="option_id")
+    """s[r,c,t] = Σ_o σ[o,c]·x[o,t] / D[r,t] for every (r,t) with demand and every c;
+    for a stock capability a share of the year's deliveries, for a fleet of the fleet in
+    service (F in place of x), in every year it has any (§7)."""
+    quantity = f.deliveries[["option_id", "year", "capability_id", "units"]]
+    if len(f.fleet):
+        quantity = pd.concat([
+            quantity[~quantity["option_id"].isin(f.fleet["option_id"])],
+            f.fleet[["option_id", "year", "capability_id", "in_service"]].rename(
+                columns={"in_service": "units"})], ignore_index=True)
+    rows = quantity.merge(f.origin, on="option_id")
     rows["value"] = rows["units"] * rows["share"]
     s = rows.groupby(["capability_id", "year", "country_id"], as_index=False)["value"].sum()
-    s = s.merge(f.demand[["capability_id", "year", "demand"]], on=["capability_id", "year"])
-    s["share"] = s["value"] / s["demand"]
-    return s[["capability_id", "year", "country_id", "share"]]
+    volume = f.volume
+    plain = s[~s["capability_id"].isin(volume)]
+    plain = plain.merge(f.demand[["capability_id", "year", "demand"]],
+                        on=["capability_id", "year"])
+    plain["share"] = plain["value"] / plain["demand"]
+    if volume:  # shares of the year's deliveries (§7), in every year with deliveries
+        total = quantity.groupby(["capability_id", "year"])["units"].sum().rename("total")
+        vol = s[s["capability_id"].isin(volume)].merge(total.reset_index(),
+                                                       on=["capability_id", "year"])
+        vol["share"] = vol["value"] / vol["total"]
+        plain = pd.concat([plain, vol], ignore_index=True)
+    return plain[["capability_id", "year", "country_id", "share"]]
 
 
 def _counted_suppliers(f: _Frame) -> pd.DataFrame:
@@ -391,6 +458,7 @@ def _scenarios(f: _Frame) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
     grid = scenarios.merge(demand, how="cross").merge(lost, on=key, how="left")
     grid["lost"] = grid["lost"].fillna(0.0)
     grid["shortfall"] = np.maximum(0.0, grid["demand"] - (grid["delivered"] - grid["lost"]))
+    grid = _sustained_shortfall(f, grid, loss)
     grid["share"] = grid["shortfall"] / grid["demand"]
     grid["wl"] = grid["weight"] * grid["share"] / (f.d.total_weight or 1.0)
     table = grid.groupby(["scenario_id", "capability_id"], sort=False, as_index=False).agg(
@@ -401,6 +469,29 @@ def _scenarios(f: _Frame) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
     per_scenario = per_scenario.reindex(probability.index).fillna(0.0)
     worst = grid.groupby(["capability_id", "year"])["share"].max()
     return table[cols].reset_index(drop=True), per_scenario, worst
+
+
+def _sustained_shortfall(f: _Frame, grid: pd.DataFrame, loss: pd.DataFrame) -> pd.DataFrame:
+    """Scenario shortfalls of fleet capabilities (availability of the fleet in service)
+    and of stock capabilities (each scenario's own stock path), replacing grid's."""
+    key = ["scenario_id", "capability_id", "year"]
+    fleet_caps = set(f.options.loc[f.options["requirement"] == "fleet", "capability_id"])
+    found = []
+    if fleet_caps & set(grid["capability_id"]):
+        short = sustainment.fleet_shortfall(f.d, f.fleet)
+        f.__dict__["fleet_short"] = short
+        found.append(short[key + ["shortfall"]])
+    if len(f.d.stock):
+        paths = sustainment.scenario_stock(f.d, f.deliveries, loss)
+        f.__dict__["stock_paths"] = paths
+        found.append(paths[key + ["shortfall"]])
+    if not found:
+        return grid
+    exact = pd.concat(found, ignore_index=True).set_index(key)["shortfall"]
+    idx = pd.MultiIndex.from_frame(grid[key])
+    replace = idx.isin(exact.index)
+    grid.loc[replace, "shortfall"] = exact.reindex(idx[replace]).to_numpy(float)
+    return grid
 
 
 def cvar(losses: np.ndarray, probabilities: np.ndarray, beta: float) -> float:
@@ -460,6 +551,39 @@ def _check_limits(f: _Frame, shares: pd.DataFrame) -> None:
     _check_demand(f)
     _check_options(f)
     _check_suppliers(f)
+    _check_sustainment(f)
+
+
+def _check_sustainment(f: _Frame) -> None:
+    """Stock within stock_max; repair lines started once, in a year of the horizon."""
+    case, caps = f.d.case, f.d.capabilities
+    st = f.stock
+    if len(st):
+        over = st[st["planned_stock"] > st["stock_max"] + TOL * np.maximum(1.0,
+                                                                           st["stock_max"])]
+        for r, t, level, cap in over[["capability_id", "year", "planned_stock",
+                                      "stock_max"]].itertuples(index=False):
+            cell = case.cell("Capabilities", "stock_max", caps.loc[r, "row"])
+            f.flag("stock_max", cell, float(level), float(cap),
+                   f"Stock of {r} ({cell}): {num(level)} units at the end of {int(t)}, above "
+                   f"its stock_max {num(cap)}")
+    rp = f.repairs
+    if rp.empty:
+        return
+    lines = sustainment.repair_lines(f.d)
+    years = f.d.years
+    for p, grp in rp.groupby("repair_id", sort=True):
+        cell = case.cell("Repair", "repair_id", lines.loc[p, "row"])
+        started = grp["start_year"].tolist()
+        if len(started) > 1:
+            f.flag("repair_line", cell, float(len(started)), 1.0,
+                   f"Repair line {p} ({cell}) is started {len(started)} times "
+                   f"({', '.join(map(str, started))}); a repair line starts at most once")
+        for y in started:
+            if not years[0] <= y <= years[-1]:
+                f.flag("repair_line", cell, float(y), None,
+                       f"Repair line {p} ({cell}) starts in {y}, outside the horizon "
+                       f"{years[0]}-{years[-1]}")
 
 
 def _check_budget(f: _Frame) -> None:
@@ -513,7 +637,9 @@ def _check_demand(f: _Frame) -> None:
     need, got = dem["demand"].to_numpy(float), dem["delivered"].to_numpy(float)
     tol = TOL * np.maximum(1.0, need)
     short = (need - got > tol) & (not case.settings.allow_unmet)
-    broken = short | (got - need > tol)
+    # a fleet may have more in service than required; a stock capability's surplus is stock
+    volume = dem["capability_id"].isin(f.volume).to_numpy()
+    broken = short | ((got - need > tol) & ~volume)
     for r, t, n, g, row, is_short in zip(dem["capability_id"][broken], dem["year"][broken],
                                          need[broken], got[broken], dem["row"][broken],
                                          short[broken], strict=True):
@@ -528,7 +654,8 @@ def _check_demand(f: _Frame) -> None:
     rows = case.demand.set_index(["capability_id", "year"])["row"]
     extra = f.deliveries.groupby(["capability_id", "year"], as_index=False)["units"].sum()
     extra = extra.merge(dem[["capability_id", "year"]], how="left", indicator=True)
-    extra = extra[(extra["_merge"] == "left_only") & (extra["units"] > TOL)]
+    extra = extra[(extra["_merge"] == "left_only") & (extra["units"] > TOL)
+                  & ~extra["capability_id"].isin(f.volume)]
     for r, t, got_units in extra[["capability_id", "year", "units"]].itertuples(index=False):
         cell = case.cell("Demand", str(int(t)), rows.get((r, t)))
         f.flag("demand", cell, float(got_units), 0.0,
@@ -647,7 +774,11 @@ def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
     d = f.d
     budget_total = d.total_budget
     total_cost = float(f.spend_year.sum())
-    unit = float(f.deliveries["cost"].sum())
+    unit, local = float(f.deliveries["cost"].sum()), float(f.deliveries["local"].sum())
+    if len(f.upkeep):  # support and repair lines count in the local share (§7)
+        in_loc = f.upkeep[f.upkeep["in_localization"].astype(bool)]
+        unit += float(in_loc["amount"].sum())
+        local += float(in_loc["local"].sum())
     rate = exposure_rate(f.origin, d.countries, d.home)
     exposure = float((f.deliveries["option_id"].map(rate).fillna(0.0)
                       * f.deliveries["cost"]).sum())
@@ -658,7 +789,7 @@ def _kpis(f: _Frame, dependence: pd.DataFrame, shares: pd.DataFrame,
         "total_cost": total_cost,
         "budget_total": budget_total,
         "cost": total_cost / budget_total if budget_total else None,
-        "local_share": float(f.deliveries["local"].sum()) / unit if unit > 0 else None,
+        "local_share": local / unit if unit > 0 else None,
         "exposure": exposure / budget_total if budget_total else None,
         "hhi_mean": float(dependence["hhi"].mean()) if len(dependence) else None,
         "hhi_max": float(dependence["hhi"].max()) if len(dependence) else None,

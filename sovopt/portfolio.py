@@ -7,17 +7,29 @@ so a solve and a stress test of its portfolio report the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 
+def no_repairs() -> pd.DataFrame:
+    """The repair-line starts of a portfolio that starts none."""
+    return pd.DataFrame({"repair_id": pd.Series(dtype=str),
+                         "start_year": pd.Series(dtype=int)})
+
+
 @dataclass
 class Portfolio:
-    """``starts``: option_id, start_year; ``deliveries``: option_id, year, units (> 0)."""
+    """``starts``: option_id, start_year; ``deliveries``: option_id, year, units (> 0);
+    ``repairs``: repair_id, start_year of the repair lines started (formulation.md §7).
+
+    The stock of a capability is not a decision of its own: it follows from the
+    deliveries and the demand (the stock balance), so the metrics derive it.
+    """
 
     starts: pd.DataFrame
     deliveries: pd.DataFrame
+    repairs: pd.DataFrame = field(default_factory=no_repairs)
 
     @classmethod
     def empty(cls) -> Portfolio:

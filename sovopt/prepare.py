@@ -31,6 +31,32 @@ index sets that already exist:
 - ``sourcing``: the (capability, year) pairs in which dual sourcing can hold
   (see the dual_sourcing family).
 
+For formulation.md §7 (each empty when the case does not use it, and then
+nothing above changes):
+
+- ``fleet``: the kept options of fleet capabilities, with their service life,
+  support cost and support country (blank: the supplier's country for buy,
+  home otherwise); their deliveries are possible in every horizon year from
+  the first delivery (buying ahead of the years with a requirement), capped
+  by qmax (blank: the largest fleet requirement);
+- ``in_service``: the (option, year) pairs at which a fleet option can have
+  units in service, with ``fleet_max`` = the most units that can be in
+  service then (the sum of the delivery caps over the service-life window),
+  the big-M of the home-supported fleet;
+- ``fleet_loss``: 1 − a_f[k,o,t] and 1 − a_h[k,o,t], the share of the
+  foreign-supported and of the home-supported fleet out of service in
+  scenario k (rows with any loss only): a_f = clip(min(1 − α[k,support(o),t],
+  min_critical (1 − α[k,c(i),t])), 0, 1), a_h the same with the home country
+  in place of the support country (critical inputs, the spares, gate both);
+- ``repair``: the repair lines of kept fleet options; ``repair_starts`` the
+  (repair line, year) pairs it may start in (its lead time still leaves a
+  supported year in the horizon);
+- ``stock``: capabilities that may hold stock (stock_max > 0) with stock_max,
+  holding_cost and initial_stock; their options may deliver in every horizon
+  year up to min(qmax, D[r,t] + stock_max), qmax defaulting to the largest
+  yearly demand plus stock_max (a year that builds stock delivers more than
+  its demand).
+
 Rules the contract leaves to the implementation, as this code has them:
 
 - Years with zero demand are left out of every measure: no (r,t) pair, so no
@@ -83,6 +109,12 @@ class ModelData:
     all_origin: pd.DataFrame = field(default_factory=pd.DataFrame)  # σ of every option
     survival: Survival | None = None  # φ of any (option, year), :class:`Survival`
     notes: list[str] = field(default_factory=list)
+    fleet: pd.DataFrame = field(default_factory=pd.DataFrame)  # indexed by option_id
+    in_service: pd.DataFrame = field(default_factory=pd.DataFrame)  # option_id, year, ...
+    fleet_loss: pd.DataFrame = field(default_factory=pd.DataFrame)
+    repair: pd.DataFrame = field(default_factory=pd.DataFrame)  # indexed by repair_id
+    repair_starts: pd.DataFrame = field(default_factory=pd.DataFrame)  # repair_id, year
+    stock: pd.DataFrame = field(default_factory=pd.DataFrame)  # indexed by capability_id
 
     @property
     def first_year(self) -> int:
@@ -201,7 +233,8 @@ def prepare(case: Case) -> ModelData:
     starts = starts[starts["option_id"].isin(options.index)].reset_index(drop=True)
     origin = origin_all[origin_all["option_id"].isin(options.index)].reset_index(drop=True)
 
-    deliveries = _delivery_pairs(options, demand, suppliers, years)
+    deliveries = _delivery_pairs(options, demand, suppliers, years,
+                                 stock_table(capabilities))
     # An option that can deliver nothing needs no start, unless it is mandatory:
     # the planner's commitment stands (and costs its fixed cost) even then.
     useful = starts["option_id"].isin(deliveries["option_id"].unique()) | starts[
@@ -217,13 +250,110 @@ def prepare(case: Case) -> ModelData:
     loss = phi.loss(deliveries)
     budget = case.budget.set_index("year").reindex(years)
 
-    return ModelData(
+    d = ModelData(
         case=case, years=years, home=home, options=options, excluded=excluded,
         deliveries=deliveries, starts=starts, origin=origin, loss=loss, demand=demand,
         suppliers=used_suppliers, capabilities=capabilities, countries=countries,
         budget=budget, scenario_probability=probability.astype(float),
         all_options=all_options, all_origin=origin_all, survival=phi,
     )
+    _add_sustainment(d)
+    return d
+
+
+def _add_sustainment(d: ModelData) -> None:
+    """The fleet, repair and stock tables of formulation.md §7 (see the module docstring)."""
+    d.stock = stock_table(d.capabilities)
+    fleet = d.options[d.options["requirement"] == "fleet"]
+    d.fleet = fleet[["capability_id", "life", "support_cost", "support_country"]].copy()
+    d.in_service = in_service_pairs(d.fleet, d.deliveries, d.years)
+    d.fleet_loss = fleet_survival_loss(d.case, fleet, d.in_service, d.years)
+    repair = d.case.repair
+    repair = repair[repair["option_id"].isin(fleet.index)].copy()
+    if repair.empty:
+        d.repair = pd.DataFrame(columns=["option_id", "fixed_cost", "lead_time_years",
+                                         "support_cost_factor", "row"],
+                                index=pd.Index([], name="repair_id"))
+        d.repair_starts = pd.DataFrame({"repair_id": pd.Series(dtype=object),
+                                        "year": pd.Series(dtype=int)})
+        return
+    repair["lead_time_years"] = repair["lead_time_years"].astype(int)
+    for col in ("fixed_cost", "support_cost_factor"):
+        repair[col] = repair[col].astype(float)
+    d.repair = repair.set_index("repair_id")
+    n, year = _year_ranges(np.full(len(d.repair), d.years[0]),
+                           d.years[-1] - d.repair["lead_time_years"].to_numpy())
+    d.repair_starts = pd.DataFrame({"repair_id": np.repeat(d.repair.index.to_numpy(), n),
+                                    "year": year})
+
+
+def stock_table(capabilities: pd.DataFrame) -> pd.DataFrame:
+    """Capabilities that may hold stock (stock_max > 0), indexed by capability_id."""
+    caps = capabilities
+    if "stock_max" not in caps.columns:
+        return pd.DataFrame(columns=["stock_max", "holding_cost", "initial_stock"])
+    stock = caps.loc[(caps["stock_max"].astype(float) > EPS)
+                     & (caps["requirement"] != "fleet"),
+                     ["stock_max", "holding_cost", "initial_stock"]]
+    return stock.astype(float)
+
+
+def in_service_pairs(fleet: pd.DataFrame, deliveries: pd.DataFrame,
+                     years: list[int]) -> pd.DataFrame:
+    """(option, year) pairs where a fleet option can have units in service.
+
+    A unit delivered in τ is in service in τ, …, τ + life − 1. ``fleet_max`` is
+    the sum of the delivery caps over the window (t − life, t].
+    """
+    cols = ["option_id", "year", "capability_id", "fleet_max"]
+    dv = deliveries[deliveries["option_id"].isin(fleet.index)]
+    if dv.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("option_id", "capability_id")
+                                          else float) for c in cols})
+    life = dv["option_id"].map(fleet["life"]).astype(int).to_numpy()
+    last = np.minimum(dv["year"].to_numpy() + life - 1, years[-1])
+    n, year = _year_ranges(dv["year"].to_numpy(), last)
+    pairs = pd.DataFrame({"option_id": np.repeat(dv["option_id"].to_numpy(), n),
+                          "year": year, "cap": np.repeat(dv["cap"].to_numpy(float), n)})
+    pairs = pairs.groupby(["option_id", "year"], as_index=False, sort=True)["cap"].sum()
+    pairs = pairs.rename(columns={"cap": "fleet_max"})
+    pairs["capability_id"] = pairs["option_id"].map(fleet["capability_id"])
+    return pairs[cols]
+
+
+def fleet_survival_loss(case: Case, fleet: pd.DataFrame, in_service: pd.DataFrame,
+                        years: list[int]) -> pd.DataFrame:
+    """1 − a_f and 1 − a_h for every scenario and in-service pair with a loss (§7).
+
+    a_f = clip(min(1 − α[k,support(o),t], min_{critical i} (1 − α[k,c(i),t])), 0, 1)
+    and a_h likewise with the home country in place of support(o): critical
+    inputs (spares) gate both; the support country gates the foreign-supported
+    part, the home country the part a repair line supports at home.
+    """
+    cols = ["scenario_id", "option_id", "year", "loss_foreign", "loss_home"]
+    alpha = scenario_country_loss(case, years)
+    if alpha.empty or in_service.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in cols[:2] else float)
+                             for c in cols})
+    home = case.settings.home_country
+    inputs = case.inputs[case.inputs["option_id"].isin(fleet.index) & case.inputs["critical"]]
+    spares = pd.DataFrame({"option_id": inputs["option_id"].to_numpy(),
+                           "country_id": inputs["source_country_id"].to_numpy()})
+
+    def gate(countries: pd.DataFrame, name: str) -> pd.Series:
+        g = pd.concat([countries, spares], ignore_index=True).drop_duplicates()
+        g = g.merge(alpha, on="country_id")
+        return g.groupby(["scenario_id", "option_id", "year"], sort=False)["alpha"].max(
+            ).rename(name)
+
+    foreign = gate(pd.DataFrame({"option_id": fleet.index,
+                                 "country_id": fleet["support_country"].to_numpy()}),
+                   "loss_foreign")
+    at_home = gate(pd.DataFrame({"option_id": fleet.index, "country_id": home}), "loss_home")
+    loss = pd.concat([foreign, at_home], axis=1).fillna(0.0).clip(upper=1.0).reset_index()
+    loss = loss.merge(in_service[["option_id", "year"]], on=["option_id", "year"])
+    loss = loss[(loss["loss_foreign"] > EPS) | (loss["loss_home"] > EPS)]
+    return loss[cols].sort_values(cols[:3]).reset_index(drop=True)
 
 
 def option_table(case: Case) -> pd.DataFrame:
@@ -247,10 +377,30 @@ def option_table(case: Case) -> pd.DataFrame:
     o["remainder"] = (1.0 - o["local_content"] - o["input_share"]).clip(lower=0.0)
     o["integer"] = o["capability_id"].map(capabilities["integer_units"]).astype(bool)
     peak = case.demand.groupby("capability_id")["demand"].max()
+    stock = stock_table(capabilities)["stock_max"]
+    peak = peak.add(stock.reindex(peak.index).fillna(0.0))  # a year may also fill the stock
     o["qmax"] = o["max_qty_per_year"].where(
         o["max_qty_per_year"].notna(), o["capability_id"].map(peak)
     ).fillna(0.0).astype(float)
+    _sustainment_columns(o, capabilities, home)
     return o
+
+
+def _sustainment_columns(o: pd.DataFrame, capabilities: pd.DataFrame, home: str) -> None:
+    """requirement, life, support_cost, support_country, offtake of every option (§7)."""
+    req = capabilities["requirement"] if "requirement" in capabilities.columns else None
+    o["requirement"] = (o["capability_id"].map(req).fillna("deliveries") if req is not None
+                        else "deliveries")
+    life = o["service_life_years"] if "service_life_years" in o.columns else np.nan
+    o["life"] = pd.Series(life, index=o.index, dtype=float)
+    g = o["support_cost"] if "support_cost" in o.columns else 0.0
+    o["support_cost"] = pd.Series(g, index=o.index, dtype=float).fillna(0.0)
+    given = o["support_country_id"] if "support_country_id" in o.columns else None
+    default = pd.Series(np.where(o["mode"] == "buy", o["supplier_country"], home),
+                        index=o.index)
+    o["support_country"] = default if given is None else given.where(given.notna(), default)
+    off = o["partner_offtake_per_year"] if "partner_offtake_per_year" in o.columns else 0.0
+    o["offtake"] = pd.Series(off, index=o.index, dtype=float).fillna(0.0)
 
 
 def value_origin(case: Case, options: pd.DataFrame) -> pd.DataFrame:
@@ -289,13 +439,32 @@ def _start_pairs(options: pd.DataFrame, years: list[int]) -> pd.DataFrame:
 
 
 def _delivery_pairs(options: pd.DataFrame, demand: pd.DataFrame, suppliers: pd.DataFrame,
-                    years: list[int]) -> pd.DataFrame:
-    """(option, year) pairs that can deliver, with their big-M ``cap`` (> 0)."""
+                    years: list[int], stock: pd.DataFrame | None = None) -> pd.DataFrame:
+    """(option, year) pairs that can deliver, with their big-M ``cap`` (> 0).
+
+    A deliveries capability delivers in the years it has demand, at most that
+    demand; a fleet or stock capability (§7) in every horizon year, at most
+    qmax (a fleet) or its demand plus stock_max (a stock).
+    """
     first_delivery = (options["available_from"].clip(lower=years[0])
                       + options["lead_time_years"])
     o = options[["capability_id", "supplier_id", "qmax"]].assign(first=first_delivery)
     o = o.reset_index()
-    pairs = o.merge(demand[["capability_id", "year", "demand"]], on="capability_id")
+    stock_max = (stock["stock_max"] if stock is not None and len(stock)
+                 else pd.Series(dtype=float))
+    fleet = set(options.loc[options["requirement"] == "fleet", "capability_id"])
+    every_year = fleet | set(stock_max.index)
+    dem = demand[["capability_id", "year", "demand"]]
+    if every_year:
+        grid = pd.DataFrame({"capability_id": sorted(every_year)}).merge(
+            pd.DataFrame({"year": years}), how="cross")
+        grid = grid.merge(dem, on=["capability_id", "year"], how="left").fillna(
+            {"demand": 0.0})
+        room = np.where(grid["capability_id"].isin(fleet), np.inf,
+                        grid["demand"] + grid["capability_id"].map(stock_max).fillna(0.0))
+        dem = pd.concat([dem[~dem["capability_id"].isin(every_year)],
+                         grid.assign(demand=room)], ignore_index=True)
+    pairs = o.merge(dem, on="capability_id")
     pairs = pairs[pairs["year"] >= pairs["first"]]
     supplier_cap = pairs["supplier_id"].map(suppliers["capacity_per_year"]).astype(float)
     own_cap = np.fmin(pairs["qmax"].to_numpy(float), pairs["demand"].to_numpy(float))

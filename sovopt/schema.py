@@ -36,6 +36,7 @@ TEMPLATE_VERSION = "1.0"
 TIERS = ("home", "ally", "partner", "neutral", "adversary", "prohibited")
 MODES = ("buy", "license", "coproduce", "domestic")
 OBJECTIVES = ("min_dependence", "min_cost", "balanced")
+REQUIREMENTS = ("deliveries", "fleet")
 
 #: Largest share of a capability's supply (by value origin) one country may hold,
 #: by tier, when the Countries row leaves max_share blank. Partner 0.65 is the EU
@@ -189,6 +190,9 @@ class Sheet:
     key: str | None = None
     may_be_empty: bool = False
     year_column: Column | None = None
+    #: a workbook without this sheet reads it as empty, without a warning (a sheet
+    #: added to the contract later, which older workbooks do not have)
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -292,6 +296,16 @@ CAPABILITIES = Sheet(
         _c("min_supplier_share", "number", "Least share of a year's demand a supplier must "
            "deliver to count towards min_suppliers that year.", required=False, default=0.1,
            minimum=0.01, maximum=1.0),
+        _c("requirement", "choice", "What Demand states: deliveries (units delivered each "
+           "year) or fleet (units that must be in service each year).", required=False,
+           default="deliveries", choices=REQUIREMENTS),
+        _c("stock_max", "number", "Most units that may be held in stock at the end of a "
+           "year (deliveries capabilities only).", unit="units", required=False,
+           default=0.0, minimum=0.0),
+        _c("holding_cost", "number", "Cost of holding one unit in stock for a year.",
+           unit="currency/unit/year", required=False, default=0.0, minimum=0.0),
+        _c("initial_stock", "number", "Units in stock before the first year.",
+           unit="units", required=False, default=0.0, minimum=0.0),
     ),
 )
 
@@ -337,6 +351,18 @@ OPTIONS = Sheet(
            blank_means="largest yearly demand of the capability"),
         _c("mandatory", "bool", "The option must be started.", required=False,
            default=False),
+        _c("service_life_years", "integer", "Years a delivered unit stays in service "
+           "(the delivery year counts as the first).", unit="years", required=False,
+           minimum=1, blank_means="required for a fleet capability, else unused"),
+        _c("support_cost", "number", "Cost of keeping one unit in service for a year "
+           "(spares, maintenance, repair).", unit="currency/unit/year", required=False,
+           default=0.0, minimum=0.0),
+        _c("support_country_id", "id", "Country that keeps the fleet running (spares, "
+           "repair).", ref="Countries", required=False,
+           blank_means="the supplier's country for buy, home otherwise"),
+        _c("partner_offtake_per_year", "number", "Units a year the partner or licensor "
+           "takes from this licence or co-production line (the leverage it buys).",
+           unit="units/year", required=False, default=0.0, minimum=0.0),
         _c("notes", "text", "Free notes; ignored by the model.", required=False, default=""),
         _c("cost_low", "number", "Lowest plausible unit_cost (sovopt robust perturbs "
            "within cost_low..cost_high).", unit="currency/unit", required=False,
@@ -402,8 +428,31 @@ SCENARIOS = Sheet(
     ),
 )
 
+REPAIR = Sheet(
+    name="Repair",
+    key="repair_id",
+    may_be_empty=True,
+    optional=True,
+    description="Repair lines at home: each moves the support of one fleet option's units "
+    "home from its start year plus lead time.",
+    columns=(
+        _c("repair_id", "id", "Short unique id of the repair line.", unique=True),
+        _c("option_id", "id", "The option (of a fleet capability) whose fleet it supports; "
+           "one repair line per option.", ref="Options", unique=True),
+        _c("fixed_cost", "number", "One-off cost of setting the line up, paid in its start "
+           "year (local spend).", unit="currency", required=False, default=0.0,
+           minimum=0.0),
+        _c("lead_time_years", "integer", "Years from start until the line supports the "
+           "fleet.", unit="years", required=False, default=0, minimum=0),
+        _c("support_cost_factor", "number", "Support cost of a unit supported at home, as a "
+           "multiple of the option's support_cost.", required=False, default=1.0,
+           minimum=0.0),
+    ),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     SETTINGS, COUNTRIES, SUPPLIERS, CAPABILITIES, DEMAND, OPTIONS, INPUTS, BUDGET, SCENARIOS,
+    REPAIR,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 

@@ -753,4 +753,9 @@ def portfolio_of(m, d: ModelData, hm: HighsModel, values: np.ndarray) -> Portfol
             | option.map(d.options["mandatory"]).astype(bool)
             | (option.map(d.options["fixed_cost"]) > 0)
             | (activation > 0))
-    return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries)
+    repairs = Portfolio.empty().repairs
+    if m.find_component("rstart") is not None:
+        opened = values[hm.positions(m.rstart)] > 0.5
+        repairs = d.repair_starts[opened].rename(columns={"year": "start_year"})
+    return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries,
+                     repairs=repairs.reset_index(drop=True))

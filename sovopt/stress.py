@@ -21,6 +21,11 @@ The editable layout (the Portfolio sheet of a results workbook; with
 - A planner may add a row for any option of the case. The same option on two
   rows is two starts (reported: an option starts at most once) and its units
   add up.
+- A row with a ``repair_id`` (a column the sheet has when the case keeps a
+  fleet, formulation.md §7) is the start of that repair line in start_year
+  (blank: not started); its other cells are information only. The stock plan
+  written below the table has neither an option_id nor a repair_id and is not
+  read: the stock follows from the deliveries.
 - Numbers typed as text ('12', '9,75') are accepted as the case reader
   accepts them. Every cell that is not usable (text that is not a number, a
   negative number of units, a start year that is not a whole year, an option
@@ -126,11 +131,17 @@ def _parse(rows: list[tuple[Any, ...]], formulas: list[tuple[Any, ...]] | None, 
     if problems:
         raise PortfolioError(name, problems)
     known = set(case.options["option_id"]) if case is not None else None
+    lines = set(case.repair["repair_id"]) if case is not None else None
     starts: list[tuple[str, int]] = []
     deliveries: list[tuple[str, int, float]] = []
+    repairs: list[tuple[str, int]] = []
     for i, row in enumerate(rows[1:], start=1):
         cell = _Cells(row, formulas[i] if formulas and i < len(formulas) else None, title, i,
                       problems)
+        rid = cell.text(columns["repair_id"]) if "repair_id" in columns else ""
+        if rid:
+            _repair_row(cell, rid, columns, lines, repairs, problems)
+            continue
         oid = cell.text(columns["option_id"])
         if not oid:
             continue
@@ -162,7 +173,28 @@ def _parse(rows: list[tuple[Any, ...]], formulas: list[tuple[Any, ...]] | None, 
             {"start_year": int}),
         deliveries=pd.DataFrame(deliveries, columns=["option_id", "year", "units"]).astype(
             {"year": int, "units": float}),
+        repairs=pd.DataFrame(repairs, columns=["repair_id", "start_year"]).astype(
+            {"start_year": int}),
     )
+
+
+def _repair_row(cell: _Cells, rid: str, columns: dict[str, int], lines: set[str] | None,
+                repairs: list[tuple[str, int]], problems: list[Problem]) -> None:
+    """A repair line's row: its start year (blank: not started)."""
+    if lines is not None and rid not in lines:
+        problems.append(Problem(cell.ref(columns["repair_id"]),
+                                f"repair line {rid!r} is not in the case",
+                                "a repair_id from the case's Repair sheet"))
+        return
+    start = cell.number(columns["start_year"], "start year")
+    if start is None:
+        return
+    if not float(start).is_integer():
+        problems.append(Problem(cell.ref(columns["start_year"]),
+                                f"start year {start:g} is not a whole year",
+                                "a year such as 2027, or blank for not started"))
+        return
+    repairs.append((rid, int(start)))
 
 
 class _Cells:

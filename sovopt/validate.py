@@ -24,7 +24,12 @@ Rules (severity):
   1, from_year <= to_year (errors);
 - one Budget row per horizon year (error); a row for another year is ignored
   (warning);
-- a capability with no demand at all has demand 0 (warning).
+- a capability with no demand at all has demand 0 (warning);
+- formulation.md §7 (errors): every option of a fleet capability has a
+  service_life_years; a fleet capability holds no stock (stock_max,
+  initial_stock, holding_cost blank or 0); initial_stock <= stock_max; a repair
+  line is for an option of a fleet capability. (A support country not in
+  Countries and a service life < 1 are cell checks of the schema.)
 """
 
 from __future__ import annotations
@@ -254,8 +259,74 @@ def check_demand_rows(case: Case, out: _Problems) -> None:
                     kind="no demand")
 
 
+def _fleet_capabilities(case: Case) -> set:
+    caps = case.capabilities
+    if "requirement" not in caps.columns:
+        return set()
+    return set(caps.loc[caps["requirement"] == "fleet", "capability_id"])
+
+
+def check_fleet_options(case: Case, out: _Problems) -> None:
+    """Every option of a fleet capability needs a service life (§7)."""
+    fleet, o = _fleet_capabilities(case), case.options
+    if not fleet or o.empty or "service_life_years" not in o.columns:
+        return
+    missing = (o["capability_id"].isin(fleet) & o["service_life_years"].isna()).to_numpy()
+    rows = np.asarray(_rows(o), dtype=object)[missing]
+    for oid, cap, r in zip(o["option_id"][missing], o["capability_id"][missing], rows,
+                           strict=True):
+        out.add(case.cell("Options", "service_life_years", r),
+                f"service_life_years is blank, but option {oid!r} is for the fleet "
+                f"capability {cap!r}", "expected a whole number >= 1: the years a unit "
+                "stays in service (required for a fleet capability's options)",
+                kind="service life")
+
+
+def check_stock(case: Case, out: _Problems) -> None:
+    """Stock only for deliveries capabilities; initial_stock <= stock_max (§7)."""
+    caps = case.capabilities
+    if caps.empty or "stock_max" not in caps.columns:
+        return
+    rows = _rows(caps)
+    fleet = (caps["requirement"] == "fleet").to_numpy()
+    for column in ("stock_max", "initial_stock", "holding_cost"):
+        value = pd.to_numeric(caps[column], errors="coerce")
+        for i in np.flatnonzero(fleet & (value > 0).to_numpy()):
+            out.add(case.cell("Capabilities", column, rows[i]),
+                    f"{column} {value.iloc[i]:g} is given for {caps['capability_id'].iloc[i]!r}, "
+                    "a fleet capability", "expected blank or 0: a fleet is kept in service, "
+                    "not stocked (stock is for deliveries capabilities such as munitions)",
+                    kind="fleet stock")
+    smax = pd.to_numeric(caps["stock_max"], errors="coerce")
+    init = pd.to_numeric(caps["initial_stock"], errors="coerce")
+    for i in np.flatnonzero((~fleet) & (init > smax + TOLERANCE).to_numpy()):
+        out.add(case.cell("Capabilities", "initial_stock", rows[i]),
+                f"initial_stock {init.iloc[i]:g} is above stock_max {smax.iloc[i]:g} "
+                f"({case.cell('Capabilities', 'stock_max', rows[i])})",
+                "expected initial_stock <= stock_max", kind="initial stock")
+
+
+def check_repair_lines(case: Case, out: _Problems) -> None:
+    """A repair line supports the fleet of an option of a fleet capability (§7)."""
+    rp = getattr(case, "repair", None)
+    if rp is None or rp.empty:
+        return
+    fleet = _fleet_capabilities(case)
+    first = case.options.drop_duplicates("option_id")
+    capability = dict(zip(first["option_id"], first["capability_id"], strict=True))
+    for rid, oid, r in zip(rp["repair_id"], rp["option_id"], _rows(rp), strict=True):
+        cap = capability.get(oid)
+        if cap is not None and not pd.isna(cap) and cap not in fleet:
+            out.add(case.cell("Repair", "option_id", r),
+                    f"repair line {rid!r} is for option {oid!r}, whose capability {cap!r} "
+                    "is a deliveries capability", "expected an option of a capability with "
+                    "requirement fleet: a repair line keeps a fleet in service",
+                    kind="repair")
+
+
 #: The rules, in the order their problems are listed.
 RULES: tuple[Callable[[Case, _Problems], None], ...] = (
     check_home_country, check_option_shares, check_home_inputs, check_available_from,
-    check_scenarios, check_budget_years, check_demand_rows,
+    check_scenarios, check_budget_years, check_demand_rows, check_fleet_options,
+    check_stock, check_repair_lines,
 )

@@ -31,6 +31,22 @@ What is checked (formulation.md §4, family by family):
     suppliers each deliver that share;
 and integer units where the capability counts whole units.
 
+Formulation.md §7, worked out again here as well:
+
+- a fleet capability (requirement fleet): the units in service, those
+  delivered within their service life, reach the requirement each year;
+- a capability with stock_max > 0: the stock, initial_stock plus deliveries
+  minus demand year by year, never goes below 0 (unless allow_unmet) nor above
+  stock_max; such a capability and a fleet may deliver in years without demand;
+- budget also pays the support cost of every unit in service (times the
+  repair line's support_cost_factor for units supported at home, from the line's
+  start year plus lead time), each repair line's fixed cost in its start year and
+  the holding cost of the stock; localization counts support spend (local where
+  support is at home) and repair lines (local);
+- country_share of a stock capability is a share of the year's deliveries,
+  θ[c]·Σ_o x[o,t], and of a fleet a share of its units in service;
+- a repair line starts at most once, in a horizon year.
+
 The scenario and HHI families define measures, not limits: they have nothing
 to check here.
 """
@@ -103,6 +119,11 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
     opts = case.options.set_index("option_id")
     caps = case.capabilities.set_index("capability_id")
     sups = case.suppliers.set_index("supplier_id")
+    fleet_caps = {r for r in caps.index
+                  if "requirement" in caps.columns and caps.loc[r, "requirement"] == "fleet"}
+    stock_max = {r: _num(caps.loc[r, "stock_max"]) for r in caps.index
+                 if "stock_max" in caps.columns and _num(caps.loc[r, "stock_max"]) > 0
+                 and r not in fleet_caps}
 
     def close_le(lhs: float, rhs: float) -> bool:
         return lhs <= rhs + tol * max(1.0, abs(rhs), abs(lhs))
@@ -160,7 +181,7 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
 
     # --- 3. delivery_window
     peak = {r: max([q for (rr, _t), q in demand.items() if rr == r] or [0.0])
-            for r in caps.index}
+            + stock_max.get(r, 0.0) for r in caps.index}
     for (o, t), u in x.items():
         if o not in started:
             bad.append(f"delivery_window: {o} delivers {u:g} in {t} but is never started")
@@ -189,10 +210,73 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
     delivered: dict[tuple[str, int], float] = defaultdict(float)
     for (o, t), u in x.items():
         delivered[opts.loc[o, "capability_id"], t] += u
+    in_service: dict[tuple[str, int], float] = defaultdict(float)  # (option, year)
+    for (o, t), u in x.items():
+        if opts.loc[o, "capability_id"] in fleet_caps:
+            life = int(_num(opts.loc[o, "service_life_years"], 1.0))
+            for tt in range(t, min(t + life, years[-1] + 1)):
+                in_service[o, tt] += u
+    stock: dict[tuple[str, int], float] = {}
+    for r, cap in stock_max.items():
+        level = _num(caps.loc[r, "initial_stock"])
+        for t in years:
+            level += delivered[r, t] - demand[r, t]
+            if level < -tol:
+                if not st.allow_unmet:
+                    bad.append(f"stock_balance: {r} in {t} is {-level:g} short of its "
+                               "demand after drawing its stock")
+                level = 0.0
+            if level > cap + tol:
+                bad.append(f"stock_balance: stock of {r} at the end of {t} is {level:g}, "
+                           f"stock_max {cap:g}")
+            stock[r, t] = max(level, 0.0)
     for (r, t), q in demand.items():
+        if r in stock_max:
+            continue
+        if r in fleet_caps:
+            have = sum(u for (o, tt), u in in_service.items()
+                       if tt == t and opts.loc[o, "capability_id"] == r)
+            if not st.allow_unmet and have < q - tol:
+                bad.append(f"fleet_service: {r} in {t} has {have:g} in service, "
+                           f"requirement {q:g}")
+            continue
         got = delivered[r, t]
         if got > q + tol or (not st.allow_unmet and got < q - tol):
             bad.append(f"demand: {r} in {t} gets {got:g}, demand is {q:g}")
+
+    # --- §7 repair lines: at most one start each, in the horizon
+    repair = case.repair.set_index("repair_id") if len(case.repair) else None
+    opened: dict[str, int] = {}  # option -> first year supported at home
+    factor: dict[str, float] = {}
+    repair_cost: dict[int, float] = defaultdict(float)
+    for p, t in zip(portfolio.repairs["repair_id"], portfolio.repairs["start_year"],
+                    strict=True):
+        t = int(t)
+        if repair is None or p not in repair.index:
+            bad.append(f"repair_line: unknown repair line {p} started")
+            continue
+        o = repair.loc[p, "option_id"]
+        if o in opened:
+            bad.append(f"repair_line: {p} started more than once")
+            continue
+        if t not in years:
+            bad.append(f"repair_line: {p} starts in {t}, outside the horizon")
+        opened[o] = t + int(_num(repair.loc[p, "lead_time_years"]))
+        factor[o] = _num(repair.loc[p, "support_cost_factor"], 1.0)
+        repair_cost[t] += _num(repair.loc[p, "fixed_cost"])
+    support: dict[int, float] = defaultdict(float)
+    support_local: dict[int, float] = defaultdict(float)
+    for (o, t), n in in_service.items():
+        g = _num(opts.loc[o, "support_cost"])
+        at_home = n if o in opened and t >= opened[o] else 0.0
+        country = opts.loc[o, "support_country_id"]
+        if _blank(country):
+            country = (sups.loc[opts.loc[o, "supplier_id"], "country_id"]
+                       if opts.loc[o, "mode"] == "buy" else home)
+        away = g * (n - at_home)
+        home_part = g * factor.get(o, 1.0) * at_home
+        support[t] += away + home_part
+        support_local[t] += home_part + (away if country == home else 0.0)
 
     # --- 6. supplier_capacity
     by_supplier: dict[tuple[str, int], float] = defaultdict(float)
@@ -212,6 +296,10 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
         if t in spend:
             spend[t] += _num(opts.loc[o, "fixed_cost"])
     spend[years[0]] += sum(_num(sups.loc[s, "activation_cost"]) for s in engaged)
+    for t in years:
+        spend[t] += support[t] + repair_cost[t]
+    for (r, t), level in stock.items():
+        spend[t] += _num(caps.loc[r, "holding_cost"]) * level
     budget = case.budget.set_index("year")
     for t in years:
         if t not in budget.index:
@@ -228,7 +316,8 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
         target = _num(budget.loc[t, "min_local_share"])
         if target <= 0:
             continue
-        paid = local = 0.0
+        paid = support[t] + repair_cost[t]
+        local = support_local[t] + repair_cost[t]
         for (o, tt), u in x.items():
             if tt == t:
                 p = float(opts.loc[o, "unit_cost"]) * u
@@ -258,16 +347,25 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
             bad.append(f"country_share: {o} is used but has value from prohibited "
                        f"{', '.join(banned)}")
     origin: dict[tuple[str, str, int], float] = defaultdict(float)
-    for (o, t), u in x.items():
+    held: dict[tuple[str, int], float] = defaultdict(float)  # a fleet's units in service
+    quantities = [(o, t, u) for (o, t), u in x.items()
+                  if opts.loc[o, "capability_id"] not in fleet_caps]
+    quantities += [(o, t, u) for (o, t), u in in_service.items()]
+    for o, t, u in quantities:
         r = opts.loc[o, "capability_id"]
+        if r in fleet_caps:
+            held[r, t] += u
         for c, share in sigma[o].items():
             if c != home:
                 origin[r, c, t] += share * u
     for (r, c, t), amount in origin.items():
-        limit = theta[c] * demand[r, t]
-        if amount > limit + tol * max(1.0, demand[r, t]):
+        # a stock's share is of the year's deliveries, a fleet's of its units in service
+        base = (held[r, t] if r in fleet_caps else delivered[r, t] if r in stock_max
+                else demand[r, t])
+        limit = theta[c] * base
+        if amount > limit + tol * max(1.0, base):
             bad.append(f"country_share: {c} supplies {amount:g} of {r} in {t}, max "
-                       f"{theta[c]:g} x {demand[r, t]:g} = {limit:g}")
+                       f"{theta[c]:g} x {base:g} = {limit:g}")
 
     # --- 10. dual_sourcing (per year, suppliers that deliver their share)
     for r in caps.index:

@@ -56,13 +56,42 @@ def _demand(case, cap: str, year: int) -> float:
     return float(d[(d.capability_id == cap) & (d.year == year)]["demand"].iloc[0])
 
 
+def _is_fleet(case, cap: str) -> bool:
+    return case.capabilities.set_index("capability_id").at[cap, "requirement"] == "fleet"
+
+
+def _new_units(case, cap: str, year: int) -> float:
+    """Units to deliver in ``year``: the demand, or for a fleet (formulation.md §7, whose
+    units outlive the horizon here) the rise of its requirement over every earlier year."""
+    if not _is_fleet(case, cap):
+        return _demand(case, cap, year)
+    earlier = [_demand(case, cap, y) for y in case.years if y < year]
+    return max(0.0, _demand(case, cap, year) - max(earlier, default=0.0))
+
+
+def test_example_fleet_and_stock(case):
+    """One fleet capability whose options outlive the horizon and carry a support cost,
+    a repair line for its cheapest option, and one munition that may be stocked."""
+    caps = case.capabilities.set_index("capability_id")
+    fleet = caps.index[caps.requirement == "fleet"]
+    assert list(fleet) == ["SHORAD"]
+    options = case.options.set_index("option_id")
+    shorad = options[options.capability_id == "SHORAD"]
+    assert (shorad.service_life_years >= len(case.years)).all()
+    assert (shorad.support_cost > 0).all()
+    cheapest = shorad.unit_cost.idxmin()
+    assert case.repair.option_id.tolist() == [cheapest]
+    assert (caps.stock_max > 0).sum() == 1
+    assert (options.partner_offtake_per_year > 0).any()
+
+
 def test_size_and_coverage(case):
     assert case.years == list(range(2027, 2037))
     assert len(case.capabilities) >= 8
     assert len(case.countries) == 8
     assert set(case.countries.tier) == set(schema.TIERS)
     assert len(case.suppliers) == 12
-    assert len(case.options) == 30
+    assert len(case.options) == 33
     assert set(case.options["mode"]) == set(schema.MODES)
     assert case.scenarios.scenario_id.nunique() >= 4
     assert case.settings.currency == "EUR m"
@@ -147,7 +176,7 @@ def test_every_years_demand_is_reachable_in_time(case, usable):
             per_supplier = opts.groupby("supplier_id").max_qty_per_year.sum()
             offered = sum(min(q, caps[s]) if pd.notna(caps[s]) else q
                           for s, q in per_supplier.items())
-            assert offered >= _demand(case, cap, year), (cap, year, offered)
+            assert offered >= _new_units(case, cap, year), (cap, year, offered)
 
 
 def test_demand_is_reachable_within_country_caps(case, usable, origin):
@@ -157,7 +186,7 @@ def test_demand_is_reachable_within_country_caps(case, usable, origin):
     home = case.settings.home_country
     for cap in case.capabilities.capability_id:
         for year in case.years:
-            d = _demand(case, cap, year)
+            d = _new_units(case, cap, year)
             offered = 0.0
             for o in _deliverable(usable[usable.capability_id == cap], year).itertuples():
                 limit = o.max_qty_per_year
@@ -170,12 +199,16 @@ def test_demand_is_reachable_within_country_caps(case, usable, origin):
 
 def _fill(case, options: pd.DataFrame, year: int, key) -> tuple[float, float]:
     """Fill every capability's demand in ``year`` from the deliverable options in
-    ``key`` order, each up to its yearly cap: (unit spending, local spending)."""
+    ``key`` order, each up to its yearly cap: (unit spending, local spending). A fleet
+    also pays the support of its units in service at the first option's support cost."""
     spend = local = 0.0
     for cap in case.capabilities.capability_id:
-        need = _demand(case, cap, year)
-        opts = _deliverable(options[options.capability_id == cap], year)
-        for o in sorted(opts.itertuples(), key=key):
+        need = _new_units(case, cap, year)
+        opts = sorted(_deliverable(options[options.capability_id == cap], year).itertuples(),
+                      key=key)
+        if _is_fleet(case, cap) and opts:
+            spend += _demand(case, cap, year) * opts[0].support_cost
+        for o in opts:
             q = min(need, o.max_qty_per_year)
             spend += q * o.unit_cost
             local += q * o.unit_cost * o.local_content
@@ -211,7 +244,10 @@ def test_cheap_options_are_foreign_and_riskier(case, usable, origin):
     than the most local one, which costs more and is not faster."""
     risk = case.countries.set_index("country_id").risk_score
     exposure = origin.mul(risk, axis=1).sum(axis=1)
-    for cap in case.capabilities.capability_id:
+    caps = case.capabilities
+    # the fleet and the stocked munition are about support and stock (§7), not origin
+    plain = caps[(caps.requirement == "deliveries") & (caps.stock_max == 0)]
+    for cap in plain.capability_id:
         opts = usable[usable.capability_id == cap]
         cheap = opts.loc[opts.unit_cost.idxmin()]
         local = opts.loc[opts.local_content.idxmax()]

@@ -45,9 +45,14 @@ def test_terms_and_switches_come_from_the_declarations():
     assert set(TERM_FAMILY) <= set(TERMS)
     assert set(OPTIONAL_FAMILIES) == {"min_order", "supplier_capacity", "budget",
                                       "localization", "country_share", "dual_sourcing",
-                                      "scenario_shortfall", "hhi_epigraph"}
+                                      "scenario_shortfall", "hhi_epigraph",
+                                      # formulation.md §7
+                                      "fleet_service", "repair_line", "home_support",
+                                      "support_cost", "stock_balance", "scenario_stock",
+                                      "fleet_shortfall"}
     assert set(RELAXABLE) == {"budget", "localization", "country_share", "supplier_capacity",
-                              "dual_sourcing", "one_start", "demand"}
+                              "dual_sourcing", "one_start", "demand", "fleet_service",
+                              "stock_balance"}
     assert FAMILIES["one_start"].relax.rows == frozenset({EQUAL})
     assert FAMILIES["demand"].relax.weight == 1000.0
     for name in RELAXABLE:

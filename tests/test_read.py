@@ -82,7 +82,10 @@ def test_capabilities_defaults(book, tmp_path):
     assert cap.to_dict("list") == {
         "capability_id": ["C1", "C2"], "name": ["Artillery rounds", "Radars"],
         "unit": ["round", "unit"], "criticality": [2.0, 1.0], "min_suppliers": [1, 1],
-        "integer_units": [True, True], "min_supplier_share": [0.1, 0.1], "row": [2, 3]}
+        "integer_units": [True, True], "min_supplier_share": [0.1, 0.1],
+        "requirement": ["deliveries", "deliveries"],
+        "stock_max": [0.0, 0.0], "holding_cost": [0.0, 0.0], "initial_stock": [0.0, 0.0],
+        "row": [2, 3]}
     assert cap["min_suppliers"].dtype == np.int64 and cap["integer_units"].dtype == np.dtype(bool)
 
 
@@ -92,7 +95,9 @@ def test_options_types_and_defaults(book, tmp_path):
     assert list(case.options.columns) == [
         "option_id", "capability_id", "supplier_id", "mode", "unit_cost", "fixed_cost",
         "local_content", "lead_time_years", "available_from", "min_total_qty",
-        "max_qty_per_year", "mandatory", "notes", "cost_low", "cost_high", "row"]
+        "max_qty_per_year", "mandatory", "service_life_years", "support_cost",
+        "support_country_id", "partner_offtake_per_year", "notes", "cost_low", "cost_high",
+        "row"]
     assert opt.loc["O1", "mode"] == "domestic" and opt.loc["O1", "notes"] == "home line"
     assert opt.loc["O2", "fixed_cost"] == 0.0 and opt.loc["O2", "lead_time_years"] == 0
     assert opt.loc["O2", "available_from"] == 2027

@@ -1,4 +1,4 @@
-"""Render docs/results-summary.png and docs/results-spend.png from a real results workbook.
+"""Render docs/results-{summary,spend,fleet,stock}.png from a real results workbook.
 
 Usage (from the repository root)::
 
@@ -36,7 +36,8 @@ from sovopt.workbook.read import read_case  # noqa: E402
 from sovopt.workbook.results import add_result_sheets, write_results  # noqa: E402
 
 #: Sheet pictured -> file name under the output folder.
-PICTURES = {"Summary": "results-summary.png", "Spend": "results-spend.png"}
+PICTURES = {"Summary": "results-summary.png", "Spend": "results-spend.png",
+            "Fleet": "results-fleet.png", "Stock": "results-stock.png"}
 DPI = 110
 MARGIN = 12
 

@@ -59,8 +59,12 @@ def portfolio_from_run(run_id: str, store: str) -> tuple[Portfolio, str]:
     starts = pf.loc[pf["start_year"].notna(), ["option_id", "start_year"]]
     starts = starts.astype({"start_year": int}).reset_index(drop=True)
     deliveries = dl[["option_id", "year", "units"]].astype({"year": int, "units": float})
-    return Portfolio(starts=starts, deliveries=pd.DataFrame(deliveries)), str(
-        report.summary["run_id"])
+    rp = report.tables.get("repairs")
+    repairs = (rp[["repair_id", "start_year"]].astype({"start_year": int})
+               .reset_index(drop=True) if rp is not None and len(rp)
+               else Portfolio.empty().repairs)
+    return Portfolio(starts=starts, deliveries=pd.DataFrame(deliveries),
+                     repairs=repairs), str(report.summary["run_id"])
 
 
 @cli.command(name="stress")

@@ -29,6 +29,7 @@ def build_model(d: ModelData, switched_off: frozenset[str] = frozenset(),
     same rows, for the tests that check the arrays against it).
     """
     m = pyo.ConcreteModel(name=d.case.settings.case_name)
+    m.switched_off = switched_off  # families may defer to one another (§7)
     add_variables(m, d)
     add_spend(m, d)
     for name, family in FAMILIES.items():

@@ -6,7 +6,9 @@ a weighted sum of these rows, and switching levels changes only the cost
 vector handed to HiGHS. All terms are normalised to order 1:
 
 - unmet:   Σ_{r,t} w[r]·u[r,t]/D[r,t] / Σ_{r,t} w[r]
-- loss[k]: unmet + Σ_{r,t} w[r]·v'[k,r,t]/D[r,t] / Σ_{r,t} w[r]  (weighted share lost)
+- loss[k]: unmet + Σ_{r,t} w[r]·v'[k,r,t]/D[r,t] / Σ_{r,t} w[r]  (weighted share lost;
+  v' from scenario_shortfall, and for §7's capabilities from scenario_stock and
+  fleet_shortfall)
 - expected_shortfall  Σ_k π[k]·loss[k]
 - worst_case          W ≥ loss[k] for every k
 - cvar                η + 1/(1−β)·Σ_k π[k]·ξ[k],  ξ[k] ≥ loss[k] − η,  η, ξ ≥ 0
@@ -54,12 +56,13 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
         scenarios = list(d.scenario_probability.index)
         by_scenario: dict[str, list[tuple]] = {k: [] for k in scenarios}
         for k, r, t in getattr(m, "shortfall_rows", ()):
-            by_scenario[k].append((k, r, t))
+            by_scenario[k].append((w_over_d[r, t], m.v[k, r, t]))
+        for k, r, t, var in getattr(m, "loss_parts", ()):
+            by_scenario[k].append((w_over_d[r, t], var))
         m.scenarios = pyo.Set(initialize=scenarios, ordered=True)
         m.loss = pyo.Expression(
             m.scenarios,
-            rule=lambda _m, k: unmet + sum(w_over_d[r, t] * m.v[k, r, t]
-                                           for k, r, t in by_scenario[k]),
+            rule=lambda _m, k: unmet + sum(w * v for w, v in by_scenario[k]),
         )
         prob = d.scenario_probability.to_dict()
         beta = d.case.settings.cvar_beta

@@ -187,7 +187,8 @@ def _read_grids(book: OpenedWorkbook, rep: _Reporter) -> dict[str, _Grid | None]
     for sheet in schema.SHEETS:
         title = titles.get(sheet.name.lower())
         if title is None:
-            _report_missing_sheet(sheet, rep)
+            if not sheet.optional:
+                _report_missing_sheet(sheet, rep)
             grids[sheet.name] = None
             continue
         grids[sheet.name] = _guard(rep, sheet.name, _read_grid, book, title, sheet.name, rep)
@@ -199,7 +200,7 @@ def _report_missing_sheet(sheet: Sheet, rep: _Reporter) -> None:
         rep.warning(sheet.name, f"the workbook has no sheet {sheet.name}; it is read as empty",
                     f"expected a sheet named {sheet.name} (it may have no rows)")
     else:
-        names = ", ".join(s.name for s in schema.SHEETS)
+        names = ", ".join(s.name for s in schema.SHEETS if not s.optional)
         rep.error(sheet.name, f"the workbook has no sheet {sheet.name}",
                   f"expected the sheets {names}")
 
@@ -1241,10 +1242,87 @@ def _check_demand_rows(ctx: _Read, rep: _Reporter) -> None:
                      "expected one Demand row per capability", severity="warning")
 
 
+def _capability_lookup(caps: _Table, column: str) -> dict[str, Any]:
+    """capability_id -> its (readable) value in ``column``."""
+    ids, c = caps.cols["capability_id"], caps.cols[column]
+    ok = ids.ok & c.ok
+    return dict(zip(ids.values[ok].tolist(), c.values[ok].tolist(), strict=True))
+
+
+def _check_fleet_options(ctx: _Read, rep: _Reporter) -> None:
+    """Every option of a fleet capability needs a service life (formulation.md §7)."""
+    caps, options = ctx.table("Capabilities"), ctx.table("Options")
+    if caps is None or options is None or options.n == 0:
+        return
+    requirement = _capability_lookup(caps, "requirement")
+    fleet = {r for r, v in requirement.items() if v == "fleet"}
+    if not fleet:
+        return
+    cap, life = options.cols["capability_id"], options.cols["service_life_years"]
+    missing = cap.ok & pd.Series(cap.values).isin(fleet).to_numpy() & life.blank & ~life.bad
+    if missing.any() and "service_life_years" not in options.letters:
+        rep.error("Options", "header row 1 has no column 'service_life_years', which the "
+                  f"options of fleet capabilities ({', '.join(sorted(fleet))}) need",
+                  "expected a service_life_years column: years a unit stays in service")
+        return
+    ref = options.ref("service_life_years")
+    for i in np.flatnonzero(missing):
+        rep.cell(ref, int(i), "service life", f"service_life_years is blank, but option "
+                 f"{options.values('option_id')[i]!r} is for the fleet capability "
+                 f"{cap.values[i]!r}", "expected a whole number >= 1: the years a unit "
+                 "stays in service (required for a fleet capability's options)")
+
+
+def _check_stock(ctx: _Read, rep: _Reporter) -> None:
+    """Stock only for deliveries capabilities, and no more initial stock than stock_max."""
+    caps = ctx.table("Capabilities")
+    if caps is None or caps.n == 0:
+        return
+    req, smax = caps.cols["requirement"], caps.cols["stock_max"]
+    hold, init = caps.cols["holding_cost"], caps.cols["initial_stock"]
+    fleet = req.ok & (req.values == "fleet")
+    for column, c in (("stock_max", smax), ("initial_stock", init), ("holding_cost", hold)):
+        given = c.ok & ~c.blank & (np.nan_to_num(c.values.astype(float)) > 0)
+        ref = caps.ref(column)
+        for i in np.flatnonzero(fleet & given):
+            rep.cell(ref, int(i), "fleet stock", f"{column} {c.values[i]:g} is given for "
+                     f"{caps.values('capability_id')[i]!r}, a fleet capability",
+                     "expected blank or 0: a fleet is kept in service, not stocked "
+                     "(stock is for deliveries capabilities such as munitions)")
+    ok = smax.ok & init.ok & ~fleet
+    with np.errstate(invalid="ignore"):
+        over = ok & (init.values > smax.values + TOLERANCE)
+    ref = caps.ref("initial_stock")
+    for i in np.flatnonzero(over):
+        rep.cell(ref, int(i), "initial stock", f"initial_stock {init.values[i]:g} is above "
+                 f"stock_max {smax.values[i]:g} ({caps.where('stock_max', int(i))})",
+                 "expected initial_stock <= stock_max")
+
+
+def _check_repair_lines(ctx: _Read, rep: _Reporter) -> None:
+    """A repair line supports the fleet of an option of a fleet capability."""
+    repair, caps, options = ctx.table("Repair"), ctx.table("Capabilities"), ctx.table("Options")
+    if repair is None or repair.n == 0 or caps is None or options is None:
+        return
+    requirement = _capability_lookup(caps, "requirement")
+    oid, ocap = options.cols["option_id"], options.cols["capability_id"]
+    ok = oid.ok & ocap.ok
+    capability = dict(zip(oid.values[ok].tolist(), ocap.values[ok].tolist(), strict=False))
+    c = repair.cols["option_id"]
+    ref = repair.ref("option_id")
+    for i in np.flatnonzero(c.ok):
+        r = capability.get(c.values[i])
+        if r is not None and requirement.get(r, "deliveries") != "fleet":
+            rep.cell(ref, int(i), "repair", f"repair line {repair.values('repair_id')[i]!r} "
+                     f"is for option {c.values[i]!r}, whose capability {r!r} is a "
+                     "deliveries capability", "expected an option of a capability with "
+                     "requirement fleet: a repair line keeps a fleet in service")
+
+
 _CHECKS: tuple[Callable[[_Read, _Reporter], None], ...] = (
     _check_unique, _check_refs, _check_home_country, _check_option_shares,
     _check_home_inputs, _check_available_from, _check_scenarios, _check_budget_years,
-    _check_demand_rows,
+    _check_demand_rows, _check_fleet_options, _check_stock, _check_repair_lines,
 )
 
 
@@ -1257,9 +1335,9 @@ def _frame(table: _Table) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for col in table.sheet.columns:
         values = table.values(col.name)
-        if col.kind in ("integer", "year"):
+        if col.kind in ("integer", "year") and not np.isnan(values).any():
             data[col.name] = values.astype(np.int64)
-        elif col.kind == "number":
+        elif col.kind in NUMERIC_KINDS:  # a number, or an optional whole number left blank
             data[col.name] = values.astype(float)
         elif col.kind == "bool":
             data[col.name] = values.astype(bool)
@@ -1315,6 +1393,7 @@ def _build_case(ctx: _Read, source: str) -> Case:
         inputs=tables["Inputs"],
         budget=tables["Budget"],
         scenarios=tables["Scenarios"],
+        repair=tables["Repair"],
         column_letters=_column_letters(ctx),
         settings_rows=dict(ctx.settings.rows),
         source=source,

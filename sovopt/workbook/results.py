@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -46,6 +47,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sovopt import outputs
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import Report
+from sovopt.sustainment import leverage_ratio
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 
@@ -54,6 +56,9 @@ from sovopt.workbook.atomic import save_workbook_atomic
 GOOD_STATUSES = ("optimal", "feasible")
 RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Constraints",
                  "Diagnostics", "Run")
+#: Sheets written only when the case has what they show (formulation.md §7), with the
+#: table that must have rows and the sheet they follow.
+SUSTAINMENT_SHEETS = {"Fleet": ("fleet", "Dependence"), "Stock": ("stock", "Dependence")}
 
 FMT_PERCENT = "0.0%"
 FMT_PERCENT_FINE = "0.00%"
@@ -111,14 +116,24 @@ def add_result_sheets(wb: Workbook, report: Report, currency: str,
         "Summary": _summary_sheet, "Portfolio": _portfolio_sheet, "Spend": _spend_sheet,
         "Dependence": _dependence_sheet, "Scenarios": _scenarios_sheet,
         "Constraints": _constraints_sheet, "Diagnostics": _diagnostics_sheet,
-        "Run": _run_sheet,
+        "Run": _run_sheet, "Fleet": _fleet_sheet, "Stock": _stock_sheet,
     }
     names = []
-    for name in RESULT_SHEETS:
+    for name in result_sheet_names(report):
         ws = wb.create_sheet(prefix + name)
         writers[name](ws, report, currency)
         style.print_landscape(ws, "1:1")
         names.append(ws.title)
+    return names
+
+
+def result_sheet_names(report: Report) -> list[str]:
+    """The result sheets of ``report``, in order (Fleet and Stock only when it has them)."""
+    names = list(RESULT_SHEETS)
+    for name, (table, after) in reversed(SUSTAINMENT_SHEETS.items()):
+        df = report.tables.get(table)
+        if df is not None and len(df):
+            names.insert(names.index(after) + 1, name)
     return names
 
 
@@ -298,6 +313,7 @@ def in_short(report: Report, currency: str) -> list[str]:
         lines.append(f"Local content: {float(s['local_share']):.1%} of unit spending.")
     lines += _scenario_sentences(report)
     lines += _dependence_sentences(report)
+    lines += _sustainment_sentences(report, currency)
     unmet = float(s.get("unmet_units") or 0.0)
     lines.append(f"Unmet demand: {unmet:,.0f} units." if unmet else "All demand is met.")
     broken = int((t["diagnostics"]["severity"] == "violation").sum())
@@ -322,6 +338,42 @@ def _scenario_sentences(report: Report) -> list[str]:
                    f"{float(s['expected_shortfall']):.1%}; CVaR {float(s['cvar']):.1%}."]
 
 
+def _sustainment_sentences(report: Report, currency: str) -> list[str]:
+    """Repair lines, stock and leverage in a sentence each (only when the case has them)."""
+    t, lines = report.tables, []
+    rp = t.get("repairs")
+    if rp is not None and len(rp):
+        started = ", ".join(f"{r} ({c}, from {int(y)})" for r, c, y in zip(
+            rp["repair_id"], rp["capability_id"], rp["supports_from"], strict=True))
+        lines.append(f"Repair lines at home: {started} keep the fleet running when its "
+                     "foreign support is cut.")
+    fl = t.get("fleet")
+    if fl is not None and len(fl):
+        low = fl.sort_values(["availability", "year"], kind="stable").iloc[0]
+        lines.append(f"Fleet availability in the worst scenario: lowest "
+                     f"{float(low['availability']):.0%} ({low['capability_id']}, "
+                     f"{int(low['year'])}).")
+    st = t.get("stock")
+    if st is not None and len(st) and float(st["planned_stock"].max()) > 0:
+        top = st.sort_values("planned_stock", ascending=False, kind="stable").iloc[0]
+        lines.append(f"Stock: up to {float(top['planned_stock']):,.0f} units of "
+                     f"{top['capability_id']} ({float(top['years_of_cover']):.1f} years of "
+                     f"demand) at the end of {int(top['year'])}.")
+    lev = t.get("leverage")
+    if lev is not None and len(lev) and float(lev["leverage_over"].sum()) > 0:
+        ratio = leverage_ratio(lev)
+        ratio = ratio[ratio["leverage_over"] > 0].sort_values("leverage_over",
+                                                              ascending=False)
+        parts = []
+        for c, dep, over, r in ratio[["country_id", "dependence_on", "leverage_over",
+                                      "ratio"]].itertuples(index=False):
+            against = (f"against {dep:,.1f} {currency} we depend on it for, ratio {r:.2f}"
+                       if dep > 0 else "while we depend on it for nothing")
+            parts.append(f"{c} takes {over:,.1f} {currency} of home-made value ({against})")
+        lines.append("Leverage: " + "; ".join(parts) + ".")
+    return lines
+
+
 def _dependence_sentences(report: Report) -> list[str]:
     dep = report.tables["dependence"]
     if dep.empty:
@@ -341,7 +393,12 @@ def _dependence_sentences(report: Report) -> list[str]:
 
 
 def portfolio_sheet_frame(report: Report) -> pd.DataFrame:
-    """The Portfolio sheet as a table: ids, start year, units per year, totals."""
+    """The Portfolio sheet as a table: ids, start year, units per year, totals.
+
+    When the case keeps a fleet (formulation.md §7) the table gains a
+    ``repair_id`` column and one row per repair line started (mode ``repair``,
+    its start year and fixed cost), which ``sovopt stress`` reads back.
+    """
     pf, dl = report.tables["portfolio"], report.tables["deliveries"]
     years = _years(report)
     units = _pivot(dl, "option_id", "year", "units", list(pf["option_id"]), order=years)
@@ -350,7 +407,46 @@ def portfolio_sheet_frame(report: Report) -> pd.DataFrame:
     per_year = pd.DataFrame({y: units[y].to_numpy() if y in units else 0.0 for y in years})
     per_year = per_year.where(per_year != 0, None) if len(per_year) else per_year
     tail = pf[["total_units", "total_cost"]].reset_index(drop=True)
-    return pd.concat([head, per_year, tail], axis=1)
+    frame = pd.concat([head, per_year, tail], axis=1)
+    if not _keeps_fleet(report):
+        return frame
+    frame["repair_id"] = None
+    rp = report.tables["repairs"]
+    home = (report.run.get("settings") or {}).get("home_country")
+    lines = pd.DataFrame({"option_id": None, "capability_id": rp["capability_id"].to_numpy(),
+                          "supplier_id": None, "country_id": home, "mode": "repair",
+                          "start_year": rp["start_year"].to_numpy(), "total_units": None,
+                          "total_cost": rp["fixed_cost"].to_numpy(float),
+                          "repair_id": rp["repair_id"].to_numpy()})
+    if lines.empty:
+        return frame
+    return pd.concat([frame, lines.reindex(columns=frame.columns)], ignore_index=True)
+
+
+def _keeps_fleet(report: Report) -> bool:
+    """Whether the run's case has a fleet (its results then show repair lines)."""
+    fleet, rp = report.tables.get("fleet"), report.tables.get("repairs")
+    return (fleet is not None and len(fleet) > 0) or (rp is not None and len(rp) > 0)
+
+
+def _stock_plan_block(ws: Worksheet, report: Report, row: int, years: list[int]) -> None:
+    """The planned stock per capability and year under the portfolio (information only)."""
+    st = report.tables.get("stock")
+    if st is None or st.empty:
+        return
+    # column A (option_id) stays blank: sovopt stress skips these rows
+    title = style.write_cell(ws, row, 2, "Stock plan: units in stock at the end of each "
+                             "year (follows from the deliveries; not read back)")
+    title.font = style.LABEL_FONT
+    caps = list(dict.fromkeys(st["capability_id"]))
+    piv = _pivot(st, "capability_id", "year", "planned_stock", caps, order=years)
+    frame = pd.DataFrame({"capability_id": caps, "supplier_id": None, "country_id": None,
+                          "mode": "stock", "start_year": None})
+    for y in years:
+        frame[y] = piv[y].to_numpy() if y in piv else 0.0
+    heads = ["capability_id", "", "", "mode", "", *years]
+    write_table(ws, frame, row=row + 1, col=2, headers=heads,
+                formats={str(y): FMT_UNITS_FRACTION for y in years}, widths=False)
 
 
 def _portfolio_sheet(ws: Worksheet, report: Report, currency: str) -> None:
@@ -380,6 +476,12 @@ def _portfolio_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     ws.freeze_panes = "B2"
     if last >= first:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{last}"
+    if "repair_id" in frame.columns:
+        style.add_note(ws.cell(row=1, column=len(frame.columns)),
+                       "A row with a repair_id starts that repair line (sheet Repair of the "
+                       "case) in its start_year; blank start_year = not started. Add a row "
+                       "with a repair_id and a start year to try a line.")
+    _stock_plan_block(ws, report, max(last, first) + 2, years)
 
 
 # --- Spend ------------------------------------------------------------------------------
@@ -487,6 +589,37 @@ def _dependence_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                    "capability most (unmet demand counts as lost).")
     ws.freeze_panes = "A2"
     _share_matrix(ws, report, len(dep.columns) + 2)
+    sm = report.tables["share_matrix"]
+    _leverage_table(ws, report, len(dep.columns) + 2,
+                    sm["capability_id"].nunique() + 4 if len(sm) else 1, currency)
+
+
+def _leverage_table(ws: Worksheet, report: Report, col: int, row: int,
+                    currency: str) -> None:
+    """Per foreign country: what the portfolio depends on it for, and what it depends on
+    the home country for (home value of the licence and co-production lines it takes)."""
+    lev = report.tables.get("leverage")
+    if lev is None or lev.empty:
+        return
+    table = leverage_ratio(lev).rename(columns={"country_id": "country",
+                                                "dependence_on": "dependence on",
+                                                "leverage_over": "leverage over",
+                                                "ratio": "leverage / dependence"})
+    table = table.sort_values(["dependence on", "country"], ascending=[False, True],
+                              kind="stable")
+    money = money_format(currency)
+    _title(ws, row, col, "Dependence on and leverage over each foreign country "
+                         "(whole horizon)")
+    write_table(ws, table.reset_index(drop=True), row=row + 1, col=col,
+                formats={"dependence on": money, "leverage over": money,
+                         "leverage / dependence": "0.00"}, widths=False)
+    style.add_note(ws.cell(row=row + 1, column=col + 1),
+                   "Spending whose value originates in the country (unit, fixed, support "
+                   "costs by value origin).")
+    style.add_note(ws.cell(row=row + 1, column=col + 2),
+                   "Home-made value the country takes from licence and co-production lines "
+                   "with it: home share of value × unit cost × partner_offtake_per_year, "
+                   "each year the line delivers.")
 
 
 def _share_matrix(ws: Worksheet, report: Report, col: int) -> None:
@@ -510,6 +643,106 @@ def _share_matrix(ws: Worksheet, report: Report, col: int) -> None:
                    "Share of each capability's delivered units (over the whole horizon) "
                    "whose value originates in each country, the home country included; "
                    "each row sums to 100 %.")
+
+
+# --- Fleet and Stock (formulation.md §7) -----------------------------------------------
+
+
+def _fleet_sheet(ws: Worksheet, report: Report, currency: str) -> None:
+    fl = report.tables["fleet"]
+    unit = _units_format(pd.concat([fl[c] for c in ("required", "in_service",
+                                                     "home_supported", "worst_available")]))
+    formats = {"year": style.FMT_YEAR, "required": unit, "in_service": unit,
+               "home_supported": unit, "worst_available": unit,
+               "availability": FMT_PERCENT}
+    first, last = write_table(ws, fl, formats=formats)
+    cols = {name: j for j, name in enumerate(fl.columns, start=1)}
+    letter = get_column_letter(cols["availability"])
+    ws.conditional_formatting.add(
+        f"{letter}{first}:{letter}{last}",
+        ColorScaleRule(start_type="num", start_value=0, start_color=SCALE_RED,
+                       end_type="num", end_value=1, end_color="FFFFFF"))
+    style.add_note(ws.cell(row=1, column=cols["home_supported"]),
+                   "Units in service whose support (spares, repair) is at home because a "
+                   "repair line is open; the rest depends on the support country.")
+    style.add_note(ws.cell(row=1, column=cols["availability"]),
+                   "Units still in service in the scenario that leaves fewest, as a share of "
+                   "the units required that year.")
+    ws.freeze_panes = "A2"
+    anchor_col = get_column_letter(len(fl.columns) + 2)
+    at = 2
+    for cap in list(dict.fromkeys(fl["capability_id"]))[:CHART_SERIES]:
+        rows = [i for i, r in enumerate(fl["capability_id"], start=first) if r == cap]
+        lo, hi = rows[0], rows[-1]
+        bar = BarChart()
+        bar.type, bar.grouping = "col", "clustered"
+        bar.title = f"{cap}: in service, supported at home, available in the worst scenario"
+        for name, label in (("in_service", "in service"),
+                            ("home_supported", "supported at home"),
+                            ("worst_available", "available in the worst scenario")):
+            bar.add_data(Reference(ws, min_col=cols[name], min_row=lo, max_row=hi),
+                         titles_from_data=False)
+            bar.series[-1].tx = _series_title(label)
+        line = LineChart()
+        line.add_data(Reference(ws, min_col=cols["required"], min_row=lo, max_row=hi),
+                      titles_from_data=False)
+        line.series[0].tx = _series_title("required")
+        bar.set_categories(Reference(ws, min_col=cols["year"], min_row=lo, max_row=hi))
+        bar += line
+        bar.x_axis.delete = bar.y_axis.delete = False
+        bar.legend.position = "b"
+        bar.height, bar.width = 8, 18
+        ws.add_chart(bar, f"{anchor_col}{at}")
+        at += 17
+
+
+def _stock_sheet(ws: Worksheet, report: Report, currency: str) -> None:
+    st = report.tables["stock"]
+    unit = _units_format(pd.concat([st[c] for c in ("demand", "delivered", "planned_stock",
+                                                     "worst_draw")]))
+    formats = {"year": style.FMT_YEAR, "demand": unit, "delivered": unit,
+               "planned_stock": unit, "worst_draw": unit, "years_of_cover": "0.00"}
+    first, last = write_table(ws, st, formats=formats)
+    cols = {name: j for j, name in enumerate(st.columns, start=1)}
+    style.add_note(ws.cell(row=1, column=cols["planned_stock"]),
+                   "Units in stock at the end of the year under the plan: deliveries beyond "
+                   "the year's demand go into stock, and the stock covers what deliveries "
+                   "do not.")
+    style.add_note(ws.cell(row=1, column=cols["worst_draw"]),
+                   "The most any scenario takes out of its own stock that year: a scenario "
+                   "can only draw on units that arrived before it hit.")
+    style.add_note(ws.cell(row=1, column=cols["years_of_cover"]),
+                   "Planned stock divided by the capability's average yearly demand.")
+    ws.freeze_panes = "A2"
+    anchor_col = get_column_letter(len(st.columns) + 2)
+    at = 2
+    for cap in list(dict.fromkeys(st["capability_id"]))[:CHART_SERIES]:
+        rows = [i for i, r in enumerate(st["capability_id"], start=first) if r == cap]
+        lo, hi = rows[0], rows[-1]
+        bar = BarChart()
+        bar.type, bar.grouping = "col", "clustered"
+        bar.title = f"{cap}: planned stock and the worst scenario's draw"
+        for name, label in (("planned_stock", "planned stock"),
+                            ("worst_draw", "drawn in the worst scenario")):
+            bar.add_data(Reference(ws, min_col=cols[name], min_row=lo, max_row=hi),
+                         titles_from_data=False)
+            bar.series[-1].tx = _series_title(label)
+        line = LineChart()
+        line.add_data(Reference(ws, min_col=cols["demand"], min_row=lo, max_row=hi),
+                      titles_from_data=False)
+        line.series[0].tx = _series_title("demand")
+        bar.set_categories(Reference(ws, min_col=cols["year"], min_row=lo, max_row=hi))
+        bar += line
+        bar.x_axis.delete = bar.y_axis.delete = False
+        bar.legend.position = "b"
+        bar.height, bar.width = 8, 18
+        ws.add_chart(bar, f"{anchor_col}{at}")
+        at += 17
+
+
+def _series_title(text: str) -> SeriesLabel:
+    """A chart series title given as text (not a cell reference)."""
+    return SeriesLabel(v=text)
 
 
 # --- Scenarios --------------------------------------------------------------------------

@@ -17,13 +17,20 @@ from sovopt.model.constraints import (
     delivery_window,
     demand,
     dual_sourcing,
+    fleet_service,
+    fleet_shortfall,
     hhi_epigraph,
+    home_support,
     localization,
     min_order,
     one_start,
+    repair_line,
     scenario_shortfall,
+    scenario_stock,
+    stock_balance,
     supplier_capacity,
     supplier_link,
+    support_cost,
 )
 from sovopt.model.family import Family
 
@@ -35,11 +42,20 @@ REGISTRY: tuple[Family, ...] = (
     min_order.FAMILY,
     supplier_link.FAMILY,
     supplier_capacity.FAMILY,
+    # formulation.md §7: those that add to each year's spend come before budget; each
+    # adds nothing to a case without fleets, repair lines or stock
+    fleet_service.FAMILY,
+    repair_line.FAMILY,
+    home_support.FAMILY,
+    support_cost.FAMILY,
+    stock_balance.FAMILY,
     budget.FAMILY,
     localization.FAMILY,
     country_share.FAMILY,
     dual_sourcing.FAMILY,
     scenario_shortfall.FAMILY,
+    scenario_stock.FAMILY,
+    fleet_shortfall.FAMILY,
     hhi_epigraph.FAMILY,
 )
 

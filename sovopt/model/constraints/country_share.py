@@ -5,6 +5,18 @@
 Rows exist only where some option of r delivering in t has value from c and
 θ[c] < 1 (at θ ≥ 1 the row cannot bind, since Σ x ≤ D). Options with value
 from a prohibited country (θ = 0) were excluded in preparation.
+
+A year that builds stock delivers more than its demand, so for a capability
+with stock the cap is on the share of the year's deliveries (§7):
+
+    Σ_{o ∈ O_r} σ[o,c]·x[o,t] ≤ θ[c] · Σ_{o ∈ O_r} x[o,t]
+
+(rows in every year with deliveries, written as Σ_o (σ[o,c] − θ[c])·x[o,t] ≤ 0).
+A fleet's Demand counts units in service, so its shares are of the fleet in
+service F[o,t] (family fleet_service) in place of x:
+Σ_o (σ[o,c] − θ[c])·F[o,t] ≤ 0 in every year the fleet can have units in
+service (formulation.md §7 is silent on fleets; this measures the dependence
+of the fleet the country holds, not of one year's purchases).
 """
 
 from __future__ import annotations
@@ -14,7 +26,9 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from sovopt.model.arrays import add_rows, block, segment
+from sovopt.model.constraints.fleet_service import in_service
 from sovopt.model.family import Family, Relax
+from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
@@ -30,6 +44,39 @@ def share_rows(d: ModelData) -> pd.DataFrame:
     return pairs.merge(foreign, on="option_id").reset_index(drop=True)
 
 
+def volume_capabilities(d: ModelData) -> set[str]:
+    """Capabilities whose shares are of a quantity other than D (§7): a stock's deliveries,
+    a fleet's units in service."""
+    return set(d.fleet["capability_id"]) | set(d.stock.index)
+
+
+def supply_pairs(d: ModelData) -> pd.DataFrame:
+    """(option, year, capability, cap) of what shares are taken over: the deliveries, and
+    for a fleet option its in-service pairs (cap = the most units in service then)."""
+    cols = ["option_id", "year", "capability_id", "cap"]
+    if d.in_service.empty:
+        return d.deliveries[cols]
+    plain = d.deliveries[~d.deliveries["option_id"].isin(d.fleet.index)][cols]
+    fleet = d.in_service.rename(columns={"fleet_max": "cap"})[cols]
+    return pd.concat([plain, fleet], ignore_index=True)
+
+
+def supply(m: pyo.ConcreteModel, d: ModelData):
+    """(option, year) -> its quantity in the shares: x[o,t], or F[o,t] for a fleet option."""
+    if d.in_service.empty:
+        return lambda o, t: m.x[o, t]
+    F, fleet = in_service(m, d), set(d.fleet.index)
+    return lambda o, t: F[o, t] if o in fleet else m.x[o, t]
+
+
+def supply_share_rows(d: ModelData) -> pd.DataFrame:
+    """(capability, country, year, option, σ) for every foreign share of a supply pair."""
+    foreign = d.origin[d.origin["country_id"] != d.home]
+    rows = supply_pairs(d)[["option_id", "year", "capability_id"]].merge(foreign,
+                                                                          on="option_id")
+    return rows.reset_index(drop=True)
+
+
 def _capped_rows(d: ModelData) -> pd.DataFrame:
     theta = d.countries["max_share"]
     rows = share_rows(d)
@@ -37,7 +84,11 @@ def _capped_rows(d: ModelData) -> pd.DataFrame:
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """The rows as one array block (see :mod:`sovopt.model.arrays`)."""
+    """The rows as one array block (see :mod:`sovopt.model.arrays`); a case with a fleet
+    or a stock (§7) is built by :func:`add_sustained`."""
+    if volume_capabilities(d):
+        add_sustained(m, d)
+        return
     rows = _capped_rows(d)
     if rows.empty:
         return
@@ -58,8 +109,38 @@ def _demand(d: ModelData, keys: pd.DataFrame) -> np.ndarray:
                                                       strict=True)), float, len(keys))
 
 
+def add_sustained(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows of a case with a fleet or a stock (§7), as a Pyomo block."""
+    theta = d.countries["max_share"]
+    rows = supply_share_rows(d)
+    rows = rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
+    if rows.empty:
+        return
+    demand = d.demand_of
+    volume = volume_capabilities(d)
+    o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
+    by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
+    pairs = supply_pairs(d)
+    ps, p_by = list(zip(pairs["option_id"], pairs["year"], strict=True)), groups(
+        pairs, ["capability_id", "year"])
+    Q = supply(m, d)
+
+    def rule(_m, r, c, yr):
+        if r in volume:
+            th = float(theta[c])
+            share = {o[i]: s[i] for i in by_row[r, c, yr]}
+            return sum((share.get(ps[i][0], 0.0) - th) * Q(*ps[i]) for i in p_by[r, yr]) <= 0
+        return (sum(s[i] * m.x[o[i], t[i]] for i in by_row[r, c, yr])
+                <= float(theta[c]) * demand[r, yr])
+
+    m.country_share = pyo.Constraint(list(by_row), rule=rule)
+
+
 def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The reference block (what :func:`add`'s arrays must equal)."""
+    if volume_capabilities(d):
+        add_sustained(m, d)
+        return
     theta = d.countries["max_share"]
     rows = _capped_rows(d)
     if rows.empty:
@@ -78,7 +159,11 @@ def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     r, c, t = index
     current = float(d.countries.loc[c, "max_share"])
-    demand = d.demand_of[r, t]
+    demand = d.demand_of.get((r, t), 0.0)
+    if demand <= 0 or r in volume_capabilities(d):  # a share of the year's deliveries
+        year = deliveries[(deliveries["year"] == t)
+                          & (deliveries["option_id"].map(d.options["capability_id"]) == r)]
+        demand = float(year["units"].sum()) or 1.0
     needed = current + amount / demand
     cell = d.case.cell("Countries", "max_share", d.countries.loc[c, "row"])
     return Relaxation(
@@ -88,4 +173,5 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("country_share", add, reference=add_pyomo, relax=Relax(), describe=describe)
+FAMILY = Family("country_share", add, reference=add_pyomo, needs=("fleet_service",),
+                relax=Relax(), describe=describe)

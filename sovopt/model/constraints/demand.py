@@ -4,7 +4,9 @@
 
 u exists only when Settings allow_unmet = yes. Relaxed last of all by the
 diagnosis (weight 1000), so a requirement is dropped only when no policy
-limit can make room.
+limit can make room. A fleet capability's rows are family fleet_service and a
+capability with stock has family stock_balance instead (§7), unless the
+preset switches those off.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     by_row = groups(d.deliveries, ["capability_id", "year"])
     demand = d.demand_of
     has_u = hasattr(m, "u")
+    elsewhere = replaced_rows(m, d)
 
     def rule(_m, r, t):
+        if r in elsewhere:
+            return pyo.Constraint.Skip
         body = sum(m.x[xs[i]] for i in by_row.get((r, t), ()))
         if has_u:
             body = body + m.u[r, t]
@@ -35,6 +40,17 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         return body == demand[r, t]
 
     m.demand = pyo.Constraint(m.demand_pairs, rule=rule)
+
+
+def replaced_rows(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
+    """Capabilities whose demand rows another family writes (fleet, stock; §7)."""
+    off = getattr(m, "switched_off", frozenset())
+    out: set[str] = set()
+    if "fleet_service" not in off and "requirement" in d.capabilities.columns:
+        out |= set(d.capabilities.index[d.capabilities["requirement"] == "fleet"])
+    if "stock_balance" not in off:
+        out |= set(d.stock.index)
+    return out
 
 
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:

@@ -11,6 +11,20 @@ A tangent at a above the largest share s can reach (the largest σ[o,c] among
 r's options, or θ[c] where a country_share row caps it) is dominated by the tangent at the
 first breakpoint above that reach, so only breakpoints up to that one are
 built: fewer rows, the same epigraph on every feasible s.
+
+For a capability with stock (§7) the shares are of the year's deliveries
+X[r,t] = Σ_{o ∈ O_r} x[o,t], which can exceed D[r,t]; for a fleet, of the fleet in
+service (F in place of x, as in country_share). The square of
+V/X (V = Σ_o σ[o,c]·x[o,t]) is not linear-representable, so the model uses the
+tangents of its perspective, the linear outer approximation
+
+    q[r,t] = X[r,t] / D[r,t]
+    h[r,c,t] ≥ 2a·s[r,c,t] − a²·q[r,t]        (s = V / D as above)
+
+which bounds V²/(X·D) = (V/X)²·(X/D): the exact square in a year that
+delivers its demand, weighted by X/D in a year that builds stock (and 0 in a
+year drawn wholly from stock). Rows only in years with demand. The metrics
+report the exact HHI over the year's deliveries.
 """
 
 from __future__ import annotations
@@ -19,8 +33,15 @@ import numpy as np
 import pyomo.environ as pyo
 
 from sovopt.model.arrays import add_rows, block, has_rows, rows_of, segment
-from sovopt.model.constraints.country_share import share_rows
+from sovopt.model.constraints.country_share import (
+    share_rows,
+    supply,
+    supply_pairs,
+    supply_share_rows,
+    volume_capabilities,
+)
 from sovopt.model.family import Family
+from sovopt.model.index import groups
 from sovopt.prepare import ModelData
 
 STEP = 0.05
@@ -50,7 +71,11 @@ def _rows_and_reach(m: pyo.ConcreteModel, d: ModelData):
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """The rows as two array blocks (see :mod:`sovopt.model.arrays`)."""
+    """The rows as two array blocks (see :mod:`sovopt.model.arrays`); a case with a fleet
+    or a stock (§7) is built by :func:`add_sustained`."""
+    if volume_capabilities(d):
+        add_sustained(m, d)
+        return
     found = _rows_and_reach(m, d)
     if found is None:
         return
@@ -85,8 +110,73 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         np.concatenate([np.ones(k), -2 * a]), -a * a, np.inf))
 
 
+def add_sustained(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The block of a case with a fleet or a stock (§7), in Pyomo."""
+    rows = supply_share_rows(d)
+    demand = d.demand_of
+    volume = volume_capabilities(d)
+    if volume and not rows.empty:
+        rows = rows[[(r, yr) in demand for r, yr in zip(rows["capability_id"], rows["year"],
+                                                        strict=True)]].reset_index(drop=True)
+    if rows.empty:
+        return
+    theta = d.countries["max_share"].to_dict()
+    o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
+    by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
+    m.hhi_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
+    capped = rows_of(m, "country_share")
+    top: dict[tuple, float] = {}  # the largest σ: no mix of r's options has more
+    cuts = []
+    for key, idx in by_row.items():
+        top[key] = max(s[i] for i in idx)
+        reach = top[key]
+        if key in capped:
+            reach = min(theta[key[1]], reach)
+        cuts.extend((*key, float(a)) for a in tangents_needed(reach))
+    pairs = supply_pairs(d)
+    most = pairs.groupby(["capability_id", "year"])["cap"].sum().to_dict()
+    Q = supply(m, d)
+    grow = {key: max(1.0, most.get(key[::2], 0.0) / demand[key[0], key[2]])
+            if key[0] in volume else 1.0 for key in by_row}
+    if volume:
+        m.h = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, grow[r, c, yr]))
+    else:
+        m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
+    # θ is left to country_share (whose rows the diagnosis may relax), not this bound
+    m.share = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, top[r, c, yr]
+                                                              * grow[r, c, yr]))
+    m.hhi_share = pyo.Constraint(
+        m.hhi_rows,
+        rule=lambda _m, r, c, yr: m.share[r, c, yr]
+        == sum(s[i] / demand[r, yr] * Q(o[i], t[i]) for i in by_row[r, c, yr]),
+    )
+    m.hhi_cuts = pyo.Set(initialize=cuts, dimen=4, ordered=True)
+    if not volume:
+        m.hhi_epigraph = pyo.Constraint(
+            m.hhi_cuts,
+            rule=lambda _m, r, c, yr, a: m.h[r, c, yr] >= 2 * a * m.share[r, c, yr] - a * a,
+        )
+        return
+    ps, p_by = list(zip(pairs["option_id"], pairs["year"], strict=True)), groups(
+        pairs, ["capability_id", "year"])
+    q_keys = sorted({(r, yr) for r, _c, yr in by_row if r in volume})
+    m.hhi_volume = pyo.Var(q_keys, bounds=lambda _m, r, yr: (0, None))
+    m.hhi_volume_def = pyo.Constraint(
+        q_keys, rule=lambda _m, r, yr: m.hhi_volume[r, yr]
+        == sum(Q(*ps[i]) for i in p_by.get((r, yr), ())) / demand[r, yr])
+
+    def cut(_m, r, c, yr, a):
+        q = m.hhi_volume[r, yr] if r in volume else 1.0
+        return m.h[r, c, yr] >= 2 * a * m.share[r, c, yr] - a * a * q
+
+    m.hhi_epigraph = pyo.Constraint(m.hhi_cuts, rule=cut)
+
+
 def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The reference block (what :func:`add`'s arrays must equal)."""
+    if volume_capabilities(d):
+        add_sustained(m, d)
+        return
     rows = share_rows(d)
     if rows.empty:
         return
@@ -119,4 +209,5 @@ def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
-FAMILY = Family("hhi_epigraph", add, reference=add_pyomo, terms=("hhi",), needs=("country_share",))
+FAMILY = Family("hhi_epigraph", add, reference=add_pyomo, terms=("hhi",),
+                needs=("country_share", "fleet_service"))

@@ -2,7 +2,11 @@
 
     Σ_o λ[o]·p[o]·x[o,t] ≥ ℓ[t] · Σ_o p[o]·x[o,t]        for years with ℓ[t] > 0
 
-written as Σ_o (λ[o] − ℓ[t])·p[o]·x[o,t] ≥ 0.
+written as Σ_o (λ[o] − ℓ[t])·p[o]·x[o,t] ≥ 0. Where a fleet is kept running
+(§7) the year's support spend and repair lines' fixed costs join both sides,
+with their local part (support at home, repair lines) on the left:
+
+    Σ_o λ·p·x + local_support[t] ≥ ℓ[t]·(Σ_o p·x + support[t] + repair[t])
 """
 
 from __future__ import annotations
@@ -26,9 +30,14 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     per_unit = unit_spend(d.options, d.deliveries.assign(units=1.0))
     price, local = per_unit["cost"].tolist(), per_unit["local"].tolist()
 
+    extra = getattr(m, "sustainment_spend", {})
+
     def rule(_m, t):
         terms = [(local[i] - target[t] * price[i]) * m.x[xs[i]]
                  for i in x_by.get(t, ()) if price[i] > 0]
+        if t in extra:
+            total, at_home = extra[t]
+            terms.append(at_home - target[t] * total)
         if not terms:
             return pyo.Constraint.Skip
         return sum(terms) >= 0

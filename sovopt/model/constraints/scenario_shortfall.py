@@ -10,6 +10,9 @@ and the variable kept in the model is the part caused by the scenario,
 v'[k,r,t] = v[k,r,t] − u[r,t] ≥ Σ_o (1 − φ[k,o,t])·x[o,t], created only where some
 option loses anything; the unmet part u is added back in the scenario's loss
 (see :mod:`sovopt.model.terms`). This keeps the rows as sparse as the losses.
+
+Fleet capabilities are family fleet_shortfall instead, and capabilities with
+stock family scenario_stock (§7) unless the preset switches it off.
 """
 
 from __future__ import annotations
@@ -22,15 +25,27 @@ from sovopt.model.family import Family
 from sovopt.prepare import ModelData
 
 
-def loss_rows(d: ModelData):
-    """(scenario, capability, year) rows with their (option, year, 1 − φ) terms."""
+def loss_rows(d: ModelData, elsewhere: set[str] | frozenset[str] = frozenset()):
+    """(scenario, capability, year) rows with their (option, year, 1 − φ) terms, leaving
+    out the capabilities in ``elsewhere``."""
     rows = d.loss.merge(d.options[["capability_id"]], left_on="option_id", right_index=True)
+    if elsewhere:
+        rows = rows[~rows["capability_id"].isin(elsewhere)]
     return rows.reset_index(drop=True)
+
+
+def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
+    """Capabilities whose scenario rows another family writes (§7): fleets
+    (fleet_shortfall) and capabilities with stock (scenario_stock, unless switched off)."""
+    out = set(d.fleet["capability_id"])
+    if "scenario_stock" not in getattr(m, "switched_off", frozenset()):
+        out |= set(d.stock.index)
+    return out
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The rows as one array block (see :mod:`sovopt.model.arrays`)."""
-    rows = loss_rows(d)
+    rows = loss_rows(d, sustained(m, d))
     if rows.empty:
         return
     key_cols = ["scenario_id", "capability_id", "year"]
@@ -54,7 +69,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The reference block (what :func:`add`'s arrays must equal)."""
-    rows = loss_rows(d)
+    rows = loss_rows(d, sustained(m, d))
     if rows.empty:
         return
     o, t, loss = rows["option_id"].tolist(), rows["year"].tolist(), rows["loss"].tolist()
