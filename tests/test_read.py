@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sovopt import validate as validate_module
 from sovopt.errors import InvalidCase, Problem, SovoptError
 from sovopt.workbook import read as read_module
 from sovopt.workbook.files import scan_layout
@@ -496,11 +497,11 @@ def test_unexpected_exception_in_a_cell_becomes_a_problem(book, tmp_path, monkey
 
 
 def test_unexpected_exception_in_a_check_becomes_a_problem(book, tmp_path, monkeypatch):
-    def explode(ctx, rep):
+    def explode(case, out):
         raise KeyError("surprise")
-    checks = tuple(explode if c is read_module._check_scenarios else c
-                   for c in read_module._CHECKS)
-    monkeypatch.setattr(read_module, "_CHECKS", checks)
+    rules = tuple(explode if r is validate_module.check_scenarios else r
+                  for r in validate_module.RULES)
+    monkeypatch.setattr(validate_module, "RULES", rules)
     problems = problems_of(book, tmp_path)
     assert [p.where for p in problems] == ["workbook"]
     assert "could not be read or checked (KeyError" in problems[0].message

@@ -58,6 +58,7 @@ from sovopt import schema
 from sovopt.case import Case, Settings
 from sovopt.errors import Problem, ProblemList
 from sovopt.schema import MAX_TEXT_CHARS, Column, Sheet
+from sovopt.validate import validate
 from sovopt.workbook.files import OpenedWorkbook, SheetTooLarge, open_workbook
 
 __all__ = ["read_case", "parse_number_text", "MAX_ROWS", "MAX_COLUMNS"]
@@ -67,7 +68,7 @@ MAX_COLUMNS = 1_000
 MAX_CELLS = 5_000_000
 MAX_REPORTS = 20
 MIN_YEAR, MAX_YEAR = 1900, 2200
-MAX_HORIZON_YEARS = 100
+MAX_HORIZON_YEARS = schema.MAX_HORIZON_YEARS
 TOLERANCE = 1e-9
 MAX_WHOLE = 1e15  # whole numbers beyond this are typing errors (and overflow int64)
 
@@ -1091,244 +1092,51 @@ def _fill_tier_defaults(ctx: _Read) -> None:
                     c.values[i] = default
 
 
-def _check_home_country(ctx: _Read, rep: _Reporter) -> None:
-    """home_country is a Countries row of tier home, and the only one of that tier."""
-    table = ctx.table("Countries")
-    home = ctx.settings.values.get("home_country")
-    if table is None or home is None:
-        return
-    ids, tiers = table.values("country_id"), table.values("tier")
-    tier_ok = table.cols["tier"].ok
-    at = np.flatnonzero(ids == home)
-    if at.size and tier_ok[at[0]] and tiers[at[0]] != "home":
-        rep.error(ctx.settings.where("home_country"), f"home_country {home!r} has tier "
-                  f"{tiers[at[0]]!r} in {table.where('tier', int(at[0]))}",
-                  "expected the home country to have tier home")
-    for i in np.flatnonzero(tier_ok & (tiers == "home") & (ids != home)):
-        rep.error(table.where("tier", int(i)), f"{ids[i]!r} has tier home, but home_country "
-                  f"is {home!r} ({ctx.settings.where('home_country')})",
-                  "expected exactly one country of tier home: the home_country")
-
-
-def _check_option_shares(ctx: _Read, rep: _Reporter) -> None:
-    """An option's local_content plus its inputs' value_share must not exceed 1."""
-    options, inputs = ctx.table("Options"), ctx.table("Inputs")
-    if options is None or inputs is None or inputs.n == 0:
-        return
-    ok = inputs.cols["option_id"].ok & inputs.cols["value_share"].ok
-    frame = pd.DataFrame({"option_id": inputs.values("option_id")[ok],
-                          "share": inputs.values("value_share")[ok],
-                          "i": np.flatnonzero(ok)})
-    groups = frame.groupby("option_id", sort=False)
-    shares = groups["share"].sum()
-    lc = options.cols["local_content"]
-    lookup = pd.Series(np.flatnonzero(options.cols["option_id"].ok),
-                       index=options.values("option_id")[options.cols["option_id"].ok])
-    lookup = lookup[~lookup.index.duplicated()]
-    for option_id, share in shares.items():
-        k = lookup.get(option_id)
-        if k is None or not lc.ok[k] or lc.values[k] + share <= 1 + TOLERANCE:
-            continue
-        cells = [inputs.where("value_share", int(i)) for i in groups.get_group(option_id)["i"]]
-        listed = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10
-                                          else "")
-        rep.cell(options.ref("local_content"), int(k), "local content",
-                 f"local_content {lc.values[k]:g} of option {option_id!r} plus the value_share "
-                 f"of its inputs ({listed}: {share:g}) adds up to {lc.values[k] + share:g}",
-                 "expected at most 1: local content and foreign inputs are shares of the "
-                 "option's value")
-
-
-def _check_home_inputs(ctx: _Read, rep: _Reporter) -> None:
-    """An input sourced from the home country is local content: a warning."""
-    inputs, home = ctx.table("Inputs"), ctx.settings.values.get("home_country")
-    if inputs is None or home is None:
-        return
-    c = inputs.cols["source_country_id"]
-    ref = inputs.ref("source_country_id")
-    for i in np.flatnonzero(c.ok & (c.values == home)):
-        rep.cell(ref, int(i), "home input", f"the input comes from the home country {home!r}",
-                 "home inputs are local content: count them in the option's local_content "
-                 "instead", severity="warning")
-
-
-def _check_available_from(ctx: _Read, rep: _Reporter) -> None:
-    """available_from given outside the horizon is a warning."""
-    options, years = ctx.table("Options"), ctx.years
-    if options is None or years is None:
-        return
-    c = options.cols["available_from"]
-    given = c.ok & ~c.blank
-    with np.errstate(invalid="ignore"):
-        outside = given & ((c.values < years[0]) | (c.values > years[-1]))
-    ref = options.ref("available_from")
-    for i in np.flatnonzero(outside):
-        rep.cell(ref, int(i), "horizon", f"available_from {c.values[i]:g} is outside the "
-                 f"horizon {years[0]}..{years[-1]}",
-                 "expected a year in the horizon (before it: the option is available from "
-                 "the start; after it: never)", severity="warning")
-
-
-def _check_scenarios(ctx: _Read, rep: _Reporter) -> None:
-    """One probability per scenario, summing to at most 1; from_year <= to_year."""
-    table = ctx.table("Scenarios")
-    if table is None or table.n == 0:
-        return
-    _check_scenario_probabilities(table, rep)
-    fy, ty = table.cols["from_year"], table.cols["to_year"]
-    ok = fy.ok & ty.ok
-    with np.errstate(invalid="ignore"):
-        wrong = ok & (fy.values > ty.values)
-    for i in np.flatnonzero(wrong):
-        column = "from_year" if ty.blank[i] else "to_year"
-        shown = " (blank: last_year)" if ty.blank[i] else ""
-        rep.cell(table.ref(column), int(i), "years", f"from_year {fy.values[i]:g} is after "
-                 f"to_year {ty.values[i]:g}{shown}", "expected from_year <= to_year")
-
-
-def _check_scenario_probabilities(table: _Table, rep: _Reporter) -> None:
-    sid, prob = table.cols["scenario_id"], table.cols["probability"]
-    ok = np.flatnonzero(sid.ok & prob.ok)
-    first: dict[str, int] = {}
-    ref = table.ref("probability")
-    for i in ok:
-        k = first.setdefault(sid.values[i], int(i))
-        if abs(prob.values[i] - prob.values[k]) > TOLERANCE:
-            rep.cell(ref, int(i), "probability", f"probability {prob.values[i]:g} differs "
-                     f"from {prob.values[k]:g} in {ref.where(k)} for scenario "
-                     f"{sid.values[i]!r}", "expected one probability per scenario_id, the "
-                     "same on each of its rows")
-    total = sum(prob.values[k] for k in first.values())
-    if total > 1 + TOLERANCE:
-        rows = table.rows[list(first.values())]
-        rep.error(f"{table.sheet.name}!{ref.letter}{rows.min()}:{ref.letter}{rows.max()}",
-                  f"the probabilities of the {len(first)} scenarios add up to {total:g}",
-                  "expected at most 1 (each scenario_id's probability counted once)")
-
-
-def _check_budget_years(ctx: _Read, rep: _Reporter) -> None:
-    """One Budget row per horizon year; rows for other years are warned about and dropped."""
-    table, years = ctx.table("Budget"), ctx.years
-    if table is None or years is None or table.n == 0:
-        return
-    c = table.cols["year"]
-    span = f"{years[0]}..{years[-1]}"
-    outside = c.ok & ~np.isin(c.values, years)
-    ref = table.ref("year")
-    for i in np.flatnonzero(outside):
-        rep.cell(ref, int(i), "horizon", f"year {c.values[i]:g} is outside the horizon "
-                 f"{span}; the row is ignored", f"expected one row per year {span}",
-                 severity="warning")
-    table.take(~outside)
-    present = set(table.values("year")[table.cols["year"].ok].tolist())
-    for year in years:
-        if year not in present:
-            rep.error("Budget", f"no row for year {year}", f"expected one row per year {span}")
-
-
-def _check_demand_rows(ctx: _Read, rep: _Reporter) -> None:
-    """A capability without a Demand row is a warning (its demand is 0)."""
-    caps = ctx.table("Capabilities")
-    if caps is None or ctx.demand is None:
-        return
-    d = ctx.demand.table.cols["capability_id"]
-    have = set(d.values[d.ok].tolist())
-    c = caps.cols["capability_id"]
-    ref = caps.ref("capability_id")
-    for i in np.flatnonzero(c.ok):
-        if c.values[i] not in have:
-            rep.cell(ref, int(i), "no demand", f"capability {c.values[i]!r} has no row in "
-                     "Demand; its demand is taken as 0",
-                     "expected one Demand row per capability", severity="warning")
-
-
-def _capability_lookup(caps: _Table, column: str) -> dict[str, Any]:
-    """capability_id -> its (readable) value in ``column``."""
-    ids, c = caps.cols["capability_id"], caps.cols[column]
-    ok = ids.ok & c.ok
-    return dict(zip(ids.values[ok].tolist(), c.values[ok].tolist(), strict=True))
-
-
-def _check_fleet_options(ctx: _Read, rep: _Reporter) -> None:
-    """Every option of a fleet capability needs a service life (formulation.md §7)."""
-    caps, options = ctx.table("Capabilities"), ctx.table("Options")
-    if caps is None or options is None or options.n == 0:
-        return
-    requirement = _capability_lookup(caps, "requirement")
-    fleet = {r for r, v in requirement.items() if v == "fleet"}
-    if not fleet:
-        return
-    cap, life = options.cols["capability_id"], options.cols["service_life_years"]
-    missing = cap.ok & pd.Series(cap.values).isin(fleet).to_numpy() & life.blank & ~life.bad
-    if missing.any() and "service_life_years" not in options.letters:
-        rep.error("Options", "header row 1 has no column 'service_life_years', which the "
-                  f"options of fleet capabilities ({', '.join(sorted(fleet))}) need",
-                  "expected a service_life_years column: years a unit stays in service")
-        return
-    ref = options.ref("service_life_years")
-    for i in np.flatnonzero(missing):
-        rep.cell(ref, int(i), "service life", f"service_life_years is blank, but option "
-                 f"{options.values('option_id')[i]!r} is for the fleet capability "
-                 f"{cap.values[i]!r}", "expected a whole number >= 1: the years a unit "
-                 "stays in service (required for a fleet capability's options)")
-
-
-def _check_stock(ctx: _Read, rep: _Reporter) -> None:
-    """Stock only for deliveries capabilities, and no more initial stock than stock_max."""
-    caps = ctx.table("Capabilities")
-    if caps is None or caps.n == 0:
-        return
-    req, smax = caps.cols["requirement"], caps.cols["stock_max"]
-    hold, init = caps.cols["holding_cost"], caps.cols["initial_stock"]
-    fleet = req.ok & (req.values == "fleet")
-    for column, c in (("stock_max", smax), ("initial_stock", init), ("holding_cost", hold)):
-        given = c.ok & ~c.blank & (np.nan_to_num(c.values.astype(float)) > 0)
-        ref = caps.ref(column)
-        for i in np.flatnonzero(fleet & given):
-            rep.cell(ref, int(i), "fleet stock", f"{column} {c.values[i]:g} is given for "
-                     f"{caps.values('capability_id')[i]!r}, a fleet capability",
-                     "expected blank or 0: a fleet is kept in service, not stocked "
-                     "(stock is for deliveries capabilities such as munitions)")
-    ok = smax.ok & init.ok & ~fleet
-    with np.errstate(invalid="ignore"):
-        over = ok & (init.values > smax.values + TOLERANCE)
-    ref = caps.ref("initial_stock")
-    for i in np.flatnonzero(over):
-        rep.cell(ref, int(i), "initial stock", f"initial_stock {init.values[i]:g} is above "
-                 f"stock_max {smax.values[i]:g} ({caps.where('stock_max', int(i))})",
-                 "expected initial_stock <= stock_max")
-
-
-def _check_repair_lines(ctx: _Read, rep: _Reporter) -> None:
-    """A repair line supports the fleet of an option of a fleet capability."""
-    repair, caps, options = ctx.table("Repair"), ctx.table("Capabilities"), ctx.table("Options")
-    if repair is None or repair.n == 0 or caps is None or options is None:
-        return
-    requirement = _capability_lookup(caps, "requirement")
-    oid, ocap = options.cols["option_id"], options.cols["capability_id"]
-    ok = oid.ok & ocap.ok
-    capability = dict(zip(oid.values[ok].tolist(), ocap.values[ok].tolist(), strict=False))
-    c = repair.cols["option_id"]
-    ref = repair.ref("option_id")
-    for i in np.flatnonzero(c.ok):
-        r = capability.get(c.values[i])
-        if r is not None and requirement.get(r, "deliveries") != "fleet":
-            rep.cell(ref, int(i), "repair", f"repair line {repair.values('repair_id')[i]!r} "
-                     f"is for option {c.values[i]!r}, whose capability {r!r} is a "
-                     "deliveries capability", "expected an option of a capability with "
-                     "requirement fleet: a repair line keeps a fleet in service")
-
-
-_CHECKS: tuple[Callable[[_Read, _Reporter], None], ...] = (
-    _check_unique, _check_refs, _check_home_country, _check_option_shares,
-    _check_home_inputs, _check_available_from, _check_scenarios, _check_budget_years,
-    _check_demand_rows, _check_fleet_options, _check_stock, _check_repair_lines,
-)
+#: The column rules of the schema (unique, reference), on the cells as read; the
+#: rules across sheets are :func:`sovopt.validate.validate`, run on the draft case.
+_CHECKS: tuple[Callable[[_Read, _Reporter], None], ...] = (_check_unique, _check_refs)
 
 
 # ---------------------------------------------------------------------------
 # The Case
 # ---------------------------------------------------------------------------
+
+def _draft_frame(table: _Table) -> pd.DataFrame:
+    """The table with every cell that could not be used blank (NaN or None): what the
+    cross-sheet rules see before the case is typed (they skip blanks, reported already)."""
+    data: dict[str, Any] = {}
+    for col in table.sheet.columns:
+        c = table.cols.get(col.name)
+        if c is None:
+            data[col.name] = pd.Series([None] * table.n, dtype=object)
+        elif col.kind in NUMERIC_KINDS:
+            data[col.name] = np.where(c.ok, c.values.astype(float), np.nan)
+        else:
+            data[col.name] = pd.Series(np.where(c.ok, c.values, None), dtype=object)
+    data["row"] = table.rows.astype(np.int64)
+    return pd.DataFrame(data)
+
+
+def _draft_case(ctx: _Read, source: str) -> Case:
+    """The case as read, unusable cells blank and Settings possibly incomplete: the
+    input of :func:`sovopt.validate.validate` in the reader."""
+    tables = {sheet.name: _draft_frame(ctx.tables.get(sheet.name) or _empty_table(sheet))
+              for sheet in _TABLE_SHEETS}
+    has_caps = "Capabilities" in ctx.tables
+    values = {name: ctx.settings.values.get(name) for name in _SETTING_NAMES}
+    if ctx.years is None:  # no usable horizon (reported): no rule may rely on one
+        values.update(first_year=None, last_year=None)
+    settings = Settings(**values)
+    return Case(
+        settings=settings, countries=tables["Countries"], suppliers=tables["Suppliers"],
+        capabilities=tables["Capabilities"],
+        demand=_demand_frame(ctx) if has_caps else pd.DataFrame(
+            columns=["capability_id", "year", "demand", "row"]),
+        options=tables["Options"], inputs=tables["Inputs"], budget=tables["Budget"],
+        scenarios=tables["Scenarios"], repair=tables["Repair"],
+        column_letters=_column_letters(ctx),
+        settings_rows=dict(ctx.settings.rows), source=source)
+
 
 def _frame(table: _Table) -> pd.DataFrame:
     """The table as a DataFrame with the column types the Case promises."""
@@ -1359,7 +1167,8 @@ def _demand_frame(ctx: _Read) -> pd.DataFrame:
         for n, cid in enumerate(caps):
             k = at.get(cid)
             if k is not None:
-                matrix[n] = [ctx.demand.years[y].values[k] for y in years]
+                matrix[n] = [ctx.demand.years[y].values[k] if y in ctx.demand.years
+                             else np.nan for y in years]  # a missing column: reported
                 rows[n] = int(table.rows[k])
     return pd.DataFrame({
         "capability_id": pd.Series(np.repeat(np.array(caps, dtype=object), len(years)),
@@ -1383,6 +1192,8 @@ def _column_letters(ctx: _Read) -> dict[str, dict[str, str]]:
 
 def _build_case(ctx: _Read, source: str) -> Case:
     tables = {name: _frame(table) for name, table in ctx.tables.items()}
+    budget, years = tables["Budget"], ctx.years or []
+    tables["Budget"] = budget[budget["year"].isin(years)].reset_index(drop=True)  # warned
     return Case(
         settings=Settings.from_values(ctx.settings.values),
         countries=tables["Countries"],
@@ -1437,6 +1248,13 @@ def read_case(path: str | Path) -> tuple[Case, list[Problem]]:
     _fill_tier_defaults(ctx)
     for check in _CHECKS:
         _guard(rep, "workbook", check, ctx, rep)
+    draft = _guard(rep, "workbook", _draft_case, ctx, Path(path).name)
+    if draft is not None:
+        # a missing sheet is reported once, not again by each rule that needs its rows
+        missing = {sheet.name for sheet in _TABLE_SHEETS if sheet.name not in ctx.tables}
+        rep.problems.problems.extend(
+            p for p in _guard(rep, "workbook", validate, draft) or []
+            if re.split(r"[!,]", p.where, maxsplit=1)[0] not in missing)
     rep.flush()
     rep.problems.raise_if_errors()
     case = _guard(rep, "workbook", _build_case, ctx, Path(path).name)
