@@ -376,7 +376,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with RunStore(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         runs = store.list()
         assert runs["run_id"].tolist() == ["r0002-dead", "r0001-beef"]
         # a v1 run left running has no process to check: it stays running
@@ -393,7 +393,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")]
     columns = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
     con.close()
-    assert versions == [1, 2, 3]
+    assert versions == [1, 2, 3, 4]
     assert {"host", "pid", "proc_start", "group_id", "group_point"} <= columns
 
 
@@ -438,3 +438,85 @@ def test_new_store_uses_wal(tmp_path: Path) -> None:
     con = sqlite3.connect(tmp_path / DB_NAME)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_json_blobs_of_earlier_versions_move_into_long_tables(tmp_path: Path) -> None:
+    """Migration 4: every table blob becomes rows of result_<name>, dtypes kept, and
+    spend by country across runs is then one SQL query (the README's first example).
+
+    Two runs' spend tables, stored as blobs (the layout of versions 1 to 3):
+      r0001: (2027, A, R, 10.0), (2027, B, R, 5.0), (2028, A, R, 2.5)
+      r0002: (2027, A, R, 4.0)
+    spend by (run, country): r0001 A 12.5, r0001 B 5.0, r0002 A 4.0.
+    """
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    con.executescript(V1_SCHEMA)
+    con.execute("INSERT INTO runs (run_id, created_at, status) VALUES "
+                "('r0003-cafe', '2026-01-05T12:00:00+00:00', 'optimal')")
+    spend1 = pd.DataFrame({"year": [2027, 2027, 2028], "country_id": ["A", "B", "A"],
+                           "capability_id": ["R", "R", None], "amount": [10.0, 5.0, 2.5]})
+    spend2 = pd.DataFrame({"year": [2027], "country_id": ["A"], "capability_id": ["R"],
+                           "amount": [4.0]})
+    portfolio = pd.DataFrame({"option_id": ["O1", "O2"],
+                              "start_year": pd.array([2027, None], dtype="Int64"),
+                              "single": [True, False]})
+    for run_id, name, position, df in (("r0001-beef", "spend", 0, spend1),
+                                       ("r0001-beef", "portfolio", 1, portfolio),
+                                       ("r0003-cafe", "spend", 0, spend2),
+                                       ("r0003-cafe", "empty", 1,
+                                        pd.DataFrame(columns=["a", "b"]))):
+        con.execute("INSERT INTO run_tables VALUES (?, ?, ?, ?, ?)",
+                    (run_id, name, position, len(df), encode_table(df)))
+    con.commit()
+    con.close()
+    with RunStore(tmp_path) as store:
+        assert store.schema_version == 4
+        old = store.get("r0001-beef")
+        assert list(old.tables) == ["spend", "portfolio"]
+        pd.testing.assert_frame_equal(old.tables["spend"], spend1)
+        pd.testing.assert_frame_equal(old.tables["portfolio"], portfolio)
+        other = store.get("r0003-cafe")
+        pd.testing.assert_frame_equal(other.tables["spend"], spend2)
+        assert list(other.tables["empty"].columns) == ["a", "b"]
+        assert other.tables["empty"].empty
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    by_country = con.execute(README_SPEND_BY_COUNTRY).fetchall()
+    con.close()
+    assert "run_tables" not in tables and {"result_spend", "result_tables"} <= tables
+    assert by_country == [("r0001-beef", "A", 12.5), ("r0001-beef", "B", 5.0),
+                          ("r0003-cafe", "A", 4.0)]
+
+
+#: The README's first example query, run as written there.
+README_SPEND_BY_COUNTRY = """
+SELECT run_id, country_id, SUM(amount) AS spend
+FROM result_spend
+GROUP BY run_id, country_id
+ORDER BY run_id, country_id
+"""
+
+
+def test_readme_queries_run_on_a_store(tmp_path: Path) -> None:
+    """Both queries of the README's run-store section run as printed there and give
+    the numbers of the recorded reports (worked out from make_report's tables)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
+    assert len(queries) == 2
+    with RunStore(tmp_path) as store:
+        a = record(store, None, make_report())
+        b = record(store, None, make_report())
+        want_spend = store.get(a).tables["spend"].groupby("country_id")["amount"].sum()
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    spend = con.execute(queries[0]).fetchall()
+    second = con.execute(queries[1]).fetchall()
+    con.close()
+    assert [(r, c) for r, c, _ in spend] == [(rid, c) for rid in sorted((a, b))
+                                             for c in sorted(want_spend.index)]
+    for _, country, amount in spend:
+        assert amount == pytest.approx(float(want_spend[country]))
+    # make_report's dependence: AD 0.5 (2027), ART 0.2 (2028); record labels runs "base"
+    assert second == [(rid, "base", cap, hhi) for rid in sorted((a, b))
+                      for cap, hhi in (("AD", 0.5), ("ART", 0.2))]
