@@ -26,68 +26,9 @@ from sovopt.runs import (
     decode_table,
     encode_table,
 )
+from tests.builders import make_report
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def make_report(budget: float = 1000.0, scale: float = 1.0, status: str = "optimal",
-                drop: str | None = None) -> Report:
-    """A hand-made Report of the shape sovopt.report.report_from_solve produces.
-
-    ``scale`` multiplies costs; ``drop`` leaves one option out of the portfolio.
-    """
-    portfolio = pd.DataFrame({
-        "option_id": ["O1", "O2", "O3"],
-        "capability_id": ["AD", "AD", "ART"],
-        "supplier_id": ["S1", "S2", "S3"],
-        "country_id": ["HOME", "US", "DE"],
-        "mode": ["domestic", "buy", "license"],
-        "start_year": [2027, 2027, 2028],
-        "total_units": [10.0, 4.0, 6.0],
-        "total_cost": [100.0 * scale, 80.0 * scale, 60.0 * scale],
-    })
-    if drop:
-        portfolio = portfolio[portfolio["option_id"] != drop].reset_index(drop=True)
-    deliveries = pd.DataFrame({"option_id": ["O1", "O1", "O2"], "year": [2027, 2028, 2027],
-                               "units": [5.0, 5.0, 4.0], "cost": [50.0, 50.0, 80.0]})
-    spend = pd.DataFrame({"year": [2027, 2027, 2028], "country_id": ["HOME", "US", "DE"],
-                          "capability_id": ["AD", "AD", "ART"],
-                          "amount": [100.0 * scale, 80.0 * scale, 60.0 * scale]})
-    dependence = pd.DataFrame({
-        "capability_id": ["AD", "ART"], "year": [2027, 2028], "hhi": [0.5, 0.2],
-        "concentrated": [True, False], "top_foreign_country": ["US", None],
-        "top_foreign_share": [0.45, np.nan], "suppliers": [2, 1],
-        "single_source": [False, True], "worst_scenario_loss": [0.3, 0.0]})
-    share_matrix = pd.DataFrame({"capability_id": ["AD", "AD"], "country_id": ["HOME", "US"],
-                                 "share": [0.55, 0.45]})
-    scenarios = pd.DataFrame({"scenario_id": ["EMB"], "capability_id": ["AD"],
-                              "units_lost": [1.5], "share_lost": [0.1], "weighted_loss": [0.02]})
-    constraints = pd.DataFrame({"constraint": ["budget", "budget"], "year": [2027, 2028],
-                                "used": [180.0, 60.0], "limit": [budget / 2, budget / 2],
-                                "slack": [budget / 2 - 180, budget / 2 - 60],
-                                "marginal_value": [0.0, np.nan]})
-    diagnostics = pd.DataFrame({"severity": pd.Series(dtype="str"),
-                                "where": pd.Series(dtype="str"),
-                                "message": pd.Series(dtype="str")})
-    levels = pd.DataFrame({"level": [1, 2], "name": ["dependence", "cost"],
-                           "status": ["optimal", "optimal"], "value": [0.25, 240.0],
-                           "gap": [0.0, 0.001], "seconds": [0.12, 0.3]})
-    total = float(portfolio["total_cost"].sum())
-    summary = {k: None for k in SUMMARY_KEYS}
-    summary.update(status=status, objective="min_dependence", total_cost=total,
-                   budget_total=budget, local_share=0.4, exposure=0.12, hhi_mean=0.35, hhi_max=0.5,
-                   max_country_share=0.45, expected_shortfall=0.02, worst_case_shortfall=0.3,
-                   cvar=0.1, unmet_units=0.0, mip_gap=0.001, solve_seconds=0.42, run_id=None)
-    run = {"run_id": None, "label": None, "command": "solve", "status": status,
-           "created": "2026-11-22T01:42:00+00:00", "case_name": "Air defence",
-           "input_file": "case.xlsx", "input_sha256": "x",
-           "versions": {"pyomo": "6.8", "highs": "1.7"}, "settings": {"currency": "EUR"},
-           "preset": "min_dependence", "timings": {"read": 0.1, "solve": 0.4},
-           "stats": {"variables": 120, "constraints": 80}}
-    tables = {"portfolio": portfolio, "deliveries": deliveries, "spend": spend,
-              "dependence": dependence, "share_matrix": share_matrix, "scenarios": scenarios,
-              "constraints": constraints, "diagnostics": diagnostics, "levels": levels}
-    return Report(summary=summary, tables=tables, run=run)
 
 
 @pytest.fixture
@@ -253,7 +194,7 @@ WORKER = """
 import sys, time
 from pathlib import Path
 from sovopt.runs import RunStore
-from tests.test_runs import make_report
+from tests.builders import make_report
 store_dir, case_path, name, n, go = sys.argv[1:6]
 while not Path(go).exists():
     time.sleep(0.005)
