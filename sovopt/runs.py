@@ -376,14 +376,19 @@ def encode_table(df: pd.DataFrame) -> str:
         df = df.reset_index()
     columns = list(df.columns)
     dtypes = [str(df.iloc[:, i].dtype) for i in range(len(columns))]
+    return json.dumps({"columns": [_plain(c) for c in columns], "dtypes": dtypes,
+                       "values": _column_values(df)}, ensure_ascii=False)
+
+
+def _column_values(df: pd.DataFrame) -> list[list[Any]]:
+    """Each column's values as plain Python values (times as ISO text)."""
     values = []
-    for i in range(len(columns)):
+    for i in range(df.shape[1]):
         col = df.iloc[:, i]
         if col.dtype.kind == "M":
             col = col.map(lambda t: None if pd.isna(t) else t.isoformat())
         values.append([_plain(v) for v in col.tolist()])
-    return json.dumps({"columns": [_plain(c) for c in columns], "dtypes": dtypes,
-                       "values": values}, ensure_ascii=False)
+    return values
 
 
 def decode_table(text: str) -> pd.DataFrame:
@@ -433,12 +438,7 @@ def write_result_table(con: sqlite3.Connection, run_id: str, name: str, position
     for col in columns:
         if col not in have:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {_ident(col)}")
-    values = []
-    for i in range(len(columns)):
-        col = df.iloc[:, i]
-        if col.dtype.kind == "M":
-            col = col.map(lambda t: None if pd.isna(t) else t.isoformat())
-        values.append([_plain(v) for v in col.tolist()])
+    values = _column_values(df)
     rows = [(run_id, k, *cells) for k, cells in enumerate(zip(*values, strict=True))] \
         if values else [(run_id, k) for k in range(len(df))]
     names = ", ".join(["run_id", "row_index", *map(_ident, columns)])

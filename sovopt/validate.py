@@ -41,13 +41,11 @@ import numpy as np
 import pandas as pd
 
 from sovopt import schema
-from sovopt.errors import Problem
+from sovopt.errors import MAX_REPORTS, Problem
 
 if TYPE_CHECKING:  # case.py calls validate: the Case is only an annotation here
     from sovopt.case import Case
 
-#: Problems of one kind listed per column before the rest are counted.
-MAX_REPORTS = 20
 #: Tolerance of sums of shares and probabilities.
 TOLERANCE = 1e-9
 
