@@ -50,6 +50,5 @@ def test_study_workbooks_open(tmp_path, args, sheet):
     with pytest.raises(SystemExit) as exit_:
         main([args[0], str(case_path), *args[1:], "--out", str(out)])
     assert exit_.value.code == 0
-    text = _pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
-    if text is not None:
-        assert sheet in text and "group" in text
+    text = pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
+    assert sheet in text and "group" in text
