@@ -11,7 +11,7 @@ frozen, so ``pandas.read_excel(path, sheet_name=...)`` reads its first table.
   the same in sentences.
 - Portfolio: one row per started option with units per year (one column per
   year, header = the year). Its editable layout is what ``sovopt stress``
-  reads back (:mod:`sovopt.stress`): change a start year or units, delete a
+  reads back (:mod:`sovopt.workbook.portfolio_sheet`): change a start year or units, delete a
   row, or add a row for another option of the case.
 - Spend: spend by year and supplier country with the budget (a stacked column
   chart with the budget as a line), then by value origin and by capability
