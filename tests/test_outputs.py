@@ -37,3 +37,22 @@ def test_people_see_labels_and_unknown_keys_still_show():
         ("Status", "optimal"), ("Import concentration (HHI), worst", "0.500"),
         ("newer_kpi", "2")]
     assert summary_quantity("hhi_max").brief == "HHI worst"
+
+
+def test_ids_are_shown_with_their_names():
+    names = {"country": {"WES": "Westmere", "NOR": "NOR"}}
+    assert outputs.shown_name(names, "country", "WES") == "Westmere (WES)"
+    assert outputs.shown_name(names, "country", "NOR") == "NOR"  # name is the id
+    assert outputs.shown_name(names, "country", "ALD") == "ALD"  # no name known
+    assert outputs.shown_name(None, "scenario", None) == "-"
+    assert column("portfolio", "country_id").entity == "country"
+    assert column("scenarios", "scenario_id").entity == "scenario"
+
+
+def test_a_report_keeps_the_case_names():
+    from sovopt.example import example_case
+    from sovopt.report import case_names
+
+    names = case_names(example_case())
+    assert names["country"]["WES"] == "Westmere"
+    assert names["scenario"]["SAN-SAR"] == "Sanctions on Sarkand"
