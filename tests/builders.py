@@ -9,7 +9,9 @@ asserts from these is worked out in that test's docstring or comments.
 - :func:`make_report`: a hand-made Report of the shape report_from_solve makes;
 - :func:`base_and_other`: two Reports that differ in known ways (compare);
 - :func:`comparison_case_bytes`: a small case workbook written with openpyxl;
-- :func:`workbook_content`: what a planner sees in a workbook, for equality.
+- :func:`workbook_content`: what a planner sees in a workbook, for equality;
+- :func:`injected_case`: the example with formula-like text in it;
+- :func:`alias_bomb`, :func:`few_aliases_bomb`: YAML presets that expand explosively.
 """
 
 from __future__ import annotations
@@ -280,3 +282,25 @@ def injected_case() -> Case:
     case.suppliers.loc[0, "name"] = INJECTIONS[0]
     case.options["notes"] = [INJECTIONS[i % len(INJECTIONS)] for i in range(len(case.options))]
     return case
+
+
+def alias_bomb(levels: int = 10, width: int = 10) -> str:
+    """The 518-byte kind: each anchor a list of ``width`` aliases of the one before, so
+    the description expands to width**levels values (10**10 here) when printed."""
+    lines = ["a0: &a0 [lol]"]
+    for k in range(1, levels):
+        refs = ", ".join([f"*a{k - 1}"] * width)
+        lines.append(f"a{k}: &a{k} [{refs}]")
+    lines.append(f"description: *a{levels - 1}")
+    lines.append("levels: [{name: cost, terms: {cost: 1}}]")
+    return "\n".join(lines) + "\n"
+
+
+def few_aliases_bomb() -> str:
+    """Under the alias limit (48), but doubling 24 times: 2**25 values once expanded."""
+    lines = ["a0: &a0 [x, x]"]
+    for k in range(1, 25):
+        lines.append(f"a{k}: &a{k} [*a{k - 1}, *a{k - 1}]")
+    lines.append("description: *a24")
+    lines.append("levels: [{name: cost, terms: {cost: 1}}]")
+    return "\n".join(lines) + "\n"

@@ -39,10 +39,8 @@ from sovopt.errors import EXIT_CODES
 from sovopt.runs import DB_NAME, RunStore
 from sovopt.schema import SHEETS
 from sovopt.workbook.read import read_case
+from tests.builders import BUDGET, alias_bomb, case_workbook, few_aliases_bomb, hand_case
 from tests.hostile import column_cells, set_cells_xml, xml_bomb, zip_bomb
-from tests.test_cli_solve import BUDGET
-from tests.test_hostile_files import alias_bomb, few_aliases_bomb
-from tests.test_metrics import case_workbook, hand_case
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "example_case.xlsx"
 ENTRY = "from sovopt.cli import main; main()"
