@@ -1,8 +1,9 @@
 """report: a Report from a fixed portfolio (stress) and the marginal values, by hand.
 
 The case of tests/test_solve.py: demand 10 of R, budget 100, CHEAP from A at 1.0.
-A planner's portfolio of 12 CHEAP units delivers 2 above demand, and A's share of
-the year's demand is 12 / 10 = 1.2, above its (ally) max_share 1.0: two broken limits.
+A planner's portfolio of 12 CHEAP units delivers 2 above demand (a surplus: it costs
+money but breaks no limit), and A's share of the year's demand is 12 / 10 = 1.2,
+above its (ally) max_share 1.0: one broken limit.
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ def test_a_broken_limit_is_a_violation_row_and_the_status(case):
     assert report.summary["status"] == STRESS_BROKEN
     diag = report.tables["diagnostics"]
     broken = diag.loc[diag["severity"] == "violation", "message"].tolist()
-    assert len(broken) == 2
-    assert any("above the demand 10" in m for m in broken)
-    assert any("1.2 of R" in m and "above its limit 1" in m for m in broken)
+    assert len(broken) == 1 and "1.2 of R" in broken[0] and "above its limit 1" in broken[0]
+    surplus = diag.loc[diag["severity"] == "surplus", "message"].tolist()
+    assert len(surplus) == 1 and "2 more than the demand 10" in surplus[0]
 
 
 def test_marginal_values_join_by_constraint_and_year():
