@@ -357,10 +357,14 @@ def read_case(path: str | Path) -> tuple[Case, list[Problem]]:
     draft = guard(rep, "workbook", _draft_case, ctx, Path(path).name)
     if draft is not None:
         # a missing sheet is reported once, not again by each rule that needs its rows
+        # a missing sheet, or a cell the reader could not use, is reported once, not
+        # again by each rule that needs it (the rules see such a cell as blank)
         missing = {sheet.name for sheet in _TABLE_SHEETS if sheet.name not in ctx.tables}
+        reported = {p.where for p in rep.problems.problems if p.is_error}
         rep.problems.problems.extend(
             p for p in guard(rep, "workbook", validate, draft) or []
-            if re.split(r"[!,]", p.where, maxsplit=1)[0] not in missing)
+            if re.split(r"[!,]", p.where, maxsplit=1)[0] not in missing
+            and p.where not in reported)
     rep.flush()
     rep.problems.raise_if_errors()
     case = guard(rep, "workbook", _build_case, ctx, Path(path).name)
