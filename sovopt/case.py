@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sovopt import schema
+from sovopt.errors import InvalidCase
+from sovopt.validate import validate
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,10 @@ def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
 
     For scripts, tests and the benchmark: ``tables`` are named as the Case's
     fields (countries, suppliers, ...); demand may be long form (capability_id,
-    year, demand) records. Values are not validated here: write the case to a
-    workbook and read it back for that.
+    year, demand) records. The rules across sheets (:func:`sovopt.validate.validate`)
+    are checked: any error raises :class:`~sovopt.errors.InvalidCase` listing them
+    all. Cell types and ranges are the reader's: write the case to a workbook and
+    read it back for those.
     """
     st = Settings.from_values(settings)
     frames: dict[str, pd.DataFrame] = {}
@@ -159,4 +163,8 @@ def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
                        "capabilities": ["integer_units"]}.items():
         for col in cols:
             frames[name][col] = frames[name][col].astype(bool)
-    return Case(settings=st, **frames)
+    case = Case(settings=st, **frames)
+    problems = validate(case)
+    if any(p.is_error for p in problems):
+        raise InvalidCase(problems)
+    return case

@@ -29,23 +29,25 @@ level), and every delta is "this run minus the base run":
   ``sheet removed``), base_value, other_value, base_cell and cell (such as
   ``Budget!B3``: where to look in the other run's workbook).
 
-No Pyomo, no solver: plain pandas and openpyxl.
+No Pyomo, no solver: plain pandas; stored workbooks are opened through the
+reader's checked :func:`sovopt.workbook.files.open_workbook`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import numbers
-import warnings
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sovopt import schema
+from sovopt.errors import SovoptError
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import Report
 
@@ -449,26 +451,30 @@ def read_input_sheets(data: bytes) -> dict[str, SheetRows]:
     Sheets that are not part of the case contract (a results sheet added with
     ``--into-input``) are left out; blank rows are skipped, as the reader does.
     """
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        titles = {t.strip().casefold(): t for t in wb.sheetnames}
-        out = {}
-        for sh in schema.SHEETS:
-            title = titles.get(sh.name.casefold())
-            if title is None:
-                continue
-            ws = wb[title]
-            ws.reset_dimensions()
-            rows = list(ws.iter_rows(values_only=True))
-            out[sh.name] = _sheet_rows(sh.name, title, rows, get_column_letter)
-        return out
-    finally:
-        wb.close()
+    # through the reader's checked opening (size, zip and XML limits), never raw openpyxl
+    from sovopt.workbook.cells import MAX_COLUMNS, MAX_ROWS
+    from sovopt.workbook.files import SheetTooLarge, open_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "input.xlsx"
+        path.write_bytes(data)
+        with open_workbook(path) as book:
+            titles = {t.strip().casefold(): t for t in book.sheetnames}
+            out = {}
+            for sh in schema.SHEETS:
+                title = titles.get(sh.name.casefold())
+                if title is None or not book.is_worksheet(title):
+                    continue
+                try:
+                    rows = book.read_values(title, max_rows=MAX_ROWS,
+                                            max_columns=MAX_COLUMNS).rows
+                except SheetTooLarge as exc:
+                    raise SovoptError(f"the stored input workbook's sheet {title} is too "
+                                      f"large to compare ({exc})") from None
+                out[sh.name] = _sheet_rows(sh.name, title, rows, get_column_letter)
+            return out
 
 
 def _sheet_rows(name: str, title: str, rows: list[tuple[Any, ...]], letter: Any) -> SheetRows:

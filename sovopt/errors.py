@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: Problems of one kind listed per workbook column before the rest are only counted
+#: (the reader's cell checks and the rules across sheets alike).
+MAX_REPORTS = 20
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2

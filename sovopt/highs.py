@@ -248,7 +248,8 @@ def pass_arrays(h: highspy.Highs, A: sparse.sparray, cost: np.ndarray,
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType(int(k)) for k in integrality]
+    kinds = [highspy.HighsVarType(k) for k in range(int(np.max(integrality, initial=0)) + 1)]
+    lp.integrality_ = [kinds[k] for k in np.asarray(integrality).tolist()]  # one lookup each
     h.passModel(lp)
 
 

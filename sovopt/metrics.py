@@ -73,7 +73,7 @@ import pandas as pd
 
 from sovopt import sustainment
 from sovopt.errors import SovoptError
-from sovopt.outputs import TABLE_COLUMNS
+from sovopt.outputs import METRIC_KEYS, TABLE_COLUMNS
 from sovopt.portfolio import Portfolio, no_repairs
 from sovopt.prepare import ModelData
 from sovopt.spend import (
@@ -94,11 +94,9 @@ TOL = 1e-6
 #: from its results workbook reproduces the solve's numbers exactly.
 UNIT_DECIMALS = 9
 
-KPI_KEYS = (
-    "total_cost", "budget_total", "cost", "local_share", "exposure", "hhi_mean", "hhi_max",
-    "max_country_share", "import_risk", "expected_shortfall", "worst_case_shortfall", "cvar",
-    "unmet_units", "unmet", "violations",
-)
+#: Every KPI :func:`evaluate` computes: the Summary's (output schema) and, for checks
+#: against the model, its cost and unmet terms and the number of broken limits.
+KPI_KEYS = (*METRIC_KEYS, "cost", "unmet", "violations")
 
 #: The tables :func:`evaluate` makes, with their columns (from the output schema).
 METRIC_TABLES = {name: TABLE_COLUMNS[name] for name in (

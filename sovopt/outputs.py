@@ -16,7 +16,7 @@ a new result column is one line in its table of :data:`TABLES`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: Number formats by kind: (Excel number format, Python format for the terminal).
 #: ``money`` takes the case's currency in both (``{cur}``).
@@ -47,6 +47,9 @@ class Quantity:
     kind: str
     meaning: str
     short: str = ""
+    #: the kind of thing an id column names (country, capability, supplier, scenario):
+    #: people see its name beside the id, from the run's ``names``
+    entity: str = ""
 
     @property
     def brief(self) -> str:
@@ -94,6 +97,22 @@ class Quantity:
 def _plain_currency(currency: str) -> str:
     """The currency without characters that would break an Excel number format."""
     return str(currency or "").replace('"', "").replace("\\", "").strip()
+
+
+#: The id columns of the case whose names a run keeps: entity -> (table, id, name column).
+NAMED = {"country": ("countries", "country_id", "name"),
+         "capability": ("capabilities", "capability_id", "name"),
+         "supplier": ("suppliers", "supplier_id", "name"),
+         "scenario": ("scenarios", "scenario_id", "name")}
+
+
+def shown_name(names: dict | None, entity: str, key: object) -> str:
+    """``Westmere (WES)``: an id as people read it, with its name from a run's ``names``
+    (entity -> id -> name); the id alone when there is no other name."""
+    if is_blank(key):
+        return "-"
+    name = ((names or {}).get(entity) or {}).get(str(key))
+    return f"{name} ({key})" if name and str(name) != str(key) else str(key)
 
 
 def is_blank(value: object) -> bool:
@@ -317,6 +336,13 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("note", "Note", "", "text", "Attempts that failed their check, and why"),
     ),
 }
+
+#: Id columns of result tables and the kind of thing each names (people see the name).
+ENTITY_OF = {"country_id": "country", "top_foreign_country": "country",
+             "capability_id": "capability", "supplier_id": "supplier",
+             "scenario_id": "scenario"}
+TABLES = {name: tuple(replace(q, entity=ENTITY_OF.get(q.key, "")) for q in cols)
+          for name, cols in TABLES.items()}
 
 #: Table name -> its column keys.
 TABLE_COLUMNS: dict[str, list[str]] = {name: [q.key for q in cols]

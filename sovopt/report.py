@@ -20,7 +20,8 @@ metrics of a portfolio (:func:`sovopt.metrics.evaluate`):
   levels (level, name, status, value, gap, seconds).
 - ``run``: run_id, label, command, status, created (UTC), case_name,
   input_file and input_sha256, versions (sovopt, Pyomo, HiGHS), settings,
-  timings; for a solve also preset, stats, time_limit_s and mip_gap_setting;
+  names (entity -> id -> name, for the outputs people read), timings; for a
+  solve also preset, stats, time_limit_s and mip_gap_setting;
   for a stress test portfolio_source.
 """
 
@@ -44,7 +45,7 @@ from sovopt import __version__
 from sovopt.case import Case
 from sovopt.errors import Problem
 from sovopt.metrics import METRIC_TABLES, Metrics
-from sovopt.outputs import METRIC_KEYS, SUMMARY_KEYS, TABLE_COLUMNS
+from sovopt.outputs import METRIC_KEYS, NAMED, SUMMARY_KEYS, TABLE_COLUMNS
 from sovopt.prepare import ModelData
 
 if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
@@ -291,7 +292,21 @@ def _run_info(run_id: str, command: str, case: Case,
         "input_sha256": file_sha256(path) if path and path.is_file() else None,
         "versions": versions(),
         "settings": case.settings.as_dict(),
+        "names": case_names(case),
     }
+
+
+def case_names(case: Case) -> dict[str, dict[str, str]]:
+    """entity -> id -> name for the countries, capabilities, suppliers and scenarios
+    of ``case`` (:data:`sovopt.outputs.NAMED`), so outputs can show names beside ids."""
+    out: dict[str, dict[str, str]] = {}
+    for entity, (table, key, name) in NAMED.items():
+        df = getattr(case, table, None)
+        if df is None or df.empty or key not in df.columns or name not in df.columns:
+            continue
+        rows = df[[key, name]].dropna().drop_duplicates(key)
+        out[entity] = {str(k): str(v) for k, v in zip(rows[key], rows[name], strict=True)}
+    return out
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

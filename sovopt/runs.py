@@ -39,10 +39,15 @@ Decisions, and why:
   :meth:`RunStore.get`; the stored status is not rewritten, so reading never
   writes. A run started on another host stays ``running``: its process
   cannot be checked from here.
-* **Tables** are stored generically, one row per (run, table) holding the
-  DataFrame as JSON (columns, dtypes, column-wise values), so a new results
-  table needs no migration. The index is not stored: tidy tables keep their
-  keys in columns (a named index is kept as columns).
+* **Tables** are long SQL tables keyed by run id: every run's rows of result
+  table ``spend`` are rows of ``result_spend`` (run_id, row_index, year,
+  country_id, capability_id, amount), so "spend by country across these 40
+  runs" is one query. ``result_tables`` lists each run's tables with their
+  columns and dtypes, which restore the DataFrame exactly. A new result table
+  or column needs no migration: its SQL table is created, or widened, when a
+  run first records it. The index is not stored: tidy tables keep their keys in
+  columns (a named index is kept as columns). Stores of versions 1 to 3 held each
+  table as one JSON blob; migration 4 moves them into the long tables.
 * **KPIs** go to a long ``kpis`` table (run_id, metric, value) as well, so
   comparing runs in SQL is one query.
 * **Input workbooks** are content-addressed by SHA-256 in ``blobs``: stored once
@@ -278,11 +283,34 @@ def _v3(con: sqlite3.Connection) -> None:
     """)
 
 
+def _v4(con: sqlite3.Connection) -> None:
+    """Version 4: result tables as long SQL tables keyed by run id (``result_<name>``:
+    run_id, row_index and one column per table column) listed in ``result_tables``
+    (run_id, name, position, n_rows, columns with their dtypes); every JSON blob of
+    ``run_tables`` is moved into them, then ``run_tables`` is dropped."""
+    _script(con, """
+        CREATE TABLE result_tables (
+            run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            n_rows INTEGER NOT NULL,
+            columns TEXT NOT NULL,
+            PRIMARY KEY (run_id, name)
+        )
+    """)
+    stored = con.execute("SELECT run_id, name, position, data FROM run_tables "
+                         "ORDER BY run_id, position").fetchall()
+    for run_id, name, position, data in stored:
+        write_result_table(con, run_id, name, position, decode_table(data))
+    con.execute("DROP TABLE run_tables")
+
+
 #: Every migration, in order. Append new ones; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "blobs, runs, run_tables, kpis", _v1),
     Migration(2, "runs: host, pid, proc_start; status and case indexes", _v2),
     Migration(3, "run_groups; runs: group_id, group_point", _v3),
+    Migration(4, "result tables as long tables keyed by run id; run_tables moved", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -348,14 +376,19 @@ def encode_table(df: pd.DataFrame) -> str:
         df = df.reset_index()
     columns = list(df.columns)
     dtypes = [str(df.iloc[:, i].dtype) for i in range(len(columns))]
+    return json.dumps({"columns": [_plain(c) for c in columns], "dtypes": dtypes,
+                       "values": _column_values(df)}, ensure_ascii=False)
+
+
+def _column_values(df: pd.DataFrame) -> list[list[Any]]:
+    """Each column's values as plain Python values (times as ISO text)."""
     values = []
-    for i in range(len(columns)):
+    for i in range(df.shape[1]):
         col = df.iloc[:, i]
         if col.dtype.kind == "M":
             col = col.map(lambda t: None if pd.isna(t) else t.isoformat())
         values.append([_plain(v) for v in col.tolist()])
-    return json.dumps({"columns": [_plain(c) for c in columns], "dtypes": dtypes,
-                       "values": values}, ensure_ascii=False)
+    return values
 
 
 def decode_table(text: str) -> pd.DataFrame:
@@ -369,6 +402,68 @@ def decode_table(text: str) -> pd.DataFrame:
         return pd.DataFrame()
     df = pd.concat(series, axis=1)
     df.columns = columns
+    return df
+
+
+#: Columns every long result table has besides the table's own.
+KEY_COLUMNS = ("run_id", "row_index")
+
+
+def sql_table_name(name: str) -> str:
+    """``result_<name>``: the SQL table holding every run's rows of a result table."""
+    return "result_" + re.sub(r"[^0-9A-Za-z_]", "_", str(name))
+
+
+def _ident(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _sql_columns(df: pd.DataFrame) -> list[str]:
+    """The SQL column of each DataFrame column (one that would clash with a key column
+    is stored as ``value_<name>``)."""
+    return [f"value_{c}" if str(c) in KEY_COLUMNS else str(c) for c in df.columns]
+
+
+def write_result_table(con: sqlite3.Connection, run_id: str, name: str, position: int,
+                       df: pd.DataFrame) -> None:
+    """Append ``df`` as run ``run_id``'s rows of the long table ``result_<name>``
+    (created, or widened by a new column, as needed) and list it in result_tables."""
+    if any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    table, columns = sql_table_name(name), _sql_columns(df)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} (run_id TEXT NOT NULL, "
+                "row_index INTEGER NOT NULL, PRIMARY KEY (run_id, row_index))")
+    have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+    for col in columns:
+        if col not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {_ident(col)}")
+    values = _column_values(df)
+    rows = [(run_id, k, *cells) for k, cells in enumerate(zip(*values, strict=True))] \
+        if values else [(run_id, k) for k in range(len(df))]
+    names = ", ".join(["run_id", "row_index", *map(_ident, columns)])
+    marks = ", ".join("?" * (2 + len(columns)))
+    con.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    catalogue = [[_plain(c), str(df.iloc[:, i].dtype), sql]
+                 for i, (c, sql) in enumerate(zip(df.columns, columns, strict=True))]
+    con.execute("INSERT INTO result_tables (run_id, name, position, n_rows, columns) "
+                "VALUES (?, ?, ?, ?, ?)", (run_id, str(name), position, len(df),
+                                           json.dumps(catalogue, ensure_ascii=False)))
+
+
+def read_result_table(con: sqlite3.Connection, run_id: str, name: str,
+                      columns_json: str) -> pd.DataFrame:
+    """Run ``run_id``'s rows of result table ``name``, columns and dtypes as stored."""
+    catalogue = json.loads(columns_json)
+    if not catalogue:
+        return pd.DataFrame()
+    selected = ", ".join(_ident(sql) for _, _, sql in catalogue)
+    rows = con.execute(f"SELECT {selected} FROM {sql_table_name(name)} WHERE run_id = ? "
+                       "ORDER BY row_index", (run_id,)).fetchall()
+    series = [_restore(pd.Series([r[i] for r in rows], dtype=object, name=c), dtype)
+              for i, (c, dtype, _) in enumerate(catalogue)]
+    df = pd.concat(series, axis=1)
+    df.columns = [c for c, _, _ in catalogue]
     return df
 
 
@@ -697,11 +792,8 @@ class RunStore:
             con.executemany(
                 "INSERT INTO kpis (run_id, metric, position, value) VALUES (?, ?, ?, ?)",
                 [(run_id, str(k), i, _kpi_value(v)) for i, (k, v) in enumerate(summary.items())])
-            con.executemany(
-                "INSERT INTO run_tables (run_id, name, position, n_rows, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(run_id, str(name), i, len(df), encode_table(df))
-                 for i, (name, df) in enumerate(report.tables.items())])
+            for i, (name, df) in enumerate(report.tables.items()):
+                write_result_table(con, run_id, str(name), i, df)
             con.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, versions = ?, timings = ?, "
                 "run_info = ? WHERE run_id = ?",
@@ -963,8 +1055,10 @@ class RunStore:
         summary["run_id"] = rid
         if not stored or meta["status"] in ("running", INTERRUPTED, "failed"):
             summary["status"] = meta["status"]
-        tables = {name: decode_table(data) for name, data in self._con.execute(
-            "SELECT name, data FROM run_tables WHERE run_id = ? ORDER BY position", (rid,))}
+        tables = {name: read_result_table(self._con, rid, name, columns)
+                  for name, columns in self._con.execute(
+                      "SELECT name, columns FROM result_tables WHERE run_id = ? "
+                      "ORDER BY position", (rid,)).fetchall()}
         run = {**meta.pop("run_info")}
         for key, value in meta.items():
             if key not in run or value is not None:
@@ -1004,7 +1098,10 @@ class RunStore:
             if sha is None:
                 return rid
             con.execute("DELETE FROM kpis WHERE run_id = ?", (rid,))
-            con.execute("DELETE FROM run_tables WHERE run_id = ?", (rid,))
+            for (name,) in con.execute("SELECT name FROM result_tables WHERE run_id = ?",
+                                       (rid,)).fetchall():
+                con.execute(f"DELETE FROM {sql_table_name(name)} WHERE run_id = ?", (rid,))
+            con.execute("DELETE FROM result_tables WHERE run_id = ?", (rid,))
             con.execute("DELETE FROM runs WHERE run_id = ?", (rid,))
             if sha[0] is not None:
                 con.execute("DELETE FROM blobs WHERE sha256 = ? AND NOT EXISTS "

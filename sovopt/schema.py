@@ -73,6 +73,9 @@ MAX_SUPPLIERS = 1000
 #: Most characters in a text or id cell (Excel's limit; results would be cut beyond it).
 MAX_TEXT_CHARS = 32_767
 
+#: Longest planning horizon a case may have, in years.
+MAX_HORIZON_YEARS = 100
+
 
 TRUE_WORDS = ("yes", "y", "true", "1")
 FALSE_WORDS = ("no", "n", "false", "0")

@@ -35,15 +35,17 @@ Rules (severity):
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sovopt.case import Case
-from sovopt.errors import Problem
+from sovopt import schema
+from sovopt.errors import MAX_REPORTS, Problem
 
-#: Problems of one kind listed per column before the rest are counted.
-MAX_REPORTS = 20
+if TYPE_CHECKING:  # case.py calls validate: the Case is only an annotation here
+    from sovopt.case import Case
+
 #: Tolerance of sums of shares and probabilities.
 TOLERANCE = 1e-9
 
@@ -159,7 +161,8 @@ def check_home_inputs(case: Case, out: _Problems) -> None:
 
 def _horizon(case: Case) -> list[int] | None:
     first, last = case.settings.first_year, case.settings.last_year
-    if first is None or last is None or pd.isna(first) or pd.isna(last) or last < first:
+    if first is None or last is None or pd.isna(first) or pd.isna(last) or last < first \
+            or last - first + 1 > schema.MAX_HORIZON_YEARS:
         return None
     return list(range(int(first), int(last) + 1))
 
@@ -245,7 +248,7 @@ def check_budget_years(case: Case, out: _Problems) -> None:
 def check_demand_rows(case: Case, out: _Problems) -> None:
     """A capability with no demand at all (no Demand row) has demand 0: a warning."""
     caps = case.capabilities
-    if caps.empty:
+    if caps.empty or _horizon(case) is None:  # no horizon, no demand years to have
         return
     d = case.demand
     listed = d["capability_id"] if "row" not in d.columns else d.loc[

@@ -1,4 +1,5 @@
-"""Shared fixtures. Workbook builders live in tests/helpers_workbook.py."""
+"""Shared fixtures. Workbook builders live in tests/helpers_workbook.py, other shared
+builders in tests/builders.py."""
 
 from __future__ import annotations
 
@@ -75,3 +76,25 @@ def read_only():
     for p, immutable in made:
         if not immutable and p.exists():
             p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A store with a base run, a run with a bigger 2028 budget, and a failed run."""
+    from sovopt.runs import RunStore
+    from tests.builders import base_and_other, comparison_case_bytes
+
+    folder = tmp_path / "store"
+    base, other = base_and_other()
+    (tmp_path / "case.xlsx").write_bytes(comparison_case_bytes())
+    (tmp_path / "case_b.xlsx").write_bytes(comparison_case_bytes(budget_2028=650.0))
+    with RunStore(folder) as st:
+        a = st.begin(tmp_path / "case.xlsx", "baseline", "Air defence", {"currency": "EUR"},
+                     "min_dependence")
+        st.finish(a, base)
+        b = st.begin(tmp_path / "case_b.xlsx", "bigger budget", "Air defence",
+                     {"currency": "EUR"}, "min_dependence")
+        st.finish(b, other)
+        c = st.begin(tmp_path / "case.xlsx", "crash", "Artillery")
+        st.fail(c, "the solver crashed")
+    return folder, [a, b, c]

@@ -16,6 +16,7 @@ import pytest
 from bench.generate import SIZES, case_counts, generate_case, write_case
 from sovopt.prepare import prepare
 from sovopt.solve import solve_case
+from sovopt.workbook.read import read_case
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,7 @@ TOLERANCE = 0.05
 
 
 def _read(path: Path):
-    read = pytest.importorskip("sovopt.workbook.read")
-    return read.read_case(path)
+    return read_case(path)
 
 
 @pytest.mark.parametrize("size", ["S", "M"])

@@ -20,8 +20,7 @@ from sovopt.cli import main
 from sovopt.errors import EXIT_CODES
 from sovopt.runs import RunStore, default_store
 from sovopt.workbook.into_input import KEEP_TIMESTAMPED, prune_backups
-from tests.test_cli_solve import BUDGET
-from tests.test_metrics import case_workbook, hand_case
+from tests.builders import BUDGET, case_workbook, hand_case
 
 ENTRY = "from sovopt.cli import main; main()"
 

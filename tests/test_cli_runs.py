@@ -3,19 +3,14 @@ through the real entry point (exit codes included)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from sovopt.cli import main
 from sovopt.runs import DB_NAME, RunStore
-from tests.test_compare import base_and_other, case_workbook
-
-HAS_RESULTS_WRITER = importlib.util.find_spec("sovopt.workbook.results") is not None
 
 
 def sovopt(*args: str, input: str | None = None, env: dict[str, str] | None = None
@@ -29,25 +24,6 @@ def sovopt(*args: str, input: str | None = None, env: dict[str, str] | None = No
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
         return code, out.getvalue().decode(), err.getvalue().decode()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> tuple[Path, list[str]]:
-    """A store with a base run, a run with a bigger 2028 budget, and a failed run."""
-    folder = tmp_path / "store"
-    base, other = base_and_other()
-    (tmp_path / "case.xlsx").write_bytes(case_workbook())
-    (tmp_path / "case_b.xlsx").write_bytes(case_workbook(budget_2028=650.0))
-    with RunStore(folder) as st:
-        a = st.begin(tmp_path / "case.xlsx", "baseline", "Air defence", {"currency": "EUR"},
-                     "min_dependence")
-        st.finish(a, base)
-        b = st.begin(tmp_path / "case_b.xlsx", "bigger budget", "Air defence",
-                     {"currency": "EUR"}, "min_dependence")
-        st.finish(b, other)
-        c = st.begin(tmp_path / "case.xlsx", "crash", "Artillery")
-        st.fail(c, "the solver crashed")
-    return folder, [a, b, c]
 
 
 def test_runs_lists_newest_first(store) -> None:
@@ -118,7 +94,6 @@ def test_runs_delete(store) -> None:
         assert st.blob_count() == 1
 
 
-@pytest.mark.skipif(not HAS_RESULTS_WRITER, reason="sovopt.workbook.results not written yet")
 def test_runs_export(store, tmp_path: Path, monkeypatch) -> None:
     folder, (a, b, c) = store
     out = tmp_path / "exported.xlsx"

@@ -12,10 +12,7 @@ import sovopt.solve
 from sovopt.cli import main
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.solve import solve_case
-from tests.test_metrics import Y1, Y2, case_workbook, hand_case
-
-BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
-          {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]
+from tests.builders import BUDGET, Y1, Y2, case_workbook, hand_case
 
 
 def run(args: list[str], capsys) -> tuple[int, str, str]:

@@ -3,41 +3,16 @@ cell differences, and the comparison workbook."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from sovopt.compare import compare, diff_workbooks, spend_shift_by_country
-from sovopt.report import Report
 from sovopt.workbook.comparison import write_comparison
+from tests.builders import base_and_other, comparison_case_bytes, make_report
 from tests.libreoffice import convert_to_pdf, needs_libreoffice
-from tests.test_runs import make_report
-
-
-def base_and_other() -> tuple[Report, Report]:
-    """Base: O1, O2, O3 for 240 within 1000. Other: budget 1200, O1 the same, O2 with
-    more units, O3 dropped, O4 started; spend moves from DE to home."""
-    base = make_report(budget=1000.0)
-    base.summary["run_id"] = "r0001-aaaa"
-    other = make_report(budget=1200.0)
-    other.summary["run_id"] = "r0002-bbbb"
-    p = other.tables["portfolio"]
-    p.loc[p["option_id"] == "O2", ["total_units", "total_cost"]] = [6.0, 120.0]
-    p = p[p["option_id"] != "O3"]
-    o4 = pd.DataFrame({"option_id": ["O4"], "capability_id": ["ART"], "supplier_id": ["S1"],
-                       "country_id": ["HOME"], "mode": ["domestic"], "start_year": [2029],
-                       "total_units": [6.0], "total_cost": [90.0]})
-    other.tables["portfolio"] = pd.concat([p, o4], ignore_index=True)
-    other.tables["spend"] = pd.DataFrame({
-        "year": [2027, 2027, 2029], "country_id": ["HOME", "US", "HOME"],
-        "capability_id": ["AD", "AD", "ART"], "amount": [100.0, 120.0, 90.0]})
-    dep = other.tables["dependence"]
-    dep.loc[dep["capability_id"] == "AD", ["hhi", "top_foreign_share"]] = [0.3, 0.55]
-    other.summary.update(total_cost=310.0, local_share=0.5, hhi_max=0.3)
-    return base, other
 
 
 def kpi(comparison, metric: str, run_id: str, column: str = "delta") -> float:
@@ -128,44 +103,9 @@ def test_compare_needs_two_runs() -> None:
 # --------------------------------------------------------------------------- input workbooks
 
 
-def case_workbook(budget_2028: float = 500.0, extra_country: bool = False,
-                  swap_columns: bool = False, case_name: str = "Air defence") -> bytes:
-    """A small case workbook written with openpyxl."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Settings"
-    for row in (("key", "value"), ("case_name", case_name), ("home_country", "HOME"),
-                ("first_year", 2027), ("last_year", 2029)):
-        ws.append(row)
-    ws = wb.create_sheet("Countries")
-    headers = ["country_id", "name", "tier", "risk_score"]
-    rows = [["HOME", "Home", "home", 0.0], ["US", "United States", "ally", 0.1]]
-    if extra_country:
-        rows.append(["DE", "Germany", "ally", 0.05])
-    if swap_columns:  # same data, columns in another order: no difference
-        headers = [headers[1], headers[0], *headers[2:]]
-        rows = [[r[1], r[0], *r[2:]] for r in rows]
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    ws = wb.create_sheet("Budget")
-    ws.append(["year", "budget", "min_local_share"])
-    ws.append([2027, 400.0, 0.2])
-    ws.append([2028, budget_2028, 0.2])
-    ws.append([None, None, None])  # blank row: skipped
-    ws.append([2029, 600, 0.3])
-    ws = wb.create_sheet("Demand")
-    ws.append(["capability_id", 2027, 2028, 2029])
-    ws.append(["AD", 2, 4, 4])
-    wb.create_sheet("Summary").append(["metric", "value"])  # a results sheet: ignored
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def test_input_diff_names_the_changed_cell() -> None:
     base, other = base_and_other()
-    c = compare([base, other], [case_workbook(), case_workbook(budget_2028=650.0)])
+    c = compare([base, other], [comparison_case_bytes(), comparison_case_bytes(budget_2028=650.0)])
     assert c.inputs.to_dict("records") == [{
         "run_id": "r0002-bbbb", "sheet": "Budget", "id": "2028", "column": "budget",
         "change": "changed", "base_value": 500.0, "other_value": 650.0,
@@ -173,8 +113,9 @@ def test_input_diff_names_the_changed_cell() -> None:
 
 
 def test_input_diff_rows_settings_and_column_order() -> None:
-    diffs = diff_workbooks(case_workbook(), case_workbook(extra_country=True, swap_columns=True,
-                                                          case_name="Air defence v2"))
+    diffs = diff_workbooks(comparison_case_bytes(),
+                           comparison_case_bytes(extra_country=True, swap_columns=True,
+                                                 case_name="Air defence v2"))
     assert [(d["sheet"], d["id"], d["column"], d["change"], d["cell"]) for d in diffs] == [
         ("Settings", "case_name", "value", "changed", "Settings!B2"),
         ("Countries", "DE", None, "row added", "Countries!A4"),
@@ -185,7 +126,7 @@ def test_input_diff_rows_settings_and_column_order() -> None:
 
 def test_identical_or_missing_inputs() -> None:
     base, other = base_and_other()
-    same = case_workbook()
+    same = comparison_case_bytes()
     assert compare([base, other], [same, same]).inputs.empty
     c = compare([base, other], [same, None])
     assert c.inputs.empty and "has no stored input workbook" in c.notes[0]
@@ -199,7 +140,7 @@ def test_identical_or_missing_inputs() -> None:
 def test_comparison_workbook(tmp_path: Path) -> None:
     base, other = base_and_other()
     base.tables["portfolio"].loc[0, "supplier_id"] = "=HYPERLINK(\"http://x\")"
-    c = compare([base, other], [case_workbook(), case_workbook(budget_2028=650.0)])
+    c = compare([base, other], [comparison_case_bytes(), comparison_case_bytes(budget_2028=650.0)])
     path = write_comparison(c, tmp_path / "cmp.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames == ["KPIs", "Options", "Spend", "Dependence", "Inputs"]
@@ -232,7 +173,7 @@ def test_comparison_workbook_with_empty_tables(tmp_path: Path) -> None:
 @pytest.mark.libreoffice
 def test_comparison_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
     base, other = base_and_other()
-    c = compare([base, other], [case_workbook(), case_workbook(budget_2028=650.0)])
+    c = compare([base, other], [comparison_case_bytes(), comparison_case_bytes(budget_2028=650.0)])
     path = write_comparison(c, tmp_path / "cmp.xlsx")
     convert_to_pdf(path, tmp_path / "pdf")
 

@@ -16,7 +16,7 @@ import pytest
 from sovopt.cli import main
 from sovopt.diagnose import safe_needed
 from sovopt.model.relaxation import Relaxation, fmt
-from tests.test_metrics import Y1, Y2, case_workbook, hand_case
+from tests.builders import Y1, Y2, case_workbook, hand_case
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "example_case.xlsx"
 

@@ -11,7 +11,7 @@ import pytest
 from sovopt import schema
 from sovopt.example import example_case
 from sovopt.workbook.write_case import write_case_workbook
-from tests.test_write_case import workbook_content
+from tests.builders import workbook_content
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "inputs" / "example_case.xlsx"

@@ -14,28 +14,7 @@ import pytest
 from sovopt.errors import SovoptError
 from sovopt.presets import MAX_ALIASES, MAX_DEPTH, load_preset
 from sovopt.workbook.read import read_case
-
-
-def alias_bomb(levels: int = 10, width: int = 10) -> str:
-    """The 518-byte kind: each anchor a list of ``width`` aliases of the one before, so
-    the description expands to width**levels values (10**10 here) when printed."""
-    lines = ["a0: &a0 [lol]"]
-    for k in range(1, levels):
-        refs = ", ".join([f"*a{k - 1}"] * width)
-        lines.append(f"a{k}: &a{k} [{refs}]")
-    lines.append(f"description: *a{levels - 1}")
-    lines.append("levels: [{name: cost, terms: {cost: 1}}]")
-    return "\n".join(lines) + "\n"
-
-
-def few_aliases_bomb() -> str:
-    """Under the alias limit (48), but doubling 24 times: 2**25 values once expanded."""
-    lines = ["a0: &a0 [x, x]"]
-    for k in range(1, 25):
-        lines.append(f"a{k}: &a{k} [*a{k - 1}, *a{k - 1}]")
-    lines.append("description: *a24")
-    lines.append("levels: [{name: cost, terms: {cost: 1}}]")
-    return "\n".join(lines) + "\n"
+from tests.builders import alias_bomb, few_aliases_bomb
 
 
 def peak_rss_mb() -> float:

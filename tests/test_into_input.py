@@ -15,8 +15,8 @@ from sovopt.report import report_from_solve
 from sovopt.solve import solve_case
 from sovopt.workbook.into_input import RESULT_SHEET_NAMES, write_into_input
 from sovopt.workbook.read import read_case
+from tests.builders import Y1, Y2, case_workbook, hand_case
 from tests.libreoffice import convert_to_pdf, needs_libreoffice
-from tests.test_metrics import Y1, Y2, case_workbook, hand_case
 
 BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
           {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]

@@ -2,50 +2,35 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 
 from sovopt.example import example_case
 from sovopt.workbook.template import write_template
 from sovopt.workbook.write_case import write_case_workbook
-from tests.libreoffice import convert_to_pdf, needs_libreoffice
-from tests.test_write_case import _injected_case
+from tests.builders import injected_case
+from tests.libreoffice import convert_to_pdf, needs_libreoffice, pdf_text
 
 pytestmark = [needs_libreoffice, pytest.mark.libreoffice]
-
-
-def _pdf_text(pdf) -> str | None:
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        return None
-    return subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_template_opens(tmp_path):
     path = write_template(tmp_path / "template.xlsx", 2027, 2036)
     pdf = convert_to_pdf(path, tmp_path / "pdf")
-    text = _pdf_text(pdf)
-    if text is not None:
-        assert "sovopt case workbook" in text and "capability_id" in text
+    text = pdf_text(pdf)
+    assert "sovopt case workbook" in text and "capability_id" in text
 
 
 def test_example_opens(tmp_path):
     path = write_case_workbook(tmp_path / "example_case.xlsx", example_case())
     pdf = convert_to_pdf(path, tmp_path / "pdf")
-    text = _pdf_text(pdf)
-    if text is not None:
-        assert "Norland Defence Systems" in text and "AD-BUY-ALD" in text
+    text = pdf_text(pdf)
+    assert "Norland Defence Systems" in text and "AD-BUY-ALD" in text
 
 
 def test_injected_text_is_shown_not_run(tmp_path):
-    path = write_case_workbook(tmp_path / "injected.xlsx", _injected_case())
+    path = write_case_workbook(tmp_path / "injected.xlsx", injected_case())
     pdf = convert_to_pdf(path, tmp_path / "pdf")
-    text = _pdf_text(pdf)
-    if text is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = pdf_text(pdf)
     assert '=HYPERLINK("http://x")' in text
     assert "-2+3" in text and "@SUM(A1:A2)" in text
 
@@ -65,6 +50,5 @@ def test_study_workbooks_open(tmp_path, args, sheet):
     with pytest.raises(SystemExit) as exit_:
         main([args[0], str(case_path), *args[1:], "--out", str(out)])
     assert exit_.value.code == 0
-    text = _pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
-    if text is not None:
-        assert sheet in text and "group" in text
+    text = pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
+    assert sheet in text and "group" in text

@@ -9,110 +9,16 @@ violations carry real cells).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from sovopt.case import Case, build_case
 from sovopt.metrics import cvar, evaluate
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import prepare
 from sovopt.presets import parse_preset
 from sovopt.solve import solve_case
-from sovopt.workbook.read import read_case
-from sovopt.workbook.write_case import write_case_workbook
-
-Y1, Y2 = 2027, 2028
-
-
-def hand_case(**overrides) -> Case:
-    """Two years, home H, ally A (risk 0.2), partner B (risk 0.5, max share 0.65).
-
-    Options and their value origin σ:
-      R-BUY-A  R from SA (A), buy, p=1, local 0              σ: A 1
-      R-LIC-B  R from SB (B), license, p=2, F=5, local 0.5,
-               critical input from A worth 0.2               σ: H 0.5, A 0.2, B 0.3
-      Q-DOM    Q from SH (H), domestic, p=3, local 0.75,
-               non-critical input from B worth 0.25          σ: H 0.75, B 0.25
-    Demand R 10/10 (criticality 2), Q 4/4 (criticality 1); budget 35/30 with a
-    0.2 localization target; SB has activation cost 1. Scenarios:
-      S1 A loses 1.0, whole horizon, π 0.10
-      S2 B loses 0.5 in 2028,        π 0.20
-      S3 A loses 0.4 in 2027,        π 0.05      (remainder 0.65 undisrupted)
-    CVaR level β = 0.8.
-    """
-    tables = dict(
-        countries=[
-            {"country_id": "H", "name": "Home", "tier": "home", "risk_score": 0.0},
-            {"country_id": "A", "name": "Ally", "tier": "ally", "risk_score": 0.2},
-            {"country_id": "B", "name": "Partner", "tier": "partner", "risk_score": 0.5},
-        ],
-        suppliers=[
-            {"supplier_id": "SH", "name": "home works", "country_id": "H"},
-            {"supplier_id": "SA", "name": "ally arms", "country_id": "A"},
-            {"supplier_id": "SB", "name": "partner yard", "country_id": "B",
-             "activation_cost": 1.0},
-        ],
-        capabilities=[
-            {"capability_id": "R", "name": "rounds", "criticality": 2.0},
-            {"capability_id": "Q", "name": "radios", "criticality": 1.0},
-        ],
-        demand=[{"capability_id": "R", "year": Y1, "demand": 10},
-                {"capability_id": "R", "year": Y2, "demand": 10},
-                {"capability_id": "Q", "year": Y1, "demand": 4},
-                {"capability_id": "Q", "year": Y2, "demand": 4}],
-        options=[
-            {"option_id": "R-BUY-A", "capability_id": "R", "supplier_id": "SA",
-             "mode": "buy", "unit_cost": 1.0, "local_content": 0.0},
-            {"option_id": "R-LIC-B", "capability_id": "R", "supplier_id": "SB",
-             "mode": "license", "unit_cost": 2.0, "fixed_cost": 5.0, "local_content": 0.5},
-            {"option_id": "Q-DOM", "capability_id": "Q", "supplier_id": "SH",
-             "mode": "domestic", "unit_cost": 3.0, "local_content": 0.75},
-        ],
-        inputs=[
-            {"option_id": "R-LIC-B", "input": "fuzes", "source_country_id": "A",
-             "value_share": 0.2, "critical": True},
-            {"option_id": "Q-DOM", "input": "chips", "source_country_id": "B",
-             "value_share": 0.25, "critical": False},
-        ],
-        budget=[{"year": Y1, "budget": 35.0, "min_local_share": 0.2},
-                {"year": Y2, "budget": 30.0, "min_local_share": 0.2}],
-        scenarios=[
-            {"scenario_id": "S1", "name": "embargo A", "probability": 0.10,
-             "country_id": "A", "loss": 1.0},
-            {"scenario_id": "S2", "name": "half of B", "probability": 0.20,
-             "country_id": "B", "loss": 0.5, "from_year": Y2, "to_year": Y2},
-            {"scenario_id": "S3", "name": "A partial", "probability": 0.05,
-             "country_id": "A", "loss": 0.4, "from_year": Y1, "to_year": Y1},
-        ],
-    )
-    settings = {"case_name": "hand case", "home_country": "H", "first_year": Y1,
-                "last_year": Y2, "currency": "EUR m", "cvar_beta": 0.8}
-    settings.update(overrides.pop("settings", {}))
-    tables.update(overrides)
-    return build_case(settings, **tables)
-
-
-def hand_portfolio() -> Portfolio:
-    """All three options start in 2027; R-BUY-A 6/4, R-LIC-B 4/6, Q-DOM 4/4."""
-    return Portfolio(
-        starts=pd.DataFrame({"option_id": ["R-BUY-A", "R-LIC-B", "Q-DOM"],
-                             "start_year": [Y1, Y1, Y1]}),
-        deliveries=pd.DataFrame({
-            "option_id": ["R-BUY-A", "R-BUY-A", "R-LIC-B", "R-LIC-B", "Q-DOM", "Q-DOM"],
-            "year": [Y1, Y2, Y1, Y2, Y1, Y2],
-            "units": [6.0, 4.0, 4.0, 6.0, 4.0, 4.0]}),
-    )
-
-
-def case_workbook(case: Case, folder: Path, name: str = "case.xlsx") -> tuple[Path, Case]:
-    """Write ``case`` to a workbook and read it back (rows and column letters filled in)."""
-    path = folder / name
-    write_case_workbook(path, case)
-    read, _ = read_case(path)
-    return path, read
+from tests.builders import Y1, Y2, case_workbook, hand_case, hand_portfolio
 
 
 @pytest.fixture(scope="module")

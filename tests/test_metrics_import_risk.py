@@ -7,7 +7,7 @@ import pytest
 
 from sovopt.metrics import evaluate
 from sovopt.prepare import prepare
-from tests.test_metrics import Y1, Y2, hand_case, hand_portfolio
+from tests.builders import Y1, Y2, hand_case, hand_portfolio
 
 
 def test_import_risk_per_capability_year_and_overall():

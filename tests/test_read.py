@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sovopt import validate as validate_module
 from sovopt.errors import InvalidCase, Problem, SovoptError
-from sovopt.workbook import read as read_module
+from sovopt.workbook import cells as cells_module
+from sovopt.workbook import parse as parse_module
 from sovopt.workbook.files import scan_layout
 from sovopt.workbook.read import parse_number_text, read_case
 from tests.helpers_workbook import CaseBook, big_case_book
@@ -468,7 +470,7 @@ def test_scan_layout_reads_rows_merges_and_formulas():
 
 
 def test_row_cap_is_a_clear_error(book, tmp_path, monkeypatch):
-    monkeypatch.setattr(read_module, "MAX_ROWS", 4)
+    monkeypatch.setattr(cells_module, "MAX_ROWS", 4)
     problems = problems_of(book, tmp_path)
     capped = [p for p in problems if p.where == "Options"]
     assert len(capped) == 1
@@ -490,18 +492,18 @@ def test_column_cap_is_a_clear_error(book, tmp_path):
 def test_unexpected_exception_in_a_cell_becomes_a_problem(book, tmp_path, monkeypatch):
     def explode(value):
         raise RuntimeError("boom")
-    monkeypatch.setattr(read_module, "_parse_bool", explode)
+    monkeypatch.setattr(parse_module, "_parse_bool", explode)
     problems = problems_of(book, tmp_path)
     assert "error: Capabilities!F2: integer_units could not be read (RuntimeError: boom); " \
            "expected yes or no" in lines(problems)
 
 
 def test_unexpected_exception_in_a_check_becomes_a_problem(book, tmp_path, monkeypatch):
-    def explode(ctx, rep):
+    def explode(case, out):
         raise KeyError("surprise")
-    checks = tuple(explode if c is read_module._check_scenarios else c
-                   for c in read_module._CHECKS)
-    monkeypatch.setattr(read_module, "_CHECKS", checks)
+    rules = tuple(explode if r is validate_module.check_scenarios else r
+                  for r in validate_module.RULES)
+    monkeypatch.setattr(validate_module, "RULES", rules)
     problems = problems_of(book, tmp_path)
     assert [p.where for p in problems] == ["workbook"]
     assert "could not be read or checked (KeyError" in problems[0].message
@@ -536,7 +538,7 @@ def test_many_bad_cells_are_capped_per_column(book, tmp_path):
         book.append("Options", [f"X{i}", "C1", "S1", "buy", "bad", None, None])
     problems = problems_of(book, tmp_path)
     listed = [p for p in problems if re.fullmatch(r"Options!E\d+", p.where)]
-    assert len(listed) == read_module.MAX_REPORTS
+    assert len(listed) == cells_module.MAX_REPORTS
     summary = [p for p in problems if p.where == "Options!E:E"]
     assert len(summary) == 1 and summary[0].message.startswith("10 more cells in this column")
 

@@ -12,7 +12,7 @@ import pytest
 
 from sovopt.metrics import evaluate
 from sovopt.report import report_from_solve
-from sovopt.stress import read_portfolio
+from sovopt.workbook.portfolio_sheet import read_portfolio
 from sovopt.workbook.results import RESULT_SHEETS, write_results
 from tests.model_cases import make_case, option, scenario, solve
 from tests.test_sustainment import RISK_THEN_COST, with_repair

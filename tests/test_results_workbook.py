@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 
 import openpyxl
@@ -15,8 +13,8 @@ from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import TABLE_NAMES, report_from_solve
 from sovopt.solve import solve_case
 from sovopt.workbook.results import RESULT_SHEETS, money_format, write_results
-from tests.libreoffice import convert_to_pdf, needs_libreoffice
-from tests.test_metrics import Y1, Y2, case_workbook, hand_case
+from tests.builders import Y1, Y2, case_workbook, hand_case
+from tests.libreoffice import convert_to_pdf, needs_libreoffice, pdf_text
 
 BIG_BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
               {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]
@@ -127,9 +125,5 @@ def test_infeasible_report_carries_the_diagnosis(tmp_path):
 @pytest.mark.libreoffice
 def test_results_workbook_opens_in_libreoffice(solved, tmp_path):
     _, out, _ = solved
-    pdf = convert_to_pdf(out, tmp_path / "pdf")
-    tool = shutil.which("pdftotext")
-    if tool:
-        text = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
-        assert "In short" in text and "total_cost" in text
+    text = pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
+    assert "In short" in text and "total_cost" in text

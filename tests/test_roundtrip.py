@@ -1,13 +1,6 @@
-"""Round trips through the reader: what sovopt writes, sovopt reads back unchanged.
-
-Skipped only while the reader (sovopt/workbook/read.py) does not exist; once it
-does, any import error in it fails these tests.
-"""
+"""Round trips through the reader: what sovopt writes, sovopt reads back unchanged."""
 
 from __future__ import annotations
-
-import importlib
-import importlib.util
 
 import openpyxl
 import pandas as pd
@@ -15,12 +8,9 @@ import pytest
 
 from sovopt import schema
 from sovopt.example import example_case
+from sovopt.workbook.read import read_case
 from sovopt.workbook.template import write_template
 from sovopt.workbook.write_case import write_case_workbook
-
-if importlib.util.find_spec("sovopt.workbook.read") is None:
-    pytest.skip("the reader sovopt/workbook/read.py does not exist yet", allow_module_level=True)
-read_case = importlib.import_module("sovopt.workbook.read").read_case
 
 TABLES = [sh.name for sh in schema.SHEETS if sh.layout != "settings"]
 

@@ -12,9 +12,7 @@ import pytest
 
 from sovopt.cli import main
 from sovopt.runs import DB_NAME, RunStore, StoreError
-from tests.test_cli_runs import store  # noqa: F401 - the three-run store fixture
-from tests.test_cli_solve import BUDGET
-from tests.test_metrics import case_workbook, hand_case
+from tests.builders import BUDGET, case_workbook, hand_case
 
 
 def run(args: list[str], capsys) -> tuple[int, str, str]:

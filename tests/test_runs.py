@@ -26,68 +26,9 @@ from sovopt.runs import (
     decode_table,
     encode_table,
 )
+from tests.builders import make_report
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def make_report(budget: float = 1000.0, scale: float = 1.0, status: str = "optimal",
-                drop: str | None = None) -> Report:
-    """A hand-made Report of the shape sovopt.report.report_from_solve produces.
-
-    ``scale`` multiplies costs; ``drop`` leaves one option out of the portfolio.
-    """
-    portfolio = pd.DataFrame({
-        "option_id": ["O1", "O2", "O3"],
-        "capability_id": ["AD", "AD", "ART"],
-        "supplier_id": ["S1", "S2", "S3"],
-        "country_id": ["HOME", "US", "DE"],
-        "mode": ["domestic", "buy", "license"],
-        "start_year": [2027, 2027, 2028],
-        "total_units": [10.0, 4.0, 6.0],
-        "total_cost": [100.0 * scale, 80.0 * scale, 60.0 * scale],
-    })
-    if drop:
-        portfolio = portfolio[portfolio["option_id"] != drop].reset_index(drop=True)
-    deliveries = pd.DataFrame({"option_id": ["O1", "O1", "O2"], "year": [2027, 2028, 2027],
-                               "units": [5.0, 5.0, 4.0], "cost": [50.0, 50.0, 80.0]})
-    spend = pd.DataFrame({"year": [2027, 2027, 2028], "country_id": ["HOME", "US", "DE"],
-                          "capability_id": ["AD", "AD", "ART"],
-                          "amount": [100.0 * scale, 80.0 * scale, 60.0 * scale]})
-    dependence = pd.DataFrame({
-        "capability_id": ["AD", "ART"], "year": [2027, 2028], "hhi": [0.5, 0.2],
-        "concentrated": [True, False], "top_foreign_country": ["US", None],
-        "top_foreign_share": [0.45, np.nan], "suppliers": [2, 1],
-        "single_source": [False, True], "worst_scenario_loss": [0.3, 0.0]})
-    share_matrix = pd.DataFrame({"capability_id": ["AD", "AD"], "country_id": ["HOME", "US"],
-                                 "share": [0.55, 0.45]})
-    scenarios = pd.DataFrame({"scenario_id": ["EMB"], "capability_id": ["AD"],
-                              "units_lost": [1.5], "share_lost": [0.1], "weighted_loss": [0.02]})
-    constraints = pd.DataFrame({"constraint": ["budget", "budget"], "year": [2027, 2028],
-                                "used": [180.0, 60.0], "limit": [budget / 2, budget / 2],
-                                "slack": [budget / 2 - 180, budget / 2 - 60],
-                                "marginal_value": [0.0, np.nan]})
-    diagnostics = pd.DataFrame({"severity": pd.Series(dtype="str"),
-                                "where": pd.Series(dtype="str"),
-                                "message": pd.Series(dtype="str")})
-    levels = pd.DataFrame({"level": [1, 2], "name": ["dependence", "cost"],
-                           "status": ["optimal", "optimal"], "value": [0.25, 240.0],
-                           "gap": [0.0, 0.001], "seconds": [0.12, 0.3]})
-    total = float(portfolio["total_cost"].sum())
-    summary = {k: None for k in SUMMARY_KEYS}
-    summary.update(status=status, objective="min_dependence", total_cost=total,
-                   budget_total=budget, local_share=0.4, exposure=0.12, hhi_mean=0.35, hhi_max=0.5,
-                   max_country_share=0.45, expected_shortfall=0.02, worst_case_shortfall=0.3,
-                   cvar=0.1, unmet_units=0.0, mip_gap=0.001, solve_seconds=0.42, run_id=None)
-    run = {"run_id": None, "label": None, "command": "solve", "status": status,
-           "created": "2026-11-22T01:42:00+00:00", "case_name": "Air defence",
-           "input_file": "case.xlsx", "input_sha256": "x",
-           "versions": {"pyomo": "6.8", "highs": "1.7"}, "settings": {"currency": "EUR"},
-           "preset": "min_dependence", "timings": {"read": 0.1, "solve": 0.4},
-           "stats": {"variables": 120, "constraints": 80}}
-    tables = {"portfolio": portfolio, "deliveries": deliveries, "spend": spend,
-              "dependence": dependence, "share_matrix": share_matrix, "scenarios": scenarios,
-              "constraints": constraints, "diagnostics": diagnostics, "levels": levels}
-    return Report(summary=summary, tables=tables, run=run)
 
 
 @pytest.fixture
@@ -253,7 +194,7 @@ WORKER = """
 import sys, time
 from pathlib import Path
 from sovopt.runs import RunStore
-from tests.test_runs import make_report
+from tests.builders import make_report
 store_dir, case_path, name, n, go = sys.argv[1:6]
 while not Path(go).exists():
     time.sleep(0.005)
@@ -376,7 +317,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with RunStore(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         runs = store.list()
         assert runs["run_id"].tolist() == ["r0002-dead", "r0001-beef"]
         # a v1 run left running has no process to check: it stays running
@@ -393,7 +334,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")]
     columns = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
     con.close()
-    assert versions == [1, 2, 3]
+    assert versions == [1, 2, 3, 4]
     assert {"host", "pid", "proc_start", "group_id", "group_point"} <= columns
 
 
@@ -438,3 +379,85 @@ def test_new_store_uses_wal(tmp_path: Path) -> None:
     con = sqlite3.connect(tmp_path / DB_NAME)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_json_blobs_of_earlier_versions_move_into_long_tables(tmp_path: Path) -> None:
+    """Migration 4: every table blob becomes rows of result_<name>, dtypes kept, and
+    spend by country across runs is then one SQL query (the README's first example).
+
+    Two runs' spend tables, stored as blobs (the layout of versions 1 to 3):
+      r0001: (2027, A, R, 10.0), (2027, B, R, 5.0), (2028, A, R, 2.5)
+      r0002: (2027, A, R, 4.0)
+    spend by (run, country): r0001 A 12.5, r0001 B 5.0, r0002 A 4.0.
+    """
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    con.executescript(V1_SCHEMA)
+    con.execute("INSERT INTO runs (run_id, created_at, status) VALUES "
+                "('r0003-cafe', '2026-01-05T12:00:00+00:00', 'optimal')")
+    spend1 = pd.DataFrame({"year": [2027, 2027, 2028], "country_id": ["A", "B", "A"],
+                           "capability_id": ["R", "R", None], "amount": [10.0, 5.0, 2.5]})
+    spend2 = pd.DataFrame({"year": [2027], "country_id": ["A"], "capability_id": ["R"],
+                           "amount": [4.0]})
+    portfolio = pd.DataFrame({"option_id": ["O1", "O2"],
+                              "start_year": pd.array([2027, None], dtype="Int64"),
+                              "single": [True, False]})
+    for run_id, name, position, df in (("r0001-beef", "spend", 0, spend1),
+                                       ("r0001-beef", "portfolio", 1, portfolio),
+                                       ("r0003-cafe", "spend", 0, spend2),
+                                       ("r0003-cafe", "empty", 1,
+                                        pd.DataFrame(columns=["a", "b"]))):
+        con.execute("INSERT INTO run_tables VALUES (?, ?, ?, ?, ?)",
+                    (run_id, name, position, len(df), encode_table(df)))
+    con.commit()
+    con.close()
+    with RunStore(tmp_path) as store:
+        assert store.schema_version == 4
+        old = store.get("r0001-beef")
+        assert list(old.tables) == ["spend", "portfolio"]
+        pd.testing.assert_frame_equal(old.tables["spend"], spend1)
+        pd.testing.assert_frame_equal(old.tables["portfolio"], portfolio)
+        other = store.get("r0003-cafe")
+        pd.testing.assert_frame_equal(other.tables["spend"], spend2)
+        assert list(other.tables["empty"].columns) == ["a", "b"]
+        assert other.tables["empty"].empty
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    by_country = con.execute(README_SPEND_BY_COUNTRY).fetchall()
+    con.close()
+    assert "run_tables" not in tables and {"result_spend", "result_tables"} <= tables
+    assert by_country == [("r0001-beef", "A", 12.5), ("r0001-beef", "B", 5.0),
+                          ("r0003-cafe", "A", 4.0)]
+
+
+#: The README's first example query, run as written there.
+README_SPEND_BY_COUNTRY = """
+SELECT run_id, country_id, SUM(amount) AS spend
+FROM result_spend
+GROUP BY run_id, country_id
+ORDER BY run_id, country_id
+"""
+
+
+def test_readme_queries_run_on_a_store(tmp_path: Path) -> None:
+    """Both queries of the README's run-store section run as printed there and give
+    the numbers of the recorded reports (worked out from make_report's tables)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
+    assert len(queries) == 2
+    with RunStore(tmp_path) as store:
+        a = record(store, None, make_report())
+        b = record(store, None, make_report())
+        want_spend = store.get(a).tables["spend"].groupby("country_id")["amount"].sum()
+    con = sqlite3.connect(tmp_path / DB_NAME)
+    spend = con.execute(queries[0]).fetchall()
+    second = con.execute(queries[1]).fetchall()
+    con.close()
+    assert [(r, c) for r, c, _ in spend] == [(rid, c) for rid in sorted((a, b))
+                                             for c in sorted(want_spend.index)]
+    for _, country, amount in spend:
+        assert amount == pytest.approx(float(want_spend[country]))
+    # make_report's dependence: AD 0.5 (2027), ART 0.2 (2028); record labels runs "base"
+    assert second == [(rid, "base", cap, hhi) for rid in sorted((a, b))
+                      for cap, hhi in (("AD", 0.5), ("ART", 0.2))]

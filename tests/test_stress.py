@@ -14,9 +14,9 @@ from sovopt.pipeline import stress_and_report
 from sovopt.report import report_from_solve
 from sovopt.runs import RunStore
 from sovopt.solve import solve_case
-from sovopt.stress import PortfolioError, read_portfolio
+from sovopt.workbook.portfolio_sheet import PortfolioError, read_portfolio
 from sovopt.workbook.results import write_results
-from tests.test_metrics import Y1, Y2, case_workbook, hand_case
+from tests.builders import Y1, Y2, case_workbook, hand_case
 
 #: Keys of the Summary that describe the run rather than the portfolio.
 RUN_KEYS = {"status", "objective", "mip_gap", "solve_seconds", "run_id", "status_detail"}

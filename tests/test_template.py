@@ -21,7 +21,7 @@ from sovopt.workbook.write_case import (
     default_horizon,
     id_list_name,
 )
-from tests.test_write_case import workbook_content
+from tests.builders import workbook_content
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "inputs" / "template.xlsx"

@@ -188,7 +188,8 @@ SINGLE_PROBLEM: list[tuple[str, Edit, str, str, str]] = [
      "Scenarios!G4", "from_year 2028 is after to_year 2027; expected from_year <= to_year",
      "error"),
     ("from after blank to", lambda b: b.set("Scenarios", "F3", 2030),
-     "Scenarios!F3", "from_year 2030 is after to_year 2028 (blank: last_year)", "error"),
+     "Scenarios!F3",
+     "from_year 2030 is after to_year 2028 (last_year, the end of the horizon)", "error"),
     # horizon
     ("available_from after the horizon", lambda b: b.set("Options", "I3", 2030),
      "Options!I3", "available_from 2030 is outside the horizon 2026..2028", "warning"),

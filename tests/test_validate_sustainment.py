@@ -85,10 +85,13 @@ def test_the_same_rules_on_a_case_built_in_code():
     from tests.model_cases import make_case, option
     case = make_case([option("F", "SA", 1.0), option("O", "SA", 1.0, capability="M")],
                      demand={"R": 1.0, "M": 1.0},
-                     capabilities=[{"capability_id": "R", "name": "r", "requirement": "fleet",
-                                    "stock_max": 5.0},
-                                   {"capability_id": "M", "name": "m", "stock_max": 1.0,
-                                    "initial_stock": 2.0}])
+                     capabilities=[{"capability_id": "R", "name": "r"},
+                                   {"capability_id": "M", "name": "m"}])
+    # build_case refuses a case that breaks a rule: break them after it is built
+    caps = case.capabilities
+    caps["requirement"] = caps["requirement"].astype(object)
+    caps.loc[0, ["requirement", "stock_max"]] = ["fleet", 5.0]
+    caps.loc[1, ["stock_max", "initial_stock"]] = [1.0, 2.0]
     import pandas as pd
     case.repair = pd.DataFrame([{"repair_id": "L", "option_id": "O", "fixed_cost": 0.0,
                                  "lead_time_years": 0, "support_cost_factor": 1.0,

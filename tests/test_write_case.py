@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -18,47 +17,11 @@ from sovopt.workbook.write_case import (
     id_list_name,
     write_case_workbook,
 )
-
-INJECTIONS = [
-    '=HYPERLINK("http://x")',
-    "+cmd|' /C calc'!A0",
-    "-2+3",
-    "@SUM(A1:A2)",
-    "\tleading tab",
-    "\rleading CR",
-    "#N/A",
-]
-
-
-def workbook_content(path: Path) -> dict:
-    """What a planner sees in a workbook, minus timestamps: every sheet's cell values,
-    notes, data validations, frozen panes and merges, and the defined names."""
-    wb = openpyxl.load_workbook(path)
-    content: dict = {"sheets": wb.sheetnames,
-                     "names": {n: d.attr_text for n, d in wb.defined_names.items()}}
-    for ws in wb.worksheets:
-        cells = {c.coordinate: c.value for row in ws.iter_rows() for c in row
-                 if c.value is not None}
-        notes = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row
-                 if c.comment is not None}
-        dvs = sorted((str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2,
-                      dv.allow_blank, dv.errorStyle)
-                     for dv in ws.data_validations.dataValidation)
-        content[ws.title] = {"cells": cells, "notes": notes, "validations": dvs,
-                             "freeze": ws.freeze_panes,
-                             "merged": sorted(str(r) for r in ws.merged_cells.ranges)}
-    return content
-
-
-def _injected_case():
-    case = example_case()
-    case.suppliers.loc[0, "name"] = INJECTIONS[0]
-    case.options["notes"] = [INJECTIONS[i % len(INJECTIONS)] for i in range(len(case.options))]
-    return case
+from tests.builders import INJECTIONS, injected_case
 
 
 def test_formula_injection_is_written_as_text(tmp_path):
-    path = write_case_workbook(tmp_path / "inj.xlsx", _injected_case())
+    path = write_case_workbook(tmp_path / "inj.xlsx", injected_case())
     wb = openpyxl.load_workbook(path)
     name_cell = wb["Suppliers"]["B2"]
     assert name_cell.value == '=HYPERLINK("http://x")'

@@ -31,7 +31,7 @@ from rich.table import Table
 
 from sovopt.cli.app import cli, emit_json, print_problems, store_option
 from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
-from sovopt.outputs import TABLE_COLUMNS, column, summary_lines
+from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
 from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
 from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
@@ -283,17 +283,21 @@ def print_portfolio(console: Console, report: Report) -> None:
         console.print(f"{len(pf)} options in the portfolio (see the Portfolio sheet)",
                       markup=False)
         return
-    console.print(schema_table("Portfolio", "portfolio", pf, _currency(report)))
+    console.print(schema_table("Portfolio", "portfolio", pf, _currency(report),
+                               report.run.get("names")))
 
 
-def schema_table(title: str, name: str, df, currency: str) -> Table:
-    """A result table for the terminal: labels as headings, each column in its format."""
+def schema_table(title: str, name: str, df, currency: str,
+                 names: dict | None = None) -> Table:
+    """A result table for the terminal: labels as headings, each column in its format,
+    ids with their names (a run's ``names``)."""
     columns = [column(name, key) for key in TABLE_COLUMNS[name] if key in df.columns]
     table = Table(title=title, box=box.SIMPLE, title_justify="left")
     for q in columns:
         table.add_column(q.label, justify="left" if q.kind in ("text", "flag") else "right")
     for rec in df[[q.key for q in columns]].itertuples(index=False):
-        table.add_row(*(q.text(v, currency) for q, v in zip(columns, rec, strict=True)))
+        table.add_row(*(shown_name(names, q.entity, v) if q.entity else q.text(v, currency)
+                        for q, v in zip(columns, rec, strict=True)))
     return table
 
 

@@ -2,10 +2,10 @@
 
 Evaluates a portfolio without optimising: one from a results workbook's
 Portfolio sheet, possibly edited by hand (the layout is described in
-:mod:`sovopt.stress`), or the portfolio of a run in the run store. It prints
-the limits the portfolio breaks and a summary, and writes the same results
-workbook a solve writes (default ``CASE.stress.xlsx`` next to the case, so
-the workbook the portfolio came from is never overwritten).
+:mod:`sovopt.workbook.portfolio_sheet`), or the portfolio of a run in the run
+store. It prints the limits the portfolio breaks and a summary, and writes the
+same results workbook a solve writes (default ``CASE.stress.xlsx`` next to the
+case, so the workbook the portfolio came from is never overwritten).
 
 Exit code 0 whether or not limits are broken: a broken limit is a finding of
 the test, not a failure of the command (it is listed on stderr and on the
@@ -39,7 +39,7 @@ from sovopt.pipeline import stress_and_report
 from sovopt.portfolio import Portfolio
 from sovopt.report import STRESS_BROKEN
 from sovopt.runs import RunStore
-from sovopt.stress import read_portfolio
+from sovopt.workbook.portfolio_sheet import read_portfolio
 from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
 

@@ -8,7 +8,7 @@ the producing countries by their shares of world production in the year
 option's Inputs, these rows enter its value origin (the HHI and exposure
 measures) and its survival factor in every scenario that hits a producer
 (partially, or wholly where ``critical`` is yes: see
-:func:`sovopt.prepare.survival_loss`).
+:class:`sovopt.prepare.Survival`).
 
 The home country's own production share is local content, not an input: it
 is left out (and reported). Producers missing from the case's Countries are
@@ -28,7 +28,7 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.materials.data import MaterialsData, MaterialsError, load
 from sovopt.materials.method import exporter_weight, production_tonnes
-from sovopt.schema import TIER_MAX_SHARE
+from sovopt.schema import tier_max_share
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic, write_bytes_atomic
 from sovopt.workbook.files import check_workbook_file
@@ -99,7 +99,7 @@ def tier2_rows(case: Case, option_id: str, material: str, share: float,
             countries = pd.concat([countries, pd.DataFrame([{
                 "country_id": cid, "name": c.name, "tier": "neutral",
                 "risk_score": exporter_weight(data, year, int(code)),
-                "max_share": TIER_MAX_SHARE["neutral"], "row": None}])], ignore_index=True)
+                "max_share": tier_max_share("neutral"), "row": None}])], ignore_index=True)
             ids[iso3] = cid
             added.append(cid)
         value_share = share * q / world

@@ -11,7 +11,7 @@ frozen, so ``pandas.read_excel(path, sheet_name=...)`` reads its first table.
   the same in sentences.
 - Portfolio: one row per started option with units per year (one column per
   year, header = the year). Its editable layout is what ``sovopt stress``
-  reads back (:mod:`sovopt.stress`): change a start year or units, delete a
+  reads back (:mod:`sovopt.workbook.portfolio_sheet`): change a start year or units, delete a
   row, or add a row for another option of the case.
 - Spend: spend by year and supplier country with the budget (a stacked column
   chart with the budget as a line), then by value origin and by capability
@@ -45,7 +45,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sovopt import outputs
-from sovopt.outputs import SUMMARY_KEYS
+from sovopt.outputs import SUMMARY_KEYS, shown_name
 from sovopt.report import Report
 from sovopt.sustainment import leverage_ratio
 from sovopt.workbook import style
@@ -330,10 +330,12 @@ def _scenario_sentences(report: Report) -> list[str]:
     worst = str(loss.idxmax())
     by_cap = sc[sc["scenario_id"] == worst].sort_values("share_lost", ascending=False)
     hit = by_cap.iloc[0]
-    text = (f"Worst scenario: {worst} loses {float(s['worst_case_shortfall']):.1%} of "
-            f"weighted demand")
+    names = report.run.get("names")
+    text = (f"Worst scenario: {shown_name(names, 'scenario', worst)} loses "
+            f"{float(s['worst_case_shortfall']):.1%} of weighted demand")
     if float(hit["share_lost"]) > 0:
-        text += f", hardest on {hit['capability_id']} ({float(hit['share_lost']):.0%} lost)"
+        text += (f", hardest on {shown_name(names, 'capability', hit['capability_id'])} "
+                 f"({float(hit['share_lost']):.0%} lost)")
     return [text + f". Expected loss over all scenarios: "
                    f"{float(s['expected_shortfall']):.1%}; CVaR {float(s['cvar']):.1%}."]
 
@@ -381,10 +383,13 @@ def _dependence_sentences(report: Report) -> list[str]:
     top = dep.sort_values("hhi", ascending=False, kind="stable").iloc[0]
     n_conc = int(dep["concentrated"].astype(bool).sum())
     n_single = int(dep["single_source"].astype(bool).sum())
+    names = report.run.get("names")
     lines = [f"Import concentration: {n_conc} of {len(dep)} capability-years above HHI 0.4"
-             + (f"; the highest is {top['capability_id']} in {int(top['year'])} "
-                f"(HHI {float(top['hhi']):.2f}, {float(top['top_foreign_share']):.0%} from "
-                f"{top['top_foreign_country']})." if float(top["hhi"]) > 0 else ".")]
+             + (f"; the highest is {shown_name(names, 'capability', top['capability_id'])} "
+                f"in {int(top['year'])} (HHI {float(top['hhi']):.2f}, "
+                f"{float(top['top_foreign_share']):.0%} from "
+                f"{shown_name(names, 'country', top['top_foreign_country'])})."
+                if float(top["hhi"]) > 0 else ".")]
     lines.append(f"Single source: {n_single} capability-years rely on one supplier.")
     return lines
 
@@ -859,6 +864,7 @@ def run_rows(run: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 def _run_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     run = dict(report.run)
     preset = run.pop("preset", None)
+    run.pop("names", None)  # the case's own names: shown beside ids, not listed here
     rows = run_rows(run)
     if isinstance(preset, dict):
         rows.append(("preset.name", preset.get("name")))

@@ -1,4 +1,4 @@
-"""Stress testing a fixed portfolio: read it from a results workbook, evaluate it as is.
+"""Reading a portfolio back from a results workbook's Portfolio sheet (for stress tests).
 
 ``sovopt stress CASE.xlsx --portfolio RESULTS.xlsx`` answers "what does this
 plan do in every scenario, and which limits does it break?" for a portfolio
@@ -48,7 +48,7 @@ from sovopt.case import Case
 from sovopt.errors import EXIT_INVALID, Problem, SovoptError
 from sovopt.portfolio import Portfolio
 from sovopt.workbook.files import SheetTooLarge, open_workbook
-from sovopt.workbook.read import parse_number_text
+from sovopt.workbook.parse import parse_number_text
 
 #: Sheet names a portfolio is read from, in order of preference.
 PORTFOLIO_SHEETS = ("Portfolio", "Result Portfolio")

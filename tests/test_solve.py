@@ -1,0 +1,61 @@
+"""solve_case and the pipeline: statuses, levels, portfolio and the Report, by hand.
+
+The case: one capability R with demand 10 in one year, budget 100; option CHEAP
+from A at 1.0 a unit and option DEAR at home at 3.0. min_cost has the levels
+unmet demand and cost; the optimum buys 10 CHEAP units: cost term = 10 / 100 = 0.1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sovopt.errors import EXIT_INFEASIBLE, EXIT_OK
+from sovopt.outputs import SUMMARY_KEYS
+from sovopt.pipeline import solve_and_report
+from sovopt.solve import solve_case
+from tests.checker import check_portfolio
+from tests.model_cases import FIRST_YEAR, make_case, option
+
+
+def cheap_and_dear(**kw):
+    return make_case([option("CHEAP", "SA", 1.0), option("DEAR", "SH", 3.0)], **kw)
+
+
+def test_min_cost_buys_the_cheap_option():
+    case = cheap_and_dear()
+    result = solve_case(case, "min_cost")
+    assert result.status == "optimal" and result.exit_code == EXIT_OK
+    assert [lv.name for lv in result.levels][-1] == "cost"
+    assert result.levels[-1].value == pytest.approx(0.1, abs=1e-9)
+    x = result.portfolio.deliveries.set_index(["option_id", "year"])["units"]
+    assert x[("CHEAP", FIRST_YEAR)] == pytest.approx(10.0)
+    assert check_portfolio(case, result.portfolio) == []
+
+
+def test_a_budget_below_the_cheapest_plan_is_infeasible_and_diagnosed():
+    """10 units cost at least 10 but the budget is 6: the diagnosis asks for 4 more."""
+    result = solve_case(cheap_and_dear(budget=6.0), "min_cost")
+    assert result.status == "infeasible" and result.exit_code == EXIT_INFEASIBLE
+    budget = [r for r in result.diagnosis if r.family == "budget"]
+    assert len(budget) == 1 and budget[0].needed == pytest.approx(10.0)
+
+
+def test_solve_and_report_gives_the_summary_of_the_solve():
+    outcome = solve_and_report(cheap_and_dear(), "min_cost", label="hand")
+    s = outcome.report.summary
+    assert list(s) == list(SUMMARY_KEYS)
+    assert s["status"] == "optimal" and s["objective"] == "min_cost"
+    assert s["total_cost"] == pytest.approx(10.0) and s["budget_total"] == 100.0
+    assert s["local_share"] == pytest.approx(0.0)  # all bought from A
+    assert outcome.report.run["label"] == "hand"
+    assert outcome.metrics.violations == []
+    assert set(outcome.timings) == {"evaluate", "report"}
+
+
+def test_solve_and_report_of_an_infeasible_case_has_blank_kpis():
+    outcome = solve_and_report(cheap_and_dear(budget=6.0), "min_cost")
+    s = outcome.report.summary
+    assert s["status"] == "infeasible" and outcome.metrics is None
+    assert s["total_cost"] is None and s["mip_gap"] is None
+    diagnostics = outcome.report.tables["diagnostics"]
+    assert (diagnostics["severity"] == "infeasible").sum() == 1
