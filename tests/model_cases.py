@@ -17,7 +17,9 @@ options 100 % local content. The helpers at the end read a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import ast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
 from sovopt.case import Case, build_case
 from sovopt.presets import Preset, parse_preset
@@ -198,3 +200,34 @@ def level_value(result: SolveResult, name: str) -> float:
             assert lv.value is not None, f"level {name} has no value ({lv.status})"
             return float(lv.value)
     raise KeyError(f"no level {name!r} in {[lv.name for lv in result.levels]}")
+
+
+def covers(*families: str) -> Callable:
+    """Mark the decorated test as a known-answer test of ``families`` (read by
+    :func:`covered_families`)."""
+
+    def mark(fn: Callable) -> Callable:
+        return fn
+
+    return mark
+
+
+def covered_families(folder: Path | None = None) -> dict[str, list[str]]:
+    """family -> the tests marked ``@covers(family)`` in the test modules of ``folder``.
+
+    Read from the source (no test module imports another): every decorated
+    function of every ``test_*.py``.
+    """
+    folder = folder or Path(__file__).resolve().parent
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for deco in node.decorator_list:
+                if (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Name)
+                        and deco.func.id == "covers"):
+                    for arg in deco.args:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            found.setdefault(arg.value, []).append(node.name)
+    return found

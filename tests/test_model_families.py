@@ -15,8 +15,6 @@ Objective values: ``cost`` = Σ_t spend[t] / Σ_t B[t]; every case's budget is
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import pytest
 
@@ -27,6 +25,8 @@ from sovopt.solve import SolveResult
 from tests.checker import check_portfolio, value_origin
 from tests.model_cases import (
     countries,
+    covered_families,
+    covers,
     input_row,
     level_value,
     make_case,
@@ -40,19 +40,6 @@ from tests.model_cases import (
     totals,
     units,
 )
-
-#: family -> names of the tests that decide an answer with it
-COVERED: dict[str, list[str]] = {}
-
-
-def covers(family: str) -> Callable:
-    """Register the decorated test as a known-answer test of ``family``."""
-
-    def mark(fn: Callable) -> Callable:
-        COVERED.setdefault(family, []).append(fn.__name__)
-        return fn
-
-    return mark
 
 
 def feasible(case, result: SolveResult) -> None:
@@ -69,8 +56,7 @@ MIN_COST_WITHOUT = {fam: preset([{"cost": 1}], switch_off=[fam])
 def test_every_family_has_a_test() -> None:
     """Every constraint family of the model has a known-answer test, and no more
     (those of formulation.md §7 in tests/test_sustainment.py)."""
-    from tests.test_sustainment import COVERED as SUSTAINMENT
-    covered = {**COVERED, **SUSTAINMENT}
+    covered = covered_families()
     assert sorted(set(FAMILIES) - set(covered)) == []
     assert sorted(set(covered) - set(FAMILIES)) == []
 

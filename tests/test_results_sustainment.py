@@ -15,7 +15,7 @@ from sovopt.report import report_from_solve
 from sovopt.workbook.portfolio_sheet import read_portfolio
 from sovopt.workbook.results import RESULT_SHEETS, write_results
 from tests.model_cases import make_case, option, scenario, solve
-from tests.test_sustainment import RISK_THEN_COST, with_repair
+from tests.sustainment_cases import RISK_THEN_COST, with_repair
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ S<country> each).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import pytest
 
@@ -23,6 +21,7 @@ from sovopt.prepare import prepare
 from tests.checker import check_portfolio
 from tests.model_cases import (
     countries,
+    covers,
     make_case,
     option,
     preset,
@@ -30,23 +29,10 @@ from tests.model_cases import (
     solve,
     units,
 )
-
-#: family -> the tests that work it by hand (tests/test_model_families.py checks that
-#: every family of the model has one)
-COVERED: dict[str, list[str]] = {}
-
-
-def covers(*families: str) -> Callable:
-    def mark(fn: Callable) -> Callable:
-        for family in families:
-            COVERED.setdefault(family, []).append(fn.__name__)
-        return fn
-    return mark
-
+from tests.sustainment_cases import RISK_THEN_COST, with_repair
 
 YEARS3 = (2027, 2028, 2029)
 YEARS4 = (2027, 2028, 2029, 2030)
-RISK_THEN_COST = preset([{"cvar": 1.0}, {"cost": 1.0}])
 
 
 def fleet_capability(**fields) -> list[dict]:
@@ -56,14 +42,6 @@ def fleet_capability(**fields) -> list[dict]:
 def stock_capability(stock_max: float, holding: float, **fields) -> list[dict]:
     return [{"capability_id": "R", "name": "rounds", "stock_max": stock_max,
              "holding_cost": holding, **fields}]
-
-
-def with_repair(case: Case, fixed_cost: float, lead: int = 1, factor: float = 1.0,
-                option_id: str = "F") -> Case:
-    case.repair = pd.DataFrame([{"repair_id": "RL", "option_id": option_id,
-                                 "fixed_cost": fixed_cost, "lead_time_years": lead,
-                                 "support_cost_factor": factor, "row": None}])
-    return case
 
 
 def agree(result, metrics, terms=("cost", "cvar", "expected_shortfall")) -> None:

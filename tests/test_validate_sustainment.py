@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sovopt.workbook.read import read_case
 from tests.helpers_workbook import CaseBook
-from tests.test_validate_rules import only, read_problems
+from tests.problems import only, read_problems
 
 
 def fleet_book() -> CaseBook:
