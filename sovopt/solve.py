@@ -478,11 +478,7 @@ class _Solve:
                                                label)
             lv.seconds = time.perf_counter() - t0
             result.levels.append(lv)
-            if lv.status == "infeasible":
-                self._infeasible()
-                return None
-            if lv.status == "solver_error":
-                result.status, result.message = "solver_error", lv.note
+            if self._ends_solve(lv):
                 return None
             if new is None:  # nothing found in the time given
                 if values is None:
@@ -501,16 +497,23 @@ class _Solve:
             self.stop.deadline = time.monotonic() + max(self._left(), 1.0)
             lv, values = self.solver.optimise("feasibility", {}, np.zeros(hm.num_col), 1.0,
                                               None, "feasibility")
-            if lv.status == "infeasible":
-                self._infeasible()
-                return None
-            if lv.status == "solver_error":
-                result.status, result.message = "solver_error", lv.note
+            if self._ends_solve(lv):
                 return None
             if values is None:
                 result.status = "interrupted" if self.stop.requested else "no_solution"
                 return None
         return values
+
+    def _ends_solve(self, lv: LevelResult) -> bool:
+        """Whether a level's outcome ends the solve: infeasible (then diagnosed) or a
+        solver error (then no plan)."""
+        if lv.status == "infeasible":
+            self._infeasible()
+            return True
+        if lv.status == "solver_error":
+            self.result.status, self.result.message = "solver_error", lv.note
+            return True
+        return False
 
     def _left(self) -> float:
         return self.deadline - time.monotonic()
