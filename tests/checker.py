@@ -53,6 +53,7 @@ to check here.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import pandas as pd
@@ -389,11 +390,18 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
                 qmax = peak[r] if _blank(qmax) else float(qmax)
                 s_id = opts.loc[o, "supplier_id"]
                 cap = sups.loc[s_id, "capacity_per_year"]
-                reach[s_id] += min(qmax, demand[r, t], float("inf") if _blank(cap)
-                                   else float(cap))
-            able = sum(1 for v in reach.values() if v >= floor - tol)
-            if able < need:
-                continue
+                most = min(qmax, demand[r, t], float("inf") if _blank(cap) else float(cap))
+                for c, share in sigma[o].items():  # each foreign country's max share
+                    if c != home and share > tol:
+                        most = min(most, theta[c] * demand[r, t] / share)
+                if bool(caps.loc[r, "integer_units"]):
+                    most = math.floor(most + 1e-9)
+                reach[s_id] += most
+            whole = bool(caps.loc[r, "integer_units"])
+            each = math.ceil(floor - 1e-9) if whole else floor
+            able = sum(1 for v in reach.values() if v >= each - tol)
+            if able < need or need * each > demand[r, t] + tol:
+                continue  # single source by necessity that year
             sent: dict[str, float] = defaultdict(float)
             for (o, tt), u in x.items():
                 if tt == t and opts.loc[o, "capability_id"] == r:

@@ -774,3 +774,39 @@ def test_checker_flags_each_violation(case_change: dict, starts_change: dict,
     found = check_portfolio(_checker_case(**case_change),
                             _portfolio(st, {**BASE_UNITS, **units_change}))
     assert any(msg.startswith(expected) for msg in found), found
+
+
+@covers("dual_sourcing")
+def test_dual_sourcing_spares_a_year_that_cannot_hold_two_whole_shares() -> None:
+    """One whole unit of demand cannot come from two suppliers: that year is exempt.
+
+    Years 2027–28, demand 1 then 10 (whole units), min_suppliers 2, a (SA)
+    1/unit, b (SB) 2/unit. 2027: two suppliers would each need ⌈0.1⌉ = 1 unit,
+    2 > 1, so a alone: 1. 2028: b carries ⌈1⌉ = 1: 9 + 2 = 11. Cost 12/200 = 0.06.
+    """
+    case = make_case([option("a", "SA", 1), option("b", "SB", 2)], years=[2027, 2028],
+                     demand={"R": [1, 10]},
+                     capabilities=[{"capability_id": "R", "name": "R", "min_suppliers": 2}])
+    r = solve(case)
+    feasible(case, r)
+    assert objective(r) == pytest.approx(0.06, abs=1e-9)
+    assert units(r) == {("a", 2027): 1, ("a", 2028): 9, ("b", 2028): 1}
+
+
+@covers("dual_sourcing")
+def test_dual_sourcing_knows_a_country_share_cap_stops_a_supplier_counting() -> None:
+    """A supplier its country's max share keeps below its 10 % does not count.
+
+    Demand 25 whole units, min_suppliers 2: a (SA, ally) and x (SX, adversary,
+    max share 0.10: at most 2.5, so 2 whole units). x would need ⌈2.5⌉ = 3 to
+    count, so only a can: the year is single source by necessity, not
+    infeasible; a delivers all 25 at 1/unit: 25/100 = 0.25.
+    """
+    case = make_case([option("a", "SA", 1), option("x", "SX", 0.5)], demand={"R": 25},
+                     capabilities=[{"capability_id": "R", "name": "R", "min_suppliers": 2}])
+    r = solve(case)
+    assert r.status == "optimal"
+    assert check_portfolio(case, r.portfolio) == []
+    assert not bool(r.data.sourcing["binding"].iloc[0])
+    # x, cheaper, still delivers what its cap allows: 2 units; a the other 23
+    assert objective(r) == pytest.approx((23 * 1 + 2 * 0.5) / 100, abs=1e-9)
