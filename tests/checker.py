@@ -391,9 +391,9 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
                 s_id = opts.loc[o, "supplier_id"]
                 cap = sups.loc[s_id, "capacity_per_year"]
                 most = min(qmax, demand[r, t], float("inf") if _blank(cap) else float(cap))
-                for c, share in sigma[o].items():  # each foreign country's max share
-                    if c != home and share > tol:
-                        most = min(most, theta[c] * demand[r, t] / share)
+                for c, part in sigma[o].items():  # each foreign country's max share
+                    if c != home and part > tol:
+                        most = min(most, theta[c] * demand[r, t] / part)
                 if bool(caps.loc[r, "integer_units"]):
                     most = math.floor(most + 1e-9)
                 reach[s_id] += most
