@@ -675,30 +675,11 @@ def _fleet_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                    "the units required that year.")
     ws.freeze_panes = "A2"
     anchor_col = get_column_letter(len(fl.columns) + 2)
-    at = 2
-    for cap in list(dict.fromkeys(fl["capability_id"]))[:CHART_SERIES]:
-        rows = [i for i, r in enumerate(fl["capability_id"], start=first) if r == cap]
-        lo, hi = rows[0], rows[-1]
-        bar = BarChart()
-        bar.type, bar.grouping = "col", "clustered"
-        bar.title = f"{cap}: in service, supported at home, available in the worst scenario"
-        for name, label in (("in_service", "in service"),
-                            ("home_supported", "supported at home"),
-                            ("worst_available", "available in the worst scenario")):
-            bar.add_data(Reference(ws, min_col=cols[name], min_row=lo, max_row=hi),
-                         titles_from_data=False)
-            bar.series[-1].tx = _series_title(label)
-        line = LineChart()
-        line.add_data(Reference(ws, min_col=cols["required"], min_row=lo, max_row=hi),
-                      titles_from_data=False)
-        line.series[0].tx = _series_title("required")
-        bar.set_categories(Reference(ws, min_col=cols["year"], min_row=lo, max_row=hi))
-        bar += line
-        bar.x_axis.delete = bar.y_axis.delete = False
-        bar.legend.position = "b"
-        bar.height, bar.width = 8, 18
-        ws.add_chart(bar, f"{anchor_col}{at}")
-        at += 17
+    _capability_charts(ws, fl, cols, first, anchor_col,
+                       "in service, supported at home, available in the worst scenario",
+                       (("in_service", "in service"), ("home_supported", "supported at home"),
+                        ("worst_available", "available in the worst scenario")),
+                       ("required", "required"))
 
 
 def _stock_sheet(ws: Worksheet, report: Report, currency: str) -> None:
@@ -720,24 +701,35 @@ def _stock_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                    "Planned stock divided by the capability's average yearly demand.")
     ws.freeze_panes = "A2"
     anchor_col = get_column_letter(len(st.columns) + 2)
+    _capability_charts(ws, st, cols, first, anchor_col,
+                       "planned stock and the worst scenario's draw",
+                       (("planned_stock", "planned stock"),
+                        ("worst_draw", "drawn in the worst scenario")),
+                       ("demand", "demand"))
+
+
+def _capability_charts(ws: Worksheet, table: pd.DataFrame, cols: dict[str, int], first: int,
+                       anchor_col: str, what: str, bars: tuple[tuple[str, str], ...],
+                       line: tuple[str, str]) -> None:
+    """One chart per capability (at most CHART_SERIES), stacked beside the table:
+    clustered columns of ``bars`` (column, label) by year and ``line`` as a line."""
     at = 2
-    for cap in list(dict.fromkeys(st["capability_id"]))[:CHART_SERIES]:
-        rows = [i for i, r in enumerate(st["capability_id"], start=first) if r == cap]
+    for cap in list(dict.fromkeys(table["capability_id"]))[:CHART_SERIES]:
+        rows = [i for i, r in enumerate(table["capability_id"], start=first) if r == cap]
         lo, hi = rows[0], rows[-1]
         bar = BarChart()
         bar.type, bar.grouping = "col", "clustered"
-        bar.title = f"{cap}: planned stock and the worst scenario's draw"
-        for name, label in (("planned_stock", "planned stock"),
-                            ("worst_draw", "drawn in the worst scenario")):
+        bar.title = f"{cap}: {what}"
+        for name, label in bars:
             bar.add_data(Reference(ws, min_col=cols[name], min_row=lo, max_row=hi),
                          titles_from_data=False)
             bar.series[-1].tx = _series_title(label)
-        line = LineChart()
-        line.add_data(Reference(ws, min_col=cols["demand"], min_row=lo, max_row=hi),
-                      titles_from_data=False)
-        line.series[0].tx = _series_title("demand")
+        chart = LineChart()
+        chart.add_data(Reference(ws, min_col=cols[line[0]], min_row=lo, max_row=hi),
+                       titles_from_data=False)
+        chart.series[0].tx = _series_title(line[1])
         bar.set_categories(Reference(ws, min_col=cols["year"], min_row=lo, max_row=hi))
-        bar += line
+        bar += chart
         bar.x_axis.delete = bar.y_axis.delete = False
         bar.legend.position = "b"
         bar.height, bar.width = 8, 18
