@@ -274,3 +274,31 @@ def test_min_cost_sees_a_one_percent_price_difference_at_a_large_budget() -> Non
     r = solve(case, "min_cost")
     assert totals(r) == {"cheap": 1}
     assert objective(r) * 1e8 == pytest.approx(1000.0, rel=1e-9)
+
+
+def test_each_level_has_an_absolute_gap_in_its_own_units() -> None:
+    """A level's default absolute gap is the weighted sum of its terms' defaults:
+    scenario risk (cvar 1, worst_case 0.1) 2e-4 + 0.1 × 2e-4 = 2.2e-4 of weighted
+    demand; balanced 2e-4 + 0.1·2e-4 + 2e-4 + 0.5·1e-3 + 0.5·1e-3 + 0.5·1e-3
+    = 1.92e-3. A level's own ``gap`` replaces both defaults."""
+    dep = {lv.name: lv for lv in load_preset("min_dependence").levels}
+    assert dep["scenario risk"].stop_gap == pytest.approx(2.2e-4)
+    assert dep["exposure and concentration"].stop_gap == pytest.approx(2e-3)
+    assert dep["cost"].stop_gap == pytest.approx(1e-3)
+    assert dep["unmet demand"].stop_gap == 0.0
+    balanced = load_preset("balanced").levels[-1]
+    assert balanced.absolute_gap is None and balanced.stop_gap == pytest.approx(1.92e-3)
+    own = parse_preset({"levels": [{"name": "c", "terms": {"cost": 1},
+                                    "gap": {"absolute": 0.05, "relative": 0.2}}]})
+    assert (own.levels[-1].stop_gap, own.levels[-1].relative_gap) == (0.05, 0.2)
+    assert own.as_dict()["levels"][-1]["gap"] == {"relative": 0.2, "absolute": 0.05}
+
+
+def test_a_bad_level_gap_is_reported_with_the_others() -> None:
+    with pytest.raises(SovoptError) as err:
+        parse_preset({"levels": [{"terms": {"cost": 1}, "gap": {"absolute": -1}},
+                                 {"terms": {"cvar": 1}, "gap": 0.1, "colour": "red"}]})
+    text = str(err.value)
+    assert "levels[1].gap.absolute: -1 is not a number >= 0" in text
+    assert "levels[2]: gap must map relative and/or absolute to numbers" in text
+    assert "levels[2]: unknown key 'colour'" in text
