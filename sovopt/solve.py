@@ -49,6 +49,11 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.diagnose import diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
+from sovopt.heuristics.columns import plan_columns
+from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
+from sovopt.heuristics.relax_and_fix import relax_and_fix
+from sovopt.heuristics.repair import repair
+from sovopt.heuristics.start import start_vector
 from sovopt.highs import (
     LIMITS,
     HighsModel,
@@ -211,7 +216,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
                progress: Progress | None = None,
                highs_options: dict[str, object] | None = None,
                export_first_level: str | None = None,
-               stop: Stop | None = None) -> SolveResult:
+               stop: Stop | None = None, start: Portfolio | None = None) -> SolveResult:
     """Solve ``case`` with a preset (name, file or Preset; default Settings ``objective``).
 
     ``export_first_level``: write the first level actually optimised, exactly as
@@ -219,6 +224,9 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     it, so the benchmark can time HiGHS alone on the identical model.
     ``stop``: a :class:`~sovopt.highs.Stop` another thread may ``request()``;
     by default Ctrl-C requests it.
+    ``start``: a portfolio (an earlier run's, or hand-made) that becomes the MIP
+    start of the first optimised level, completed or repaired to feasibility
+    (:mod:`sovopt.heuristics.repair`); later levels start from the last one's.
     """
     preset = objective if isinstance(objective, Preset) else load_preset(
         objective or case.settings.objective)
@@ -227,7 +235,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     stop = stop or Stop()
     with _ctrl_c(stop, progress):
         return _Solve(case, preset, time_limit, gap, progress, highs_options or {},
-                      export_first_level, stop).run()
+                      export_first_level, stop, start).run()
 
 
 class LevelSolver:
@@ -364,8 +372,9 @@ class _Solve:
 
     def __init__(self, case: Case, preset: Preset, time_limit: float, gap: float,
                  progress: Progress | None, highs_options: dict[str, object],
-                 export_first_level: str | None, stop: Stop):
+                 export_first_level: str | None, stop: Stop, start: Portfolio | None = None):
         self.case, self.preset, self.progress, self.stop = case, preset, progress, stop
+        self.given_start = start
         self.time_limit, self.gap = time_limit, gap
         self.highs_options, self.export = highs_options, export_first_level
         self.timings: dict[str, float] = {}
@@ -431,6 +440,9 @@ class _Solve:
         values: np.ndarray | None = np.zeros(0) if hm.num_col == 0 else None
         self.held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
         scaled = [level_cost(hm, level.terms) for level in preset.levels]
+        if values is None and self.given_start is not None:
+            with self.clock("given start"):
+                values = self._from_given_start(scaled)
         if values is None and _wants_crash_start(hm, preset, scaled):
             levels_left = sum(1 for _, sc in scaled if sc)
             with self.clock("crash start"):
@@ -467,6 +479,7 @@ class _Solve:
             self.stop.deadline = time.monotonic() + share
             hm.highs.setOptionValue("time_limit", share)
             set_cost(hm, cost)
+            self._level_gaps(level, scale)
             if self.export and not exported:
                 hm.highs.writeModel(str(self.export))
                 exported = True
@@ -474,8 +487,14 @@ class _Solve:
             start = self._completed(values, cost) if values is not None else None
             t0 = time.perf_counter()
             with self.clock(f"solve level {k + 1}"):
+                rf = self._relax_and_fix(level, cost, share, start) if (
+                    self._relax_and_fix_pays(level)) else None
+                if rf is not None:
+                    start = rf.values
                 lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
                                                label)
+                if rf is not None:
+                    self._with_relax_and_fix(lv, rf, scale)
             lv.seconds = time.perf_counter() - t0
             result.levels.append(lv)
             if self._ends_solve(lv):
@@ -517,6 +536,86 @@ class _Solve:
 
     def _left(self) -> float:
         return self.deadline - time.monotonic()
+
+    # --- speed: per-level gaps, relax-and-fix, a given start ------------------------------
+
+    def _level_gaps(self, level, scale: float) -> None:
+        """The level's stopping gaps: relative (its own or the solve's) and absolute,
+        the preset's gap in the level's units divided by the cost scale. A zero
+        relative gap asks for proof of optimality and gets it: the absolute gap is
+        then HiGHS's own (1e-6)."""
+        h = self.hm.highs
+        rel = self.gap if level.relative_gap is None else level.relative_gap
+        h.setOptionValue("mip_rel_gap", rel)
+        h.setOptionValue("mip_abs_gap", max(level.stop_gap / scale, 1e-6) if rel > 0
+                         else 1e-6)
+
+    def _relax_and_fix_pays(self, level) -> bool:
+        """Relax-and-fix for a scenario-risk level of a model above the measured size."""
+        risk = {"cvar", "worst_case", "expected_shortfall"}
+        return (bool(set(level.terms) & risk) and set(level.terms) <= risk | {"unmet"}
+                and int(np.sum(self.hm.integrality == 1)) >= RF_MIN_INTEGERS)
+
+    def _relax_and_fix(self, level, cost: np.ndarray, share: float,
+                       start: np.ndarray | None):
+        """Relax-and-fix in 60 % of the level's share (window 1 from ``start``),
+        verified; None to fall back to the plain MIP alone."""
+        found = relax_and_fix(self.hm, cost, self.d.years, 0.6 * share, gap=self.gap,
+                              run=lambda: supervised_run(self.hm.highs, self.stop),
+                              start=start)
+        if found is None:
+            self.result.notes.append(f"{level.name}: relax-and-fix found no portfolio in "
+                                     "its time; the plain MIP went on alone.")
+            return None
+        bad = solution_problems(self.hm, found.values, cost, found.objective, self.d,
+                                self._portfolio(found.values), self.preset.switch_off)
+        if bad:
+            self.result.notes.append(f"{level.name}: relax-and-fix's portfolio failed its "
+                                     f"check ({bad[0]}); not used.")
+            return None
+        return found
+
+    def _with_relax_and_fix(self, lv: LevelResult, found, scale: float) -> None:
+        """Window 1's bound is a valid bound of the level: keep the better of the two."""
+        if lv.value is None:
+            return
+        bound = found.bound * scale
+        if lv.bound is None or bound > lv.bound:
+            lv.bound = min(bound, lv.value)
+            lv.gap = relative_gap(lv.value, lv.bound)
+            if lv.gap is not None and lv.gap <= self.gap + 1e-9 and lv.status == "time_limit":
+                lv.status = "optimal"
+        if abs(lv.value - found.objective * scale) <= 1e-9 * max(1.0, abs(lv.value)):
+            lv.method = "relax-and-fix"
+
+    def _from_given_start(self, scaled: list[tuple[np.ndarray, float]]) -> np.ndarray | None:
+        """The given portfolio as a verified start of the first optimised level, or None."""
+        first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
+        if first is None:
+            return None
+        cost, _ = scaled[first]
+        given = start_vector(self.hm, self.m, self.d, self.given_start)
+        seconds = max(1.0, min(60.0, self._left() / 4))
+        self.stop.deadline = time.monotonic() + seconds
+        found = repair(self.hm, cost, given.values, seconds, plan_columns(self.hm, self.m),
+                       run=lambda: supervised_run(self.hm.highs, self.stop))
+        dropped = given.dropped_starts + given.dropped_deliveries
+        if dropped:
+            self.result.notes.append(f"The given start has {given.dropped_starts} start(s) and "
+                                     f"{given.dropped_deliveries} deliveries this case cannot "
+                                     "make (an option excluded or out of reach); left out.")
+        if found is None:
+            self.result.notes.append("The given start could not be repaired in time; the "
+                                     "solve began without it.")
+            return None
+        values, step = found
+        bad = solution_problems(self.hm, values, None, None, self.d, self._portfolio(values),
+                                self.preset.switch_off)
+        if bad:
+            self.result.notes.append(f"The given start failed its check ({bad[0]}); not used.")
+            return None
+        self.result.notes.append(f"The given start was used as the first MIP start ({step}).")
+        return values
 
     def _hold(self, k: int, cost: np.ndarray, scale: float, value: float,
               values: np.ndarray) -> None:

@@ -136,12 +136,15 @@ def check_out(case_path: Path, out: Path) -> None:
               help="Also add the result sheets (Result Summary, ...) to the case workbook "
                    "itself, after a backup CASE.xlsx.bak; input sheets are never touched.")
 @click.option("--label", default=None, help="A label for this run (kept with the run).")
+@click.option("--start", "start", default=None, metavar="RESULTS.xlsx|RUN_ID",
+              help="Start from this plan: a results workbook's Portfolio sheet (edited or "
+                   "hand-made) or a stored run; repaired where it breaks a limit.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the Summary as one JSON object on stdout (messages stay on stderr).")
 @store_option
 def solve(case_path: str, objective: str | None, time_limit: float | None,
           gap: float | None, out: str | None, into_input: bool, label: str | None,
-          as_json: bool, store: str) -> int:
+          start: str | None, as_json: bool, store: str) -> int:
     """Solve CASE.xlsx, write the results workbook, record the run and print a summary."""
     console = stderr_console()
     path = Path(case_path)
@@ -152,6 +155,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     if into_input:
         check_into_input(path)
     preset = load_preset(objective or case.settings.objective)
+    given = given_start(start, case, store) if start else None
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
@@ -160,7 +164,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
             with SolveProgress(console, preset) as progress:
                 outcome = solve_and_report(case, preset, time_limit=time_limit, gap=gap,
                                            case_path=path, warnings=warnings, run_id=run_id,
-                                           label=label, progress=progress)
+                                           label=label, progress=progress, start=given)
                 report, result = outcome.report, outcome.result
                 if result.status == "infeasible" and _name_changed_limits(
                         result, runs, run_id, preset, time_limit, gap, console):
@@ -229,6 +233,17 @@ def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, prese
     console.print(f"limits tightened since run {since} of this case are named first",
                   markup=False)
     return True
+
+
+def given_start(source: str, case, store: str):
+    """The portfolio ``--start`` names: a workbook's Portfolio sheet or a stored run's."""
+    from sovopt.cli.cmd_stress import portfolio_from_run  # (cmd_stress imports this module)
+    from sovopt.stress import read_portfolio
+
+    path = Path(source)
+    if path.suffix.lower() == ".xlsx" or path.exists():
+        return read_portfolio(path, case)
+    return portfolio_from_run(source, store)[0]
 
 
 def print_outcome(console: Console, result: SolveResult, report: Report) -> None:
