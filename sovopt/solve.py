@@ -50,6 +50,8 @@ from sovopt.case import Case
 from sovopt.diagnose import diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.heuristics.columns import plan_columns
+from sovopt.heuristics.construct import MIN_INTEGERS as CONSTRUCT_MIN_INTEGERS
+from sovopt.heuristics.construct import capability_blocks, constructive_portfolio
 from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
 from sovopt.heuristics.relax_and_fix import relax_and_fix
 from sovopt.heuristics.repair import repair
@@ -64,6 +66,7 @@ from sovopt.highs import (
     clear_state,
     has_solution,
     set_cost,
+    set_time_limit,
     supervised_run,
     to_highs,
     warm_start,
@@ -252,6 +255,7 @@ class LevelSolver:
                  switch_off: frozenset[str] = frozenset(),
                  progress: Progress | None = None):
         self.hm, self.m, self.d, self.gap, self.stop = hm, m, d, gap, stop
+        self.absolute_gap = 0.0  # in the level's own units; set per level by the solve
         self.switch_off, self.progress = switch_off, progress
 
     def _portfolio(self, values: np.ndarray) -> Portfolio:
@@ -328,7 +332,7 @@ class LevelSolver:
         gap = relative_gap(value, bound)
         if status == MS.kOptimal:
             level_status, gap = "optimal", (gap if gap is not None else 0.0)
-        elif gap is not None and gap <= self.gap + 1e-9:
+        elif self.within_gap(value, bound):
             level_status = "optimal"  # stopped, but already within the requested gap
         elif self.stop.requested:
             level_status = "interrupted"
@@ -337,6 +341,14 @@ class LevelSolver:
         note = "; ".join(problems)
         return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
                            note=note, portfolio=portfolio)
+
+    def within_gap(self, value: float, bound: float | None) -> bool:
+        """Whether a level's value is proven within its relative or its absolute gap."""
+        if bound is None:
+            return False
+        gap = relative_gap(value, bound)
+        return (gap is not None and gap <= self.gap + 1e-9) or (
+            value - bound <= self.absolute_gap + 1e-12)
 
     def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
               cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
@@ -442,7 +454,11 @@ class _Solve:
         scaled = [level_cost(hm, level.terms) for level in preset.levels]
         if values is None and self.given_start is not None:
             with self.clock("given start"):
-                values = self._from_given_start(scaled)
+                values = self._from_portfolio(self.given_start, "the given start", scaled)
+        if (values is None and self.given_start is None
+                and int(np.sum(hm.integrality == 1)) >= CONSTRUCT_MIN_INTEGERS):
+            with self.clock("constructive start"):
+                values = self._constructive_start(scaled)
         if values is None and _wants_crash_start(hm, preset, scaled):
             levels_left = sum(1 for _, sc in scaled if sc)
             with self.clock("crash start"):
@@ -477,7 +493,7 @@ class _Solve:
                 share = remaining
             share = max(share, 1.0)
             self.stop.deadline = time.monotonic() + share
-            hm.highs.setOptionValue("time_limit", share)
+            set_time_limit(hm.highs, share, lp=not np.any(hm.integrality))
             set_cost(hm, cost)
             self._level_gaps(level, scale)
             if self.export and not exported:
@@ -546,9 +562,10 @@ class _Solve:
         then HiGHS's own (1e-6)."""
         h = self.hm.highs
         rel = self.gap if level.relative_gap is None else level.relative_gap
+        absolute = max(level.stop_gap / scale, 1e-6) if rel > 0 else 1e-6
         h.setOptionValue("mip_rel_gap", rel)
-        h.setOptionValue("mip_abs_gap", max(level.stop_gap / scale, 1e-6) if rel > 0
-                         else 1e-6)
+        h.setOptionValue("mip_abs_gap", absolute)
+        self.solver.gap, self.solver.absolute_gap = rel, absolute * scale
 
     def _relax_and_fix_pays(self, level) -> bool:
         """Relax-and-fix for a scenario-risk level of a model above the measured size."""
@@ -560,7 +577,7 @@ class _Solve:
                        start: np.ndarray | None):
         """Relax-and-fix in 60 % of the level's share (window 1 from ``start``),
         verified; None to fall back to the plain MIP alone."""
-        found = relax_and_fix(self.hm, cost, self.d.years, 0.6 * share, gap=self.gap,
+        found = relax_and_fix(self.hm, cost, self.d.years, 0.6 * share, gap=self.solver.gap,
                               run=lambda: supervised_run(self.hm.highs, self.stop),
                               start=start)
         if found is None:
@@ -583,39 +600,62 @@ class _Solve:
         if lv.bound is None or bound > lv.bound:
             lv.bound = min(bound, lv.value)
             lv.gap = relative_gap(lv.value, lv.bound)
-            if lv.gap is not None and lv.gap <= self.gap + 1e-9 and lv.status == "time_limit":
+            if lv.status == "time_limit" and self.solver.within_gap(lv.value, lv.bound):
                 lv.status = "optimal"
         if abs(lv.value - found.objective * scale) <= 1e-9 * max(1.0, abs(lv.value)):
             lv.method = "relax-and-fix"
 
-    def _from_given_start(self, scaled: list[tuple[np.ndarray, float]]) -> np.ndarray | None:
-        """The given portfolio as a verified start of the first optimised level, or None."""
+    def _from_portfolio(self, portfolio: Portfolio, what: str,
+                        scaled: list[tuple[np.ndarray, float]]) -> np.ndarray | None:
+        """A portfolio (a given start, the constructive one) as a verified start of the
+        first optimised level, completed or repaired (:mod:`sovopt.heuristics.repair`),
+        or None; ``what`` names it in the notes."""
         first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
         if first is None:
             return None
         cost, _ = scaled[first]
-        given = start_vector(self.hm, self.m, self.d, self.given_start)
+        given = start_vector(self.hm, self.m, self.d, portfolio)
         seconds = max(1.0, min(60.0, self._left() / 4))
         self.stop.deadline = time.monotonic() + seconds
         found = repair(self.hm, cost, given.values, seconds, plan_columns(self.hm, self.m),
                        run=lambda: supervised_run(self.hm.highs, self.stop))
-        dropped = given.dropped_starts + given.dropped_deliveries
-        if dropped:
-            self.result.notes.append(f"The given start has {given.dropped_starts} start(s) and "
-                                     f"{given.dropped_deliveries} deliveries this case cannot "
-                                     "make (an option excluded or out of reach); left out.")
+        if given.dropped_starts + given.dropped_deliveries:
+            self.result.notes.append(
+                f"{what.capitalize()} has {given.dropped_starts} start(s) and "
+                f"{given.dropped_deliveries} deliveries this case cannot make (an option "
+                "excluded or out of reach); left out.")
         if found is None:
-            self.result.notes.append("The given start could not be repaired in time; the "
-                                     "solve began without it.")
+            self.result.notes.append(f"{what.capitalize()} could not be repaired in time; "
+                                     "the solve went on without it.")
             return None
         values, step = found
         bad = solution_problems(self.hm, values, None, None, self.d, self._portfolio(values),
                                 self.preset.switch_off)
         if bad:
-            self.result.notes.append(f"The given start failed its check ({bad[0]}); not used.")
+            self.result.notes.append(f"{what.capitalize()} failed its check ({bad[0]}); "
+                                     "not used.")
             return None
-        self.result.notes.append(f"The given start was used as the first MIP start ({step}).")
+        self.result.notes.append(f"{what.capitalize()} was used as the first MIP start "
+                                 f"({step}).")
         return values
+
+    def _constructive_start(self, scaled: list[tuple[np.ndarray, float]]
+                            ) -> np.ndarray | None:
+        """On a large model, a first portfolio built capability by capability
+        (:mod:`sovopt.heuristics.construct`) in at most half the time left: without a
+        first portfolio no level can report one."""
+        seconds = self._left() / 2
+        t0 = time.perf_counter()
+        portfolio = constructive_portfolio(self.case, seconds, self.stop, self.highs_options)
+        if portfolio is None:
+            self.result.notes.append(
+                "No first portfolio could be built capability by capability in "
+                f"{seconds:.0f} s; HiGHS looked for one on the whole model.")
+            return None
+        blocks = len(capability_blocks(self.case))
+        return self._from_portfolio(
+            portfolio, f"the portfolio built capability by capability ({blocks} blocks, "
+            f"{time.perf_counter() - t0:.1f} s)", scaled)
 
     def _hold(self, k: int, cost: np.ndarray, scale: float, value: float,
               values: np.ndarray) -> None:
@@ -740,7 +780,7 @@ class _Solve:
         set_cost(hm, cost)
         clear_state(h)
         seconds = after_solve_seconds(self.time_limit)
-        h.setOptionValue("time_limit", seconds)
+        set_time_limit(h, seconds, lp=True)
         self.stop.deadline = time.monotonic() + seconds
         status = supervised_run(h, self.stop)
         if status != MS.kOptimal:

@@ -30,6 +30,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sovopt.cli.app import cli, emit_json, print_problems, store_option
+from sovopt.cli.portfolios import named_portfolio
 from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
 from sovopt.pipeline import solve_and_report
@@ -155,7 +156,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     if into_input:
         check_into_input(path)
     preset = load_preset(objective or case.settings.objective)
-    given = given_start(start, case, store) if start else None
+    given = named_portfolio(start, case, store, "--start")[0] if start else None
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
@@ -233,17 +234,6 @@ def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, prese
     console.print(f"limits tightened since run {since} of this case are named first",
                   markup=False)
     return True
-
-
-def given_start(source: str, case, store: str):
-    """The portfolio ``--start`` names: a workbook's Portfolio sheet or a stored run's."""
-    from sovopt.cli.cmd_stress import portfolio_from_run  # (cmd_stress imports this module)
-    from sovopt.stress import read_portfolio
-
-    path = Path(source)
-    if path.suffix.lower() == ".xlsx" or path.exists():
-        return read_portfolio(path, case)
-    return portfolio_from_run(source, store)[0]
 
 
 def print_outcome(console: Console, result: SolveResult, report: Report) -> None:
