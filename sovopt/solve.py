@@ -262,7 +262,8 @@ class LevelSolver:
         return portfolio_of(self.m, self.d, self.hm, values)
 
     def optimise(self, name: str, terms: dict[str, float], cost: np.ndarray, scale: float,
-                  start: np.ndarray | None, label: str
+                  start: np.ndarray | None, label: str,
+                  start_from: str = "the previous portfolio"
                   ) -> tuple[LevelResult, np.ndarray | None]:
         """Solve the level in hand until a verified solution, trying the ways of ATTEMPTS.
 
@@ -274,6 +275,8 @@ class LevelSolver:
         h = self.hm.highs
         problems: list[str] = []
         for i, (method, settings) in enumerate(ATTEMPTS):
+            if i == 0:
+                method = f"MIP from {start_from}"
             if i == 0 and start is None:
                 continue  # no start to offer: the first real attempt is "from scratch"
             if problems and self.stop.due:
@@ -452,14 +455,18 @@ class _Solve:
         values: np.ndarray | None = np.zeros(0) if hm.num_col == 0 else None
         self.held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
         scaled = [level_cost(hm, level.terms) for level in preset.levels]
+        start_from = "the previous portfolio"
         if values is None and self.given_start is not None:
             with self.clock("given start"):
                 values = self._from_portfolio(self.given_start, "the given start", scaled)
+            start_from = "the given start"
         if (values is None and self.given_start is None
                 and int(np.sum(hm.integrality == 1)) >= CONSTRUCT_MIN_INTEGERS):
             with self.clock("constructive start"):
                 values = self._constructive_start(scaled)
+            start_from = "the constructive start"
         if values is None and _wants_crash_start(hm, preset, scaled):
+            start_from = "the crash start"
             levels_left = sum(1 for _, sc in scaled if sc)
             with self.clock("crash start"):
                 crash = self._crash_start(self._left() / (levels_left + 1))
@@ -480,18 +487,11 @@ class _Solve:
                                                  f"not solved: {why}"))
                 result.status = "interrupted" if self.stop.requested else "time_limit"
                 continue
-            # An equal share of what is left for each level still to come, so a hard
-            # early level cannot starve the later ones (time a level leaves unused
-            # passes on to the next); the first optimised level, the one the preset
-            # cares most about, may take half, and all of it while there is no
-            # portfolio at all.
-            to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
-            share = remaining / to_come
-            if not any(lv.value is not None for lv in result.levels):
-                share = max(share, remaining / 2)
-            if values is None:  # no portfolio yet: finding one comes before later levels
-                share = remaining
-            share = max(share, 1.0)
+            weights = [lv.weight for lv, (_, sc) in zip(preset.levels[k:], scaled[k:],
+                                                         strict=True) if sc]
+            share = level_share(remaining, weights,
+                                first=not any(lv.value is not None for lv in result.levels),
+                                have_portfolio=values is not None)
             self.stop.deadline = time.monotonic() + share
             set_time_limit(hm.highs, share, lp=not np.any(hm.integrality))
             set_cost(hm, cost)
@@ -508,7 +508,8 @@ class _Solve:
                 if rf is not None:
                     start = rf.values
                 lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
-                                               label)
+                                               label, "relax-and-fix" if rf is not None
+                                               else start_from)
                 if rf is not None:
                     self._with_relax_and_fix(lv, rf, scale)
             lv.seconds = time.perf_counter() - t0
@@ -520,7 +521,7 @@ class _Solve:
                     result.status = "interrupted" if self.stop.requested else "no_solution"
                     return None
                 continue
-            values = new
+            values, start_from = new, "the previous portfolio"
             if lv.status in ("time_limit", "interrupted"):
                 result.status = lv.status
             self._hold(k, cost, scale, lv.value, values)
@@ -807,6 +808,26 @@ class _Solve:
                 out.append(("localization", t, value, level.name,
                             localization_meaning(value, t, level.name)))
         return pd.DataFrame(out, columns=cols)
+
+
+def level_share(remaining: float, weights: list[float], first: bool,
+                have_portfolio: bool) -> float:
+    """The seconds the next level may take out of ``remaining``.
+
+    ``weights``: the time weights of this level and of every level still to come
+    (the preset's, or its terms' measured difficulty: presets.DEFAULT_TIME_WEIGHT).
+    What is left is shared in proportion to them, so a hard early level cannot
+    starve the later ones (time a level leaves unused passes on to the next);
+    the ``first`` optimised level, the one the preset cares most about, may take
+    half, and all of it while there is no portfolio at all: without one no level
+    can report anything. At least a second.
+    """
+    share = remaining * weights[0] / sum(weights)
+    if first:
+        share = max(share, remaining / 2)
+    if not have_portfolio:
+        share = remaining
+    return max(share, 1.0)
 
 
 def relative_gap(value: float, bound: float | None) -> float | None:

@@ -299,6 +299,39 @@ def test_a_bad_level_gap_is_reported_with_the_others() -> None:
         parse_preset({"levels": [{"terms": {"cost": 1}, "gap": {"absolute": -1}},
                                  {"terms": {"cvar": 1}, "gap": 0.1, "colour": "red"}]})
     text = str(err.value)
-    assert "levels[1].gap.absolute: -1 is not a number >= 0" in text
+    assert "levels[1].gap.absolute: -1 is not a finite number >= 0" in text
     assert "levels[2]: gap must map relative and/or absolute to numbers" in text
     assert "levels[2]: unknown key 'colour'" in text
+
+
+def test_each_level_claims_time_by_its_hardest_term() -> None:
+    """Defaults (presets.DEFAULT_TIME_WEIGHT): scenario risk and exposure and
+    concentration 2, cost and unmet demand 1; a level's own ``time_weight`` wins;
+    0, a negative or a non-finite weight is refused with the level named."""
+    dep = {lv.name: lv.weight for lv in load_preset("min_dependence").levels}
+    assert dep == {"unmet demand": 1.0, "scenario risk": 2.0,
+                   "exposure and concentration": 2.0, "cost": 1.0}
+    assert load_preset("balanced").levels[-1].weight == 2.0  # it mixes in risk terms
+    own = parse_preset({"levels": [{"terms": {"cost": 1}, "time_weight": 5}]})
+    assert own.levels[-1].weight == 5.0
+    for bad, said in ((0, "must be above 0"), (-1, "is not a finite number >= 0"),
+                      (float("nan"), "is not a finite number >= 0"),
+                      (float("inf"), "is not a finite number >= 0")):
+        with pytest.raises(SovoptError) as err:
+            parse_preset({"levels": [{"terms": {"cost": 1}, "time_weight": bad}]})
+        assert "levels[1].time_weight" in str(err.value) and said in str(err.value)
+
+
+@pytest.mark.parametrize(("remaining", "weights", "first", "portfolio", "share"), [
+    (100.0, [2.0, 2.0, 1.0], False, True, 40.0),   # 100 × 2/5
+    (100.0, [2.0, 2.0, 1.0], True, True, 50.0),    # the first level may take half
+    (100.0, [2.0, 8.0], True, True, 50.0),
+    (100.0, [1.0], False, True, 100.0),            # the last level: all that is left
+    (100.0, [1.0, 9.0], False, False, 100.0),      # no portfolio yet: all of it
+    (0.5, [1.0, 1.0], False, True, 1.0),           # at least a second
+])
+def test_the_time_left_is_shared_by_weight(remaining, weights, first, portfolio,
+                                           share) -> None:
+    from sovopt.solve import level_share
+
+    assert level_share(remaining, weights, first, portfolio) == pytest.approx(share)
