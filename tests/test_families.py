@@ -41,7 +41,7 @@ def test_terms_and_switches_come_from_the_declarations():
     """The links that presets.py and diagnose.py once spelled out, read back."""
     assert TERM_FAMILY == {"expected_shortfall": "scenario_shortfall",
                            "worst_case": "scenario_shortfall", "cvar": "scenario_shortfall",
-                           "hhi": "hhi_epigraph"}
+                           "hhi": "hhi_epigraph", "unmet": "demand"}
     assert set(TERM_FAMILY) <= set(TERMS)
     assert set(OPTIONAL_FAMILIES) == {"min_order", "supplier_capacity", "budget",
                                       "localization", "country_share", "dual_sourcing",

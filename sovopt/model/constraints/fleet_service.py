@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.constraints.demand import DEMAND_WEIGHT
+from sovopt.model.constraints.demand import DEMAND_WEIGHT, requirement_row
 from sovopt.model.family import LOWER, Family, Relax
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -57,15 +58,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for o, t in m.in_service_pairs:
             by_row.setdefault((d.fleet.at[o, "capability_id"], t), []).append(F[o, t])
     demand = d.demand_of
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
 
     def rule(_m, r, t):
-        body = sum(by_row.get((r, t), ()))
-        if has_u:
-            body = body + m.u[r, t]
-        if isinstance(body, int):
-            return pyo.Constraint.Infeasible
-        return body >= demand[r, t]
+        return requirement_row(sum(by_row.get((r, t), ())), u, r, t, demand[r, t],
+                               at_least=True)
 
     m.fleet_service = pyo.Constraint(rows, rule=rule)
 

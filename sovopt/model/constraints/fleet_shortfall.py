@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 
 from sovopt.model.constraints.fleet_service import in_service
 from sovopt.model.family import Family
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -47,12 +48,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     for o, t, r in zip(d.in_service["option_id"], d.in_service["year"],
                        d.in_service["capability_id"], strict=True):
         serving.setdefault((r, t), []).append(o)
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
     m.fleet_shortfall_rows = pyo.Set(initialize=rows, dimen=3, ordered=True)
     m.v_fleet = pyo.Var(m.fleet_shortfall_rows, bounds=lambda _m, k, r, t: (0, demand[r, t]))
 
     def rule(_m, k, r, t):
-        body = m.v_fleet[k, r, t] + (m.u[r, t] if has_u else 0)
+        body = m.v_fleet[k, r, t] + (u[r, t] if u is not None else 0)
         for o in serving.get((r, t), ()):
             a_f = 1.0 - lf.get((k, o, t), 0.0)
             body = body + a_f * F[o, t]

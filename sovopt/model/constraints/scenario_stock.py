@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 
 from sovopt.model.family import Family
 from sovopt.model.index import groups
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -45,7 +46,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.v_stock = pyo.Var(m.stock_shortfall_rows, bounds=lambda _m, k, r, t: (0, demand[r, t]))
     xs = d.delivery_keys
     by_row = groups(d.deliveries, ["capability_id", "year"])
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
     J = m.scenario_stock_level
 
     def rule(_m, k, r, t):
@@ -55,8 +56,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         body = before + arrived
         if (r, t) in demand:
             body = body + m.v_stock[k, r, t]
-            if has_u:
-                body = body + m.u[r, t]
+            if u is not None:
+                body = body + u[r, t]
         return J[k, r, t] == body - demand.get((r, t), 0.0)
 
     m.scenario_stock = pyo.Constraint(m.scenario_stock_pairs, rule=rule)
