@@ -63,17 +63,25 @@ def replaced_rows(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     return out
 
 
-def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+def requirement_relaxation(d: ModelData, family: str, what: str, kept: str, index,
+                           amount: float) -> Relaxation:
+    """A requirement row of (r,t) relaxed by ``amount`` units: its Demand cell must fall by
+    that much (the demand and fleet_service rows; ``what`` the requirement is called,
+    ``kept`` what cannot be done)."""
     r, t = index
     row = d.demand[(d.demand["capability_id"] == r) & (d.demand["year"] == t)].iloc[0]
     cell = d.case.cell("Demand", str(t), row["row"])
     current = float(row["demand"])
     needed = current - amount
     return Relaxation(
-        "demand", f"Demand of {r} in {t}", cell, current, needed,
-        f"Demand of {r} in {t} ({cell}) cannot be met: {fmt(amount)} of {fmt(current)} "
+        family, f"{what} of {r} in {t}", cell, current, needed,
+        f"{what} of {r} in {t} ({cell}) cannot be {kept}: {fmt(amount)} of {fmt(current)} "
         f"units short; it must fall to {fmt(needed)} unless other limits move",
     )
+
+
+def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+    return requirement_relaxation(d, "demand", "Demand", "met", index, amount)
 
 
 FAMILY = Family("demand", add, optional=False, terms=("unmet",),

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.constraints.demand import DEMAND_WEIGHT, requirement_row
+from sovopt.model.constraints.demand import (
+    DEMAND_WEIGHT,
+    requirement_relaxation,
+    requirement_row,
+)
 from sovopt.model.family import LOWER, Family, Relax
-from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.relaxation import Relaxation
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
@@ -68,17 +72,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
-    r, t = index
-    row = d.demand[(d.demand["capability_id"] == r) & (d.demand["year"] == t)].iloc[0]
-    cell = d.case.cell("Demand", str(t), row["row"])
-    current = float(row["demand"])
-    needed = current - amount
-    return Relaxation(
-        "fleet_service", f"Fleet requirement of {r} in {t}", cell, current, needed,
-        f"Fleet requirement of {r} in {t} ({cell}) cannot be kept in service: "
-        f"{fmt(amount)} of {fmt(current)} units short; it must fall to {fmt(needed)} "
-        "unless other limits move",
-    )
+    return requirement_relaxation(d, "fleet_service", "Fleet requirement",
+                                  "kept in service", index, amount)
 
 
 FAMILY = Family("fleet_service", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({LOWER})),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.model.constraints.fleet_service import in_service
+from sovopt.model.constraints.scenario_shortfall import add_loss_parts
 from sovopt.model.family import Family
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
@@ -64,10 +65,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         return body >= demand[r, t]
 
     m.fleet_shortfall = pyo.Constraint(m.fleet_shortfall_rows, rule=rule)
-    parts = getattr(m, "loss_parts", None)
-    if parts is None:
-        parts = m.loss_parts = []
-    parts.extend((k, r, t, m.v_fleet[k, r, t]) for k, r, t in rows)
+    add_loss_parts(m, ((k, r, t, m.v_fleet[k, r, t]) for k, r, t in rows))
 
 
 FAMILY = Family("fleet_shortfall", add, needs=("home_support",))

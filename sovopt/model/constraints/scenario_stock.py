@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.constraints.scenario_shortfall import add_loss_parts
 from sovopt.model.family import Family
 from sovopt.model.index import groups
 from sovopt.model.variables import unmet_column
@@ -61,10 +62,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         return J[k, r, t] == body - demand.get((r, t), 0.0)
 
     m.scenario_stock = pyo.Constraint(m.scenario_stock_pairs, rule=rule)
-    parts = getattr(m, "loss_parts", None)
-    if parts is None:
-        parts = m.loss_parts = []
-    parts.extend((k, r, t, m.v_stock[k, r, t]) for k, r, t in short)
+    add_loss_parts(m, ((k, r, t, m.v_stock[k, r, t]) for k, r, t in short))
 
 
 FAMILY = Family("scenario_stock", add, needs=("stock_balance",))
