@@ -21,14 +21,11 @@ before anything is evaluated.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from sovopt.cli.app import cli, emit_json, json_option, print_problems, store_option
+from sovopt.cli.app import cli, emit_json, json_option, store_option
 from sovopt.cli.cmd_solve import (
-    check_out,
-    default_out,
+    open_case,
     print_summary,
     print_violations,
     stderr_console,
@@ -37,7 +34,6 @@ from sovopt.cli.portfolios import named_portfolio
 from sovopt.pipeline import stress_and_report
 from sovopt.report import STRESS_BROKEN
 from sovopt.runs import RunStore
-from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
 
 
@@ -57,11 +53,7 @@ def stress_command(case_path: str, portfolio: str, out: str | None, label: str |
     Broken limits are findings, not errors: the command exits 0 and lists them.
     """
     console = stderr_console()
-    path = Path(case_path)
-    out_path = Path(out) if out else default_out(path, ".stress.xlsx")
-    check_out(path, out_path)
-    case, warnings = read_case(path)
-    print_problems(warnings)
+    path, out_path, case, warnings = open_case(case_path, out, ".stress.xlsx")
     chosen, origin = named_portfolio(portfolio, case, store, "--portfolio")
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)

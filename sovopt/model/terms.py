@@ -32,6 +32,7 @@ import pyomo.environ as pyo
 
 from sovopt.model.arrays import has_rows
 from sovopt.model.constraints import TERM_FAMILY
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 from sovopt.spend import exposure_rate
 
@@ -46,9 +47,9 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
     demand = d.demand.set_index(["capability_id", "year"])
     w_over_d = (demand["weight"] / demand["demand"] / weight_total).to_dict()
 
-    unmet = 0
-    if hasattr(m, "u"):
-        unmet = sum(w_over_d[r, t] * m.u[r, t] for r, t in m.demand_pairs)
+    unmet, u = 0, unmet_column(m, d)
+    if u is not None:
+        unmet = sum(w_over_d[r, t] * u[r, t] for r, t in m.demand_pairs)
         m.term_unmet = pyo.Objective(expr=unmet)
         added.append("unmet")
 
