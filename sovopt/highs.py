@@ -265,6 +265,13 @@ def set_time_limit(h: highspy.Highs, seconds: float, lp: bool = False) -> None:
     h.setOptionValue("time_limit", float(seconds) + (h.getRunTime() if lp else 0.0))
 
 
+def set_mip_lp_solver(h: highspy.Highs, method: str) -> bool:
+    """Solve the MIP's LPs by ``method`` ("ipm", "simplex", "choose"); False where
+    this HiGHS has no such option (it came after the oldest highspy sovopt runs on),
+    which then keeps its own choice."""
+    return h.setOptionValue("mip_lp_solver", method) == highspy.HighsStatus.kOk
+
+
 def has_solution(h: highspy.Highs) -> bool:
     """Whether the last run left a feasible primal solution (optimal or not)."""
     return h.getInfo().primal_solution_status == 2
