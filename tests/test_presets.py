@@ -209,7 +209,7 @@ def test_user_preset_switching_off_country_share_changes_the_answer(tmp_path: Pa
 @pytest.mark.parametrize(("content", "message"), [
     ({"levels": [{"name": "x", "terms": {"speed": 1}}]}, "unknown term 'speed'"),
     ({"levels": [{"name": "x", "terms": {"cost": -1}}]},
-     "levels[1].terms.cost: -1 is not a number >= 0"),
+     "levels[1].terms.cost: -1 is not a finite number >= 0"),
     ({"switch_off": ["demand"], "levels": [{"name": "x", "terms": {"cost": 1}}]},
      "'demand' cannot be switched off"),
     ({"switch_off": ["no_such_family"], "levels": [{"name": "x", "terms": {"cost": 1}}]},
@@ -221,7 +221,7 @@ def test_user_preset_switching_off_country_share_changes_the_answer(tmp_path: Pa
     ({"levels": []}, "levels must be a non-empty list"),
     ({"levels": [{"name": "x", "terms": {"cost": 1}}], "weights": 1}, "unknown key 'weights'"),
     ({"tolerance": {"relative": -0.1}, "levels": [{"name": "x", "terms": {"cost": 1}}]},
-     "tolerance.relative: -0.1 is not a number >= 0"),
+     "tolerance.relative: -0.1 is not a finite number >= 0"),
     ("levels: [unclosed", "not valid YAML"),
     ("- just\n- a list\n", "a preset is a mapping"),
 ])
@@ -241,7 +241,7 @@ def test_preset_problems_are_reported_together() -> None:
         parse_preset({"levels": [{"name": "a", "terms": {"speed": 1, "cost": -2}}]},
                      source="two.yaml")
     text = str(err.value)
-    assert "unknown term 'speed'" in text and "cost: -2 is not a number >= 0" in text
+    assert "unknown term 'speed'" in text and "cost: -2 is not a finite number >= 0" in text
 
 
 def test_missing_preset_file_is_a_clear_error(tmp_path: Path) -> None:
