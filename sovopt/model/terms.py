@@ -34,6 +34,7 @@ import pyomo.environ as pyo
 from sovopt.model.arrays import ArrayCost, add_cost, has_rows, row_sums, segment
 from sovopt.model.constraints import TERM_FAMILY
 from sovopt.model.constraints.budget import spend_rows
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 from sovopt.spend import exposure_rate
 
@@ -52,9 +53,9 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> l
     demand = d.demand.set_index(["capability_id", "year"])
     w_over_d = (demand["weight"] / demand["demand"] / weight_total).to_dict()
 
-    unmet = 0
-    if hasattr(m, "u"):
-        unmet = sum(w_over_d[r, t] * m.u[r, t] for r, t in m.demand_pairs)
+    unmet, u = 0, unmet_column(m, d)
+    if u is not None:
+        unmet = sum(w_over_d[r, t] * u[r, t] for r, t in m.demand_pairs)
         m.term_unmet = pyo.Objective(expr=unmet)
         added.append("unmet")
 
