@@ -207,8 +207,8 @@ def test_the_blocks_portfolio_keeps_the_shared_limits_of_the_example() -> None:
     """The example in four blocks of about 10 options: each block's cheapest plan
     within what the blocks before it left. Together they keep every year's budget
     and every supplier's capacity (the independent checker); the example's budget
-    is tight in 2027-2028, so the later blocks leave some of their demand unmet
-    there, which the repair of the start puts right (next test)."""
+    is tight in 2027-2028, so the later blocks leave some of their requirements
+    short there, which the repair of the start puts right (next test)."""
     case = example_case()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
@@ -216,7 +216,8 @@ def test_the_blocks_portfolio_keeps_the_shared_limits_of_the_example() -> None:
     assert portfolio is not None and len(portfolio.starts)
     problems = check_portfolio(case, portfolio)
     assert not [p for p in problems if p.startswith(("budget", "supplier_capacity"))]
-    assert all(p.startswith(("demand", "fleet_service")) for p in problems)
+    # only requirements left short: demand, a fleet in service, a stocked munition
+    assert all(p.startswith(("demand", "fleet_service", "stock_balance")) for p in problems)
 
 
 def test_a_solve_from_the_blocks_portfolio_reaches_the_known_cheapest_plan(
