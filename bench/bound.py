@@ -409,6 +409,26 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
+def whole_solve(key: str, variant: Variant, preset_name: str, seed: int, gap: float,
+                limit: float, threads: int) -> list[dict]:
+    """``solve_case`` end to end with the variant's families switched off (rows of a
+    variant cannot be added to a solve): per level its status, gap and seconds, and the
+    CPU seconds of the whole solve."""
+    from dataclasses import replace
+
+    from sovopt.solve import solve_case
+
+    preset = load_preset(preset_name)
+    preset = replace(preset, switch_off=preset.switch_off | variant.switch_off)
+    cpu0 = time.process_time()
+    r = solve_case(_case(key), preset, time_limit=limit, gap=gap,
+                   highs_options={"threads": threads, "random_seed": seed})
+    cpu = time.process_time() - cpu0
+    return [{"case": key, "variant": variant.name, "seed": seed, "level": lv.name,
+             "status": lv.status, "value": lv.value, "gap": lv.gap, "seconds": lv.seconds,
+             "solve_cpu": cpu} for lv in r.levels if lv.value is not None]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.bound", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -427,9 +447,25 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds per level before the measured one (cached) [60]")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--solve", action="store_true",
+                    help="time whole solves (solve_case) instead, per level; variants "
+                         "that switch families off only")
     args = ap.parse_args(argv)
     variants = [VARIANTS[v.strip()] for v in args.variants.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.solve:
+        rows = []
+        for key in [c.strip() for c in args.cases.split(",")]:
+            for variant in variants:
+                for seed in seeds:
+                    for row in whole_solve(key, variant, args.preset, seed, args.gap,
+                                           args.time_limit, args.threads):
+                        rows.append(row)
+                        print(f"{key:<8} {variant.name:<16} {seed:>4}  {row['level']:<28} "
+                              f"{row['status']:<10} {row['value']:.6g}  gap {row['gap']:.2%}"
+                              f"  {row['seconds']:6.1f} s  (solve CPU {row['solve_cpu']:.1f} s)",
+                              flush=True)
+        return 0
     level = args.level - 1
     results: list[Measure] = []
     for key in [c.strip() for c in args.cases.split(",")]:

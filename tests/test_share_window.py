@@ -31,7 +31,7 @@ def lp_bound(case, terms: dict[str, float], off: frozenset[str] = frozenset()) -
     """The LP relaxation of one level (every integer relaxed) of the model of ``case``."""
     d = prepare(case)
     m = build_model(d, off)
-    hm = to_highs(m, m.term_names, {"threads": 1})
+    hm = to_highs(m, m.term_names)
     cost, scale = level_cost(hm, terms)
     hm.highs.changeColsCost(hm.num_col, np.arange(hm.num_col, dtype=np.int32), cost)
     ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
