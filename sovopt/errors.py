@@ -9,11 +9,24 @@ process exit code of product.md; the CLI turns it into one clear line.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 #: Problems of one kind listed per workbook column before the rest are only counted
 #: (the reader's cell checks and the rules across sheets alike).
 MAX_REPORTS = 20
+
+
+def suggest(text: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` when a candidate is close, else empty (for messages
+    about an unknown name or id)."""
+    pool = list(candidates)
+    if len(pool) > 5000:
+        return ""
+    match = difflib.get_close_matches(text, pool, n=1, cutoff=0.75)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
 
 EXIT_OK = 0
 EXIT_INVALID = 1

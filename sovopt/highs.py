@@ -24,7 +24,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
-from sovopt.model.arrays import ArrayRowData, ArrayRows, array_blocks
+from sovopt.model.arrays import ArrayRowData, ArrayRows, array_blocks, array_costs
 
 INF = highspy.kHighsInf
 
@@ -108,14 +108,16 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
     The Pyomo part goes through the standard-form compiler; the families' array
     blocks (:mod:`sovopt.model.arrays`) are appended below it, their columns
     mapped onto the compiled ones (a Var that only array rows use gets a column
-    of its own after the compiled ones).
+    of its own after the compiled ones); array-built terms add to the cost rows.
     """
     info = LinearStandardFormCompiler().write(model, mixed_form=True)
     columns = list(info.columns)
     column_of = {id(v): j for j, v in enumerate(columns)}
     blocks = array_blocks(model)
     var_columns: dict[int, np.ndarray] = {}
-    placed = [_place_columns(b, columns, column_of, var_columns) for b in blocks]
+    placed = [_place_columns(b.columns, columns, column_of, var_columns) for b in blocks]
+    terms = array_costs(model)
+    term_columns = [_place_columns(t.columns, columns, column_of, var_columns) for t in terms]
     n, n_compiled = len(columns), len(info.columns)
     A = sparse.csr_array(info.A)
     if A.shape[1] < n:
@@ -135,7 +137,7 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
 
     c = sparse.csr_array(info.c)
     names = {id(obj): name for name in term_names
-             for obj in [getattr(model, f"term_{name}")]}
+             if (obj := model.find_component(f"term_{name}")) is not None}
     costs = {}
     for i, obj in enumerate(info.objectives):
         row = np.zeros(n)
@@ -143,6 +145,8 @@ def to_highs(model: pyo.ConcreteModel, term_names: list[str],
         costs[names[id(obj)]] = row
     for name in term_names:
         costs.setdefault(name, np.zeros(n))
+    for t, cols in zip(terms, term_columns, strict=True):
+        np.add.at(costs[t.term], cols[t.cols], t.vals)
 
     h = new_highs(options)
     pass_arrays(h, A, np.zeros(n), col_lower, col_upper, row_lower, row_upper, integrality)
@@ -175,23 +179,27 @@ def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, upper, np.fromiter((kind(v) for v in columns), np.int32, n)
 
 
-def _place_columns(block: ArrayRows, columns: list, column_of: dict[int, int],
+def _place_columns(segments: list, columns: list, column_of: dict[int, int],
                    var_columns: dict[int, np.ndarray]) -> np.ndarray:
-    """Global column of each of ``block``'s local columns, appending Vars not yet placed.
+    """Global column of each local column of ``segments`` (an array block's or term's),
+    appending Vars not yet placed.
 
-    ``var_columns`` caches each indexed Var's columns (in its index order).
+    ``var_columns`` caches each indexed Var's columns (in its index order); a
+    segment of single variables (a list) is placed one by one.
     """
     out = []
-    for var, pos in block.columns:
-        where = var_columns.get(id(var))
+    for var, pos in segments:
+        where = None if isinstance(var, list) else var_columns.get(id(var))
         if where is None:
-            where = var_columns[id(var)] = np.empty(len(var), dtype=np.int64)
-            for k, v in enumerate(var.values()):
+            where = np.empty(len(var), dtype=np.int64)
+            for k, v in enumerate(var if isinstance(var, list) else var.values()):
                 j = column_of.get(id(v))
                 if j is None:
                     j = column_of[id(v)] = len(columns)
                     columns.append(v)
                 where[k] = j
+            if not isinstance(var, list):
+                var_columns[id(var)] = where
         out.append(where[pos])
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 

@@ -106,12 +106,19 @@ NAMED = {"country": ("countries", "country_id", "name"),
          "scenario": ("scenarios", "scenario_id", "name")}
 
 
+def name_of(names: dict | None, entity: str, key: object) -> str | None:
+    """The name of id ``key`` from a run's ``names`` (entity -> id -> name), or None."""
+    if is_blank(key):
+        return None
+    return ((names or {}).get(entity) or {}).get(str(key))
+
+
 def shown_name(names: dict | None, entity: str, key: object) -> str:
     """``Westmere (WES)``: an id as people read it, with its name from a run's ``names``
     (entity -> id -> name); the id alone when there is no other name."""
     if is_blank(key):
         return "-"
-    name = ((names or {}).get(entity) or {}).get(str(key))
+    name = name_of(names, entity, key)
     return f"{name} ({key})" if name and str(name) != str(key) else str(key)
 
 
@@ -348,6 +355,27 @@ TABLES = {name: tuple(replace(q, entity=ENTITY_OF.get(q.key, "")) for q in cols)
 TABLE_COLUMNS: dict[str, list[str]] = {name: [q.key for q in cols]
                                        for name, cols in TABLES.items()}
 
+#: Result table -> the id columns (a country, a scenario) beside which its sheet
+#: (Dependence, Scenarios) shows the name in a column of its own; the tables
+#: themselves, ``--json`` and the run store keep the ids only.
+NAMED_BESIDE: dict[str, tuple[str, ...]] = {"dependence": ("top_foreign_country",),
+                                            "scenarios": ("scenario_id",)}
+
+
+def name_quantity(q: Quantity) -> Quantity:
+    """The name column shown beside the id column ``q`` (``scenario_id`` →
+    ``scenario_name``, ``top_foreign_country`` → ``top_foreign_country_name``)."""
+    stem = q.key[:-3] if q.key.endswith("_id") else q.key
+    return Quantity(f"{stem}_name", f"{q.label} name", "", "text",
+                    f"Name of the {q.entity} in {q.key}, from the case", entity=q.entity)
+
+
+def named_columns(table: str) -> list[tuple[Quantity, Quantity]]:
+    """(id column, its name column) of result table ``table`` for each id column its
+    sheet names (:data:`NAMED_BESIDE`), in column order."""
+    named = NAMED_BESIDE.get(table, ())
+    return [(q, name_quantity(q)) for q in TABLES.get(table, ()) if q.key in named]
+
 _SUMMARY_BY_KEY = {q.key: q for q in SUMMARY}
 
 
@@ -443,6 +471,9 @@ def markdown_table() -> str:
                   "|---|---|---|---|---|"]
         lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
                   for q in cols]
+        lines += [f"| `{n.key}` (sheet only) | {n.label} | {n.unit} | {n.kind} | "
+                  f"{n.described()}, beside `{q.key}` on the result sheet |"
+                  for q, n in named_columns(name)]
     for name, cols in STUDY_TABLES.items():
         lines += ["", f"Study table `{name}`:", "", "| column | label | unit | format | meaning |",
                   "|---|---|---|---|---|"]

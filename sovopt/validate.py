@@ -1,11 +1,13 @@
 """Every rule across rows and sheets of a case: ``validate(case) -> problems``.
 
 The workbook reader checks each cell against its column in the schema (kind,
-range, required, unique, reference); the rules here are the ones that need
-more than one column or sheet. They run on a :class:`~sovopt.case.Case`, so
-every way of making a case goes through them: the workbook reader (on the
-case it has read, with unusable cells blank), :func:`sovopt.case.build_case`
-(scripts, tests, the benchmark) and the bundled example.
+range, required); the rules here are the ones that need more than one cell:
+the schema's key rules (a ``unique`` column repeats no value, a ``ref`` column
+names only ids of its sheet) and the rules across columns and sheets. They run
+on a :class:`~sovopt.case.Case`, so every way of making a case goes through
+them once: the workbook reader (on the case it has read, with unusable cells
+blank), :func:`sovopt.case.build_case` (scripts, tests, the benchmark) and the
+bundled example.
 
 Each rule is NA-tolerant: a value the reader could not use is blank here and
 was reported already, so a rule skips it rather than reporting it again.
@@ -15,6 +17,11 @@ are listed per column, then one line counts the rest.
 
 Rules (severity):
 
+- a ``unique`` column repeats no value (error, naming the first row); in the
+  long-form demand of a case made in code the key is capability_id and year;
+- a ``ref`` column, and the home_country setting, name an id of the sheet
+  referred to (error, with the closest id as a suggestion). A repeated or
+  dangling id is blank for the rules below, so it is reported once;
 - home_country is a Countries row of tier home, and the only one of that
   tier (error);
 - an option's local_content plus its inputs' value_share is at most 1 (error);
@@ -35,13 +42,14 @@ Rules (severity):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sovopt import schema
-from sovopt.errors import MAX_REPORTS, Problem
+from sovopt.errors import MAX_REPORTS, Problem, suggest
 
 if TYPE_CHECKING:  # case.py calls validate: the Case is only an annotation here
     from sovopt.case import Case
@@ -58,14 +66,16 @@ class _Problems:
         self._counts: dict[tuple[str, str, str], int] = {}
         self._first_cut: dict[tuple[str, str, str], tuple[str, str]] = {}
 
-    def add(self, where: str, message: str, expected: str = "", severity: str = "error",
-            kind: str = "") -> None:
+    def add(self, where: str, message: str, expected: str | Callable[[], str] = "",
+            severity: str = "error", kind: str = "") -> None:
+        """One problem; ``expected`` may be a function, called only if it is listed."""
         column = where.rstrip("0123456789")
         key = (column, kind or message.split(" ")[0], severity)
         n = self._counts.get(key, 0)
         self._counts[key] = n + 1
         if n < MAX_REPORTS:
-            self.items.append(Problem(where, message, expected, severity))
+            text = expected() if callable(expected) else expected
+            self.items.append(Problem(where, message, text, severity))
         elif n == MAX_REPORTS:
             self._first_cut[key] = (column, message)
 
@@ -83,8 +93,11 @@ class _Problems:
 
 
 def validate(case: Case) -> list[Problem]:
-    """Every cross-sheet problem of ``case`` (errors and warnings), in rule order."""
+    """Every problem of ``case`` beyond its single cells (errors and warnings), in rule
+    order: the key rules first, then :data:`RULES` on the case with the repeated and
+    dangling ids blank."""
     out = _Problems()
+    case = check_keys(case, out)
     for rule in RULES:
         rule(case, out)
     return out.done()
@@ -92,6 +105,151 @@ def validate(case: Case) -> list[Problem]:
 
 def _rows(frame: pd.DataFrame) -> list:
     return frame["row"].tolist() if "row" in frame.columns else [None] * len(frame)
+
+
+# ---------------------------------------------------------------------------
+# Key rules of the schema: unique columns, references
+# ---------------------------------------------------------------------------
+
+#: The sheets whose ids are checked, in the order their problems are listed (Demand,
+#: which only refers to Capabilities, last).
+_KEY_SHEETS = tuple(sh for sh in schema.SHEETS[1:] if sh.layout == "table") + (schema.DEMAND,)
+
+
+def _records(case: Case, sheet: schema.Sheet) -> tuple[pd.DataFrame, list[str]]:
+    """The sheet's records as keys are checked, and the columns added to each unique key.
+
+    The long-form demand holds one record per capability and year; read from a
+    workbook, each workbook row is one record (its capability_id cell), in code
+    each (capability_id, year) pair is.
+    """
+    frame = case.table(sheet.name)
+    if sheet.layout != "years":
+        return frame, []
+    if len(frame) and "row" in frame.columns and frame["row"].notna().all():
+        return frame.drop_duplicates("row"), []
+    return frame, ["year"]
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float | np.number) else repr(value)
+
+
+def _was_read(case: Case, sheet: str, column: str) -> bool:
+    """The column is in the case: always for a case made in code, and for one read from
+    a workbook when the sheet had the column (a missing one was reported already)."""
+    return not case.column_letters or column in case.column_letters.get(sheet, {})
+
+
+def _unique_problems(case: Case, sheet: schema.Sheet, records: pd.DataFrame,
+                     extra: list[str], out: _Problems) -> set:
+    """Repeated values of the sheet's unique columns; returns the repeated records' rows
+    (or record positions, in code)."""
+    repeated: set = set()
+    for col in sheet.columns:
+        if not col.unique or col.name not in records.columns:
+            continue
+        keys = [col.name, *extra]
+        usable = records[records[col.name].notna()]
+        dup = usable.duplicated(keys, keep="first").to_numpy()
+        if not dup.any():
+            continue
+        first = usable.drop_duplicates(keys)
+        where_first = {tuple(k): (r, pos) for k, r, pos in zip(
+            first[keys].itertuples(index=False), _rows(first), first.index, strict=True)}
+        what = " and ".join(keys)
+        for key, r, pos in zip(usable[keys][dup].itertuples(index=False),
+                               np.asarray(_rows(usable), dtype=object)[dup],
+                               usable.index[dup], strict=True):
+            r0, pos0 = where_first[tuple(key)]
+            also = case.cell(sheet.name, col.name, r0) if r0 is not None and not pd.isna(
+                r0) else f"record {pos0 + 1}"
+            years = "".join(f" for {k} {_shown(v)}" for k, v in zip(extra, key[1:],
+                                                                      strict=True))
+            out.add(case.cell(sheet.name, col.name, r),
+                    f"duplicate {col.name} {_shown(key[0])}{years} (also in {also})",
+                    f"expected each {what} once", kind="duplicate")
+            repeated.add(r if r is not None and not pd.isna(r) else pos)
+    return repeated
+
+
+def _ids(case: Case, sheet: str) -> set | None:
+    """The ids the sheet's key column defines (None when the column was not read)."""
+    key = schema.sheet(sheet).key
+    frame = case.table(sheet)
+    if key is None or key not in frame.columns or not _was_read(case, sheet, key):
+        return None
+    return set(frame[key].dropna().tolist())
+
+
+def _reference_problems(case: Case, sheet: schema.Sheet, records: pd.DataFrame,
+                        out: _Problems) -> dict[str, set]:
+    """Ids that name no row of the sheet referred to; returns column -> the unknown ids."""
+    unknown: dict[str, set] = {}
+    for col in sheet.columns:
+        if not col.ref or col.name not in records.columns:
+            continue
+        valid = _ids(case, col.ref)
+        if valid is None:
+            continue
+        values = records[col.name]
+        bad = (values.notna() & ~values.isin(valid)).to_numpy()
+        listed: set = set()
+        for value, r in zip(values[bad], np.asarray(_rows(records), dtype=object)[bad],
+                            strict=True):
+            where = case.cell(sheet.name, col.name, r)
+            if (where, value) in listed:  # a case made in code: one line per id
+                continue
+            listed.add((where, value))
+            out.add(where, f"unknown {col.name} {value!r}",
+                    lambda v=value, c=col, ids=valid: f"expected {c.range_text()}"
+                    f"{suggest(v, ids)}", kind="unknown id")
+        if bad.any():
+            unknown[col.name] = set(values[bad].tolist())
+    return unknown
+
+
+def check_keys(case: Case, out: _Problems) -> Case:
+    """The schema's key rules (module docstring); returns the case with each repeated
+    and each dangling id blank, so that no later rule reports them again."""
+    blanks: dict[str, pd.DataFrame] = {}
+    for sheet in _KEY_SHEETS:
+        records, extra = _records(case, sheet)
+        repeated = _unique_problems(case, sheet, records, extra, out)
+        unknown = _reference_problems(case, sheet, records, out)
+        if repeated or unknown:
+            blanks[sheet.name] = _blank_ids(case.table(sheet.name), sheet, repeated, unknown)
+    settings = case.settings
+    home = settings.home_country
+    countries = _ids(case, "Countries")
+    if home is not None and not pd.isna(home) and countries is not None \
+            and home not in countries:
+        column = schema.SETTINGS.column("home_country")
+        out.add(case.setting_cell("home_country"), f"unknown home_country {home!r}",
+                f"expected {column.range_text()}{suggest(home, countries)}", kind="unknown id")
+        settings = replace(settings, home_country=None)
+    if not blanks and settings is case.settings:
+        return case
+    return replace(case, settings=settings,
+                   **{name.lower(): frame for name, frame in blanks.items()})
+
+
+def _blank_ids(frame: pd.DataFrame, sheet: schema.Sheet, repeated: set,
+               unknown: dict[str, set]) -> pd.DataFrame:
+    """A copy of ``frame`` with the repeated records' unique ids and the unknown ids blank."""
+    frame = frame.copy()
+    by_row = "row" in frame.columns and frame["row"].notna().all() and len(frame)
+    where = frame["row"] if by_row else pd.Series(frame.index, index=frame.index)
+    again = where.isin(repeated).to_numpy() if repeated else np.zeros(len(frame), bool)
+    for col in sheet.columns:
+        if col.name not in frame.columns:
+            continue
+        mask = again.copy() if col.unique else np.zeros(len(frame), bool)
+        if col.name in unknown:
+            mask |= frame[col.name].isin(unknown[col.name]).to_numpy()
+        if mask.any():
+            frame[col.name] = frame[col.name].astype(object).where(~mask, None)
+    return frame
 
 
 def check_home_country(case: Case, out: _Problems) -> None:

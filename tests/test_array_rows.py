@@ -4,7 +4,8 @@ Each family that builds its rows as arrays (:mod:`sovopt.model.arrays`) also
 has ``add_pyomo``, its reference definition. Both models of the same small
 cases are compiled by :func:`sovopt.highs.to_highs` and compared row by row:
 the same family, index, coefficients per variable name and bounds (a row may
-come out with the opposite sign, which is the same row).
+come out with the opposite sign, which is the same row), and the same cost
+row of every objective term (cost and exposure are array terms).
 """
 
 from __future__ import annotations
@@ -47,10 +48,19 @@ def canonical_rows(hm) -> dict[tuple[str, object], tuple]:
 
 
 def _cases():
+    # the example has a fleet, a repair line and a stock (§7): their support, repair and
+    # holding costs are Pyomo expressions folded into the budget, localization and cost
     yield "example", example_case(), frozenset()
     yield "bench S", generate_case("S", 0), frozenset()
     # without country_share the HHI family needs every tangent up to the largest share
     yield "bench S, no country_share", generate_case("S", 1), frozenset({"country_share"})
+    # no budget or localization rows: the cost term still holds every year's spend
+    yield "bench S, no budget or localization", generate_case("S", 2), frozenset(
+        {"budget", "localization"})
+    # §7 with families off: the repair line's fixed cost and the stock's holding cost
+    # leave the spend, the support cost stays
+    yield "example, no repair line or stock", example_case(), frozenset(
+        {"repair_line", "home_support", "stock_balance", "scenario_stock"})
 
 
 @pytest.mark.parametrize(("label", "case", "off"), list(_cases()),
@@ -59,8 +69,7 @@ def test_array_rows_equal_the_pyomo_blocks(label, case, off) -> None:
     d = prepare(case)
     arrays = build_model(d, off)
     reference = build_model(d, off, pyomo_rows=True)
-    expected = {"hhi_epigraph", "hhi_share", "country_share"} - {
-        "country_share" if "country_share" in off else ""}
+    expected = {"hhi_epigraph", "hhi_share", "country_share", "budget", "localization"} - off
     if volume_capabilities(d):  # a fleet or a stock (§7): those rows are built in Pyomo
         expected -= {"hhi_epigraph", "hhi_share", "country_share"}
     assert set(arrays.array_rows) >= expected
@@ -81,16 +90,22 @@ def test_array_rows_equal_the_pyomo_blocks(label, case, off) -> None:
     families = {c.parent_component().local_name for c, _ in a.rows
                 if isinstance(c, ArrayRowData)}
     covered = {"hhi_share", "hhi_epigraph", "opened_link", "delivery_window",
-               "scenario_shortfall"}
+               "scenario_shortfall", "budget", "localization", "one_start", "supplier_link",
+               "supplier_used", "min_order"} - off
     if volume_capabilities(d):  # the bench cases cover the HHI arrays
         covered -= {"hhi_share", "hhi_epigraph"}
     assert families >= covered
+    # the cost and exposure terms came from arrays, and were compared above
+    assert set(arrays.array_costs) == {"cost", "exposure"}
+    assert {"cost", "exposure"} <= set(r.costs)
 
 
 def test_every_array_family_has_a_pyomo_reference() -> None:
     """The families that build arrays are the ones with a reference block, and the
     reference is what ``pyomo_rows`` builds (no array block left)."""
-    assert set(ARRAY_FAMILIES) == {"country_share", "delivery_window", "hhi_epigraph",
-                                   "scenario_shortfall"}
+    assert set(ARRAY_FAMILIES) == {"budget", "country_share", "delivery_window",
+                                   "hhi_epigraph", "localization", "min_order", "one_start",
+                                   "scenario_shortfall", "supplier_link"}
     m = build_model(prepare(example_case()), pyomo_rows=True)
     assert getattr(m, "array_rows", {}) == {}
+    assert getattr(m, "array_costs", {}) == {}

@@ -149,7 +149,10 @@ def test_comparison_workbook(tmp_path: Path) -> None:
     values: dict = {}
     for r in kpis.iter_rows(values_only=True):
         values.setdefault(r[0], r[1:])  # the KPI table comes before the chart data
-    assert values["total_cost"][:3] == (240.0, 310.0, 70.0)
+    # column A: the output schema's labels for people; the comparison's kpis keep the keys
+    assert values["Total cost"][:3] == (240.0, 310.0, 70.0)
+    assert "total_cost" not in values and "Import concentration (HHI), worst" in values
+    assert "total_cost" in set(c.kpis["metric"])
     opts = wb["Options"]
     header = [c.value for c in opts[1]]
     assert header[:5] == ["option_id", "capability_id", "supplier_id", "country_id", "mode"]

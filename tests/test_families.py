@@ -6,7 +6,10 @@ import importlib
 import pkgutil
 
 import sovopt.model.constraints as constraints
-from sovopt.model import TERMS
+from bench.generate import generate_case
+from sovopt.example import example_case
+from sovopt.model import TERMS, build_model
+from sovopt.model.arrays import rows_of
 from sovopt.model.constraints import (
     FAMILIES,
     IMPLIED_FAMILIES,
@@ -16,7 +19,11 @@ from sovopt.model.constraints import (
     RELAXABLE,
     TERM_FAMILY,
 )
+from sovopt.model.constraints.country_share import held_shares
 from sovopt.model.family import EQUAL, Family, Relax
+from sovopt.model.variables import unmet_column
+from sovopt.prepare import prepare
+from tests.model_cases import make_case, option
 
 
 def test_every_family_module_is_registered_once():
@@ -42,7 +49,7 @@ def test_terms_and_switches_come_from_the_declarations():
     """The links that presets.py and diagnose.py once spelled out, read back."""
     assert TERM_FAMILY == {"expected_shortfall": "scenario_shortfall",
                            "worst_case": "scenario_shortfall", "cvar": "scenario_shortfall",
-                           "hhi": "hhi_epigraph"}
+                           "hhi": "hhi_epigraph", "unmet": "demand"}
     assert set(TERM_FAMILY) <= set(TERMS)
     assert set(OPTIONAL_FAMILIES) == {"min_order", "supplier_capacity", "budget",
                                       "localization", "country_share", "dual_sourcing",
@@ -80,3 +87,22 @@ def test_a_relaxable_family_must_say_how_to_describe_its_rows():
         assert "describe" in str(exc)
     else:
         raise AssertionError("a relaxable family without describe() was accepted")
+
+
+def test_the_links_a_family_reads_come_from_the_declaring_module():
+    """hhi_epigraph needs country_share and reads the shares it holds to θ from
+    country_share.held_shares: exactly the rows country_share builds (array rows in bench
+    S, Pyomo rows in the example, which has a fleet), none when a preset switches it off.
+    The unmet column and term exist exactly when Settings allow unmet demand."""
+    assert "country_share" in FAMILIES["hhi_epigraph"].needs
+    for case in (generate_case("S", 0), example_case()):
+        d = prepare(case)
+        m = build_model(d)
+        held = held_shares(m, d)
+        assert held and held == rows_of(m, "country_share")
+        off = build_model(d, frozenset({"country_share"}))
+        assert held_shares(off, d) == set()
+        assert unmet_column(m, d) is None and "unmet" not in m.term_names
+    d = prepare(make_case([option("O1", "SA", 1.0)], allow_unmet=True))
+    m = build_model(d)
+    assert unmet_column(m, d) is m.u and m.term_names[0] == "unmet"

@@ -14,12 +14,15 @@ munition (formulation.md §7), and again when dual sourcing began to count only
 suppliers that deliver min_supplier_share (10 %) of a year's demand (AD_INT and
 ART155 need two such suppliers, a stricter rule than a started contract: the
 scenario-risk optimum rose from 0.0575442 to 0.0642803; the same value with
-HiGHS's absolute gap set to 0). That value was an incumbent 2.1e-5 above the
-bound HiGHS reported with it (0.0642789), which its tolerances accepted as
-optimal; with the share_window rows HiGHS proves 0.06427891156462584 with gap 0,
-and the model without them, solved level by level from scratch with gaps 0,
-gives the same three values (0.06427891156462584, 0.45024599303695095 with the
-scenario level held at it, 0.9729847991871536), so these are the optima.
+HiGHS's absolute gap set to 0). When the budget and localization rows moved to
+arrays (the same rows, in another order) the scenario level came out at
+0.0642789, below that stored "optimum": the portfolio passes the independent
+checker, and the scenario level alone, solved with a relative gap of at most
+1e-9 and an absolute gap of 0, gives 0.06427891156462584 for the model as it
+was before the move, for the Pyomo reference model and for the array model.
+The earlier value was a premature stop of HiGHS (the solve from the MIP
+start; the same with the absolute gap 0), not the optimum; the values below
+are the proven ones, the same with HiGHS's absolute gap set to 0.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example_case.xlsx"
 GOLDEN = {
     "unmet demand": None,
     "scenario risk": 0.06427891156462584,
-    "exposure and concentration": 0.4502459930369511,
-    "cost": 0.972984799183435,
+    "exposure and concentration": 0.45024599303695095,
+    "cost": 0.9729847991938115,
 }
 
 

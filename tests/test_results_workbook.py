@@ -127,3 +127,30 @@ def test_results_workbook_opens_in_libreoffice(solved, tmp_path):
     _, out, _ = solved
     text = pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
     assert "In short" in text and "total_cost" in text
+
+
+def test_dependence_and_scenarios_show_names_beside_the_ids(solved):
+    """People read "Ally" beside country A and "embargo A" beside scenario S1 (the names
+    of the hand case's Countries and Scenarios rows); the report's tables, which --json
+    and the run store carry, keep the ids only."""
+    report, out, _ = solved
+    countries = {"H": "Home", "A": "Ally", "B": "Partner"}
+    scenarios = {"S1": "embargo A", "S2": "half of B", "S3": "A partial"}
+    dep = pd.read_excel(out, sheet_name="Dependence")
+    heads = list(dep.columns)
+    assert heads[heads.index("top_foreign_country") + 1] == "top_foreign_country_name"
+    tops = dep["top_foreign_country"].dropna()
+    assert len(tops) >= 1  # the plan buys abroad: some year has a top foreign country
+    assert dep.loc[tops.index, "top_foreign_country_name"].tolist() == [
+        countries[c] for c in tops]
+    assert dep.loc[dep["top_foreign_country"].isna(), "top_foreign_country_name"].isna().all()
+    ws = openpyxl.load_workbook(out)["Dependence"]
+    matrix_heads = [c.value for c in ws[1] if isinstance(c.value, str) and "(" in c.value]
+    assert "Home (H)" in matrix_heads  # the share matrix, home country first
+    sc = pd.read_excel(out, sheet_name="Scenarios")
+    assert list(sc.columns[:3]) == ["scenario_id", "scenario_name", "capability_id"]
+    assert sc["scenario_name"].tolist() == [scenarios[k] for k in sc["scenario_id"]]
+    assert set(sc["scenario"].dropna()) == {f"{n} ({k})" for k, n in scenarios.items()
+                                            if k in set(sc["scenario_id"])}
+    for table in ("dependence", "scenarios"):
+        assert not [c for c in report.tables[table].columns if c.endswith("_name")]

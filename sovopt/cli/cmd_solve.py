@@ -42,6 +42,8 @@ from sovopt.workbook.results import write_results
 from sovopt.workbook.targets import check_target
 
 if TYPE_CHECKING:
+    from sovopt.case import Case
+    from sovopt.errors import Problem
     from sovopt.solve import SolveResult
 
 #: Plain words for the phases solve_case reports.
@@ -121,6 +123,19 @@ def check_out(case_path: Path, out: Path) -> None:
     check_target(out, "--out")
 
 
+def open_case(case_path: str, out: str | None, suffix: str = ".results.xlsx"
+              ) -> tuple[Path, Path, Case, list[Problem]]:
+    """The case's path, the workbook to write (checked before any solving,
+    :func:`check_out`), the case read and its warnings (printed): how every command
+    that writes a workbook for a case starts."""
+    path = Path(case_path)
+    out_path = Path(out) if out else default_out(path, suffix)
+    check_out(path, out_path)
+    case, warnings = read_case(path)
+    print_problems(warnings)
+    return path, out_path, case, warnings
+
+
 @cli.command()
 @click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False))
 @click.option("--objective", "objective", default=None,
@@ -144,11 +159,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
           as_json: bool, store: str) -> int:
     """Solve CASE.xlsx, write the results workbook, record the run and print a summary."""
     console = stderr_console()
-    path = Path(case_path)
-    out_path = Path(out) if out else default_out(path)
-    check_out(path, out_path)
-    case, warnings = read_case(path)
-    print_problems(warnings)
+    path, out_path, case, warnings = open_case(case_path, out)
     if into_input:
         check_into_input(path)
     preset = load_preset(objective or case.settings.objective)

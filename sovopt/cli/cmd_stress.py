@@ -26,10 +26,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from sovopt.cli.app import cli, emit_json, json_option, print_problems, store_option
+from sovopt.cli.app import cli, emit_json, json_option, store_option
 from sovopt.cli.cmd_solve import (
-    check_out,
-    default_out,
+    open_case,
     print_summary,
     print_violations,
     stderr_console,
@@ -40,7 +39,6 @@ from sovopt.portfolio import Portfolio
 from sovopt.report import STRESS_BROKEN
 from sovopt.runs import RunStore
 from sovopt.workbook.portfolio_sheet import read_portfolio
-from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
 
 
@@ -83,11 +81,7 @@ def stress_command(case_path: str, portfolio: str, out: str | None, label: str |
     Broken limits are findings, not errors: the command exits 0 and lists them.
     """
     console = stderr_console()
-    path = Path(case_path)
-    out_path = Path(out) if out else default_out(path, ".stress.xlsx")
-    check_out(path, out_path)
-    case, warnings = read_case(path)
-    print_problems(warnings)
+    path, out_path, case, warnings = open_case(case_path, out, ".stress.xlsx")
     source = Path(portfolio)
     if source.suffix.lower() == ".xlsx" or source.exists():
         chosen = read_portfolio(source, case)

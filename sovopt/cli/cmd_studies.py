@@ -17,13 +17,12 @@ from typing import Any
 import click
 import pandas as pd
 
-from sovopt.cli.app import cli, emit_json, print_problems, store_option
-from sovopt.cli.cmd_solve import check_out, default_out, stderr_console
+from sovopt.cli.app import cli, emit_json, store_option
+from sovopt.cli.cmd_solve import open_case, stderr_console
 from sovopt.errors import SovoptError
 from sovopt.executors import EXECUTORS, make_executor
 from sovopt.report import WITH_PORTFOLIO
 from sovopt.runs import RunStore
-from sovopt.workbook.read import read_case
 
 
 def executor_options(func):
@@ -57,6 +56,42 @@ def solve_options(func):
     return func
 
 
+def run_tasks(kind: str, case: Any, path: Path, tasks: list, info: dict[str, Any],
+              group: str | None, store: str, executor: str, workers: int | None,
+              scheduler: str | None) -> Any:
+    """Solve a study's tasks on the executor chosen, recording each point in the run
+    store as one group; progress goes to stderr. The study's outcome."""
+    from sovopt.studies.record import run_study
+
+    console = stderr_console()
+    ex = make_executor(executor, workers, scheduler)
+    try:
+        with RunStore(store) as runs:
+            return run_study(ex, runs, kind, case, path, tasks, info, group,
+                             say=lambda m: console.print(m, markup=False),
+                             where=_where(executor, scheduler))
+    finally:
+        ex.close()
+
+
+def finish_study(kind: str, wb: Any, out_path: Path, lines: list[str], outcome: Any,
+                 as_json: bool, records: dict[str, Any]) -> int:
+    """Write the study's workbook, say its lines and where it is (stderr), print the JSON
+    object (the group, its status, the workbook and ``records``) with --json; the exit
+    code: 0 when every point was solved, else 4."""
+    from sovopt.workbook.studies import write_study_workbook
+
+    console = stderr_console()
+    write_study_workbook(wb, out_path)
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
+    console.print(f"{kind} workbook: {out_path}", markup=False)
+    if as_json:
+        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
+                   **records})
+    return 0 if outcome.status == "complete" else 4
+
+
 def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A table as JSON-ready records (blanks as None; emit_json makes numbers plain)."""
     return df.astype(object).where(df.notna(), None).to_dict("records")
@@ -82,27 +117,15 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
           as_json: bool, store: str, executor: str, workers: int | None,
           scheduler: str | None) -> int:
     """Solve CASE.xlsx at every point of a grid of what-ifs; write the Sweep workbook."""
-    from sovopt.studies.record import run_study
     from sovopt.studies.sweep import duals_in_words, parse_vary, sweep_table, sweep_tasks
-    from sovopt.workbook.studies import new_workbook, sweep_sheet, write_study_workbook
+    from sovopt.workbook.studies import new_workbook, sweep_sheet
 
-    console = stderr_console()
-    path = Path(case_path)
-    out_path = Path(out) if out else default_out(path, ".sweep.xlsx")
-    check_out(path, out_path)
-    case, warnings = read_case(path)
-    print_problems(warnings)
+    path, out_path, case, _ = open_case(case_path, out, ".sweep.xlsx")
     specs = [parse_vary(v, case) for v in varies]
     tasks = sweep_tasks(specs, objective, time_limit, gap)
     info = {"vary": list(varies), "objective": objective, "executor": executor}
-    ex = make_executor(executor, workers, scheduler)
-    try:
-        with RunStore(store) as runs:
-            outcome = run_study(ex, runs, "sweep", case, path, tasks, info, group,
-                                say=lambda m: console.print(m, markup=False),
-                                where=_where(executor, scheduler))
-    finally:
-        ex.close()
+    outcome = run_tasks("sweep", case, path, tasks, info, group, store, executor, workers,
+                        scheduler)
     table = sweep_table(specs, tasks, outcome)
     currency = case.settings.currency
     base = outcome.points.get(0)
@@ -113,14 +136,8 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
              "At the base point: " + "; ".join(words) + "."]
     wb = new_workbook()
     sweep_sheet(wb, table, [s.heading for s in specs], lines, currency)
-    write_study_workbook(wb, out_path)
-    for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
-    console.print(f"sweep workbook: {out_path}", markup=False)
-    if as_json:
-        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
-                    "base_duals": words, "points": table_records(table)})
-    return 0 if outcome.status == "complete" else 4
+    return finish_study("sweep", wb, out_path, lines, outcome, as_json,
+                        {"base_duals": words, "points": table_records(table)})
 
 
 @cli.command()
@@ -151,16 +168,12 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
     )
     from sovopt.studies.record import Recorder, StudyProgress
     from sovopt.studies.tasks import Task, pack_case
-    from sovopt.workbook.studies import frontier_sheet, new_workbook, write_study_workbook
+    from sovopt.workbook.studies import frontier_sheet, new_workbook
 
     console = stderr_console()
-    path = Path(case_path)
-    out_path = Path(out) if out else default_out(path, ".frontier.xlsx")
-    check_out(path, out_path)
     spec = FrontierSpec(measure, points, time_limit, gap)
     check_spec(spec)
-    case, warnings = read_case(path)
-    print_problems(warnings)
+    path, out_path, case, _ = open_case(case_path, out, ".frontier.xlsx")
 
     def say(m: str) -> None:
         console.print(m, markup=False)
@@ -210,14 +223,8 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
              knee_text[0].upper() + knee_text[1:] + "."]
     wb = new_workbook()
     frontier_sheet(wb, table, measure, lines, case.settings.currency)
-    write_study_workbook(wb, out_path)
-    for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
-    console.print(f"frontier workbook: {out_path}", markup=False)
-    if as_json:
-        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
-                    "measure": measure, "points": table_records(table)})
-    return 0 if outcome.status == "complete" else 4
+    return finish_study("frontier", wb, out_path, lines, outcome, as_json,
+                        {"measure": measure, "points": table_records(table)})
 
 
 @cli.command()
@@ -241,7 +248,6 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
     their ranges (cost_low/cost_high, ...; blank: ±10 % for cost and risk, ±25 %
     for probability and loss). Core: ≥ 0.9; exterior: ≤ 0.1; borderline between.
     """
-    from sovopt.studies.record import run_study
     from sovopt.studies.robust import (
         CORE,
         EXTERIOR,
@@ -251,27 +257,16 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
         sample_seeds,
         samples_table,
     )
-    from sovopt.workbook.studies import new_workbook, robust_sheet, write_study_workbook
+    from sovopt.workbook.studies import new_workbook, robust_sheet
 
-    console = stderr_console()
-    path = Path(case_path)
-    out_path = Path(out) if out else default_out(path, ".robust.xlsx")
-    check_out(path, out_path)
-    case, warnings = read_case(path)
-    print_problems(warnings)
+    path, out_path, case, _ = open_case(case_path, out, ".robust.xlsx")
     check_ranges(case)
     seeds = [sample_seed] if sample_seed is not None else sample_seeds(seed, samples)
     tasks = robust_tasks(seeds, objective, time_limit, gap)
     info = {"samples": len(seeds), "seed": seed, "seeds": seeds, "objective": objective,
             "executor": executor}
-    ex = make_executor(executor, workers, scheduler)
-    try:
-        with RunStore(store) as runs:
-            outcome = run_study(ex, runs, "robust", case, path, tasks, info, group,
-                                say=lambda m: console.print(m, markup=False),
-                                where=_where(executor, scheduler))
-    finally:
-        ex.close()
+    outcome = run_tasks("robust", case, path, tasks, info, group, store, executor, workers,
+                        scheduler)
     table, n = core_table(case, outcome)
     sample_rows = samples_table(tasks, outcome)
     counts = table["class"].value_counts()
@@ -283,11 +278,6 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
              f"{counts.get('exterior', 0)} exterior options."]
     wb = new_workbook()
     robust_sheet(wb, table, sample_rows, lines, case.settings.currency)
-    write_study_workbook(wb, out_path)
-    for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
-    console.print(f"robust workbook: {out_path}", markup=False)
-    if as_json:
-        emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
-                    "samples": table_records(sample_rows), "options": table_records(table)})
-    return 0 if outcome.status == "complete" else 4
+    return finish_study("robust", wb, out_path, lines, outcome, as_json,
+                        {"samples": table_records(sample_rows),
+                         "options": table_records(table)})

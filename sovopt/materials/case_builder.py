@@ -314,20 +314,18 @@ class _Builder:
         first, last = self.years[0], self.years[-1]
         lo = min(first + EMBARGO_START, last)
         hi = min(lo + EMBARGO_YEARS - 1, last)
-        for code in embargo:
-            cid = self.country(code)
-            self.scenarios.append({
-                "scenario_id": f"EMB-{cid}", "name": f"Export embargo by "
-                f"{self.data.countries[code].name} ({lo}-{hi})",
-                "probability": EMBARGO_PROBABILITY / len(embargo), "country_id": cid,
-                "loss": 1.0, "from_year": lo, "to_year": hi})
-        for code in largest:
-            cid = self.country(code)
-            self.scenarios.append({
-                "scenario_id": f"HALF-{cid}", "name": f"{self.data.countries[code].name} "
-                f"supplies {1 - PARTIAL_LOSS:.0%} (whole horizon)",
-                "probability": PARTIAL_PROBABILITY / len(largest), "country_id": cid,
-                "loss": PARTIAL_LOSS, "from_year": first, "to_year": last})
+        for codes, prefix, what, probability, loss, years in (
+                (embargo, "EMB", "Export embargo by {name} ({lo}-{hi})", EMBARGO_PROBABILITY,
+                 1.0, (lo, hi)),
+                (largest, "HALF", f"{{name}} supplies {1 - PARTIAL_LOSS:.0%} (whole horizon)",
+                 PARTIAL_PROBABILITY, PARTIAL_LOSS, (first, last))):
+            for code in codes:  # the scenario's probability shared among its countries
+                cid = self.country(code)
+                self.scenarios.append({
+                    "scenario_id": f"{prefix}-{cid}",
+                    "name": what.format(name=self.data.countries[code].name, lo=lo, hi=hi),
+                    "probability": probability / len(codes), "country_id": cid,
+                    "loss": loss, "from_year": years[0], "to_year": years[1]})
 
     def status_quo(self) -> Portfolio:
         """The base year repeated (see the module docstring)."""

@@ -31,10 +31,10 @@ def build_model(d: ModelData, switched_off: frozenset[str] = frozenset(),
     m = pyo.ConcreteModel(name=d.case.settings.case_name)
     m.switched_off = switched_off  # families may defer to one another (§7)
     add_variables(m, d)
-    add_spend(m, d)
+    add_spend(m, d, pyomo_rows)
     for name, family in FAMILIES.items():
         if name not in switched_off:
             add = family.reference if pyomo_rows and family.reference else family.add
             add(m, d)
-    m.term_names = add_terms(m, d)
+    m.term_names = add_terms(m, d, pyomo_rows)
     return m

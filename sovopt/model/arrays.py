@@ -11,15 +11,20 @@ blocks to the compiled Pyomo part.
 
 The blocks live in ``m.array_rows`` (family name -> block) so that a family
 can ask whether another one was built (:func:`has_rows`), as the HHI family
-asks about country_share.
+asks about country_share. An objective term may likewise be an
+:class:`ArrayCost` (``m.array_costs``, term name -> cost) instead of a Pyomo
+Objective. A row or term that is mostly arrays may still carry a few Pyomo
+expressions (the spend that §7's families add to a year):
+:func:`with_expressions` folds their linear terms into a block.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 from scipy import sparse
 
 
@@ -28,7 +33,8 @@ class ArrayRows:
     """One family's rows ``lower ≤ A·[columns] ≤ upper``.
 
     ``columns`` are segments (indexed Var, positions in the Var's index
-    order); the columns of ``A`` are the segments' entries, concatenated.
+    order; or a list of single VarData, see :func:`scalars`); the columns of
+    ``A`` are the segments' entries, concatenated.
     ``keys`` are the row index columns (a row's index is the tuple of the
     i-th entries, the same as the Pyomo block's ConstraintData index; one
     column gives a scalar index).
@@ -85,6 +91,99 @@ def segment(var: pyo.Var, positions=None) -> tuple[pyo.Var, np.ndarray]:
     if positions is None:
         positions = np.arange(len(var))
     return var, np.asarray(positions, dtype=np.int64)
+
+
+def scalars(variables: list) -> tuple[list, np.ndarray]:
+    """A column segment of single variables (VarData of any Var), in the given order."""
+    return list(variables), np.arange(len(variables), dtype=np.int64)
+
+
+def linear_terms(expr) -> tuple[list, np.ndarray, float]:
+    """(variables, coefficients, constant) of a linear Pyomo expression (or a number)."""
+    if isinstance(expr, (int, float)):
+        return [], np.zeros(0), float(expr)
+    repn = generate_standard_repn(expr, quadratic=False)
+    if not repn.is_linear():
+        raise ValueError(f"not a linear expression: {expr}")
+    return (list(repn.linear_vars), np.asarray(repn.linear_coefs, dtype=float),
+            float(repn.constant))
+
+
+def with_expressions(base: ArrayRows, exprs: dict[int, object]) -> ArrayRows:
+    """``base`` with the linear Pyomo expression ``exprs[i]`` added to row ``i``.
+
+    A constant moves to the other side (the bounds), as Pyomo's compiler moves
+    it; the expressions' variables become one segment of single columns.
+    """
+    if not exprs:
+        return base
+    variables: list = []
+    at: dict[int, int] = {}
+    rows, cols, vals = [base.A.row], [base.A.col], [base.A.data]
+    lower, upper = base.lower.copy(), base.upper.copy()
+    width = base.A.shape[1]
+    for i, expr in exprs.items():
+        vs, coefs, constant = linear_terms(expr)
+        lower[i] -= constant
+        upper[i] -= constant
+        local = np.empty(len(vs), dtype=np.int64)
+        for k, v in enumerate(vs):
+            j = at.get(id(v))
+            if j is None:
+                j = at[id(v)] = len(variables)
+                variables.append(v)
+            local[k] = j
+        rows.append(np.full(len(vs), i, dtype=np.int64))
+        cols.append(width + local)
+        vals.append(coefs)
+    A = sparse.coo_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(base.num_row, width + len(variables)))
+    return replace(base, columns=base.columns + [scalars(variables)], A=A, lower=lower,
+                   upper=upper)
+
+
+def without_empty_rows(b: ArrayRows) -> ArrayRows:
+    """``b`` less the rows with no non-zero entry (Pyomo's compiler drops those too)."""
+    nz = b.A.data != 0
+    filled = np.zeros(b.num_row, dtype=bool)
+    filled[b.A.row[nz]] = True
+    if filled.all() and nz.all():
+        return b
+    new = np.cumsum(filled) - 1
+    keep = filled[b.A.row] & nz
+    A = sparse.coo_array((b.A.data[keep], (new[b.A.row[keep]], b.A.col[keep])),
+                         shape=(int(filled.sum()), b.A.shape[1]))
+    idx = np.flatnonzero(filled)
+    keys = tuple([k[i] for i in idx] for k in b.keys)
+    return replace(b, keys=keys, A=A, lower=b.lower[idx], upper=b.upper[idx])
+
+
+@dataclass
+class ArrayCost:
+    """One objective term ``Σ_j c[j]·[columns]_j`` (``columns`` as in :class:`ArrayRows`)."""
+
+    term: str
+    columns: list[tuple[pyo.Var, np.ndarray]]
+    cols: np.ndarray
+    vals: np.ndarray
+
+
+def add_cost(m: pyo.ConcreteModel, cost: ArrayCost) -> None:
+    """Register the term ``cost`` on ``m`` (it stands for a Pyomo Objective)."""
+    if not hasattr(m, "array_costs"):
+        m.array_costs = {}
+    m.array_costs[cost.term] = cost
+
+
+def array_costs(m: pyo.ConcreteModel) -> list[ArrayCost]:
+    """The array-built objective terms of ``m``."""
+    return list(getattr(m, "array_costs", {}).values())
+
+
+def row_sums(b: ArrayRows, weights: np.ndarray | None = None) -> np.ndarray:
+    """Σ_i w[i]·A[i, j] per local column j (w = 1 by default): a term over the rows."""
+    w = b.A.data if weights is None else b.A.data * np.asarray(weights, float)[b.A.row]
+    return np.bincount(b.A.col, weights=w, minlength=b.A.shape[1])
 
 
 def block(family: str, keys: tuple[list, ...], columns: list[tuple[pyo.Var, np.ndarray]],

@@ -28,27 +28,34 @@ demand is lost in every scenario too (it enters loss[k]).
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
-from sovopt.model.arrays import has_rows
+from sovopt.model.arrays import ArrayCost, add_cost, has_rows, row_sums, segment
 from sovopt.model.constraints import TERM_FAMILY
+from sovopt.model.constraints.budget import spend_rows
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 from sovopt.spend import exposure_rate
 
 TERMS = ("unmet", "expected_shortfall", "worst_case", "cvar", "exposure", "hhi", "cost")
 
 
-def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
-    """Add one Objective per term that the model can express; return their names."""
+def add_terms(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> list[str]:
+    """Add one Objective per term that the model can express; return their names.
+
+    exposure and cost have an entry per delivery (and cost per start): they are
+    array terms (:class:`~sovopt.model.arrays.ArrayCost`, the same coefficients)
+    unless ``pyomo_rows`` asks for the reference model's Objectives."""
     weight_total = d.total_weight or 1.0
     budget_total = d.total_budget or 1.0
     added: list[str] = []
     demand = d.demand.set_index(["capability_id", "year"])
     w_over_d = (demand["weight"] / demand["demand"] / weight_total).to_dict()
 
-    unmet = 0
-    if hasattr(m, "u"):
-        unmet = sum(w_over_d[r, t] * m.u[r, t] for r, t in m.demand_pairs)
+    unmet, u = 0, unmet_column(m, d)
+    if u is not None:
+        unmet = sum(w_over_d[r, t] * u[r, t] for r, t in m.demand_pairs)
         m.term_unmet = pyo.Objective(expr=unmet)
         added.append("unmet")
 
@@ -81,10 +88,16 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
 
     exposure = exposure_rate(d.origin, d.countries, d.home)
     exposure = (exposure * d.options["unit_cost"].reindex(exposure.index)) / budget_total
-    exposure = exposure[exposure > 0].to_dict()
-    if exposure:
-        xs = [p for p in d.delivery_keys if p[0] in exposure]
-        m.term_exposure = pyo.Objective(expr=sum(exposure[o] * m.x[o, t] for o, t in xs))
+    exposure = exposure[exposure > 0]
+    if len(exposure) and pyomo_rows:
+        rate = exposure.to_dict()
+        xs = [p for p in d.delivery_keys if p[0] in rate]
+        m.term_exposure = pyo.Objective(expr=sum(rate[o] * m.x[o, t] for o, t in xs))
+        added.append("exposure")
+    elif len(exposure):
+        rate = d.deliveries["option_id"].map(exposure).to_numpy(float)
+        at = np.flatnonzero(~np.isnan(rate))
+        add_cost(m, ArrayCost("exposure", [segment(m.x)], at, rate[at]))
         added.append("exposure")
 
     if has_rows(m, TERM_FAMILY["hhi"]):  # the family added its rows
@@ -92,6 +105,11 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
         m.term_hhi = pyo.Objective(expr=sum(m.h[i] for i in m.hhi_rows) / count)
         added.append("hhi")
 
-    m.term_cost = pyo.Objective(expr=sum(m.spend[t] for t in d.years) / budget_total)
+    if pyomo_rows:
+        m.term_cost = pyo.Objective(expr=sum(m.spend[t] for t in d.years) / budget_total)
+    else:
+        spend = spend_rows(m, d)
+        add_cost(m, ArrayCost("cost", spend.columns, np.arange(spend.A.shape[1]),
+                              row_sums(spend) / budget_total))
     added.append("cost")
     return added

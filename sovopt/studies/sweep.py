@@ -235,7 +235,7 @@ def duals_in_words(base: Report, currency: str, tiny: float = 1e-9) -> list[str]
         return ["no marginal values: the base point has no verified portfolio"]
     name = level[0]
     out = []
-    loose_budget, loose_local = [], []
+    loose: dict[str, list[int]] = {kind: [] for kind in _DUAL_WORDS}
     for _, r in con.sort_values(["constraint", "year"]).iterrows():
         mv = r["marginal_value"]
         if mv is None or (isinstance(mv, float) and math.isnan(mv)):
@@ -245,27 +245,32 @@ def duals_in_words(base: Report, currency: str, tiny: float = 1e-9) -> list[str]
         if abs(mv) > tiny and isinstance(said, str) and said.strip():
             out.append(said.strip())
             continue
-        if r["constraint"] == "budget":
-            if abs(mv) <= tiny:
-                loose_budget.append(year)
-            else:
-                verb = "lowers" if mv > 0 else "raises"
-                out.append(f"one more {currency} in {year} {verb} {name} by "
-                           f"{abs(mv) * 100:.3g} points")
-        elif r["constraint"] == "localization":
-            if abs(mv) <= tiny:
-                loose_local.append(year)
-            else:
-                verb = "raises" if mv > 0 else "lowers"
-                out.append(f"one point more local-content target in {year} {verb} {name} "
-                           f"by {abs(mv) * 100:.3g} points")
-    if loose_budget:
-        out.append(f"more budget in {_years(loose_budget)} would not lower {name} "
-                   "(the limit does not bind there)")
-    if loose_local:
-        out.append(f"the local-content target of {_years(loose_local)} costs {name} "
-                   "nothing (it does not bind)")
+        words = _DUAL_WORDS.get(r["constraint"])
+        if words is None:
+            continue
+        if abs(mv) <= tiny:
+            loose[r["constraint"]].append(year)
+        else:
+            unit, positive, negative, _ = words
+            out.append(f"{unit.format(cur=currency, year=year)} "
+                       f"{positive if mv > 0 else negative} {name} by {abs(mv) * 100:.3g} "
+                       "points")
+    for kind, years in loose.items():
+        if years:
+            out.append(_DUAL_WORDS[kind][3].format(years=_years(years), name=name))
     return out
+
+
+#: How a limit's marginal value is said: one more unit of it, the verb when the value is
+#: positive and when negative, and the sentence for the years it does not bind.
+_DUAL_WORDS = {
+    "budget": ("one more {cur} in {year}", "lowers", "raises",
+               "more budget in {years} would not lower {name} (the limit does not bind "
+               "there)"),
+    "localization": ("one point more local-content target in {year}", "raises", "lowers",
+                     "the local-content target of {years} costs {name} nothing (it does "
+                     "not bind)"),
+}
 
 
 def _years(years: list[int]) -> str:

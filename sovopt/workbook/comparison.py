@@ -110,7 +110,8 @@ def write_kpi_sheet(ws: Worksheet, comparison: Comparison) -> None:
     for note in comparison.notes:
         last += 1
         style.write_cell(ws, last + 1, 1, f"Note: {note}")
-    style.set_width(ws, 1, style.fit_width([*comparison.kpis["metric"], "metric"], minimum=22))
+    style.set_width(ws, 1, style.fit_width([*map(_kpi_label, comparison.kpis["metric"]),
+                                            "metric"], minimum=22))
     for col in range(2, used_cols + 1):
         style.set_width(ws, col, 18)
     ws.freeze_panes = "B3"
@@ -144,7 +145,7 @@ def _write_kpi_table(ws: Worksheet, comparison: Comparison, top: int) -> int:
     for metric in dict.fromkeys(k["metric"]):
         row += 1
         m = k[k["metric"] == metric].set_index("run_id")
-        style.write_cell(ws, row, 1, metric).font = style.LABEL_FONT
+        style.write_cell(ws, row, 1, _kpi_label(metric)).font = style.LABEL_FONT
         col = 2
         for r in runs:
             style.write_cell(ws, row, col, _finite(m.at[r, "value"]),
@@ -158,6 +159,12 @@ def _write_kpi_table(ws: Worksheet, comparison: Comparison, top: int) -> int:
             style.write_cell(ws, row, col, _finite(m.at[r, "delta_pct"]), number_format=FMT_PCT)
             col += 1
     return row
+
+
+def _kpi_label(metric: str) -> str:
+    """What people read in column A: the metric's label from the output schema (the
+    comparison's ``kpis`` table and ``--json`` keep the key)."""
+    return summary_quantity(metric).label
 
 
 def _kpi_format(metric: str) -> str:
@@ -182,7 +189,7 @@ def _write_chart_data(ws: Worksheet, comparison: Comparison, top: int) -> int:
         if scale == 0:
             continue
         row += 1
-        style.write_cell(ws, row, 1, metric)
+        style.write_cell(ws, row, 1, _kpi_label(metric))
         for j, r in enumerate(runs, start=2):
             v = values.get(r)
             style.write_cell(ws, row, j, 100 * v / scale if v is not None and math.isfinite(v)

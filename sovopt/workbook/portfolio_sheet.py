@@ -145,19 +145,11 @@ def _parse(rows: list[tuple[Any, ...]], formulas: list[tuple[Any, ...]] | None, 
         oid = cell.text(columns["option_id"])
         if not oid:
             continue
-        if known is not None and oid not in known:
-            problems.append(Problem(cell.ref(columns["option_id"]),
-                                    f"option {oid!r} is not in the case",
-                                    "an option_id from the case's Options sheet"))
+        if not _in_case(cell, columns["option_id"], oid, known, "option", problems):
             continue
-        start = cell.number(columns["start_year"], "start year")
+        start = _start_year(cell, columns, problems)
         if start is not None:
-            if not float(start).is_integer():
-                problems.append(Problem(cell.ref(columns["start_year"]),
-                                        f"start year {start:g} is not a whole year",
-                                        "a year such as 2027, or blank for not started"))
-            else:
-                starts.append((oid, int(start)))
+            starts.append((oid, start))
         for year, j in years.items():
             units = cell.number(j, "units")
             if units is None or units == 0:
@@ -181,20 +173,41 @@ def _parse(rows: list[tuple[Any, ...]], formulas: list[tuple[Any, ...]] | None, 
 def _repair_row(cell: _Cells, rid: str, columns: dict[str, int], lines: set[str] | None,
                 repairs: list[tuple[str, int]], problems: list[Problem]) -> None:
     """A repair line's row: its start year (blank: not started)."""
-    if lines is not None and rid not in lines:
-        problems.append(Problem(cell.ref(columns["repair_id"]),
-                                f"repair line {rid!r} is not in the case",
-                                "a repair_id from the case's Repair sheet"))
+    if not _in_case(cell, columns["repair_id"], rid, lines, "repair line", problems):
         return
+    start = _start_year(cell, columns, problems)
+    if start is not None:
+        repairs.append((rid, start))
+
+
+#: What a row names -> (its id column, the case's sheet of those ids).
+_IDS = {"option": ("option_id", "Options"), "repair line": ("repair_id", "Repair")}
+
+
+def _in_case(cell: _Cells, j: int, value: str, known: set[str] | None, what: str,
+             problems: list[Problem]) -> bool:
+    """Whether the row's option or repair line is in the case (always, without a case);
+    one that is not is reported at its cell."""
+    if known is None or value in known:
+        return True
+    column, sheet = _IDS[what]
+    problems.append(Problem(cell.ref(j), f"{what} {value!r} is not in the case",
+                            f"a {column} from the case's {sheet} sheet"))
+    return False
+
+
+def _start_year(cell: _Cells, columns: dict[str, int], problems: list[Problem]) -> int | None:
+    """The row's start year (an option's or a repair line's): None when blank (not
+    started) or not a whole year (reported)."""
     start = cell.number(columns["start_year"], "start year")
     if start is None:
-        return
+        return None
     if not float(start).is_integer():
         problems.append(Problem(cell.ref(columns["start_year"]),
                                 f"start year {start:g} is not a whole year",
                                 "a year such as 2027, or blank for not started"))
-        return
-    repairs.append((rid, int(start)))
+        return None
+    return int(start)
 
 
 class _Cells:

@@ -10,8 +10,8 @@ when there is any error. No solver code is imported here.
 How it reads, one module per step: :mod:`sovopt.workbook.cells` (grids of stored
 values, unusable cells, the capped reporter), :mod:`sovopt.workbook.parse` (cell
 values to typed columns), :mod:`sovopt.workbook.sheets` (headers, rows, Settings,
-Demand); then the schema's unique and reference rules on the cells, and
-:func:`sovopt.validate.validate`, every rule across sheets, on the case as read
+Demand); then :func:`sovopt.validate.validate`, every rule beyond a single cell
+(unique and reference columns, rules across sheets), on the case as read
 (unusable cells blank); only then the typed Case.
 
 Decisions where the contract is silent:
@@ -42,7 +42,6 @@ Decisions where the contract is silent:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,11 +52,10 @@ import pandas as pd
 from sovopt import schema
 from sovopt.case import Case, Settings
 from sovopt.errors import Problem
-from sovopt.schema import Column
 from sovopt.validate import validate
 from sovopt.workbook.cells import MAX_COLUMNS, MAX_ROWS, Grid, Reporter, guard, read_grids
 from sovopt.workbook.files import open_workbook
-from sovopt.workbook.parse import NUMERIC_KINDS, parse_number_text, shown_value
+from sovopt.workbook.parse import NUMERIC_KINDS, parse_number_text
 from sovopt.workbook.sheets import (
     DemandRead,
     SettingsRead,
@@ -66,7 +64,6 @@ from sovopt.workbook.sheets import (
     read_demand,
     read_settings,
     read_table,
-    suggest,
 )
 
 __all__ = ["read_case", "parse_number_text", "MAX_ROWS", "MAX_COLUMNS"]
@@ -76,7 +73,7 @@ TIER_DEFAULT = "tier default"
 
 
 # ---------------------------------------------------------------------------
-# Checks across rows and sheets
+# What was read, and the blanks filled from Settings and tiers
 # ---------------------------------------------------------------------------
 
 @dataclass
@@ -93,78 +90,6 @@ class _Read:
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
-
-
-def _all_id_tables(ctx: _Read) -> list[Table]:
-    tables = list(ctx.tables.values())
-    if ctx.demand is not None:
-        tables.append(ctx.demand.table)
-    return tables
-
-
-def _check_unique(ctx: _Read, rep: Reporter) -> None:
-    """Every ``unique`` column: a repeated value is an error naming both rows."""
-    for table in _all_id_tables(ctx):
-        for col in table.sheet.columns:
-            if col.unique:
-                _check_unique_column(table, col, rep)
-
-
-def _check_unique_column(table: Table, col: Column, rep: Reporter) -> None:
-    c = table.cols[col.name]
-    idx = np.flatnonzero(c.ok)
-    values = pd.Series(c.values[idx])
-    dup = values.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return
-    first = {}
-    for k, v in zip(idx, values, strict=True):
-        first.setdefault(v, k)
-    ref = table.ref(col.name)
-    for k in idx[dup]:
-        v = c.values[k]
-        shown = shown_value(v) if col.kind not in NUMERIC_KINDS else f"{v:g}"
-        rep.cell(ref, int(k), "duplicate", f"duplicate {col.name} {shown} (also in "
-                 f"{ref.where(first[v])})", f"expected each {col.name} once")
-        c.bad[k] = True
-
-
-def _valid_ids(ctx: _Read) -> dict[str, set[str]]:
-    """Sheet name -> the ids its key column defines (for reference checks)."""
-    out = {}
-    for table in ctx.tables.values():
-        key = table.sheet.key
-        if key and key in table.letters and table.sheet.column(key).kind == "id":
-            c = table.cols[key]
-            out[table.sheet.name] = set(c.values[c.ok].tolist())
-    return out
-
-
-def _check_refs(ctx: _Read, rep: Reporter) -> None:
-    """Every column with ``ref``: each id must exist on the referenced sheet."""
-    ids = _valid_ids(ctx)
-    for table in _all_id_tables(ctx):
-        for col in table.sheet.columns:
-            if col.ref and col.ref in ids:
-                _check_ref_column(table, col, ids[col.ref], rep)
-    home = schema.SETTINGS.column("home_country")
-    value = ctx.settings.values.get("home_country")
-    if value is not None and home.ref in ids and value not in ids[home.ref]:
-        rep.error(ctx.settings.where("home_country"), f"unknown home_country {value!r}",
-                  f"expected {home.range_text()}{suggest(value, ids[home.ref])}")
-        ctx.settings.values.pop("home_country")
-
-
-def _check_ref_column(table: Table, col: Column, valid: set[str], rep: Reporter) -> None:
-    c = table.cols[col.name]
-    ok = c.ok
-    known = pd.Series(c.values).isin(valid).to_numpy()
-    ref = table.ref(col.name)
-    for i in np.flatnonzero(ok & ~known):
-        value = c.values[i]
-        rep.cell(ref, int(i), "unknown id", f"unknown {col.name} {value!r}",
-                 lambda v=value: f"expected {col.range_text()}{suggest(v, valid)}")
-    c.bad[ok & ~known] = True
 
 
 def _fill_from_settings(ctx: _Read) -> None:
@@ -196,11 +121,6 @@ def _fill_tier_defaults(ctx: _Read) -> None:
                 default = schema.tier_max_share(tiers[i])
                 if default is not None:
                     c.values[i] = default
-
-
-#: The column rules of the schema (unique, reference), on the cells as read; the
-#: rules across sheets are :func:`sovopt.validate.validate`, run on the draft case.
-_CHECKS: tuple[Callable[[_Read, Reporter], None], ...] = (_check_unique, _check_refs)
 
 
 # ---------------------------------------------------------------------------
@@ -236,12 +156,35 @@ def _draft_case(ctx: _Read, source: str) -> Case:
     return Case(
         settings=settings, countries=tables["Countries"], suppliers=tables["Suppliers"],
         capabilities=tables["Capabilities"],
-        demand=_demand_frame(ctx) if has_caps else pd.DataFrame(
+        demand=_draft_demand(ctx) if has_caps or ctx.demand is not None else pd.DataFrame(
             columns=["capability_id", "year", "demand", "row"]),
         options=tables["Options"], inputs=tables["Inputs"], budget=tables["Budget"],
         scenarios=tables["Scenarios"], repair=tables["Repair"],
         column_letters=_column_letters(ctx),
         settings_rows=dict(ctx.settings.rows), source=source)
+
+
+def _draft_demand(ctx: _Read) -> pd.DataFrame:
+    """Long-form demand of every Demand row as read (unknown and repeated capability ids
+    included, unusable cells blank), one record per row and year (one per row without a
+    horizon): the key rules of :mod:`sovopt.validate` check its capability_id cells."""
+    if ctx.demand is None:  # no sheet (reported): every capability's row unknown
+        return _demand_frame(ctx)
+    table = ctx.demand.table
+    c = table.cols["capability_id"]
+    ids = np.where(c.ok, c.values, None)
+    years: list[Any] = ctx.years or [None]
+    matrix = np.full((table.n, len(years)), np.nan)
+    for k, y in enumerate(years):
+        col = ctx.demand.years.get(y)
+        if col is not None:
+            matrix[:, k] = np.where(col.ok, col.values.astype(float), np.nan)
+    return pd.DataFrame({
+        "capability_id": pd.Series(np.repeat(ids, len(years)), dtype=object),
+        "year": pd.Series(np.tile(np.array(years, dtype=object), table.n), dtype=object),
+        "demand": matrix.ravel(),
+        "row": np.repeat(table.rows.astype(np.int64), len(years)),
+    })
 
 
 def _frame(table: Table) -> pd.DataFrame:
@@ -352,11 +295,8 @@ def read_case(path: str | Path) -> tuple[Case, list[Problem]]:
     ctx = _read_all(grids, rep)
     _fill_from_settings(ctx)
     _fill_tier_defaults(ctx)
-    for check in _CHECKS:
-        guard(rep, "workbook", check, ctx, rep)
     draft = guard(rep, "workbook", _draft_case, ctx, Path(path).name)
     if draft is not None:
-        # a missing sheet is reported once, not again by each rule that needs its rows
         # a missing sheet, or a cell the reader could not use, is reported once, not
         # again by each rule that needs it (the rules see such a cell as blank)
         missing = {sheet.name for sheet in _TABLE_SHEETS if sheet.name not in ctx.tables}

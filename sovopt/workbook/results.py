@@ -94,6 +94,19 @@ def table_formats(table: str, currency: str) -> dict[str, str]:
             if (fmt := q.excel_format(currency)) is not None}
 
 
+def with_names(report: Report, table: str) -> pd.DataFrame:
+    """Result table ``table`` with the name column of :func:`sovopt.outputs.named_columns`
+    beside each country and scenario id (blank where the case gives no name): what the
+    sheet shows people; the table itself keeps the ids only."""
+    frame = report.tables[table].copy()
+    names = report.run.get("names")
+    for q, named in reversed(outputs.named_columns(table)):
+        if q.key in frame.columns and named.key not in frame.columns:
+            frame.insert(frame.columns.get_loc(q.key) + 1, named.key,
+                         [outputs.name_of(names, q.entity, v) for v in frame[q.key]])
+    return frame
+
+
 def money_format(currency: str) -> str:
     """``#,##0.00 "EUR m"``: amounts with the case's currency (quotes removed from it)."""
     return outputs.Quantity("", "", "", "money", "").excel_format(
@@ -569,7 +582,7 @@ def _spend_chart(ws: Worksheet, first: int, last: int, n_countries: int, n_cols:
 
 
 def _dependence_sheet(ws: Worksheet, report: Report, currency: str) -> None:
-    dep = report.tables["dependence"]
+    dep = with_names(report, "dependence")
     first, last = write_table(ws, dep, formats=table_formats("dependence", currency))
     cols = {name: get_column_letter(j) for j, name in enumerate(dep.columns, start=1)}
     if last >= first:
@@ -578,12 +591,12 @@ def _dependence_sheet(ws: Worksheet, report: Report, currency: str) -> None:
                          f"{cols['worst_scenario_loss']}{last}", SCALE_RED, 0.0, 1.0)
         for flag in ("concentrated", "single_source"):
             _flag_yes(ws, f"{cols[flag]}{first}:{cols[flag]}{last}")
-    style.add_note(ws.cell(row=1, column=3),
+    columns = list(dep.columns)
+    style.add_note(ws.cell(row=1, column=columns.index("hhi") + 1),
                    "HHI of foreign origin: sum over foreign countries of the squared share "
                    "of the capability's demand that year whose value comes from there. 0 = "
                    "all home-made, 1 = one foreign country. Above 0.4 is concentrated (the "
                    "EU strategic-dependency threshold).")
-    columns = list(dep.columns)
     if "import_risk" in columns:
         style.add_note(ws.cell(row=1, column=columns.index("import_risk") + 1),
                        "GeoPolRisk import risk: the delivered units by value origin, each "
@@ -612,16 +625,20 @@ def _leverage_table(ws: Worksheet, report: Report, col: int, row: int,
                                                 "ratio": "leverage / dependence"})
     table = table.sort_values(["dependence on", "country"], ascending=[False, True],
                               kind="stable")
+    names = report.run.get("names")
+    table.insert(1, "country name", [outputs.name_of(names, "country", c)
+                                     for c in table["country"]])
     money = money_format(currency)
     _title(ws, row, col, "Dependence on and leverage over each foreign country "
                          "(whole horizon)")
     write_table(ws, table.reset_index(drop=True), row=row + 1, col=col,
                 formats={"dependence on": money, "leverage over": money,
                          "leverage / dependence": "0.00"}, widths=False)
-    style.add_note(ws.cell(row=row + 1, column=col + 1),
+    heads = list(table.columns)
+    style.add_note(ws.cell(row=row + 1, column=col + heads.index("dependence on")),
                    "Spending whose value originates in the country (unit, fixed, support "
                    "costs by value origin).")
-    style.add_note(ws.cell(row=row + 1, column=col + 2),
+    style.add_note(ws.cell(row=row + 1, column=col + heads.index("leverage over")),
                    "Home-made value the country takes from licence and co-production lines "
                    "with it: home share of value × unit cost × partner_offtake_per_year, "
                    "each year the line delivers.")
@@ -639,8 +656,11 @@ def _share_matrix(ws: Worksheet, report: Report, col: int) -> None:
     piv = piv[order]
     piv.insert(0, "capability \\ origin", caps)
     frame = piv.reset_index(drop=True)
+    names = report.run.get("names")
     first, last = write_table(ws, frame, row=1, col=col,
-                              formats={str(c): FMT_PERCENT for c in order})
+                              formats={str(c): FMT_PERCENT for c in order},
+                              headers=[frame.columns[0],
+                                       *(shown_name(names, "country", c) for c in order)])
     ref = (f"{get_column_letter(col + 1)}{first}:"
            f"{get_column_letter(col + len(order))}{last}")
     _color_scale(ws, ref, SCALE_BLUE, 0.0, 1.0)
@@ -746,7 +766,7 @@ def _series_title(text: str) -> SeriesLabel:
 
 
 def _scenarios_sheet(ws: Worksheet, report: Report, currency: str) -> None:
-    sc = report.tables["scenarios"]
+    sc = with_names(report, "scenarios")
     formats = table_formats("scenarios", currency)
     formats["units_lost"] = _units_format(sc["units_lost"]) if len(sc) else FMT_UNITS
     first, last = write_table(ws, sc, formats=formats)
@@ -768,7 +788,8 @@ def _scenarios_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     piv = piv.loc[:, (piv != 0).any(axis=0)] if (piv != 0).any().any() else piv
     piv = top_columns(piv, "other capabilities")
     piv["total loss"] = piv.sum(axis=1)
-    piv.insert(0, "scenario", scenarios)
+    names = report.run.get("names")
+    piv.insert(0, "scenario", [shown_name(names, "scenario", k) for k in scenarios])
     frame = piv.reset_index(drop=True)
     top, bottom = write_table(ws, frame, row=1, col=col,
                               formats={str(c): FMT_PERCENT_FINE for c in frame.columns})

@@ -10,7 +10,6 @@ skipped, hidden rows and merged cells are reported, and each column is typed by
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +20,7 @@ import numpy as np
 from openpyxl.utils import get_column_letter
 
 from sovopt import schema
+from sovopt.errors import suggest
 from sovopt.schema import Column, Sheet
 from sovopt.workbook.cells import SILENT, CellRef, Grid, Reporter, Unreadable, is_blank
 from sovopt.workbook.parse import MAX_YEAR, MIN_YEAR, NUMERIC_KINDS, Col, as_text, convert_column
@@ -76,15 +76,6 @@ def _header_text(value: Any) -> str:
     if value is None or isinstance(value, Unreadable):
         return ""
     return unicodedata.normalize("NFC", as_text(value)).lower()
-
-
-def suggest(text: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` when a candidate is close, else empty."""
-    pool = list(candidates)
-    if len(pool) > 5000:
-        return ""
-    match = difflib.get_close_matches(text, pool, n=1, cutoff=0.75)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _column_has_values(grid: Grid, j: int) -> bool:

@@ -4,13 +4,32 @@
 
 Unit costs are paid in the delivery year, fixed costs in the start year, and
 supplier activation costs in the first year of the horizon (each amount is
-defined once, in :mod:`sovopt.spend`).
+defined once, in :mod:`sovopt.spend`). Where a fleet is kept running or a
+stock held (§7), the year's support, repair-line and holding costs join the
+left-hand side (families support_cost, repair_line, stock_balance).
+
+The spend of a year has one row per year and an entry per delivery, start and
+supplier (a million at XL), too many for Pyomo's expression build and
+compile, so :func:`add` builds the rows as an array block from
+:func:`spend_rows` (:mod:`sovopt.model.arrays`); :func:`add_pyomo` is the
+reference block, over ``m.spend``, that the arrays must equal.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import (
+    ArrayRows,
+    add_rows,
+    block,
+    segment,
+    with_expressions,
+    without_empty_rows,
+)
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
@@ -34,13 +53,70 @@ def _spend_builder(m, d: ModelData, xs, ss):
     return lhs
 
 
-def add_spend(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """``m.spend[t]``: everything paid in year t (the budget row and the cost term)."""
-    lhs = _spend_builder(m, d, d.delivery_keys, d.start_keys)
-    m.spend = pyo.Expression(d.years, rule=lambda _m, t: lhs(t))
+def add_spend(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> None:
+    """``m.spend[t]``: what is paid in year t (the budget row and the cost term).
+
+    With ``pyomo_rows`` (the reference model) it is everything paid in t.
+    Otherwise the amounts of :mod:`sovopt.spend` stay arrays (see
+    :func:`spend_rows`) and ``m.spend[t]`` starts at 0: it holds what §7's
+    families add in Pyomo (:func:`sovopt.model.constraints.support_cost.add_spend_terms`).
+    """
+    if pyomo_rows:
+        lhs = _spend_builder(m, d, d.delivery_keys, d.start_keys)
+        m.spend = pyo.Expression(d.years, rule=lambda _m, t: lhs(t))
+    else:
+        m.spend = pyo.Expression(d.years, rule=lambda _m, t: 0)
+        m.spend_arrays = True
+
+
+def spend_rows(m: pyo.ConcreteModel, d: ModelData, lower=-np.inf, upper=np.inf) -> ArrayRows:
+    """``lower ≤ spend[t] ≤ upper`` for each year as array rows over x, start, z and
+    whatever §7's families added to ``m.spend`` (its constants move to the bounds).
+
+    The amounts are :mod:`sovopt.spend`'s, with one unit delivered, as in
+    :func:`_spend_builder`.
+    """
+    years = list(d.years)
+    row_of = {t: i for i, t in enumerate(years)}
+    price = unit_spend(d.options, d.deliveries.assign(units=1.0))["cost"].to_numpy(float)
+    x_row = d.deliveries["year"].map(row_of).to_numpy(float)
+    fixed = start_spend(d.options, d.starts).to_numpy(float)
+    s_row = d.starts["year"].map(row_of).to_numpy(float)
+    x_at = np.flatnonzero(~np.isnan(x_row))
+    s_at = np.flatnonzero(~np.isnan(s_row) & (fixed > 0))
+    activation = activation_spend(d.suppliers, d.suppliers.index)
+    z_at = d.suppliers.index.get_indexer(activation.index)
+    if d.first_year not in row_of:
+        z_at = z_at[:0]
+    nx, ns = len(d.deliveries), len(d.starts)
+    rows = np.concatenate([x_row[x_at], s_row[s_at],
+                           np.full(len(z_at), row_of.get(d.first_year, 0))]).astype(np.int64)
+    cols = np.concatenate([x_at, nx + s_at, nx + ns + z_at])
+    vals = np.concatenate([price[x_at], fixed[s_at],
+                           activation.to_numpy(float)[: len(z_at)]])
+    base = block("spend", (years,), [segment(m.x), segment(m.start), segment(m.z)],
+                 rows, cols, vals, lower, upper)
+    extra = {i: m.spend[t].expr for i, t in enumerate(years)
+             if not _is_zero(m.spend[t].expr)}
+    return with_expressions(base, extra)
+
+
+def _is_zero(expr) -> bool:
+    return isinstance(expr, (int, float)) and expr == 0
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as one array block (see :mod:`sovopt.model.arrays`)."""
+    if not getattr(m, "spend_arrays", False):
+        add_pyomo(m, d)
+        return
+    limit = d.budget["budget"].reindex(list(d.years)).to_numpy(float)
+    rows = spend_rows(m, d, upper=limit)
+    add_rows(m, without_empty_rows(replace(rows, family="budget")))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     limit = d.budget["budget"].to_dict()
     m.budget = pyo.Constraint(d.years, rule=lambda _m, t: m.spend[t] <= limit[t])
 
@@ -56,4 +132,4 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("budget", add, relax=Relax(), describe=describe)
+FAMILY = Family("budget", add, reference=add_pyomo, relax=Relax(), describe=describe)

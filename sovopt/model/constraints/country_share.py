@@ -78,9 +78,21 @@ def supply_share_rows(d: ModelData) -> pd.DataFrame:
 
 
 def _capped_rows(d: ModelData) -> pd.DataFrame:
+    """The share terms of this family's rows: the foreign shares of countries with θ < 1
+    (of the supply pairs in a case with a fleet or a stock, §7)."""
     theta = d.countries["max_share"]
-    rows = share_rows(d)
+    rows = supply_share_rows(d) if volume_capabilities(d) else share_rows(d)
     return rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
+
+
+def held_shares(m: pyo.ConcreteModel, d: ModelData) -> set[tuple[str, str, int]]:
+    """The (capability, country, year) shares this family holds to θ[c] in ``m``: the keys
+    of its rows, none when the preset switches it off. The link the HHI family declares
+    (``needs``) and reads, instead of looking for the rows on the model."""
+    if FAMILY.name in getattr(m, "switched_off", frozenset()):
+        return set()
+    rows = _capped_rows(d)
+    return set(zip(rows["capability_id"], rows["country_id"], rows["year"], strict=True))
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -112,8 +124,7 @@ def _demand(d: ModelData, keys: pd.DataFrame) -> np.ndarray:
 def add_sustained(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The rows of a case with a fleet or a stock (§7), as a Pyomo block."""
     theta = d.countries["max_share"]
-    rows = supply_share_rows(d)
-    rows = rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
+    rows = _capped_rows(d)
     if rows.empty:
         return
     demand = d.demand_of

@@ -16,30 +16,40 @@ import pyomo.environ as pyo
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 #: A unit of unmet demand costs the diagnosis this many units of any policy limit, so a
 #: requirement is dropped only when no limit can make room.
 DEMAND_WEIGHT = 1000.0
 
+
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     xs = d.delivery_keys
     by_row = groups(d.deliveries, ["capability_id", "year"])
     demand = d.demand_of
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
     elsewhere = replaced_rows(m, d)
 
     def rule(_m, r, t):
         if r in elsewhere:
             return pyo.Constraint.Skip
-        body = sum(m.x[xs[i]] for i in by_row.get((r, t), ()))
-        if has_u:
-            body = body + m.u[r, t]
-        if isinstance(body, int):
-            return pyo.Constraint.Infeasible
-        return body == demand[r, t]
+        return requirement_row(sum(m.x[xs[i]] for i in by_row.get((r, t), ())), u, r, t,
+                               demand[r, t])
 
     m.demand = pyo.Constraint(m.demand_pairs, rule=rule)
+
+
+def requirement_row(supply, u: pyo.Var | None, r: str, t: int, need: float,
+                    at_least: bool = False):
+    """A requirement of (r,t): ``supply`` plus the unmet u[r,t] (when the case has that
+    column) equals ``need`` (is at least it, for a fleet); a row that nothing can meet
+    (no supply, no u) is Infeasible. The demand and fleet_service rows."""
+    if u is not None:
+        supply = supply + u[r, t]
+    if isinstance(supply, int):
+        return pyo.Constraint.Infeasible
+    return supply >= need if at_least else supply == need
 
 
 def replaced_rows(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
@@ -53,18 +63,26 @@ def replaced_rows(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     return out
 
 
-def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+def requirement_relaxation(d: ModelData, family: str, what: str, kept: str, index,
+                           amount: float) -> Relaxation:
+    """A requirement row of (r,t) relaxed by ``amount`` units: its Demand cell must fall by
+    that much (the demand and fleet_service rows; ``what`` the requirement is called,
+    ``kept`` what cannot be done)."""
     r, t = index
     row = d.demand[(d.demand["capability_id"] == r) & (d.demand["year"] == t)].iloc[0]
     cell = d.case.cell("Demand", str(t), row["row"])
     current = float(row["demand"])
     needed = current - amount
     return Relaxation(
-        "demand", f"Demand of {r} in {t}", cell, current, needed,
-        f"Demand of {r} in {t} ({cell}) cannot be met: {fmt(amount)} of {fmt(current)} "
+        family, f"{what} of {r} in {t}", cell, current, needed,
+        f"{what} of {r} in {t} ({cell}) cannot be {kept}: {fmt(amount)} of {fmt(current)} "
         f"units short; it must fall to {fmt(needed)} unless other limits move",
     )
 
 
-FAMILY = Family("demand", add, optional=False, relax=Relax(weight=DEMAND_WEIGHT),
-                describe=describe)
+def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+    return requirement_relaxation(d, "demand", "Demand", "met", index, amount)
+
+
+FAMILY = Family("demand", add, optional=False, terms=("unmet",),
+                relax=Relax(weight=DEMAND_WEIGHT), describe=describe)

@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.constraints.demand import DEMAND_WEIGHT
+from sovopt.model.constraints.demand import (
+    DEMAND_WEIGHT,
+    requirement_relaxation,
+    requirement_row,
+)
 from sovopt.model.family import LOWER, Family, Relax
-from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.relaxation import Relaxation
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -57,31 +62,18 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         for o, t in m.in_service_pairs:
             by_row.setdefault((d.fleet.at[o, "capability_id"], t), []).append(F[o, t])
     demand = d.demand_of
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
 
     def rule(_m, r, t):
-        body = sum(by_row.get((r, t), ()))
-        if has_u:
-            body = body + m.u[r, t]
-        if isinstance(body, int):
-            return pyo.Constraint.Infeasible
-        return body >= demand[r, t]
+        return requirement_row(sum(by_row.get((r, t), ())), u, r, t, demand[r, t],
+                               at_least=True)
 
     m.fleet_service = pyo.Constraint(rows, rule=rule)
 
 
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
-    r, t = index
-    row = d.demand[(d.demand["capability_id"] == r) & (d.demand["year"] == t)].iloc[0]
-    cell = d.case.cell("Demand", str(t), row["row"])
-    current = float(row["demand"])
-    needed = current - amount
-    return Relaxation(
-        "fleet_service", f"Fleet requirement of {r} in {t}", cell, current, needed,
-        f"Fleet requirement of {r} in {t} ({cell}) cannot be kept in service: "
-        f"{fmt(amount)} of {fmt(current)} units short; it must fall to {fmt(needed)} "
-        "unless other limits move",
-    )
+    return requirement_relaxation(d, "fleet_service", "Fleet requirement",
+                                  "kept in service", index, amount)
 
 
 FAMILY = Family("fleet_service", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({LOWER})),

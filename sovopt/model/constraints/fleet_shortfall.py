@@ -22,7 +22,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.model.constraints.fleet_service import in_service
+from sovopt.model.constraints.scenario_shortfall import add_loss_parts
 from sovopt.model.family import Family
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -47,12 +49,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     for o, t, r in zip(d.in_service["option_id"], d.in_service["year"],
                        d.in_service["capability_id"], strict=True):
         serving.setdefault((r, t), []).append(o)
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
     m.fleet_shortfall_rows = pyo.Set(initialize=rows, dimen=3, ordered=True)
     m.v_fleet = pyo.Var(m.fleet_shortfall_rows, bounds=lambda _m, k, r, t: (0, demand[r, t]))
 
     def rule(_m, k, r, t):
-        body = m.v_fleet[k, r, t] + (m.u[r, t] if has_u else 0)
+        body = m.v_fleet[k, r, t] + (u[r, t] if u is not None else 0)
         for o in serving.get((r, t), ()):
             a_f = 1.0 - lf.get((k, o, t), 0.0)
             body = body + a_f * F[o, t]
@@ -63,10 +65,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         return body >= demand[r, t]
 
     m.fleet_shortfall = pyo.Constraint(m.fleet_shortfall_rows, rule=rule)
-    parts = getattr(m, "loss_parts", None)
-    if parts is None:
-        parts = m.loss_parts = []
-    parts.extend((k, r, t, m.v_fleet[k, r, t]) for k, r, t in rows)
+    add_loss_parts(m, ((k, r, t, m.v_fleet[k, r, t]) for k, r, t in rows))
 
 
 FAMILY = Family("fleet_shortfall", add, needs=("home_support",))

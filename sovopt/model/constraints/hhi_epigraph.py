@@ -32,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from sovopt.model.arrays import add_rows, block, has_rows, rows_of, segment
+from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.constraints.country_share import (
+    held_shares,
     share_rows,
     supply,
     supply_pairs,
@@ -63,11 +64,27 @@ def _rows_and_reach(m: pyo.ConcreteModel, d: ModelData):
     group = rows.groupby(key_cols, sort=False).ngroup().to_numpy()
     keys = rows.drop_duplicates(key_cols).reset_index(drop=True)  # the groups' order
     top = rows["share"].groupby(group).max().to_numpy()
-    reach = top
-    if has_rows(m, "country_share"):  # only where country_share holds s to θ
-        theta = keys["country_id"].map(d.countries["max_share"]).to_numpy(float)
-        reach = np.where(theta < 1.0, np.minimum(theta, top), top)
+    held = held_shares(m, d)  # only where country_share holds s to θ
+    capped = np.fromiter((key in held for key in zip(
+        keys["capability_id"], keys["country_id"], keys["year"], strict=True)), bool, len(keys))
+    theta = keys["country_id"].map(d.countries["max_share"]).to_numpy(float)
+    reach = np.where(capped, np.minimum(theta, top), top)
     return rows, group, keys, top, reach
+
+
+def tangent_cuts(m: pyo.ConcreteModel, d: ModelData, by_row: dict[tuple, list[int]],
+                 share: list[float]) -> tuple[dict[tuple, float], list[tuple]]:
+    """The largest σ of each (r,c,t) row (no mix of r's options has more) and its tangent
+    cuts (r,c,t,a): up to the reach, which is θ[c] where country_share holds the share."""
+    theta = d.countries["max_share"].to_dict()
+    held = held_shares(m, d)
+    top: dict[tuple, float] = {}
+    cuts = []
+    for key, idx in by_row.items():
+        top[key] = max(share[i] for i in idx)
+        reach = min(theta[key[1]], top[key]) if key in held else top[key]
+        cuts.extend((*key, float(a)) for a in tangents_needed(reach))
+    return top, cuts
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -120,19 +137,10 @@ def add_sustained(m: pyo.ConcreteModel, d: ModelData) -> None:
                                                         strict=True)]].reset_index(drop=True)
     if rows.empty:
         return
-    theta = d.countries["max_share"].to_dict()
     o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
     m.hhi_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
-    capped = rows_of(m, "country_share")
-    top: dict[tuple, float] = {}  # the largest σ: no mix of r's options has more
-    cuts = []
-    for key, idx in by_row.items():
-        top[key] = max(s[i] for i in idx)
-        reach = top[key]
-        if key in capped:
-            reach = min(theta[key[1]], reach)
-        cuts.extend((*key, float(a)) for a in tangents_needed(reach))
+    top, cuts = tangent_cuts(m, d, by_row, s)
     pairs = supply_pairs(d)
     most = pairs.groupby(["capability_id", "year"])["cap"].sum().to_dict()
     Q = supply(m, d)
@@ -181,19 +189,10 @@ def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     if rows.empty:
         return
     demand = d.demand_of
-    theta = d.countries["max_share"].to_dict()
     o, t, s = rows["option_id"].tolist(), rows["year"].tolist(), rows["share"].tolist()
     by_row = rows.groupby(["capability_id", "country_id", "year"], sort=False).indices
     m.hhi_rows = pyo.Set(initialize=list(by_row), dimen=3, ordered=True)
-    capped = rows_of(m, "country_share")
-    top: dict[tuple, float] = {}  # the largest σ: no mix of r's options has more
-    cuts = []
-    for key, idx in by_row.items():
-        top[key] = max(s[i] for i in idx)
-        reach = top[key]
-        if key in capped:
-            reach = min(theta[key[1]], reach)
-        cuts.extend((*key, float(a)) for a in tangents_needed(reach))
+    top, cuts = tangent_cuts(m, d, by_row, s)
     m.h = pyo.Var(m.hhi_rows, bounds=(0, 1))
     # θ is left to country_share (whose rows the diagnosis may relax), not this bound
     m.share = pyo.Var(m.hhi_rows, bounds=lambda _m, r, c, yr: (0, top[r, c, yr]))
@@ -209,5 +208,6 @@ def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
+#: needs country_share: the shares it holds to θ (:func:`held_shares`) bound the reach
 FAMILY = Family("hhi_epigraph", add, reference=add_pyomo, terms=("hhi",),
                 needs=("country_share", "fleet_service"))

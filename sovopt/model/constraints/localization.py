@@ -7,12 +7,19 @@ written as Σ_o (λ[o] − ℓ[t])·p[o]·x[o,t] ≥ 0. Where a fleet is kept ru
 with their local part (support at home, repair lines) on the left:
 
     Σ_o λ·p·x + local_support[t] ≥ ℓ[t]·(Σ_o p·x + support[t] + repair[t])
+
+A row has an entry per delivery of its year (half a million at XL), so
+:func:`add` builds the rows as an array block (:mod:`sovopt.model.arrays`)
+from the same unit amounts (:mod:`sovopt.spend`); :func:`add_pyomo` is the
+reference block the arrays must equal.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, segment, with_expressions, without_empty_rows
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
@@ -20,9 +27,36 @@ from sovopt.prepare import ModelData
 from sovopt.spend import local_share, unit_spend
 
 
-def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+def _targets(d: ModelData) -> dict:
     target = d.budget["min_local_share"]
-    target = target[target > 0].to_dict()
+    return target[target > 0].to_dict()
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as one array block (see :mod:`sovopt.model.arrays`), with the §7 spend
+    (``m.sustainment_spend``, Pyomo expressions) folded in."""
+    target = _targets(d)
+    if not target:
+        return
+    years = list(target)
+    row_of = {t: i for i, t in enumerate(years)}
+    per_unit = unit_spend(d.options, d.deliveries.assign(units=1.0))
+    price, local = per_unit["cost"].to_numpy(float), per_unit["local"].to_numpy(float)
+    row = d.deliveries["year"].map(row_of).to_numpy(float)
+    at = np.flatnonzero(~np.isnan(row) & (price > 0))
+    rows = row[at].astype(np.int64)
+    share = np.asarray([target[t] for t in years], dtype=float)
+    base = block("localization", (years,), [segment(m.x)], rows, at,
+                 local[at] - share[rows] * price[at], 0.0, np.inf)
+    extra = getattr(m, "sustainment_spend", {})
+    exprs = {row_of[t]: at_home - target[t] * total for t, (total, at_home) in extra.items()
+             if t in row_of}
+    add_rows(m, without_empty_rows(with_expressions(base, exprs)))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
+    target = _targets(d)
     if not target:
         return
     xs = d.delivery_keys
@@ -62,4 +96,5 @@ def budget_scale(d: ModelData, index, rhs: float, coef_max: float) -> float:
     return float(d.budget.loc[index, "budget"]) or coef_max or 1.0
 
 
-FAMILY = Family("localization", add, relax=Relax(scale=budget_scale), describe=describe)
+FAMILY = Family("localization", add, reference=add_pyomo, relax=Relax(scale=budget_scale),
+                describe=describe)

@@ -1,12 +1,17 @@
 """one_start: an option is contracted at most once; a mandatory option exactly once.
 
     Σ_t start[o,t] ≤ 1        (= 1 when mandatory[o])
+
+Built as an array block (:mod:`sovopt.model.arrays`, an entry per start);
+:func:`add_pyomo` is the reference block the arrays must equal.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import EQUAL, Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation
@@ -14,6 +19,19 @@ from sovopt.prepare import ModelData
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as one array block (see :mod:`sovopt.model.arrays`): an entry per start."""
+    if d.starts.empty:
+        return
+    group = d.starts.groupby("option_id", sort=False).ngroup().to_numpy()
+    options = d.starts["option_id"].drop_duplicates().tolist()  # the groups' order
+    mandatory = d.options["mandatory"].reindex(options).to_numpy(bool)
+    add_rows(m, block("one_start", (options,), [segment(m.start)], group,
+                      np.arange(len(group)), np.ones(len(group)),
+                      np.where(mandatory, 1.0, -np.inf), 1.0))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     ss = d.start_keys
     by_option = groups(d.starts, ["option_id"])
     mandatory = d.options["mandatory"].to_dict()
@@ -35,5 +53,5 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("one_start", add, optional=False, relax=Relax(rows=frozenset({EQUAL})),
-                describe=describe)
+FAMILY = Family("one_start", add, reference=add_pyomo, optional=False,
+                relax=Relax(rows=frozenset({EQUAL})), describe=describe)

@@ -34,6 +34,15 @@ def loss_rows(d: ModelData, elsewhere: set[str] | frozenset[str] = frozenset()):
     return rows.reset_index(drop=True)
 
 
+def add_loss_parts(m: pyo.ConcreteModel, parts) -> None:
+    """Register (k, r, t, variable) shortfalls of another family (§7: fleet_shortfall,
+    scenario_stock) that the loss term adds to scenario k's loss beside v."""
+    found = getattr(m, "loss_parts", None)
+    if found is None:
+        found = m.loss_parts = []
+    found.extend(parts)
+
+
 def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     """Capabilities whose scenario rows another family writes (§7): fleets
     (fleet_shortfall) and capabilities with stock (scenario_stock, unless switched off)."""

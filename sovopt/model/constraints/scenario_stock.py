@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.constraints.scenario_shortfall import add_loss_parts
 from sovopt.model.family import Family
 from sovopt.model.index import groups
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -45,7 +47,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.v_stock = pyo.Var(m.stock_shortfall_rows, bounds=lambda _m, k, r, t: (0, demand[r, t]))
     xs = d.delivery_keys
     by_row = groups(d.deliveries, ["capability_id", "year"])
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
     J = m.scenario_stock_level
 
     def rule(_m, k, r, t):
@@ -55,15 +57,12 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         body = before + arrived
         if (r, t) in demand:
             body = body + m.v_stock[k, r, t]
-            if has_u:
-                body = body + m.u[r, t]
+            if u is not None:
+                body = body + u[r, t]
         return J[k, r, t] == body - demand.get((r, t), 0.0)
 
     m.scenario_stock = pyo.Constraint(m.scenario_stock_pairs, rule=rule)
-    parts = getattr(m, "loss_parts", None)
-    if parts is None:
-        parts = m.loss_parts = []
-    parts.extend((k, r, t, m.v_stock[k, r, t]) for k, r, t in short)
+    add_loss_parts(m, ((k, r, t, m.v_stock[k, r, t]) for k, r, t in short))
 
 
 FAMILY = Family("scenario_stock", add, needs=("stock_balance",))

@@ -25,6 +25,7 @@ from sovopt.model.constraints.support_cost import add_spend_terms
 from sovopt.model.family import EQUAL, Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
 
@@ -39,7 +40,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     xs = d.delivery_keys
     by_row = groups(d.deliveries, ["capability_id", "year"])
     demand, initial = d.demand_of, d.stock["initial_stock"].to_dict()
-    has_u = hasattr(m, "u")
+    u = unmet_column(m, d)
 
     def rule(_m, r, t):
         # written as inflow − stock = D − initial, so that an elastic slack on the row
@@ -47,8 +48,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         body = sum(m.x[xs[i]] for i in by_row.get((r, t), ())) - m.stock[r, t]
         if t > years[0]:
             body = m.stock[r, t - 1] + body
-        if has_u and (r, t) in demand:
-            body = body + m.u[r, t]
+        if u is not None and (r, t) in demand:
+            body = body + u[r, t]
         return body == demand.get((r, t), 0.0) - (initial[r] if t == years[0] else 0.0)
 
     m.stock_balance = pyo.Constraint(m.stock_pairs, rule=rule)
