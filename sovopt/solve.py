@@ -124,6 +124,7 @@ class LevelResult:
     gap: float | None = None
     seconds: float = 0.0
     bound: float | None = None
+    cpu_seconds: float = 0.0
     method: str = ""
     note: str = ""
     portfolio: Portfolio | None = None
@@ -503,7 +504,7 @@ class _Solve:
                 exported = True
             label = f"level {k + 1} {level.name}"
             start = self._completed(values, cost) if values is not None else None
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             with self.clock(f"solve level {k + 1}"):
                 rf = self._relax_and_fix(level, cost, share, start) if (
                     self._relax_and_fix_pays(level)) else None
@@ -515,6 +516,7 @@ class _Solve:
                 if rf is not None:
                     self._with_relax_and_fix(lv, rf, scale)
             lv.seconds = time.perf_counter() - t0
+            lv.cpu_seconds = time.process_time() - cpu0
             result.levels.append(lv)
             if self._ends_solve(lv):
                 return None

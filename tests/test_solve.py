@@ -91,3 +91,18 @@ def test_an_lp_after_long_runs_gets_its_own_time() -> None:
     h.clearSolver()
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def test_each_level_reports_its_cpu_time_beside_its_wall_time() -> None:
+    """A level's share of the time limit is wall-clock; its CPU seconds show how much
+    work that bought (well below the wall seconds on a busy machine). The process
+    cannot use more than its cores' worth of CPU in that time."""
+    import os
+
+    from sovopt.example import example_case
+
+    outcome = solve_and_report(example_case(), "min_cost")
+    levels = outcome.report.tables["levels"]
+    solved = levels[levels["value"].notna()]
+    assert len(solved) and (solved["cpu_seconds"] > 0).all()
+    assert (solved["cpu_seconds"] <= solved["seconds"] * (os.cpu_count() or 1) + 0.1).all()
