@@ -17,10 +17,13 @@ pieces instead:
    prepared, built and solved by the one verified level solver
    (:class:`sovopt.solve.LevelSolver`) for its cheapest plan, to
    :data:`BLOCK_GAP`;
-3. a block whose local share cannot reach the year's target (it may have no
-   domestic option at all) is solved again without the target: the yearly
+3. a block first gets its fair part of each year's budget left
+   (:data:`FAIR_BUDGET` times its options' share of those still to come), so
+   the first blocks cannot exhaust the early years the later ones need; a
+   block that cannot keep its local share at the year's target (it may have
+   no domestic option at all) is solved again without the target (the yearly
    localization is shared by all blocks and is put right by the repair that
-   follows.
+   follows), and then with all the budget left.
 
 The blocks' plans together are a portfolio of the whole case. It is not yet
 guaranteed feasible there (localization, shared capacities, unmet demand in a
@@ -50,6 +53,10 @@ MIN_INTEGERS = 10_000
 OPTIONS_PER_BLOCK = 250
 #: Weight of unmet demand (a share of weighted demand) against cost (a share of budget).
 UNMET_WEIGHT = 100.0
+#: A block may first spend this many times its options' share of each year's budget
+#: left (so the first blocks cannot exhaust the early years the later ones need),
+#: then all of it.
+FAIR_BUDGET = 1.5
 #: Relative gap each block is solved to: a start, not an answer.
 BLOCK_GAP = 0.10
 
@@ -123,13 +130,18 @@ def constructive_portfolio(case: Case, seconds: float, stop: Stop,
     taken = pd.Series(dtype=float)
     pieces: list[Portfolio] = []
     for k, caps in enumerate(blocks):
-        for localization in (True, False):
+        # the block's fair part of what is left of each year's budget (its options'
+        # share of those still to come, with room to spare), then all of it
+        fair = min(1.0, FAIR_BUDGET * sizes[k] / sum(sizes[k:]))
+        tries = [(fair, True), (fair, False)] + ([(1.0, False)] if fair < 1.0 else [])
+        for part, localization in tries:
             left = deadline - time.monotonic()
             if left <= 0.5 or stop.requested:
                 return None
             # the time left in proportion to the options still to come
             share = max(0.5, left * sizes[k] / sum(sizes[k:]))
-            sub = block_case(case, caps, budget, paid, taken, localization)
+            sub = block_case(case, caps, budget.assign(budget=budget["budget"] * part),
+                             paid, taken, localization)
             d = prepare(sub)
             m = build_model(d, terms_only)
             hm = to_highs(m, m.term_names, {"mip_rel_gap": BLOCK_GAP, "time_limit": share,
@@ -163,8 +175,6 @@ def constructive_portfolio(case: Case, seconds: float, stop: Stop,
         starts=pd.concat([p.starts for p in pieces], ignore_index=True),
         deliveries=pd.concat([p.deliveries for p in pieces], ignore_index=True),
         repairs=pd.concat([p.repairs for p in pieces], ignore_index=True))
-
-
 
 
 def _budget_used(hm: HighsModel, values: np.ndarray) -> dict[int, float]:
