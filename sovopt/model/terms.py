@@ -34,6 +34,8 @@ import pyomo.environ as pyo
 from sovopt.model.arrays import ArrayCost, add_cost, has_rows, row_sums, segment
 from sovopt.model.constraints import TERM_FAMILY
 from sovopt.model.constraints.budget import spend_rows
+from sovopt.model.constraints.scenario_shortfall import shortfalls
+from sovopt.model.shared import loss_parts
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 from sovopt.spend import exposure_rate
@@ -62,9 +64,7 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> l
     if len(d.scenario_probability):
         scenarios = list(d.scenario_probability.index)
         by_scenario: dict[str, list[tuple]] = {k: [] for k in scenarios}
-        for k, r, t in getattr(m, "shortfall_rows", ()):
-            by_scenario[k].append((w_over_d[r, t], m.v[k, r, t]))
-        for k, r, t, var in getattr(m, "loss_parts", ()):
+        for k, r, t, var in shortfalls(m, d) + loss_parts(m):
             by_scenario[k].append((w_over_d[r, t], var))
         m.scenarios = pyo.Set(initialize=scenarios, ordered=True)
         m.loss = pyo.Expression(

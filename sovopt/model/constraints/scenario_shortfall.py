@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 
 from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family
+from sovopt.model.shared import loss_parts, switched_off
 from sovopt.prepare import ModelData
 
 
@@ -37,19 +38,25 @@ def loss_rows(d: ModelData, elsewhere: set[str] | frozenset[str] = frozenset()):
 def add_loss_parts(m: pyo.ConcreteModel, parts) -> None:
     """Register (k, r, t, variable) shortfalls of another family (§7: fleet_shortfall,
     scenario_stock) that the loss term adds to scenario k's loss beside v."""
-    found = getattr(m, "loss_parts", None)
-    if found is None:
-        found = m.loss_parts = []
-    found.extend(parts)
+    loss_parts(m).extend(parts)
 
 
 def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     """Capabilities whose scenario rows another family writes (§7): fleets
     (fleet_shortfall) and capabilities with stock (scenario_stock, unless switched off)."""
     out = set(d.fleet["capability_id"])
-    if "scenario_stock" not in getattr(m, "switched_off", frozenset()):
+    if "scenario_stock" not in switched_off(m):
         out |= set(d.stock.index)
     return out
+
+
+def shortfalls(m: pyo.ConcreteModel, d: ModelData) -> list[tuple]:
+    """(k, r, t, v'[k,r,t]) for each row this family builds in ``m``, in row order: none
+    when the preset switches it off or no option loses anything outside §7's
+    capabilities. What the loss term adds to scenario k's loss (with :func:`loss_parts`)."""
+    if FAMILY.name in switched_off(m) or loss_rows(d, sustained(m, d)).empty:
+        return []
+    return [(k, r, t, m.v[k, r, t]) for k, r, t in m.shortfall_rows]
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
