@@ -10,6 +10,8 @@ row of every objective term (cost and exposure are array terms).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -61,6 +63,14 @@ def _cases():
     # leave the spend, the support cost stays
     yield "example, no repair line or stock", example_case(), frozenset(
         {"repair_line", "home_support", "stock_balance", "scenario_stock"})
+    # unmet demand allowed: u in the demand rows and in every scenario's loss
+    yield "example, unmet allowed", _with_unmet(example_case()), frozenset()
+    yield "bench S, unmet allowed", _with_unmet(generate_case("S", 3)), frozenset()
+
+
+def _with_unmet(case):
+    case.settings = replace(case.settings, allow_unmet=True)
+    return case
 
 
 @pytest.mark.parametrize(("label", "case", "off"), list(_cases()),
@@ -91,21 +101,25 @@ def test_array_rows_equal_the_pyomo_blocks(label, case, off) -> None:
                 if isinstance(c, ArrayRowData)}
     covered = {"hhi_share", "hhi_epigraph", "opened_link", "delivery_window",
                "scenario_shortfall", "budget", "localization", "one_start", "supplier_link",
-               "supplier_used", "min_order"} - off
+               "supplier_used", "min_order", "demand", "worst_case_def", "cvar_def"} - off
     if volume_capabilities(d):  # the bench cases cover the HHI arrays
         covered -= {"hhi_share", "hhi_epigraph"}
     assert families >= covered
-    # the cost and exposure terms came from arrays, and were compared above
-    assert set(arrays.array_costs) == {"cost", "exposure"}
-    assert {"cost", "exposure"} <= set(r.costs)
+    if case.settings.allow_unmet:  # the u columns were compared too
+        assert "unmet" in r.costs and any(v.name.startswith("u[") for v in a.columns)
+    # these terms came from arrays, and were compared above
+    array_terms = {"cost", "exposure", "hhi", "expected_shortfall"} - (
+        set() if "hhi_epigraph" not in off else {"hhi"})
+    assert set(arrays.array_costs) == array_terms
+    assert array_terms <= set(r.costs)
 
 
 def test_every_array_family_has_a_pyomo_reference() -> None:
     """The families that build arrays are the ones with a reference block, and the
     reference is what ``pyomo_rows`` builds (no array block left)."""
     assert set(ARRAY_FAMILIES) == {"budget", "country_share", "delivery_window",
-                                   "hhi_epigraph", "localization", "min_order", "one_start",
-                                   "scenario_shortfall", "supplier_link"}
+                                   "demand", "hhi_epigraph", "localization", "min_order",
+                                   "one_start", "scenario_shortfall", "supplier_link"}
     m = build_model(prepare(example_case()), pyomo_rows=True)
     assert getattr(m, "array_rows", {}) == {}
     assert getattr(m, "array_costs", {}) == {}

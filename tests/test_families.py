@@ -24,7 +24,7 @@ from sovopt.model.constraints import (
 from sovopt.model.constraints.country_share import held_shares
 from sovopt.model.constraints.home_support import home_supported
 from sovopt.model.constraints.repair_line import repair_open
-from sovopt.model.constraints.scenario_shortfall import shortfalls
+from sovopt.model.constraints.scenario_shortfall import shortfall
 from sovopt.model.constraints.stock_balance import stock_level
 from sovopt.model.family import EQUAL, Family, Relax
 from sovopt.model.variables import unmet_column
@@ -141,11 +141,11 @@ def test_the_accessors_return_what_the_families_built():
     m = build_model(d)
     assert home_supported(m, d) is m.find_component("H") is not None
     assert repair_open(m, d) is m.find_component("repair_open") is not None
-    assert [(k, r, t) for k, r, t, _ in shortfalls(m, d)] == list(m.shortfall_rows)
+    assert shortfall(m, d) is m.find_component("v") is not None
     for off in ("repair_line", "home_support"):
         other = build_model(d, frozenset({off}))
         assert home_supported(other, d) is None and other.find_component("H") is None
-    assert shortfalls(build_model(d, frozenset({"scenario_shortfall"})), d) == []
+    assert shortfall(build_model(d, frozenset({"scenario_shortfall"})), d) is None
     assert repair_open(build_model(d, frozenset({"repair_line"})), d) is None
     assert stock_level(m, d) is m.find_component("stock") is not None
     off = build_model(d, frozenset({"stock_balance"}))

@@ -7,12 +7,17 @@ diagnosis (weight 1000), so a requirement is dropped only when no policy
 limit can make room. A fleet capability's rows are family fleet_service and a
 capability with stock has family stock_balance instead (§7), unless the
 preset switches those off.
+
+Built as an array block (:mod:`sovopt.model.arrays`, an entry per delivery);
+:func:`add_pyomo` is the reference block the arrays must equal.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
+from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
@@ -26,6 +31,33 @@ DEMAND_WEIGHT = 1000.0
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The rows as one array block (see :mod:`sovopt.model.arrays`): an entry per delivery
+    (and u). A case with a row that nothing can meet is left to :func:`add_pyomo`, which
+    refuses it as :func:`requirement_row` does."""
+    elsewhere = replaced_rows(m, d)
+    keep = ~d.demand["capability_id"].isin(elsewhere).to_numpy()
+    rows = d.demand.loc[keep, ["capability_id", "year"]].assign(row=np.arange(int(keep.sum())))
+    u = unmet_column(m, d)
+    x_row = d.deliveries[["capability_id", "year"]].merge(rows, how="left")["row"].to_numpy(
+        float)
+    x_at = np.flatnonzero(~np.isnan(x_row))
+    x_row = x_row[x_at].astype(np.int64)
+    if u is None and len(np.unique(x_row)) < len(rows):
+        add_pyomo(m, d)
+        return
+    columns, r, c = [segment(m.x)], [x_row], [x_at]
+    if u is not None:  # u over m.demand_pairs, the order of d.demand
+        columns.append(segment(u))
+        r.append(np.arange(len(rows)))
+        c.append(len(d.deliveries) + np.flatnonzero(keep))
+    r, c = np.concatenate(r), np.concatenate(c)
+    need = d.demand["demand"].to_numpy(float)[keep]
+    add_rows(m, block("demand", (rows["capability_id"].tolist(), rows["year"].tolist()),
+                      columns, r, c, np.ones(len(r)), need, need))
+
+
+def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """The reference block (what :func:`add`'s arrays must equal)."""
     xs = d.delivery_keys
     by_row = groups(d.deliveries, ["capability_id", "year"])
     demand = d.demand_of
@@ -85,5 +117,5 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     return requirement_relaxation(d, "demand", "Demand", "met", index, amount)
 
 
-FAMILY = Family("demand", add, optional=False, terms=("unmet",),
+FAMILY = Family("demand", add, reference=add_pyomo, optional=False, terms=("unmet",),
                 relax=Relax(weight=DEMAND_WEIGHT), describe=describe)

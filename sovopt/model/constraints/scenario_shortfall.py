@@ -50,13 +50,14 @@ def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     return out
 
 
-def shortfalls(m: pyo.ConcreteModel, d: ModelData) -> list[tuple]:
-    """(k, r, t, v'[k,r,t]) for each row this family builds in ``m``, in row order: none
-    when the preset switches it off or no option loses anything outside §7's
-    capabilities. What the loss term adds to scenario k's loss (with :func:`loss_parts`)."""
+def shortfall(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
+    """v'[k,r,t] as :func:`add` declares it (over its rows, in row order), or None when
+    ``m`` has none: the preset switches the family off or no option loses anything
+    outside §7's capabilities. What the loss term adds to scenario k's loss, beside
+    the :func:`add_loss_parts` of other families."""
     if FAMILY.name in switched_off(m) or loss_rows(d, sustained(m, d)).empty:
-        return []
-    return [(k, r, t, m.v[k, r, t]) for k, r, t in m.shortfall_rows]
+        return None
+    return m.v
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
