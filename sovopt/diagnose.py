@@ -44,7 +44,7 @@ from scipy import sparse
 
 from sovopt.highs import INF, HighsModel, has_solution, new_highs, pass_arrays, to_highs
 from sovopt.model import build_model
-from sovopt.model.constraints import FAMILIES
+from sovopt.model.constraints import FAMILIES, IMPLIED_FAMILIES
 from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
@@ -130,11 +130,13 @@ def diagnose(d: ModelData, switched_off: frozenset[str], options: dict[str, obje
 
     The solve model bounds each delivery by its supplier's capacity (a tighter
     formulation); here that bound is left to the supplier_capacity rows, whose
-    slack can then make room, as the diagnosis promises. ``prefer`` lists limits
-    (from :func:`changed_limits`) to relax first when relaxing them helps.
+    slack can then make room, as the diagnosis promises. Families whose rows are
+    implied by relaxable ones (``IMPLIED_FAMILIES``) are left out for the same
+    reason. ``prefer`` lists limits (from :func:`changed_limits`) to relax first
+    when relaxing them helps.
     """
     relaxed = replace(d, deliveries=d.deliveries.assign(cap=d.deliveries["own_cap"]))
-    m = build_model(relaxed, switched_off)
+    m = build_model(relaxed, switched_off | IMPLIED_FAMILIES)
     hm = to_highs(m, m.term_names, options)
     found = elastic(hm, relaxed, hm.positions(m.x), options, frozenset(prefer)) or []
     return typable(d, found)

@@ -86,6 +86,34 @@ level whose optimum is exactly 0 is held by fixing its priced columns at 0.
 """
 
 
+NOTES = """\
+## Notes: strengthenings of the bound that were measured
+
+`python -m bench.bound` measures a level's LP bound, root bound and time to
+its gap with and without a change (the table is in bench/README.md, "The
+bound of a level"). On the example the yearly budget rows carry the weak
+bound of the exposure and concentration level (without them its root gap is
+0.1 %), and of its integers the starts carry three quarters of the gap: the
+LP opens a line partly, delivers that part and pays that part of its fixed
+cost. Kept: share_window (above). Tried and not kept, because neither the LP
+nor the root bound moved on the example, R or M:
+
+- Chvátal–Gomory rows of each year's fixed costs,
+  Σ_o ⌊F[o]/f⌋·start[o,t] ≤ ⌊(B[t] − LB[t])/f⌋ for divisors f among the fixed
+  costs, LB[t] the least unit spending of year t (each deliveries
+  capability's demand filled by its cheapest options up to their caps): valid
+  as the year's fixed costs fit in what its budget leaves and starts are
+  binary, but the LP point is far from these knapsacks (the example's LP pays
+  155 of fixed costs in 2027 against 282 left);
+- the same over windows of years ([first, t] and [t, t+1]), also with each
+  window's least unit spending from the level's own LP (root bound +0.1 % at R);
+- starts whose fixed cost alone exceeds B[t] − LB[t] removed: there are none.
+
+Earlier variants that did not pay: a monotone y in place of start, integer
+`opened`, perspective cuts for the HHI term, HHI as bounded segment columns.
+"""
+
+
 def _doc(obj) -> str:
     return inspect.cleandoc(obj.__doc__ or "")
 
@@ -104,6 +132,7 @@ def formulation_markdown() -> str:
     parts.append(_section("Terms (dependence measures)",
                           _doc(sys.modules[add_terms.__module__])))
     parts.append(OBJECTIVE)
+    parts.append(NOTES)
     return "\n".join(parts)
 
 

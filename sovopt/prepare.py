@@ -149,12 +149,27 @@ class ModelData:
         return dict(zip(self.delivery_keys, self.deliveries["cap"].tolist(), strict=True))
 
     @cached_property
+    def share_reach(self) -> pd.Series:
+        """option_id -> min over foreign c with σ[o,c] > 0 of θ[c]/σ[o,c] (inf when none).
+
+        θ[c]·D[r,t]/σ[o,c] is the most option o can deliver in a year under country c's
+        max share of its capability: σ[o,c]·x[o,t] ≤ Σ_o' σ[o',c]·x[o',t] ≤ θ[c]·D[r,t]
+        (family country_share); this is the factor of D for the tightest such country.
+        """
+        foreign = self.origin[(self.origin["country_id"] != self.home)
+                              & (self.origin["share"] > EPS)]
+        theta = foreign["country_id"].map(self.countries["max_share"]).astype(float)
+        reach = (theta / foreign["share"]).groupby(foreign["option_id"]).min()
+        return reach.reindex(self.options.index).fillna(np.inf)
+
+    @cached_property
     def sourcing(self) -> pd.DataFrame:
         """The dual-sourcing years: one row per (capability, year) with demand of every
         capability with min_suppliers n ≥ 2.
 
         Columns: capability_id, year, demand, need (n), share (β, min_supplier_share),
-        min_units (β·D, what a supplier must deliver that year to count), able (the
+        min_units (β·D, what a supplier must deliver that year to count), each (min_units
+        rounded up to whole units where the capability counts them), able (the
         suppliers whose options can deliver at least min_units that year, whole units
         where the capability counts them: lead times, caps and every foreign country's
         max share θ·D/σ considered) and binding (able ≥ n, and n whole-unit shares fit in
@@ -162,8 +177,8 @@ class ModelData:
         the others (before a second line's lead time has passed) are single source
         by necessity and reported as such, not made infeasible.
         """
-        cols = ["capability_id", "year", "demand", "need", "share", "min_units", "able",
-                "binding"]
+        cols = ["capability_id", "year", "demand", "need", "share", "min_units", "each",
+                "able", "binding"]
         need = self.capabilities["min_suppliers"].astype(int)
         dem = self.demand[self.demand["capability_id"].map(need) >= 2]
         if dem.empty:
@@ -180,11 +195,7 @@ class ModelData:
         dv = dv[dv["capability_id"].isin(out["capability_id"])]
         dv = dv.merge(out[["capability_id", "year", "demand", "min_units"]],
                       on=["capability_id", "year"])
-        foreign = self.origin[(self.origin["country_id"] != self.home)
-                              & (self.origin["share"] > EPS)]
-        theta = foreign["country_id"].map(self.countries["max_share"]).astype(float)
-        by_share = (theta / foreign["share"]).groupby(foreign["option_id"]).min()
-        room = dv["option_id"].map(by_share).astype(float) * dv["demand"]
+        room = dv["option_id"].map(self.share_reach).astype(float) * dv["demand"]
         limit = np.fmin(dv["cap"].to_numpy(float), room.to_numpy(float))
         whole = dv["option_id"].map(self.options["integer"]).fillna(False).to_numpy(bool)
         limit = np.where(whole, np.floor(limit + 1e-9), limit)
@@ -200,8 +211,8 @@ class ModelData:
         # n suppliers with a whole-unit share each must fit in the year's demand (two
         # suppliers cannot each deliver one of a single unit)
         whole = out["capability_id"].map(self.capabilities["integer_units"]).astype(bool)
-        each = np.where(whole, np.ceil(out["min_units"] - 1e-9), out["min_units"])
-        fits = out["need"] * each <= out["demand"] + EPS
+        out["each"] = np.where(whole, np.ceil(out["min_units"] - 1e-9), out["min_units"])
+        fits = out["need"] * out["each"] <= out["demand"] + EPS
         out["binding"] = (out["able"] >= out["need"]) & fits
         return out.reset_index(drop=True)[cols]
 

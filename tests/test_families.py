@@ -15,6 +15,7 @@ from sovopt.model import TERMS, build_model
 from sovopt.model.arrays import rows_of
 from sovopt.model.constraints import (
     FAMILIES,
+    IMPLIED_FAMILIES,
     MODULES,
     OPTIONAL_FAMILIES,
     REGISTRY,
@@ -63,7 +64,10 @@ def test_terms_and_switches_come_from_the_declarations():
                                       # formulation.md §7
                                       "fleet_service", "repair_line", "home_support",
                                       "support_cost", "stock_balance", "scenario_stock",
-                                      "fleet_shortfall"}
+                                      "fleet_shortfall",
+                                      # rows that only tighten the relaxation
+                                      "share_window"}
+    assert set(IMPLIED_FAMILIES) == {"share_window"}
     assert set(RELAXABLE) == {"budget", "localization", "country_share", "supplier_capacity",
                               "dual_sourcing", "one_start", "demand", "fleet_service",
                               "stock_balance"}
@@ -71,6 +75,16 @@ def test_terms_and_switches_come_from_the_declarations():
     assert FAMILIES["demand"].relax.weight == 1000.0
     for name in RELAXABLE:
         assert FAMILIES[name].describe is not None
+
+
+def test_an_implied_family_is_optional_and_never_relaxed():
+    for bad in ({"optional": False}, {"relax": Relax(), "describe": lambda *a: None}):
+        try:
+            Family("nothing", lambda m, d: None, implied=True, **bad)
+        except ValueError as exc:
+            assert "implied" in str(exc)
+        else:
+            raise AssertionError(f"an implied family with {bad} was accepted")
 
 
 def test_a_relaxable_family_must_say_how_to_describe_its_rows():

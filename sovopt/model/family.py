@@ -13,6 +13,9 @@ from there:
 - ``reference``: for a family whose ``add`` builds its rows as arrays
   (:mod:`sovopt.model.arrays`), the Pyomo block that is their reference
   definition (a test checks that both give the same rows);
+- ``implied``: the family's rows follow from other families' rows (they only
+  tighten the LP relaxation); the infeasibility diagnosis, which relaxes the
+  rows they follow from, leaves such a family out;
 - ``relax``: whether the infeasibility diagnosis gives the family's rows a
   slack, which of its rows (by bound type), what one unit of slack is worth
   (``scale``) and how much a unit of it costs (``weight``); ``describe`` then
@@ -60,9 +63,13 @@ class Family:
     optional: bool = True
     terms: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    implied: bool = False
     relax: Relax | None = None
     describe: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.relax is not None and self.describe is None:
             raise ValueError(f"family {self.name}: a relaxable family needs describe()")
+        if self.implied and (self.relax is not None or not self.optional):
+            raise ValueError(f"family {self.name}: an implied family is optional and "
+                             "never relaxed")

@@ -27,6 +27,7 @@ from sovopt.model.constraints import (
     repair_line,
     scenario_shortfall,
     scenario_stock,
+    share_window,
     stock_balance,
     supplier_capacity,
     supplier_link,
@@ -53,6 +54,7 @@ REGISTRY: tuple[Family, ...] = (
     localization.FAMILY,
     country_share.FAMILY,
     dual_sourcing.FAMILY,
+    share_window.FAMILY,
     scenario_shortfall.FAMILY,
     scenario_stock.FAMILY,
     fleet_shortfall.FAMILY,
@@ -70,6 +72,9 @@ OPTIONAL_FAMILIES = tuple(f.name for f in REGISTRY if f.optional)
 
 #: term -> the family whose rows define it (a preset using the term keeps the family)
 TERM_FAMILY = {term: f.name for f in REGISTRY for term in f.terms}
+
+#: families whose rows only tighten the LP relaxation (the diagnosis leaves them out)
+IMPLIED_FAMILIES = frozenset(f.name for f in REGISTRY if f.implied)
 
 #: families whose rows the infeasibility diagnosis may relax
 RELAXABLE = tuple(f.name for f in REGISTRY if f.relax is not None)
