@@ -96,7 +96,7 @@ def spend_rows(m: pyo.ConcreteModel, d: ModelData, lower=-np.inf, upper=np.inf) 
     The amounts are :mod:`sovopt.spend`'s, with one unit delivered, as in
     :func:`_spend_builder`.
     """
-    if not getattr(m, "spend_arrays", False):  # m.spend already holds these amounts
+    if not spend_arrays(m):  # m.spend already holds these amounts
         raise ValueError("spend_rows needs the model's spend as arrays (add_spend without "
                          "pyomo_rows)")
     years = list(d.years)
