@@ -261,6 +261,25 @@ def pass_arrays(h: highspy.Highs, A: sparse.sparray, cost: np.ndarray,
     h.passModel(lp)
 
 
+def set_time_limit(h: highspy.Highs, seconds: float, lp: bool = False) -> None:
+    """Give the next run of ``h`` at most ``seconds`` by HiGHS's own clock.
+
+    HiGHS measures a MIP's ``time_limit`` from the start of that run, but an
+    LP's against the instance's run clock, which adds up over every run since
+    the instance was created (``getRunTime``; measured with highspy 1.16): an LP
+    solved after 120 s of levels with a 30 s limit stops at once. An LP run
+    (``lp``) therefore gets the clock's reading plus ``seconds``.
+    """
+    h.setOptionValue("time_limit", float(seconds) + (h.getRunTime() if lp else 0.0))
+
+
+def set_mip_lp_solver(h: highspy.Highs, method: str) -> bool:
+    """Solve the MIP's LPs by ``method`` ("ipm", "simplex", "choose"); False where
+    this HiGHS has no such option (it came after the oldest highspy sovopt runs on),
+    which then keeps its own choice."""
+    return h.setOptionValue("mip_lp_solver", method) == highspy.HighsStatus.kOk
+
+
 def has_solution(h: highspy.Highs) -> bool:
     """Whether the last run left a feasible primal solution (optimal or not)."""
     return h.getInfo().primal_solution_status == 2

@@ -339,6 +339,9 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("bound", "Bound", "objective", "number", "The best bound HiGHS proved"),
         Q("gap", "Gap", "relative", "share_fine", "Relative gap left on the level"),
         Q("seconds", "Seconds", "seconds", "seconds", "Solver time of the level"),
+        Q("cpu_seconds", "CPU seconds", "seconds", "seconds",
+          "Processor time of the level: well below Seconds when the machine was busy "
+          "(a level's share of the time limit is wall-clock)"),
         Q("method", "Found by", "", "text", "Which attempt found the level's solution"),
         Q("note", "Note", "", "text", "Attempts that failed their check, and why"),
     ),

@@ -53,7 +53,7 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
                      progress: Callable[[str], None] | None = None,
                      highs_options: dict[str, object] | None = None,
                      export_first_level: str | None = None,
-                     with_metrics: bool = True) -> Outcome:
+                     with_metrics: bool = True, start: Portfolio | None = None) -> Outcome:
     """Solve ``case`` (:func:`sovopt.solve.solve_case`), evaluate its portfolio and build
     the run's Report.
 
@@ -64,7 +64,8 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
     from sovopt.solve import solve_case  # the solver stack loads only when solving
 
     result = solve_case(case, objective, time_limit, gap, progress=progress,
-                        highs_options=highs_options, export_first_level=export_first_level)
+                        highs_options=highs_options, export_first_level=export_first_level,
+                        start=start)
     timings: dict[str, float] = {}
     metrics = None
     if with_metrics and result.has_portfolio:

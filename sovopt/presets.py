@@ -3,7 +3,10 @@
 A preset names its levels in order; each level is a weighted sum of the terms
 of :mod:`sovopt.model.terms`. Optional keys: ``tolerance`` (``relative``,
 ``absolute``: how far an optimised level may move while later levels are
-optimised) and ``switch_off`` (constraint families to leave out of the model).
+optimised), ``switch_off`` (constraint families to leave out of the model) and,
+per level, ``gap`` (``relative``, ``absolute``: when the level's solve may stop,
+the absolute gap in the level's own units) and ``time_weight`` (its claim on
+the time left; see :class:`Level`).
 Unmet demand is always the first level: a preset that does not start with it
 gets it added in front.
 
@@ -20,6 +23,7 @@ bomb would otherwise expand to gigabytes the first time it is printed).
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -131,10 +135,53 @@ def read_yaml(path: Path) -> object:
     return raw
 
 
+#: Default absolute gap of each term, in the term's own units (shares of weighted
+#: demand, of the total budget, an HHI in 0..1): below these the data cannot tell
+#: two plans apart (1 % of a CVaR of 0.0045 would be 4.5e-5 of demand). A level's
+#: default is the weighted sum over its terms; a preset may set ``gap`` per level.
+DEFAULT_ABSOLUTE_GAP = {"unmet": 0.0, "expected_shortfall": 2e-4, "worst_case": 2e-4,
+                        "cvar": 2e-4, "exposure": 1e-3, "hhi": 1e-3, "cost": 1e-3}
+
+#: Default share of the solve's time a level may take, relative to the other levels,
+#: by its hardest term. Measured with bench/ (example, R, M): the risk levels
+#: (scenario losses; exposure and concentration) carry the weak bounds and the
+#: search for a first plan; the cost level starts from a plan within a fraction
+#: of a percent of its optimum and mostly proves it, and unmet demand is an LP
+#: in all but name. A preset may set ``time_weight`` per level.
+DEFAULT_TIME_WEIGHT = {"unmet": 1.0, "expected_shortfall": 2.0, "worst_case": 2.0,
+                       "cvar": 2.0, "exposure": 2.0, "hhi": 2.0, "cost": 1.0}
+
+
 @dataclass(frozen=True)
 class Level:
+    """One level: a weighted sum of terms, and when its solve may stop.
+
+    HiGHS stops the level at whichever gap is reached first: ``relative_gap``
+    (None: the solve's ``mip_gap``) or ``absolute_gap`` (in the level's own units;
+    None: the weighted sum of :data:`DEFAULT_ABSOLUTE_GAP` over its terms).
+    ``time_weight`` (None: the largest :data:`DEFAULT_TIME_WEIGHT` of its terms)
+    is its claim on the time left, against the levels still to come.
+    """
+
     name: str
     terms: dict[str, float]
+    relative_gap: float | None = None
+    absolute_gap: float | None = None
+    time_weight: float | None = None
+
+    @property
+    def weight(self) -> float:
+        """The level's claim on the time left (its own or its terms' default)."""
+        if self.time_weight is not None:
+            return self.time_weight
+        return max((DEFAULT_TIME_WEIGHT.get(t, 1.0) for t in self.terms), default=1.0)
+
+    @property
+    def stop_gap(self) -> float:
+        """The absolute gap the level stops at (its own or the terms' default)."""
+        if self.absolute_gap is not None:
+            return self.absolute_gap
+        return sum(w * DEFAULT_ABSOLUTE_GAP.get(t, 0.0) for t, w in self.terms.items())
 
 
 @dataclass(frozen=True)
@@ -153,7 +200,10 @@ class Preset:
             "tolerance": {"relative": self.relative_tolerance,
                           "absolute": self.absolute_tolerance},
             "switch_off": sorted(self.switch_off),
-            "levels": [{"name": lv.name, "terms": dict(lv.terms)} for lv in self.levels],
+            "levels": [{"name": lv.name, "terms": dict(lv.terms),
+                        "gap": {"relative": lv.relative_gap, "absolute": lv.stop_gap},
+                        "time_weight": lv.weight}
+                       for lv in self.levels],
         }
 
 
@@ -216,8 +266,9 @@ def parse_preset(raw: object, source: str = "preset") -> Preset:
 
 
 def _number(value: object, where: str, problems: list[str]) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        problems.append(f"{where}: {value!r} is not a number >= 0")
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not math.isfinite(value) or value < 0):
+        problems.append(f"{where}: {value!r} is not a finite number >= 0")
         return 0.0
     return float(value)
 
@@ -243,5 +294,24 @@ def _levels(raw: object, source: str, problems: list[str]) -> list[Level]:
             terms[term] = _number(weight, f"{where}.terms.{term}", problems)
         if not terms:
             problems.append(f"{where}: has no terms")
-        levels.append(Level(str(item.get("name") or f"level {i}"), terms))
+        unknown = set(item) - {"name", "terms", "gap", "time_weight"}
+        problems += [f"{where}: unknown key {k!r}; expected name, terms, gap or time_weight"
+                     for k in sorted(unknown, key=str)]
+        weight = None
+        if item.get("time_weight") is not None:
+            weight = _number(item["time_weight"], f"{where}.time_weight", problems)
+            if weight == 0:
+                problems.append(f"{where}.time_weight: must be above 0")
+        rel_gap = abs_gap = None
+        gap = item.get("gap")
+        if gap is not None:
+            if not isinstance(gap, dict) or set(gap) - {"relative", "absolute"}:
+                problems.append(f"{where}: gap must map relative and/or absolute to numbers")
+            else:
+                if "relative" in gap:
+                    rel_gap = _number(gap["relative"], f"{where}.gap.relative", problems)
+                if "absolute" in gap:
+                    abs_gap = _number(gap["absolute"], f"{where}.gap.absolute", problems)
+        levels.append(Level(str(item.get("name") or f"level {i}"), terms, rel_gap, abs_gap,
+                            weight))
     return levels

@@ -49,6 +49,13 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.diagnose import diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
+from sovopt.heuristics.columns import plan_columns
+from sovopt.heuristics.construct import MIN_INTEGERS as CONSTRUCT_MIN_INTEGERS
+from sovopt.heuristics.construct import capability_blocks, constructive_portfolio
+from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
+from sovopt.heuristics.relax_and_fix import relax_and_fix
+from sovopt.heuristics.repair import repair
+from sovopt.heuristics.start import start_vector
 from sovopt.highs import (
     LIMITS,
     HighsModel,
@@ -59,6 +66,8 @@ from sovopt.highs import (
     clear_state,
     has_solution,
     set_cost,
+    set_mip_lp_solver,
+    set_time_limit,
     supervised_run,
     to_highs,
     warm_start,
@@ -115,6 +124,7 @@ class LevelResult:
     gap: float | None = None
     seconds: float = 0.0
     bound: float | None = None
+    cpu_seconds: float = 0.0
     method: str = ""
     note: str = ""
     portfolio: Portfolio | None = None
@@ -211,7 +221,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
                progress: Progress | None = None,
                highs_options: dict[str, object] | None = None,
                export_first_level: str | None = None,
-               stop: Stop | None = None) -> SolveResult:
+               stop: Stop | None = None, start: Portfolio | None = None) -> SolveResult:
     """Solve ``case`` with a preset (name, file or Preset; default Settings ``objective``).
 
     ``export_first_level``: write the first level actually optimised, exactly as
@@ -219,6 +229,9 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     it, so the benchmark can time HiGHS alone on the identical model.
     ``stop``: a :class:`~sovopt.highs.Stop` another thread may ``request()``;
     by default Ctrl-C requests it.
+    ``start``: a portfolio (an earlier run's, or hand-made) that becomes the MIP
+    start of the first optimised level, completed or repaired to feasibility
+    (:mod:`sovopt.heuristics.repair`); later levels start from the last one's.
     """
     preset = objective if isinstance(objective, Preset) else load_preset(
         objective or case.settings.objective)
@@ -227,7 +240,7 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     stop = stop or Stop()
     with _ctrl_c(stop, progress):
         return _Solve(case, preset, time_limit, gap, progress, highs_options or {},
-                      export_first_level, stop).run()
+                      export_first_level, stop, start).run()
 
 
 class LevelSolver:
@@ -244,13 +257,15 @@ class LevelSolver:
                  switch_off: frozenset[str] = frozenset(),
                  progress: Progress | None = None):
         self.hm, self.m, self.d, self.gap, self.stop = hm, m, d, gap, stop
+        self.absolute_gap = 0.0  # in the level's own units; set per level by the solve
         self.switch_off, self.progress = switch_off, progress
 
     def _portfolio(self, values: np.ndarray) -> Portfolio:
         return portfolio_of(self.m, self.d, self.hm, values)
 
     def optimise(self, name: str, terms: dict[str, float], cost: np.ndarray, scale: float,
-                  start: np.ndarray | None, label: str
+                  start: np.ndarray | None, label: str,
+                  start_from: str = "the previous portfolio"
                   ) -> tuple[LevelResult, np.ndarray | None]:
         """Solve the level in hand until a verified solution, trying the ways of ATTEMPTS.
 
@@ -262,6 +277,8 @@ class LevelSolver:
         h = self.hm.highs
         problems: list[str] = []
         for i, (method, settings) in enumerate(ATTEMPTS):
+            if i == 0:
+                method = f"MIP from {start_from}"
             if i == 0 and start is None:
                 continue  # no start to offer: the first real attempt is "from scratch"
             if problems and self.stop.due:
@@ -320,7 +337,7 @@ class LevelSolver:
         gap = relative_gap(value, bound)
         if status == MS.kOptimal:
             level_status, gap = "optimal", (gap if gap is not None else 0.0)
-        elif gap is not None and gap <= self.gap + 1e-9:
+        elif self.within_gap(value, bound):
             level_status = "optimal"  # stopped, but already within the requested gap
         elif self.stop.requested:
             level_status = "interrupted"
@@ -329,6 +346,14 @@ class LevelSolver:
         note = "; ".join(problems)
         return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
                            note=note, portfolio=portfolio)
+
+    def within_gap(self, value: float, bound: float | None) -> bool:
+        """Whether a level's value is proven within its relative or its absolute gap."""
+        if bound is None:
+            return False
+        gap = relative_gap(value, bound)
+        return (gap is not None and gap <= self.gap + 1e-9) or (
+            value - bound <= self.absolute_gap + 1e-12)
 
     def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
               cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
@@ -364,8 +389,9 @@ class _Solve:
 
     def __init__(self, case: Case, preset: Preset, time_limit: float, gap: float,
                  progress: Progress | None, highs_options: dict[str, object],
-                 export_first_level: str | None, stop: Stop):
+                 export_first_level: str | None, stop: Stop, start: Portfolio | None = None):
         self.case, self.preset, self.progress, self.stop = case, preset, progress, stop
+        self.given_start = start
         self.time_limit, self.gap = time_limit, gap
         self.highs_options, self.export = highs_options, export_first_level
         self.timings: dict[str, float] = {}
@@ -431,7 +457,18 @@ class _Solve:
         values: np.ndarray | None = np.zeros(0) if hm.num_col == 0 else None
         self.held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
         scaled = [level_cost(hm, level.terms) for level in preset.levels]
+        start_from = "the previous portfolio"
+        if values is None and self.given_start is not None:
+            with self.clock("given start"):
+                values = self._from_portfolio(self.given_start, "the given start", scaled)
+            start_from = "the given start"
+        if (values is None and self.given_start is None
+                and int(np.sum(hm.integrality == 1)) >= CONSTRUCT_MIN_INTEGERS):
+            with self.clock("constructive start"):
+                values = self._constructive_start(scaled)
+            start_from = "the constructive start"
         if values is None and _wants_crash_start(hm, preset, scaled):
+            start_from = "the crash start"
             levels_left = sum(1 for _, sc in scaled if sc)
             with self.clock("crash start"):
                 crash = self._crash_start(self._left() / (levels_left + 1))
@@ -452,31 +489,34 @@ class _Solve:
                                                  f"not solved: {why}"))
                 result.status = "interrupted" if self.stop.requested else "time_limit"
                 continue
-            # An equal share of what is left for each level still to come, so a hard
-            # early level cannot starve the later ones (time a level leaves unused
-            # passes on to the next); the first optimised level, the one the preset
-            # cares most about, may take half, and all of it while there is no
-            # portfolio at all.
-            to_come = 1 + sum(1 for _, sc in scaled[k + 1:] if sc)
-            share = remaining / to_come
-            if not any(lv.value is not None for lv in result.levels):
-                share = max(share, remaining / 2)
-            if values is None:  # no portfolio yet: finding one comes before later levels
-                share = remaining
-            share = max(share, 1.0)
+            weights = [lv.weight for lv, (_, sc) in zip(preset.levels[k:], scaled[k:],
+                                                         strict=True) if sc]
+            share = level_share(remaining, weights,
+                                first=not any(lv.value is not None for lv in result.levels),
+                                have_portfolio=values is not None)
             self.stop.deadline = time.monotonic() + share
-            hm.highs.setOptionValue("time_limit", share)
+            set_time_limit(hm.highs, share, lp=not np.any(hm.integrality))
             set_cost(hm, cost)
+            self._level_gaps(level, scale)
+            set_mip_lp_solver(hm.highs, self._lp_solver(level))
             if self.export and not exported:
                 hm.highs.writeModel(str(self.export))
                 exported = True
             label = f"level {k + 1} {level.name}"
             start = self._completed(values, cost) if values is not None else None
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             with self.clock(f"solve level {k + 1}"):
+                rf = self._relax_and_fix(level, cost, share, start) if (
+                    self._relax_and_fix_pays(level)) else None
+                if rf is not None:
+                    start = rf.values
                 lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
-                                               label)
+                                               label, "relax-and-fix" if rf is not None
+                                               else start_from)
+                if rf is not None:
+                    self._with_relax_and_fix(lv, rf, scale)
             lv.seconds = time.perf_counter() - t0
+            lv.cpu_seconds = time.process_time() - cpu0
             result.levels.append(lv)
             if self._ends_solve(lv):
                 return None
@@ -485,7 +525,7 @@ class _Solve:
                     result.status = "interrupted" if self.stop.requested else "no_solution"
                     return None
                 continue
-            values = new
+            values, start_from = new, "the previous portfolio"
             if lv.status in ("time_limit", "interrupted"):
                 result.status = lv.status
             self._hold(k, cost, scale, lv.value, values)
@@ -517,6 +557,118 @@ class _Solve:
 
     def _left(self) -> float:
         return self.deadline - time.monotonic()
+
+    # --- speed: per-level gaps, relax-and-fix, a given start ------------------------------
+
+    def _level_gaps(self, level, scale: float) -> None:
+        """The level's stopping gaps: relative (its own or the solve's) and absolute,
+        the preset's gap in the level's units divided by the cost scale. A zero
+        relative gap asks for proof of optimality and gets it: the absolute gap is
+        then HiGHS's own (1e-6)."""
+        h = self.hm.highs
+        rel = self.gap if level.relative_gap is None else level.relative_gap
+        absolute = max(level.stop_gap / scale, 1e-6) if rel > 0 else 1e-6
+        h.setOptionValue("mip_rel_gap", rel)
+        h.setOptionValue("mip_abs_gap", absolute)
+        self.solver.gap, self.solver.absolute_gap = rel, absolute * scale
+
+    def _lp_solver(self, level) -> str:
+        """HiGHS's method for the level's MIP LPs: the interior-point method for a
+        scenario-risk level of a large model, where it is measured faster (bench/,
+        LP relaxation alone, CPU s: R 1.3 against 4.2 by simplex; M 6.1 against
+        more than 16, where simplex had not finished; on the exposure level of M,
+        simplex 2.4 against 6.9), else HiGHS's own choice."""
+        return ("ipm" if _is_scenario_level(level) and self.hm.num_row >= IPM_MIN_ROWS
+                else "choose")
+
+    def _relax_and_fix_pays(self, level) -> bool:
+        """Relax-and-fix for a scenario-risk level of a model above the measured size."""
+        return (_is_scenario_level(level)
+                and int(np.sum(self.hm.integrality == 1)) >= RF_MIN_INTEGERS)
+
+    def _relax_and_fix(self, level, cost: np.ndarray, share: float,
+                       start: np.ndarray | None):
+        """Relax-and-fix in 60 % of the level's share (window 1 from ``start``),
+        verified; None to fall back to the plain MIP alone."""
+        found = relax_and_fix(self.hm, cost, self.d.years, 0.6 * share, gap=self.solver.gap,
+                              run=lambda: supervised_run(self.hm.highs, self.stop),
+                              start=start)
+        if found is None:
+            self.result.notes.append(f"{level.name}: relax-and-fix found no portfolio in "
+                                     "its time; the plain MIP went on alone.")
+            return None
+        bad = solution_problems(self.hm, found.values, cost, found.objective, self.d,
+                                self._portfolio(found.values), self.preset.switch_off)
+        if bad:
+            self.result.notes.append(f"{level.name}: relax-and-fix's portfolio failed its "
+                                     f"check ({bad[0]}); not used.")
+            return None
+        return found
+
+    def _with_relax_and_fix(self, lv: LevelResult, found, scale: float) -> None:
+        """Window 1's bound is a valid bound of the level: keep the better of the two."""
+        if lv.value is None:
+            return
+        bound = found.bound * scale
+        if lv.bound is None or bound > lv.bound:
+            lv.bound = min(bound, lv.value)
+            lv.gap = relative_gap(lv.value, lv.bound)
+            if lv.status == "time_limit" and self.solver.within_gap(lv.value, lv.bound):
+                lv.status = "optimal"
+        if abs(lv.value - found.objective * scale) <= 1e-9 * max(1.0, abs(lv.value)):
+            lv.method = "relax-and-fix"
+
+    def _from_portfolio(self, portfolio: Portfolio, what: str,
+                        scaled: list[tuple[np.ndarray, float]]) -> np.ndarray | None:
+        """A portfolio (a given start, the constructive one) as a verified start of the
+        first optimised level, completed or repaired (:mod:`sovopt.heuristics.repair`),
+        or None; ``what`` names it in the notes."""
+        first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
+        if first is None:
+            return None
+        cost, _ = scaled[first]
+        given = start_vector(self.hm, self.m, self.d, portfolio)
+        seconds = max(1.0, min(60.0, self._left() / 4))
+        self.stop.deadline = time.monotonic() + seconds
+        found = repair(self.hm, cost, given.values, seconds, plan_columns(self.hm, self.m),
+                       run=lambda: supervised_run(self.hm.highs, self.stop))
+        if given.dropped_starts + given.dropped_deliveries:
+            self.result.notes.append(
+                f"{what.capitalize()} has {given.dropped_starts} start(s) and "
+                f"{given.dropped_deliveries} deliveries this case cannot make (an option "
+                "excluded or out of reach); left out.")
+        if found is None:
+            self.result.notes.append(f"{what.capitalize()} could not be repaired in time; "
+                                     "the solve went on without it.")
+            return None
+        values, step = found
+        bad = solution_problems(self.hm, values, None, None, self.d, self._portfolio(values),
+                                self.preset.switch_off)
+        if bad:
+            self.result.notes.append(f"{what.capitalize()} failed its check ({bad[0]}); "
+                                     "not used.")
+            return None
+        self.result.notes.append(f"{what.capitalize()} was used as the first MIP start "
+                                 f"({step}).")
+        return values
+
+    def _constructive_start(self, scaled: list[tuple[np.ndarray, float]]
+                            ) -> np.ndarray | None:
+        """On a large model, a first portfolio built capability by capability
+        (:mod:`sovopt.heuristics.construct`) in at most half the time left: without a
+        first portfolio no level can report one."""
+        seconds = self._left() / 2
+        t0 = time.perf_counter()
+        portfolio = constructive_portfolio(self.case, seconds, self.stop, self.highs_options)
+        if portfolio is None:
+            self.result.notes.append(
+                "No first portfolio could be built capability by capability in "
+                f"{seconds:.0f} s; HiGHS looked for one on the whole model.")
+            return None
+        blocks = len(capability_blocks(self.case))
+        return self._from_portfolio(
+            portfolio, f"the portfolio built capability by capability ({blocks} blocks, "
+            f"{time.perf_counter() - t0:.1f} s)", scaled)
 
     def _hold(self, k: int, cost: np.ndarray, scale: float, value: float,
               values: np.ndarray) -> None:
@@ -641,7 +793,7 @@ class _Solve:
         set_cost(hm, cost)
         clear_state(h)
         seconds = after_solve_seconds(self.time_limit)
-        h.setOptionValue("time_limit", seconds)
+        set_time_limit(h, seconds, lp=True)
         self.stop.deadline = time.monotonic() + seconds
         status = supervised_run(h, self.stop)
         if status != MS.kOptimal:
@@ -668,6 +820,26 @@ class _Solve:
                 out.append(("localization", t, value, level.name,
                             localization_meaning(value, t, level.name)))
         return pd.DataFrame(out, columns=cols)
+
+
+def level_share(remaining: float, weights: list[float], first: bool,
+                have_portfolio: bool) -> float:
+    """The seconds the next level may take out of ``remaining``.
+
+    ``weights``: the time weights of this level and of every level still to come
+    (the preset's, or its terms' measured difficulty: presets.DEFAULT_TIME_WEIGHT).
+    What is left is shared in proportion to them, so a hard early level cannot
+    starve the later ones (time a level leaves unused passes on to the next);
+    the ``first`` optimised level, the one the preset cares most about, may take
+    half, and all of it while there is no portfolio at all: without one no level
+    can report anything. At least a second.
+    """
+    share = remaining * weights[0] / sum(weights)
+    if first:
+        share = max(share, remaining / 2)
+    if not have_portfolio:
+        share = remaining
+    return max(share, 1.0)
 
 
 def relative_gap(value: float, bound: float | None) -> float | None:
@@ -710,6 +882,18 @@ def localization_meaning(value: float, year: int, level: str) -> str:
     verb = "worsens" if value > 0 else "improves"
     return (f"one point more localization target in {year} {verb} {level} by "
             f"{_points(value)}")
+
+
+#: Rows from which a scenario-risk level's LPs are solved by the interior-point
+#: method (bench R, about 49,000 rows, is the smallest size measured faster).
+IPM_MIN_ROWS = 20_000
+SCENARIO_TERMS = frozenset({"cvar", "worst_case", "expected_shortfall"})
+
+
+def _is_scenario_level(level) -> bool:
+    """A level of scenario losses (with unmet demand at most beside them)."""
+    return bool(set(level.terms) & SCENARIO_TERMS) and set(level.terms) <= (
+        SCENARIO_TERMS | {"unmet"})
 
 
 def _wants_crash_start(hm: HighsModel, preset: Preset,

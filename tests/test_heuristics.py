@@ -10,16 +10,20 @@ case) for relax-and-fix, its cheapest plan (min_cost) for the repairs.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sovopt.example import example_case
+from sovopt.heuristics import construct
 from sovopt.heuristics.columns import NO_YEAR, column_years
+from sovopt.heuristics.construct import block_case, capability_blocks
 from sovopt.heuristics.relax_and_fix import relax_and_fix, windows_of
 from sovopt.heuristics.repair import repair
-from sovopt.highs import has_solution, set_cost, to_highs
+from sovopt.highs import Stop, has_solution, set_cost, to_highs
 from sovopt.model import build_model
 from sovopt.prepare import prepare
-from sovopt.solve import level_cost
+from sovopt.solve import level_cost, solve_case
+from tests.checker import check_portfolio
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +160,77 @@ def test_relax_and_fix_from_a_feasible_start_keeps_a_valid_bound(example) -> Non
     assert found is not None
     assert violation(hm, found.values) <= 1e-6
     assert found.bound <= optimum + 1e-9 <= found.objective + 2e-9
+
+
+# --- the first portfolio built capability by capability --------------------------------
+
+
+def test_capabilities_are_cut_into_blocks_of_about_the_given_options() -> None:
+    """The example's ten capabilities in order have 4, 5, 5, 3, 4, 3, 3, 3, 2, 1
+    options. With 10 per block: 4+5 (a third would make 14), 5+3 (12), 4+3+3, then
+    3+2+1; with 8: 4 (9), 5 (10), 5+3, 4+3 (10), 3+3+2, 1."""
+    case = example_case()
+    assert capability_blocks(case, per_block=10) == [
+        ["AD_INT", "ART155"], ["DRONE", "RADIO"], ["ARMV", "OPV", "SATT"],
+        ["CUAS", "SHORAD", "ATGM"]]
+    assert capability_blocks(case, per_block=8) == [
+        ["AD_INT"], ["ART155"], ["DRONE", "RADIO"], ["ARMV", "OPV"],
+        ["SATT", "CUAS", "SHORAD"], ["ATGM"]]
+    assert len(capability_blocks(case, per_block=1000)) == 1
+
+
+def test_a_block_case_has_what_the_earlier_blocks_left() -> None:
+    """Budget left as given, an engaged supplier's activation cost spent, a supplier's
+    capacity less the most units taken from it in a year, no scenarios, and unmet
+    demand allowed (priced, so a block never fails on demand alone)."""
+    case = example_case()
+    budget = case.budget.assign(budget=case.budget["budget"] * 0.5)
+    options = case.options[case.options["capability_id"] == "ART155"]
+    supplier = options["supplier_id"].iloc[0]
+    capacity = float(case.suppliers.set_index("supplier_id").loc[supplier, "capacity_per_year"])
+    taken = pd.Series({supplier: 1.0})
+    sub = block_case(case, ["ART155"], budget, {supplier}, taken, localization=False)
+    assert set(sub.options["option_id"]) == set(options["option_id"])
+    assert list(sub.budget["budget"]) == list(case.budget["budget"] * 0.5)
+    assert (sub.budget["min_local_share"] == 0).all()
+    row = sub.suppliers.set_index("supplier_id").loc[supplier]
+    assert row["activation_cost"] == 0.0
+    if np.isfinite(capacity):
+        assert row["capacity_per_year"] == capacity - 1.0
+    else:
+        assert pd.isna(row["capacity_per_year"])
+    assert sub.scenarios.empty and sub.settings.allow_unmet
+    assert set(sub.inputs["option_id"]) <= set(options["option_id"])
+
+
+def test_the_blocks_portfolio_keeps_the_shared_limits_of_the_example() -> None:
+    """The example in four blocks of about 10 options: each block's cheapest plan
+    within what the blocks before it left. Together they keep every year's budget
+    and every supplier's capacity (the independent checker); the example's budget
+    is tight in 2027-2028, so the later blocks leave some of their requirements
+    short there, which the repair of the start puts right (next test)."""
+    case = example_case()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
+        portfolio = construct.constructive_portfolio(case, 120, Stop())
+    assert portfolio is not None and len(portfolio.starts)
+    problems = check_portfolio(case, portfolio)
+    assert not [p for p in problems if p.startswith(("budget", "supplier_capacity"))]
+    # only requirements left short: demand, a fleet in service, a stocked munition
+    assert all(p.startswith(("demand", "fleet_service", "stock_balance")) for p in problems)
+
+
+def test_a_solve_from_the_blocks_portfolio_reaches_the_known_cheapest_plan(
+        monkeypatch) -> None:
+    """With the size threshold at 0 the example's min_cost solve starts from the blocks'
+    portfolio and still ends at the cheapest plan the plain MIP proves (zero gap)."""
+    import sovopt.solve as solve_module
+
+    plain = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
+    monkeypatch.setattr(solve_module, "CONSTRUCT_MIN_INTEGERS", 0)
+    monkeypatch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
+    built = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
+    assert built.status == plain.status == "optimal"
+    assert any("built capability by capability (4 blocks" in n for n in built.notes)
+    assert built.term_values["cost"] == pytest.approx(plain.term_values["cost"], rel=1e-9)
+    assert check_portfolio(example_case(), built.portfolio) == []

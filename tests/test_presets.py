@@ -209,7 +209,7 @@ def test_user_preset_switching_off_country_share_changes_the_answer(tmp_path: Pa
 @pytest.mark.parametrize(("content", "message"), [
     ({"levels": [{"name": "x", "terms": {"speed": 1}}]}, "unknown term 'speed'"),
     ({"levels": [{"name": "x", "terms": {"cost": -1}}]},
-     "levels[1].terms.cost: -1 is not a number >= 0"),
+     "levels[1].terms.cost: -1 is not a finite number >= 0"),
     ({"switch_off": ["demand"], "levels": [{"name": "x", "terms": {"cost": 1}}]},
      "'demand' cannot be switched off"),
     ({"switch_off": ["no_such_family"], "levels": [{"name": "x", "terms": {"cost": 1}}]},
@@ -221,7 +221,7 @@ def test_user_preset_switching_off_country_share_changes_the_answer(tmp_path: Pa
     ({"levels": []}, "levels must be a non-empty list"),
     ({"levels": [{"name": "x", "terms": {"cost": 1}}], "weights": 1}, "unknown key 'weights'"),
     ({"tolerance": {"relative": -0.1}, "levels": [{"name": "x", "terms": {"cost": 1}}]},
-     "tolerance.relative: -0.1 is not a number >= 0"),
+     "tolerance.relative: -0.1 is not a finite number >= 0"),
     ("levels: [unclosed", "not valid YAML"),
     ("- just\n- a list\n", "a preset is a mapping"),
 ])
@@ -241,7 +241,7 @@ def test_preset_problems_are_reported_together() -> None:
         parse_preset({"levels": [{"name": "a", "terms": {"speed": 1, "cost": -2}}]},
                      source="two.yaml")
     text = str(err.value)
-    assert "unknown term 'speed'" in text and "cost: -2 is not a number >= 0" in text
+    assert "unknown term 'speed'" in text and "cost: -2 is not a finite number >= 0" in text
 
 
 def test_missing_preset_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -274,3 +274,64 @@ def test_min_cost_sees_a_one_percent_price_difference_at_a_large_budget() -> Non
     r = solve(case, "min_cost")
     assert totals(r) == {"cheap": 1}
     assert objective(r) * 1e8 == pytest.approx(1000.0, rel=1e-9)
+
+
+def test_each_level_has_an_absolute_gap_in_its_own_units() -> None:
+    """A level's default absolute gap is the weighted sum of its terms' defaults:
+    scenario risk (cvar 1, worst_case 0.1) 2e-4 + 0.1 × 2e-4 = 2.2e-4 of weighted
+    demand; balanced 2e-4 + 0.1·2e-4 + 2e-4 + 0.5·1e-3 + 0.5·1e-3 + 0.5·1e-3
+    = 1.92e-3. A level's own ``gap`` replaces both defaults."""
+    dep = {lv.name: lv for lv in load_preset("min_dependence").levels}
+    assert dep["scenario risk"].stop_gap == pytest.approx(2.2e-4)
+    assert dep["exposure and concentration"].stop_gap == pytest.approx(2e-3)
+    assert dep["cost"].stop_gap == pytest.approx(1e-3)
+    assert dep["unmet demand"].stop_gap == 0.0
+    balanced = load_preset("balanced").levels[-1]
+    assert balanced.absolute_gap is None and balanced.stop_gap == pytest.approx(1.92e-3)
+    own = parse_preset({"levels": [{"name": "c", "terms": {"cost": 1},
+                                    "gap": {"absolute": 0.05, "relative": 0.2}}]})
+    assert (own.levels[-1].stop_gap, own.levels[-1].relative_gap) == (0.05, 0.2)
+    assert own.as_dict()["levels"][-1]["gap"] == {"relative": 0.2, "absolute": 0.05}
+
+
+def test_a_bad_level_gap_is_reported_with_the_others() -> None:
+    with pytest.raises(SovoptError) as err:
+        parse_preset({"levels": [{"terms": {"cost": 1}, "gap": {"absolute": -1}},
+                                 {"terms": {"cvar": 1}, "gap": 0.1, "colour": "red"}]})
+    text = str(err.value)
+    assert "levels[1].gap.absolute: -1 is not a finite number >= 0" in text
+    assert "levels[2]: gap must map relative and/or absolute to numbers" in text
+    assert "levels[2]: unknown key 'colour'" in text
+
+
+def test_each_level_claims_time_by_its_hardest_term() -> None:
+    """Defaults (presets.DEFAULT_TIME_WEIGHT): scenario risk and exposure and
+    concentration 2, cost and unmet demand 1; a level's own ``time_weight`` wins;
+    0, a negative or a non-finite weight is refused with the level named."""
+    dep = {lv.name: lv.weight for lv in load_preset("min_dependence").levels}
+    assert dep == {"unmet demand": 1.0, "scenario risk": 2.0,
+                   "exposure and concentration": 2.0, "cost": 1.0}
+    assert load_preset("balanced").levels[-1].weight == 2.0  # it mixes in risk terms
+    own = parse_preset({"levels": [{"terms": {"cost": 1}, "time_weight": 5}]})
+    assert own.levels[-1].weight == 5.0
+    for bad, said in ((0, "must be above 0"), (-1, "is not a finite number >= 0"),
+                      (float("nan"), "is not a finite number >= 0"),
+                      (float("inf"), "is not a finite number >= 0")):
+        with pytest.raises(SovoptError) as err:
+            parse_preset({"levels": [{"terms": {"cost": 1}, "time_weight": bad}]})
+        assert "levels[1].time_weight" in str(err.value) and said in str(err.value)
+
+
+@pytest.mark.parametrize(("remaining", "weights", "first", "portfolio", "share"), [
+    (100.0, [2.0, 2.0, 1.0], False, True, 40.0),   # 100 × 2/5
+    (100.0, [2.0, 2.0, 1.0], True, True, 50.0),    # the first level may take half
+    (100.0, [2.0, 8.0], True, True, 50.0),
+    (100.0, [1.0], False, True, 100.0),            # the last level: all that is left
+    (100.0, [1.0, 9.0], False, False, 100.0),      # no portfolio yet: all of it
+    (0.5, [1.0, 1.0], False, True, 1.0),           # at least a second
+])
+def test_the_time_left_is_shared_by_weight(remaining, weights, first, portfolio,
+                                           share) -> None:
+    from sovopt.solve import level_share
+
+    assert level_share(remaining, weights, first, portfolio) == pytest.approx(share)

@@ -59,3 +59,50 @@ def test_solve_and_report_of_an_infeasible_case_has_blank_kpis():
     assert s["total_cost"] is None and s["mip_gap"] is None
     diagnostics = outcome.report.tables["diagnostics"]
     assert (diagnostics["severity"] == "infeasible").sum() == 1
+
+
+def test_an_lp_after_long_runs_gets_its_own_time() -> None:
+    """HiGHS counts an LP's time limit on the instance's clock, which adds up over
+    every run: after a 1 s MIP a 0.5 s LP stops at once unless the limit counts
+    from now (sovopt.highs.set_time_limit). The duals' LP re-solve after a solve
+    that used its whole limit depends on it."""
+    import highspy
+
+    from sovopt.example import example_case
+    from sovopt.highs import set_cost, set_time_limit, to_highs
+    from sovopt.model import build_model
+    from sovopt.prepare import prepare
+    from sovopt.solve import level_cost
+
+    d = prepare(example_case())
+    m = build_model(d)
+    hm = to_highs(m, m.term_names, {"mip_rel_gap": 0.0, "time_limit": 1.0,
+                                    "random_seed": 0})
+    set_cost(hm, level_cost(hm, {"exposure": 1.0, "hhi": 1.0})[0])
+    h = hm.highs
+    h.run()  # the exposure level at a zero gap takes longer than 1 s
+    assert h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    h.setOptionValue("solve_relaxation", True)
+    h.setOptionValue("time_limit", 0.5)
+    h.clearSolver()
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit  # HiGHS's clock
+    set_time_limit(h, 0.5, lp=True)
+    h.clearSolver()
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def test_each_level_reports_its_cpu_time_beside_its_wall_time() -> None:
+    """A level's share of the time limit is wall-clock; its CPU seconds show how much
+    work that bought (well below the wall seconds on a busy machine). The process
+    cannot use more than its cores' worth of CPU in that time."""
+    import os
+
+    from sovopt.example import example_case
+
+    outcome = solve_and_report(example_case(), "min_cost")
+    levels = outcome.report.tables["levels"]
+    solved = levels[levels["value"].notna()]
+    assert len(solved) and (solved["cpu_seconds"] > 0).all()
+    assert (solved["cpu_seconds"] <= solved["seconds"] * (os.cpu_count() or 1) + 0.1).all()

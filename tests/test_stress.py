@@ -180,3 +180,56 @@ def test_stress_a_stored_run_by_its_id(solved, tmp_path, capsys):
         if key not in RUN_KEYS:
             assert summary[key] == value, key
     assert summary["status"] == "feasible"
+
+
+# --- the same portfolio as the start of a solve (sovopt solve --start) -------------------
+
+
+def _solve_json(args: list[str], capsys) -> tuple[int, dict, str]:
+    with pytest.raises(SystemExit) as exit_:
+        main(["solve", *args, "--json"])
+    captured = capsys.readouterr()
+    return exit_.value.code, json.loads(captured.out), captured.err
+
+
+@pytest.mark.parametrize("edits", [{}, {("Q-DOM", Y2): 1}], ids=["as written", "cut by hand"])
+def test_a_results_workbook_starts_the_solve_at_the_same_optimum(solved, tmp_path, capsys,
+                                                                 edits):
+    """The optimum's own Portfolio sheet, and the same sheet with Q's units cut below
+    its demand (a start that breaks a limit and must be repaired), both lead to the
+    cheapest plan: x_A = 4/0.7 (see fractional_case), the fixture's cost."""
+    path, _, _, report, out = solved
+    start = tmp_path / "start.xlsx"
+    start.write_bytes(out.read_bytes())
+    if edits:
+        _edit(start, edits)
+    code, summary, _ = _solve_json([str(path), "--objective", "min_cost", "--start", str(start),
+                                    "--out", str(tmp_path / "r.xlsx"),
+                                    "--store", str(tmp_path / "store")], capsys)
+    assert code == 0 and summary["status"] == "optimal"
+    assert summary["total_cost"] == pytest.approx(report.summary["total_cost"], rel=1e-9)
+    notes = pd.read_excel(tmp_path / "r.xlsx", sheet_name="Diagnostics")
+    assert notes.astype(str).apply(lambda c: c.str.contains("given start")).any().any()
+
+
+def test_a_stored_run_starts_the_solve(solved, tmp_path, capsys):
+    path, _, _, report, _ = solved
+    store_dir = tmp_path / "store"
+    with RunStore(store_dir) as store:
+        run_id = store.begin(path, label="baseline")
+        store.finish(run_id, report)
+    code, summary, _ = _solve_json([str(path), "--objective", "min_cost", "--start", run_id[:5],
+                                    "--store", str(store_dir),
+                                    "--out", str(tmp_path / "r.xlsx")], capsys)
+    assert code == 0
+    assert summary["total_cost"] == pytest.approx(report.summary["total_cost"], rel=1e-9)
+
+
+def test_a_start_that_names_nothing_is_refused_before_the_solve(solved, tmp_path, capsys):
+    path, *_ = solved
+    code, summary, _ = _solve_json([str(path), "--start", "nosuchrun",
+                                    "--store", str(tmp_path / "none"),
+                                    "--out", str(tmp_path / "r.xlsx")], capsys)
+    assert code != 0
+    assert "--start nosuchrun" in json.dumps(summary)
+    assert not (tmp_path / "r.xlsx").exists()

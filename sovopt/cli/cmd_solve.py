@@ -30,6 +30,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sovopt.cli.app import cli, emit_json, print_problems, store_option
+from sovopt.cli.portfolios import named_portfolio
 from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
 from sovopt.pipeline import solve_and_report
@@ -151,18 +152,22 @@ def open_case(case_path: str, out: str | None, suffix: str = ".results.xlsx"
               help="Also add the result sheets (Result Summary, ...) to the case workbook "
                    "itself, after a backup CASE.xlsx.bak; input sheets are never touched.")
 @click.option("--label", default=None, help="A label for this run (kept with the run).")
+@click.option("--start", "start", default=None, metavar="RESULTS.xlsx|RUN_ID",
+              help="Start from this plan: a results workbook's Portfolio sheet (edited or "
+                   "hand-made) or a stored run; repaired where it breaks a limit.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the Summary as one JSON object on stdout (messages stay on stderr).")
 @store_option
 def solve(case_path: str, objective: str | None, time_limit: float | None,
           gap: float | None, out: str | None, into_input: bool, label: str | None,
-          as_json: bool, store: str) -> int:
+          start: str | None, as_json: bool, store: str) -> int:
     """Solve CASE.xlsx, write the results workbook, record the run and print a summary."""
     console = stderr_console()
     path, out_path, case, warnings = open_case(case_path, out)
     if into_input:
         check_into_input(path)
     preset = load_preset(objective or case.settings.objective)
+    given = named_portfolio(start, case, store, "--start")[0] if start else None
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
@@ -171,7 +176,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
             with SolveProgress(console, preset) as progress:
                 outcome = solve_and_report(case, preset, time_limit=time_limit, gap=gap,
                                            case_path=path, warnings=warnings, run_id=run_id,
-                                           label=label, progress=progress)
+                                           label=label, progress=progress, start=given)
                 report, result = outcome.report, outcome.result
                 if result.status == "infeasible" and _name_changed_limits(
                         result, runs, run_id, preset, time_limit, gap, console):

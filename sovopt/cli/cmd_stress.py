@@ -21,10 +21,7 @@ before anything is evaluated.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-import pandas as pd
 
 from sovopt.cli.app import cli, emit_json, json_option, store_option
 from sovopt.cli.cmd_solve import (
@@ -33,36 +30,11 @@ from sovopt.cli.cmd_solve import (
     print_violations,
     stderr_console,
 )
-from sovopt.errors import SovoptError
+from sovopt.cli.portfolios import named_portfolio
 from sovopt.pipeline import stress_and_report
-from sovopt.portfolio import Portfolio
 from sovopt.report import STRESS_BROKEN
 from sovopt.runs import RunStore
-from sovopt.workbook.portfolio_sheet import read_portfolio
 from sovopt.workbook.results import write_results
-
-
-def portfolio_from_run(run_id: str, store: str) -> tuple[Portfolio, str]:
-    """The portfolio of a stored run, and the run's full id."""
-    if not RunStore.exists(store):
-        raise SovoptError(f"--portfolio {run_id}: not a workbook, and there is no run store "
-                          f"at {store} to look it up in (give RESULTS.xlsx or --store DIR)")
-    with RunStore(store) as runs:
-        report = runs.get(run_id)
-    pf = report.tables.get("portfolio")
-    dl = report.tables.get("deliveries")
-    if pf is None or dl is None:
-        raise SovoptError(f"run {report.summary['run_id']} has no portfolio (it did not "
-                          "finish, or it was infeasible)")
-    starts = pf.loc[pf["start_year"].notna(), ["option_id", "start_year"]]
-    starts = starts.astype({"start_year": int}).reset_index(drop=True)
-    deliveries = dl[["option_id", "year", "units"]].astype({"year": int, "units": float})
-    rp = report.tables.get("repairs")
-    repairs = (rp[["repair_id", "start_year"]].astype({"start_year": int})
-               .reset_index(drop=True) if rp is not None and len(rp)
-               else Portfolio.empty().repairs)
-    return Portfolio(starts=starts, deliveries=pd.DataFrame(deliveries),
-                     repairs=repairs), str(report.summary["run_id"])
 
 
 @cli.command(name="stress")
@@ -82,12 +54,7 @@ def stress_command(case_path: str, portfolio: str, out: str | None, label: str |
     """
     console = stderr_console()
     path, out_path, case, warnings = open_case(case_path, out, ".stress.xlsx")
-    source = Path(portfolio)
-    if source.suffix.lower() == ".xlsx" or source.exists():
-        chosen = read_portfolio(source, case)
-        origin = source.name
-    else:
-        chosen, origin = portfolio_from_run(portfolio, store)
+    chosen, origin = named_portfolio(portfolio, case, store, "--portfolio")
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),

@@ -1,0 +1,90 @@
+"""The speed work inside the solve: a given start, per-level gaps, relax-and-fix.
+
+Known answers: the example's cheapest plan (min_cost) and its scenario-risk
+optimum, each solved to a zero gap by the plain MIP in the test (the contract's
+literal formulation proves the same scenario optimum: tests/test_bench.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+import sovopt.solve as solve_module
+from sovopt.example import example_case
+from sovopt.portfolio import Portfolio
+from sovopt.presets import load_preset
+from sovopt.solve import solve_case
+from tests.checker import check_portfolio
+
+#: min_dependence cut after its scenario-risk level (unmet demand, then scenario risk)
+SCENARIO_ONLY = replace(load_preset("min_dependence"),
+                        levels=load_preset("min_dependence").levels[:2])
+
+
+@pytest.fixture(scope="module")
+def cheapest():
+    result = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
+    assert result.status == "optimal"
+    return result
+
+
+def test_an_earlier_plan_as_start_is_completed_and_kept_optimal(cheapest) -> None:
+    result = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60,
+                        start=cheapest.portfolio)
+    assert result.status == "optimal"
+    assert any("given start was used" in n and "start completed" in n for n in result.notes)
+    assert result.term_values["cost"] == pytest.approx(cheapest.term_values["cost"], rel=1e-9)
+    assert check_portfolio(example_case(), result.portfolio) == []
+
+
+def test_an_empty_plan_as_start_is_repaired_to_a_feasible_one(cheapest) -> None:
+    result = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60,
+                        start=Portfolio.empty())
+    assert result.status == "optimal"
+    assert any("given start was used" in n and "start repaired" in n for n in result.notes)
+    assert result.term_values["cost"] == pytest.approx(cheapest.term_values["cost"], rel=1e-9)
+
+
+def test_each_level_reaches_highs_with_its_own_absolute_gap(monkeypatch) -> None:
+    """The preset's gap in the level's units over the level's cost scale is what HiGHS
+    gets as mip_abs_gap (never below HiGHS's default 1e-6)."""
+    seen = []
+    real = solve_module._Solve._level_gaps
+
+    def spy(self, level, scale):
+        real(self, level, scale)
+        seen.append((level.name, level.stop_gap / scale,
+                     self.hm.highs.getOptionValue("mip_abs_gap")[1]))
+
+    monkeypatch.setattr(solve_module._Solve, "_level_gaps", spy)
+    solve_case(example_case(), "min_dependence", gap=0.01, time_limit=15)  # options only
+    names = [name for name, _, _ in seen]
+    assert names == ["scenario risk", "exposure and concentration", "cost"]
+    for _, wanted, got in seen:
+        assert got == pytest.approx(max(wanted, 1e-6))
+    seen.clear()  # a zero gap asks for proof: HiGHS's own absolute gap
+    solve_case(example_case(), SCENARIO_ONLY, gap=0.0, time_limit=60)
+    assert [got for _, _, got in seen] == [1e-6]
+
+
+def test_relax_and_fix_on_the_scenario_level_keeps_its_optimum(monkeypatch) -> None:
+    """With the size threshold lowered to 0, the example's scenario-risk level goes
+    through relax-and-fix first; the level ends within 1 % of the known optimum
+    with a bound no higher than it.
+
+    The optimum is the plain MIP's at a zero gap (0.06428, the golden value of
+    tests/test_golden.py). Two verified solutions may differ by HiGHS's feasibility
+    tolerance (1e-6 per row, over the scenario rows): 1e-5 of weighted demand,
+    twenty times below the level's default absolute gap, is allowed below it."""
+    exact = solve_case(example_case(), SCENARIO_ONLY, gap=0.0, time_limit=120)
+    optimum = next(lv for lv in exact.levels if lv.name == "scenario risk").value
+    monkeypatch.setattr(solve_module, "RF_MIN_INTEGERS", 0)
+    result = solve_case(example_case(), SCENARIO_ONLY, gap=0.01, time_limit=120)
+    level = next(lv for lv in result.levels if lv.name == "scenario risk")
+    assert level.value is not None
+    assert optimum - 1e-5 <= level.value <= optimum * 1.01 + 1e-6
+    assert level.bound is not None and level.bound <= optimum + 1e-6
+    assert not any("relax-and-fix found no portfolio" in n for n in result.notes)
+    assert check_portfolio(example_case(), result.portfolio) == []
