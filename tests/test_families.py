@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+from pathlib import Path
 
 import sovopt.model.constraints as constraints
+import sovopt.model.terms
 from bench.generate import generate_case
 from sovopt.example import example_case
 from sovopt.model import TERMS, build_model
@@ -20,6 +23,10 @@ from sovopt.model.constraints import (
     TERM_FAMILY,
 )
 from sovopt.model.constraints.country_share import held_shares
+from sovopt.model.constraints.home_support import home_supported
+from sovopt.model.constraints.repair_line import repair_open
+from sovopt.model.constraints.scenario_shortfall import shortfall
+from sovopt.model.constraints.stock_balance import stock_level
 from sovopt.model.family import EQUAL, Family, Relax
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import prepare
@@ -106,3 +113,61 @@ def test_the_links_a_family_reads_come_from_the_declaring_module():
     d = prepare(make_case([option("O1", "SA", 1.0)], allow_unmet=True))
     m = build_model(d)
     assert unmet_column(m, d) is m.u and m.term_names[0] == "unmet"
+
+
+#: share_window still reads the switched-off families with getattr; it is to ask
+#: sovopt.model.shared.switched_off like the others
+STILL_PROBING = frozenset({"share_window"})
+
+
+def _model_probes(source: str) -> list[str]:
+    """Calls in ``source`` that look a component up on the model ``m`` by name:
+    ``m.find_component(...)``, ``m.component(...)``, ``getattr(m, ...)``, ``hasattr(m, ...)``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr in ("find_component", "component")
+                and isinstance(func.value, ast.Name) and func.value.id == "m"):
+            found.append(f"line {node.lineno}: m.{func.attr}")
+        if (isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and node.args
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == "m"):
+            found.append(f"line {node.lineno}: {func.id}(m, ...)")
+    return found
+
+
+def test_no_constraint_module_probes_the_model():
+    """A family asks what another family built through that family's module (its
+    ``needs``: home_support.home_supported, stock_balance.stock_level, ...) and reads the
+    registrations the model carries through sovopt.model.shared, never by looking a name
+    up on the model: a probe hides the link from the declarations and silently finds
+    nothing when the other family renames or stops building its component."""
+    assert _model_probes("getattr(m, 'x', 0)\nm.find_component('H')\nhasattr(m, 'v')") == [
+        "line 1: getattr(m, ...)", "line 2: m.find_component", "line 3: hasattr(m, ...)"]
+    for name, module in MODULES.items():
+        if name in STILL_PROBING:
+            continue
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert _model_probes(source) == [], name
+    terms = Path(sovopt.model.terms.__file__).read_text(encoding="utf-8")
+    assert _model_probes(terms) == []
+
+
+def test_the_accessors_return_what_the_families_built():
+    """Each accessor gives exactly the component its family adds, and None (or nothing)
+    when the preset switches the family, or one it needs, off. The example has a fleet
+    with repair lines, a capability with stock and scenario losses."""
+    d = prepare(example_case())
+    m = build_model(d)
+    assert home_supported(m, d) is m.find_component("H") is not None
+    assert repair_open(m, d) is m.find_component("repair_open") is not None
+    assert shortfall(m, d) is m.find_component("v") is not None
+    for off in ("repair_line", "home_support"):
+        other = build_model(d, frozenset({off}))
+        assert home_supported(other, d) is None and other.find_component("H") is None
+    assert shortfall(build_model(d, frozenset({"scenario_shortfall"})), d) is None
+    assert repair_open(build_model(d, frozenset({"repair_line"})), d) is None
+    assert stock_level(m, d) is m.find_component("stock") is not None
+    off = build_model(d, frozenset({"stock_balance"}))
+    assert stock_level(off, d) is None and off.find_component("scenario_stock") is None

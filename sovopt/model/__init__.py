@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 
 from sovopt.model.constraints import FAMILIES, OPTIONAL_FAMILIES
 from sovopt.model.constraints.budget import add_spend
+from sovopt.model.shared import record_switched_off
 from sovopt.model.terms import TERMS, add_terms
 from sovopt.model.variables import add_variables
 from sovopt.prepare import ModelData
@@ -29,7 +30,7 @@ def build_model(d: ModelData, switched_off: frozenset[str] = frozenset(),
     same rows, for the tests that check the arrays against it).
     """
     m = pyo.ConcreteModel(name=d.case.settings.case_name)
-    m.switched_off = switched_off  # families may defer to one another (§7)
+    record_switched_off(m, switched_off)  # families may defer to one another (§7)
     add_variables(m, d)
     add_spend(m, d, pyomo_rows)
     for name, family in FAMILIES.items():

@@ -44,6 +44,8 @@ from sovopt.model.arrays import (
 )
 from sovopt.model.constraints import TERM_FAMILY
 from sovopt.model.constraints.budget import spend_rows
+from sovopt.model.constraints.scenario_shortfall import shortfall
+from sovopt.model.shared import loss_parts
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 from sovopt.spend import exposure_rate
@@ -79,9 +81,10 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> l
         m.xi = pyo.Var(m.scenarios, bounds=(0, 1))
         if pyomo_rows:
             by_scenario: dict[str, list[tuple]] = {k: [] for k in scenarios}
-            for k, r, t in getattr(m, "shortfall_rows", ()):
-                by_scenario[k].append((w_over_d[r, t], m.v[k, r, t]))
-            for k, r, t, var in getattr(m, "loss_parts", ()):
+            v = shortfall(m, d)
+            for k, r, t in (v.index_set() if v is not None else ()):
+                by_scenario[k].append((w_over_d[r, t], v[k, r, t]))
+            for k, r, t, var in loss_parts(m):
                 by_scenario[k].append((w_over_d[r, t], var))
             m.loss = pyo.Expression(
                 m.scenarios,
@@ -149,15 +152,15 @@ def loss_rows(m: pyo.ConcreteModel, d: ModelData, scenarios: list, w_over_d: dic
         cols.append(np.tile(np.arange(n), K))
         vals.append(np.tile(w, K))
         width += n
-    shortfall = getattr(m, "shortfall_rows", ())
-    if len(shortfall):
-        keys = list(shortfall)
-        columns.append(segment(m.v))
+    v = shortfall(m, d)
+    if v is not None:
+        keys = list(v.index_set())
+        columns.append(segment(v))
         rows.append(np.fromiter((row_of[k] for k, _r, _t in keys), np.int64, len(keys)))
         cols.append(width + np.arange(len(keys)))
         vals.append(np.fromiter((w_over_d[r, t] for _k, r, t in keys), float, len(keys)))
         width += len(keys)
-    parts = list(getattr(m, "loss_parts", ()))
+    parts = list(loss_parts(m))
     if parts:
         columns.append(scalars([var for *_, var in parts]))
         rows.append(np.fromiter((row_of[k] for k, *_ in parts), np.int64, len(parts)))

@@ -33,6 +33,7 @@ from sovopt.model.arrays import (
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.shared import localized_spend, record_spend_arrays, spend_arrays
 from sovopt.prepare import ModelData
 from sovopt.spend import activation_spend, start_spend, unit_spend
 
@@ -59,14 +60,33 @@ def add_spend(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> N
     With ``pyomo_rows`` (the reference model) it is everything paid in t.
     Otherwise the amounts of :mod:`sovopt.spend` stay arrays (see
     :func:`spend_rows`) and ``m.spend[t]`` starts at 0: it holds what §7's
-    families add in Pyomo (:func:`sovopt.model.constraints.support_cost.add_spend_terms`).
+    families add in Pyomo (:func:`add_spend_terms`).
     """
     if pyomo_rows:
         lhs = _spend_builder(m, d, d.delivery_keys, d.start_keys)
         m.spend = pyo.Expression(d.years, rule=lambda _m, t: lhs(t))
     else:
         m.spend = pyo.Expression(d.years, rule=lambda _m, t: 0)
-        m.spend_arrays = True
+        record_spend_arrays(m)
+
+
+def add_spend_terms(m: pyo.ConcreteModel, total: dict, local: dict,
+                    localization: bool = True) -> None:
+    """Add ``total[t]`` to spend[t]; with ``localization`` remember (total, local) for
+    the localization row."""
+    if not localization:
+        for t, expr in total.items():
+            m.spend[t].set_value(m.spend[t].expr + expr)
+        return
+    extra = localized_spend(m)
+    for t, expr in total.items():
+        m.spend[t].set_value(m.spend[t].expr + expr)
+        tot, loc = extra.get(t, (0, 0))
+        extra[t] = (tot + expr, loc + local.get(t, 0))
+    for t, expr in local.items():
+        if t not in total:
+            tot, loc = extra.get(t, (0, 0))
+            extra[t] = (tot, loc + expr)
 
 
 def spend_rows(m: pyo.ConcreteModel, d: ModelData, lower=-np.inf, upper=np.inf) -> ArrayRows:
@@ -76,7 +96,7 @@ def spend_rows(m: pyo.ConcreteModel, d: ModelData, lower=-np.inf, upper=np.inf) 
     The amounts are :mod:`sovopt.spend`'s, with one unit delivered, as in
     :func:`_spend_builder`.
     """
-    if not getattr(m, "spend_arrays", False):  # m.spend already holds these amounts
+    if not spend_arrays(m):  # m.spend already holds these amounts
         raise ValueError("spend_rows needs the model's spend as arrays (add_spend without "
                          "pyomo_rows)")
     years = list(d.years)
@@ -110,7 +130,7 @@ def _is_zero(expr) -> bool:
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The rows as one array block (see :mod:`sovopt.model.arrays`)."""
-    if not getattr(m, "spend_arrays", False):
+    if not spend_arrays(m):
         add_pyomo(m, d)
         return
     limit = d.budget["budget"].reindex(list(d.years)).to_numpy(float)

@@ -30,6 +30,7 @@ from sovopt.model.constraints.fleet_service import in_service
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.shared import switched_off
 from sovopt.prepare import ModelData
 
 
@@ -89,7 +90,7 @@ def held_shares(m: pyo.ConcreteModel, d: ModelData) -> set[tuple[str, str, int]]
     """The (capability, country, year) shares this family holds to θ[c] in ``m``: the keys
     of its rows, none when the preset switches it off. The link the HHI family declares
     (``needs``) and reads, instead of looking for the rows on the model."""
-    if FAMILY.name in getattr(m, "switched_off", frozenset()):
+    if FAMILY.name in switched_off(m):
         return set()
     rows = _capped_rows(d)
     return set(zip(rows["capability_id"], rows["country_id"], rows["year"], strict=True))

@@ -21,6 +21,7 @@ from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.shared import switched_off
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
@@ -86,7 +87,7 @@ def requirement_row(supply, u: pyo.Var | None, r: str, t: int, need: float,
 
 def replaced_rows(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     """Capabilities whose demand rows another family writes (fleet, stock; §7)."""
-    off = getattr(m, "switched_off", frozenset())
+    off = switched_off(m)
     out: set[str] = set()
     if "fleet_service" not in off and "requirement" in d.capabilities.columns:
         out |= set(d.capabilities.index[d.capabilities["requirement"] == "fleet"])

@@ -25,6 +25,7 @@ from sovopt.model.constraints.demand import (
 )
 from sovopt.model.family import LOWER, Family, Relax
 from sovopt.model.relaxation import Relaxation
+from sovopt.model.shared import built_once
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
 
@@ -33,7 +34,8 @@ def in_service(m: pyo.ConcreteModel, d: ModelData):
     """``m.in_service[o,t]`` (F), created on first use; None when the case has no fleet."""
     if d.in_service.empty:
         return None
-    if m.find_component("in_service") is None:
+
+    def build() -> None:
         life = d.fleet["life"].astype(int).to_dict()
         delivered = set(d.delivery_keys)
         keys = list(zip(d.in_service["option_id"], d.in_service["year"], strict=True))
@@ -42,7 +44,8 @@ def in_service(m: pyo.ConcreteModel, d: ModelData):
             m.in_service_pairs,
             rule=lambda _m, o, t: sum(m.x[o, tau] for tau in range(t - life[o] + 1, t + 1)
                                       if (o, tau) in delivered))
-    return m.in_service
+
+    return built_once(m, "in_service", build)
 
 
 def fleet_rows(d: ModelData) -> list[tuple[str, int]]:

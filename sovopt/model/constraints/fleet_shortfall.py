@@ -22,6 +22,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.model.constraints.fleet_service import in_service
+from sovopt.model.constraints.home_support import home_supported
 from sovopt.model.constraints.scenario_shortfall import add_loss_parts
 from sovopt.model.family import Family
 from sovopt.model.variables import unmet_column
@@ -32,7 +33,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if d.fleet_loss.empty:
         return
     F = in_service(m, d)
-    H = m.find_component("H")
+    H = home_supported(m, d)
     fl = d.fleet_loss.assign(capability_id=d.fleet_loss["option_id"].map(
         d.fleet["capability_id"]))
     demand = d.demand_of

@@ -20,7 +20,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.model.constraints.fleet_service import in_service
+from sovopt.model.constraints.repair_line import repair_open
 from sovopt.model.family import Family
+from sovopt.model.shared import switched_off
 from sovopt.prepare import ModelData
 
 
@@ -31,8 +33,18 @@ def home_pairs(d: ModelData) -> list[tuple[str, int, str]]:
                                            strict=True) if o in line]
 
 
+def home_supported(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
+    """H[o,t] as :func:`add` declares it (over the home pairs), or None when ``m`` has
+    none: the preset switches this family or repair_line off, or no fleet option has a
+    line. What support_cost and fleet_shortfall read."""
+    if FAMILY.name in switched_off(m) or repair_open(m, d) is None or not home_pairs(d):
+        return None
+    return m.H
+
+
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    if m.find_component("repair_open") is None:
+    ropen = repair_open(m, d)
+    if ropen is None:
         return
     rows = home_pairs(d)
     if not rows:
@@ -47,11 +59,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
                                           rule=lambda _m, o, t: m.H[o, t] <= F[o, t])
     m.home_support_open = pyo.Constraint(
         m.home_pairs,
-        rule=lambda _m, o, t: m.H[o, t] <= big[o, t] * m.repair_open[line[o, t], t])
+        rule=lambda _m, o, t: m.H[o, t] <= big[o, t] * ropen[line[o, t], t])
     m.home_support_all = pyo.Constraint(
         m.home_pairs,
         rule=lambda _m, o, t: m.H[o, t]
-        >= F[o, t] - big[o, t] * (1 - m.repair_open[line[o, t], t]))
+        >= F[o, t] - big[o, t] * (1 - ropen[line[o, t], t]))
 
 
 FAMILY = Family("home_support", add, needs=("repair_line",))

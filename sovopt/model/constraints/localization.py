@@ -23,6 +23,7 @@ from sovopt.model.arrays import add_rows, block, segment, with_expressions, with
 from sovopt.model.family import Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.shared import localized_spend
 from sovopt.prepare import ModelData
 from sovopt.spend import local_share, unit_spend
 
@@ -34,7 +35,7 @@ def _targets(d: ModelData) -> dict:
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The rows as one array block (see :mod:`sovopt.model.arrays`), with the §7 spend
-    (``m.sustainment_spend``, Pyomo expressions) folded in."""
+    (:func:`~sovopt.model.shared.localized_spend`, Pyomo expressions) folded in."""
     target = _targets(d)
     if not target:
         return
@@ -48,7 +49,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     share = np.asarray([target[t] for t in years], dtype=float)
     base = block("localization", (years,), [segment(m.x)], rows, at,
                  local[at] - share[rows] * price[at], 0.0, np.inf)
-    extra = getattr(m, "sustainment_spend", {})
+    extra = localized_spend(m)
     exprs = {row_of[t]: at_home - target[t] * total for t, (total, at_home) in extra.items()
              if t in row_of}
     add_rows(m, without_empty_rows(with_expressions(base, exprs)))
@@ -64,7 +65,7 @@ def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
     per_unit = unit_spend(d.options, d.deliveries.assign(units=1.0))
     price, local = per_unit["cost"].tolist(), per_unit["local"].tolist()
 
-    extra = getattr(m, "sustainment_spend", {})
+    extra = localized_spend(m)
 
     def rule(_m, t):
         terms = [(local[i] - target[t] * price[i]) * m.x[xs[i]]

@@ -18,9 +18,18 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from sovopt.model.constraints.support_cost import add_spend_terms
+from sovopt.model.constraints.budget import add_spend_terms
 from sovopt.model.family import Family
+from sovopt.model.shared import switched_off
 from sovopt.prepare import ModelData
+
+
+def repair_open(m: pyo.ConcreteModel, d: ModelData) -> pyo.Expression | None:
+    """ropen[p,t] as :func:`add` declares it, or None when ``m`` has none: no repair line
+    can start, or the preset switches the family off. What home_support reads."""
+    if FAMILY.name in switched_off(m) or d.repair_starts.empty:
+        return None
+    return m.repair_open
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:

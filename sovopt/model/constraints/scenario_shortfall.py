@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 
 from sovopt.model.arrays import add_rows, block, segment
 from sovopt.model.family import Family
+from sovopt.model.shared import loss_parts, switched_off
 from sovopt.prepare import ModelData
 
 
@@ -37,19 +38,26 @@ def loss_rows(d: ModelData, elsewhere: set[str] | frozenset[str] = frozenset()):
 def add_loss_parts(m: pyo.ConcreteModel, parts) -> None:
     """Register (k, r, t, variable) shortfalls of another family (§7: fleet_shortfall,
     scenario_stock) that the loss term adds to scenario k's loss beside v."""
-    found = getattr(m, "loss_parts", None)
-    if found is None:
-        found = m.loss_parts = []
-    found.extend(parts)
+    loss_parts(m).extend(parts)
 
 
 def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
     """Capabilities whose scenario rows another family writes (§7): fleets
     (fleet_shortfall) and capabilities with stock (scenario_stock, unless switched off)."""
     out = set(d.fleet["capability_id"])
-    if "scenario_stock" not in getattr(m, "switched_off", frozenset()):
+    if "scenario_stock" not in switched_off(m):
         out |= set(d.stock.index)
     return out
+
+
+def shortfall(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
+    """v'[k,r,t] as :func:`add` declares it (over its rows, in row order), or None when
+    ``m`` has none: the preset switches the family off or no option loses anything
+    outside §7's capabilities. What the loss term adds to scenario k's loss, beside
+    the :func:`add_loss_parts` of other families."""
+    if FAMILY.name in switched_off(m) or loss_rows(d, sustained(m, d)).empty:
+        return None
+    return m.v
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:

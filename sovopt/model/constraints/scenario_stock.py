@@ -20,6 +20,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from sovopt.model.constraints.scenario_shortfall import add_loss_parts
+from sovopt.model.constraints.stock_balance import stock_level
 from sovopt.model.family import Family
 from sovopt.model.index import groups
 from sovopt.model.variables import unmet_column
@@ -27,7 +28,7 @@ from sovopt.prepare import ModelData
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    if d.stock.empty or d.loss.empty or m.find_component("stock") is None:
+    if d.loss.empty or stock_level(m, d) is None:
         return
     loss = d.loss.assign(capability_id=d.loss["option_id"].map(d.options["capability_id"]))
     loss = loss[loss["capability_id"].isin(d.stock.index)]

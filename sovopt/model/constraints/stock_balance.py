@@ -20,13 +20,22 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.constraints.budget import add_spend_terms
 from sovopt.model.constraints.demand import DEMAND_WEIGHT
-from sovopt.model.constraints.support_cost import add_spend_terms
 from sovopt.model.family import EQUAL, Family, Relax
 from sovopt.model.index import groups
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.model.shared import switched_off
 from sovopt.model.variables import unmet_column
 from sovopt.prepare import ModelData
+
+
+def stock_level(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
+    """I[r,t] as :func:`add` declares it, or None when ``m`` has none: no capability may
+    hold stock, or the preset switches the family off. What scenario_stock asks."""
+    if FAMILY.name in switched_off(m) or d.stock.empty:
+        return None
+    return m.stock
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:

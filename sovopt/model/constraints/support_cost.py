@@ -15,30 +15,11 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from sovopt.model.constraints.budget import add_spend_terms
 from sovopt.model.constraints.fleet_service import in_service
+from sovopt.model.constraints.home_support import home_supported
 from sovopt.model.family import Family
 from sovopt.prepare import ModelData
-
-
-def add_spend_terms(m: pyo.ConcreteModel, total: dict, local: dict,
-                    localization: bool = True) -> None:
-    """Add ``total[t]`` to spend[t]; with ``localization`` remember (total, local) for
-    the localization row."""
-    if not localization:
-        for t, expr in total.items():
-            m.spend[t].set_value(m.spend[t].expr + expr)
-        return
-    extra = getattr(m, "sustainment_spend", None)
-    if extra is None:
-        extra = m.sustainment_spend = {}
-    for t, expr in total.items():
-        m.spend[t].set_value(m.spend[t].expr + expr)
-        tot, loc = extra.get(t, (0, 0))
-        extra[t] = (tot + expr, loc + local.get(t, 0))
-    for t, expr in local.items():
-        if t not in total:
-            tot, loc = extra.get(t, (0, 0))
-            extra[t] = (tot, loc + expr)
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -50,7 +31,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     home = (d.fleet["support_country"] == d.home).to_dict()
     factor = {o: f for o, f in zip(d.repair["option_id"], d.repair["support_cost_factor"],
                                    strict=True)}
-    H = m.find_component("H")
+    H = home_supported(m, d)
     total: dict[int, object] = {}
     local: dict[int, object] = {}
     for o, t in zip(d.in_service["option_id"], d.in_service["year"], strict=True):
