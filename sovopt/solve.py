@@ -73,6 +73,7 @@ from sovopt.highs import (
     warm_start,
 )
 from sovopt.model import build_model
+from sovopt.model.constraints.repair_line import repair_starts
 from sovopt.model.relaxation import Relaxation
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData, prepare
@@ -941,8 +942,9 @@ def portfolio_of(m, d: ModelData, hm: HighsModel, values: np.ndarray) -> Portfol
             | (option.map(d.options["fixed_cost"]) > 0)
             | (activation > 0))
     repairs = Portfolio.empty().repairs
-    if m.find_component("rstart") is not None:
-        opened = values[hm.positions(m.rstart)] > 0.5
+    rstart = repair_starts(m, d)
+    if rstart is not None:
+        opened = values[hm.positions(rstart)] > 0.5
         repairs = d.repair_starts[opened].rename(columns={"year": "start_year"})
     return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries,
                      repairs=repairs.reset_index(drop=True))

@@ -115,11 +115,6 @@ def test_the_links_a_family_reads_come_from_the_declaring_module():
     assert unmet_column(m, d) is m.u and m.term_names[0] == "unmet"
 
 
-#: share_window still reads the switched-off families with getattr; it is to ask
-#: sovopt.model.shared.switched_off like the others
-STILL_PROBING = frozenset({"share_window"})
-
-
 def _model_probes(source: str) -> list[str]:
     """Calls in ``source`` that look a component up on the model ``m`` by name:
     ``m.find_component(...)``, ``m.component(...)``, ``getattr(m, ...)``, ``hasattr(m, ...)``."""
@@ -146,8 +141,6 @@ def test_no_constraint_module_probes_the_model():
     assert _model_probes("getattr(m, 'x', 0)\nm.find_component('H')\nhasattr(m, 'v')") == [
         "line 1: getattr(m, ...)", "line 2: m.find_component", "line 3: hasattr(m, ...)"]
     for name, module in MODULES.items():
-        if name in STILL_PROBING:
-            continue
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert _model_probes(source) == [], name
     terms = Path(sovopt.model.terms.__file__).read_text(encoding="utf-8")

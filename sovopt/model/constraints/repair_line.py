@@ -32,6 +32,14 @@ def repair_open(m: pyo.ConcreteModel, d: ModelData) -> pyo.Expression | None:
     return m.repair_open
 
 
+def repair_starts(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
+    """rstart[p,t] as :func:`add` declares it, or None when ``m`` has none (as for
+    :func:`repair_open`): what a solution's portfolio reads its repair lines from."""
+    if FAMILY.name in switched_off(m) or d.repair_starts.empty:
+        return None
+    return m.rstart
+
+
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     if d.repair_starts.empty:
         return

@@ -45,6 +45,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from sovopt.model.family import Family
+from sovopt.model.shared import switched_off
 from sovopt.prepare import ModelData
 
 #: a bound below the delivery window's by less than this is not worth a row
@@ -82,7 +83,7 @@ def tighter_caps(d: ModelData, switched_off: frozenset[str] = frozenset()) -> pd
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    tight = tighter_caps(d, getattr(m, "switched_off", frozenset()))
+    tight = tighter_caps(d, switched_off(m))
     if tight.empty:
         return
     keys = list(zip(tight["option_id"].tolist(), tight["year"].tolist(), strict=True))
