@@ -165,12 +165,19 @@ def test_stress_command_exits_0_and_prints_json(solved, tmp_path, capsys):
     assert (diag["severity"] == "violation").any()
 
 
-def test_stress_a_stored_run_by_its_id(solved, tmp_path, capsys):
+def _stored(solved, tmp_path):
+    """The fixture's solve recorded as run "baseline" in a new store: (store, run id)."""
     path, _, _, report, _ = solved
     store_dir = tmp_path / "store"
     with RunStore(store_dir) as store:
         run_id = store.begin(path, label="baseline")
         store.finish(run_id, report)
+    return store_dir, run_id
+
+
+def test_stress_a_stored_run_by_its_id(solved, tmp_path, capsys):
+    path, _, _, report, _ = solved
+    store_dir, run_id = _stored(solved, tmp_path)
     with pytest.raises(SystemExit) as exit_:
         main(["stress", str(path), "--portfolio", run_id[:5], "--store", str(store_dir),
               "--out", str(tmp_path / "s.xlsx"), "--json"])
@@ -214,10 +221,7 @@ def test_a_results_workbook_starts_the_solve_at_the_same_optimum(solved, tmp_pat
 
 def test_a_stored_run_starts_the_solve(solved, tmp_path, capsys):
     path, _, _, report, _ = solved
-    store_dir = tmp_path / "store"
-    with RunStore(store_dir) as store:
-        run_id = store.begin(path, label="baseline")
-        store.finish(run_id, report)
+    store_dir, run_id = _stored(solved, tmp_path)
     code, summary, _ = _solve_json([str(path), "--objective", "min_cost", "--start", run_id[:5],
                                     "--store", str(store_dir),
                                     "--out", str(tmp_path / "r.xlsx")], capsys)
