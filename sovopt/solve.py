@@ -629,7 +629,10 @@ class _Solve:
             return None
         cost, _ = scaled[first]
         given = start_vector(self.hm, self.m, self.d, portfolio)
-        seconds = max(1.0, min(60.0, self._left() / 4))
+        # up to half the time left: a start that is found is the first portfolio the
+        # levels can report (on bench L the completion alone needs HiGHS's presolve
+        # of 735k rows, about 20 s); completing a good start takes a fraction of it
+        seconds = max(1.0, min(120.0, self._left() / 2))
         self.stop.deadline = time.monotonic() + seconds
         found = repair(self.hm, cost, given.values, seconds, plan_columns(self.hm, self.m),
                        run=lambda: supervised_run(self.hm.highs, self.stop))
