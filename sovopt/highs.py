@@ -63,9 +63,14 @@ class HighsModel:
         """Mask of the binary columns (integer with bounds 0 and 1)."""
         return (self.integrality == 1) & (self.col_lower == 0) & (self.col_upper == 1)
 
+    @property
+    def num_integer(self) -> int:
+        """How many columns are integer (binaries included)."""
+        return int(np.sum(self.integrality == 1))
+
     def stats(self) -> dict[str, int]:
         return {"variables": self.num_col, "binaries": int(np.sum(self.binary)),
-            "integers": int(np.sum(self.integrality == 1)), "constraints": self.num_row,
+            "integers": self.num_integer, "constraints": self.num_row,
             "nonzeros": int(self.A.nnz)}
 
 

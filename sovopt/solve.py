@@ -464,7 +464,7 @@ class _Solve:
                 values = self._from_portfolio(self.given_start, "the given start", scaled)
             start_from = "the given start"
         if (values is None and self.given_start is None
-                and int(np.sum(hm.integrality == 1)) >= CONSTRUCT_MIN_INTEGERS):
+                and hm.num_integer >= CONSTRUCT_MIN_INTEGERS):
             with self.clock("constructive start"):
                 values = self._constructive_start(scaled)
             start_from = "the constructive start"
@@ -585,7 +585,7 @@ class _Solve:
     def _relax_and_fix_pays(self, level) -> bool:
         """Relax-and-fix for a scenario-risk level of a model above the measured size."""
         return (_is_scenario_level(level)
-                and int(np.sum(self.hm.integrality == 1)) >= RF_MIN_INTEGERS)
+                and self.hm.num_integer >= RF_MIN_INTEGERS)
 
     def _relax_and_fix(self, level, cost: np.ndarray, share: float,
                        start: np.ndarray | None):
@@ -624,7 +624,7 @@ class _Solve:
         """A portfolio (a given start, the constructive one) as a verified start of the
         first optimised level, completed or repaired (:mod:`sovopt.heuristics.repair`),
         or None; ``what`` names it in the notes."""
-        first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
+        first = _first_optimised(scaled)
         if first is None:
             return None
         cost, _ = scaled[first]
@@ -901,10 +901,15 @@ def _is_scenario_level(level) -> bool:
         SCENARIO_TERMS | {"unmet"})
 
 
+def _first_optimised(scaled: list[tuple[np.ndarray, float]]) -> int | None:
+    """The position of the first level with anything to optimise (a non-zero scale)."""
+    return next((k for k, (_, sc) in enumerate(scaled) if sc), None)
+
+
 def _wants_crash_start(hm: HighsModel, preset: Preset,
                        scaled: list[tuple[np.ndarray, float]]) -> bool:
     """A crash start pays when the first optimised level is a risk measure of a MIP."""
-    first = next((k for k, (_, sc) in enumerate(scaled) if sc), None)
+    first = _first_optimised(scaled)
     return (first is not None and "cost" not in preset.levels[first].terms
             and "cost" in hm.costs and bool(np.any(hm.integrality)))
 

@@ -114,12 +114,12 @@ def constructive_portfolio(case: Case, seconds: float, stop: Stop,
     found no plan in its time or the stop was requested)."""
     from sovopt.model import build_model  # the model stack, as the solve loads it
     from sovopt.model.constraints import REGISTRY
+    from sovopt.prepare import prepare
+    from sovopt.solve import LevelSolver, level_cost
 
     # the families that only define risk terms (HHI, scenario losses): a block's
     # cheapest plan needs none of them
     terms_only = frozenset(f.name for f in REGISTRY if f.terms and f.optional)
-    from sovopt.prepare import prepare
-    from sovopt.solve import LevelSolver, level_cost
 
     deadline = time.monotonic() + seconds
     blocks = capability_blocks(case)

@@ -24,20 +24,22 @@ from sovopt.model.shared import switched_off
 from sovopt.prepare import ModelData
 
 
+def _built(m: pyo.ConcreteModel, d: ModelData) -> bool:
+    """Whether :func:`add` built the family in ``m``: some repair line can start and
+    the preset does not switch the family off."""
+    return FAMILY.name not in switched_off(m) and not d.repair_starts.empty
+
+
 def repair_open(m: pyo.ConcreteModel, d: ModelData) -> pyo.Expression | None:
     """ropen[p,t] as :func:`add` declares it, or None when ``m`` has none: no repair line
     can start, or the preset switches the family off. What home_support reads."""
-    if FAMILY.name in switched_off(m) or d.repair_starts.empty:
-        return None
-    return m.repair_open
+    return m.repair_open if _built(m, d) else None
 
 
 def repair_starts(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
     """rstart[p,t] as :func:`add` declares it, or None when ``m`` has none (as for
     :func:`repair_open`): what a solution's portfolio reads its repair lines from."""
-    if FAMILY.name in switched_off(m) or d.repair_starts.empty:
-        return None
-    return m.rstart
+    return m.rstart if _built(m, d) else None
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
