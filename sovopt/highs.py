@@ -407,6 +407,47 @@ def _finite(value: float) -> float | None:
     return value if abs(value) < 1e20 else None
 
 
+@dataclass
+class HeldLp:
+    """The model a HiGHS instance holds now, as arrays: its rows (held-level rows
+    included), its current bounds and integrality (0 continuous, 1 integer)."""
+
+    A: sparse.csc_array
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    integrality: np.ndarray
+
+    @property
+    def num_col(self) -> int:
+        return self.A.shape[1]
+
+    @property
+    def num_row(self) -> int:
+        return self.A.shape[0]
+
+
+def held_lp(h: highspy.Highs) -> HeldLp:
+    """What ``h`` holds now, read back from HiGHS (the one source: edits made in
+    place after the hand-off, such as held levels and fixed columns, are in it)."""
+    lp = h.getLp()
+    n, m = lp.num_col_, lp.num_row_
+    a = lp.a_matrix_
+    if m and a.format_ == highspy.MatrixFormat.kRowwise:
+        A = sparse.csc_array(sparse.csr_array(
+            (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=(m, n)))
+    elif m:
+        A = sparse.csc_array((np.asarray(a.value_), np.asarray(a.index_),
+                              np.asarray(a.start_)), shape=(m, n))
+    else:
+        A = sparse.csc_array((0, n))
+    kinds = (np.asarray([int(k) for k in lp.integrality_], dtype=np.int8)
+             if len(lp.integrality_) else np.zeros(n, dtype=np.int8))
+    return HeldLp(A, np.asarray(lp.col_lower_), np.asarray(lp.col_upper_),
+                  np.asarray(lp.row_lower_), np.asarray(lp.row_upper_), kinds)
+
+
 def check_vector(hm: HighsModel, values: np.ndarray, cost: np.ndarray | None = None,
                  claimed: float | None = None, tol: float = 1e-6) -> list[str]:
     """What is wrong with ``values`` as a solution of the model in ``hm.highs`` (empty: fine).
@@ -416,35 +457,29 @@ def check_vector(hm: HighsModel, values: np.ndarray, cost: np.ndarray | None = N
     ``cost @ values`` is the objective HiGHS reported. Tolerances are relative to
     the size of each row's terms, as HiGHS's own feasibility tolerances are.
     """
-    h = hm.highs
-    lp = h.getLp()
-    n = lp.num_col_
+    lp = held_lp(hm.highs)
+    n = lp.num_col
     v = np.asarray(values, dtype=float)
     if v.shape != (n,) or not np.all(np.isfinite(v)):
         return [f"the vector has {v.size} finite entries, the model {n} columns"]
     bad: list[str] = []
-    lo, up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    lo, up = lp.col_lower, lp.col_upper
     col_tol = tol * np.maximum(1.0, np.abs(v))
     out = np.flatnonzero((v < lo - col_tol) | (v > up + col_tol))
     if out.size:
         j = int(out[0])
         bad.append(f"{out.size} column(s) outside their bounds, e.g. column {j} = {v[j]:.9g} "
                    f"not in [{lo[j]:.9g}, {up[j]:.9g}]")
-    kinds = np.asarray([int(k) for k in lp.integrality_]) if len(lp.integrality_) else \
-        np.zeros(n, dtype=int)
-    ints = np.flatnonzero(kinds == 1)
+    ints = np.flatnonzero(lp.integrality == 1)
     frac = ints[np.abs(v[ints] - np.round(v[ints])) > tol]
     if frac.size:
         bad.append(f"{frac.size} integer column(s) with a fractional value, e.g. column "
                    f"{int(frac[0])} = {v[frac[0]]:.9g}")
-    m = lp.num_row_
-    if m:
-        a = lp.a_matrix_
-        A = sparse.csc_array((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
-                             shape=(m, n))
+    if lp.num_row:
+        A = lp.A
         activity = A @ v
         size = abs(A) @ np.abs(v)
-        rlo, rup = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+        rlo, rup = lp.row_lower, lp.row_upper
         row_tol = tol * np.maximum(1.0, np.maximum(size, np.where(np.isfinite(rup), np.abs(rup),
                                                                    0.0)))
         off = np.flatnonzero((activity < rlo - row_tol) | (activity > rup + row_tol))

@@ -50,6 +50,7 @@ from sovopt.case import Case
 from sovopt.diagnose import diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.heuristics.columns import plan_columns
+from sovopt.heuristics.complete import complete
 from sovopt.heuristics.construct import MIN_INTEGERS as CONSTRUCT_MIN_INTEGERS
 from sovopt.heuristics.construct import capability_blocks, constructive_portfolio
 from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
@@ -635,7 +636,7 @@ class _Solve:
         seconds = max(1.0, min(120.0, self._left() / 2))
         self.stop.deadline = time.monotonic() + seconds
         found = repair(self.hm, cost, given.values, seconds, plan_columns(self.hm, self.m),
-                       run=lambda: supervised_run(self.hm.highs, self.stop))
+                       self.stop)
         if given.dropped_starts + given.dropped_deliveries:
             self.result.notes.append(
                 f"{what.capitalize()} has {given.dropped_starts} start(s) and "
@@ -706,26 +707,17 @@ class _Solve:
         epigraphs, scenario shortfalls) wherever they happened to be, which makes
         a poor start for the next level. With every integer column fixed at its
         value the LP for the current cost vector gives the best start those
-        decisions allow; the bounds are restored afterwards. The result is
-        checked like any solution; if it fails, the previous vector is kept.
+        decisions allow; it is solved on the open columns alone
+        (:func:`~sovopt.heuristics.complete.complete`). The result is checked
+        like any solution; if it fails, the previous vector is kept.
         """
         hm = self.hm
-        h = hm.highs
-        ints = np.flatnonzero(hm.integrality == 1).astype(np.int32)
-        fixed = np.round(values[ints])
-        h.changeColsBounds(len(ints), ints, fixed, fixed)
-        better = values
-        try:
-            supervised_run(h, self.stop)
-            if has_solution(h):
-                candidate = np.asarray(h.getSolution().col_value, dtype=float)
-                if not check_vector(hm, candidate, cost,
-                                    float(h.getInfo().objective_function_value)):
-                    better = candidate
-        finally:
-            h.changeColsBounds(len(ints), ints, hm.col_lower[ints], hm.col_upper[ints])
-            clear_state(h)
-        return better
+        ints = np.flatnonzero(hm.integrality == 1)
+        found = complete(hm, cost, values, ints, max(1.0, self.stop.deadline - time.monotonic()),
+                         self.stop)
+        if found.values is None or check_vector(hm, found.values):
+            return values
+        return found.values
 
     def _crash_start(self, seconds: float) -> np.ndarray | None | bool:
         """A first portfolio from the cost term alone, as the MIP start of the first level.

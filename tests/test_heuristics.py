@@ -15,11 +15,12 @@ import pytest
 
 from sovopt.example import example_case
 from sovopt.heuristics import construct
-from sovopt.heuristics.columns import NO_YEAR, column_years
+from sovopt.heuristics.columns import NO_YEAR, column_years, plan_columns
+from sovopt.heuristics.complete import complete
 from sovopt.heuristics.construct import block_case, capability_blocks
 from sovopt.heuristics.relax_and_fix import relax_and_fix, windows_of
 from sovopt.heuristics.repair import repair
-from sovopt.highs import Stop, has_solution, set_cost, to_highs
+from sovopt.highs import Stop, add_row, has_solution, set_cost, to_highs
 from sovopt.model import build_model
 from sovopt.prepare import prepare
 from sovopt.solve import level_cost, solve_case
@@ -144,6 +145,59 @@ def test_an_earlier_runs_portfolio_is_a_start_that_completes_to_its_own_value(ex
     assert step == "start completed"
     assert violation(hm, values) <= 1e-6
     assert cost @ values * scale == pytest.approx(ours.term_values["cost"], rel=1e-6)
+
+
+def test_the_open_columns_of_an_optimum_complete_to_its_value(example) -> None:
+    """The scenario-risk optimum (zero gap) with every continuous column thrown
+    away: its integers alone, completed on the open columns, give back the
+    optimum's value (the continuous part of an optimum is an optimum of the LP
+    its integers leave), and the vector keeps every row."""
+    _, _, hm = example
+    cost, scale = level_cost(hm, {"cvar": 1.0, "worst_case": 0.1})
+    set_cost(hm, cost)
+    hm.highs.setOptionValue("mip_rel_gap", 0.0)
+    hm.highs.run()
+    best = np.asarray(hm.highs.getSolution().col_value)
+    ints = np.flatnonzero(hm.integrality == 1)
+    thrown = np.zeros(hm.num_col)
+    thrown[ints] = best[ints]
+    found = complete(hm, cost, thrown, ints, seconds=30)
+    assert found.values is not None and found.broken_rows == 0
+    assert found.open_columns == hm.num_col - len(ints)
+    assert violation(hm, found.values) <= 1e-6
+    assert cost @ found.values == pytest.approx(cost @ best, rel=1e-9, abs=1e-12)
+    assert np.array_equal(found.values[ints], np.round(best[ints]))
+
+
+def test_a_fixed_part_that_breaks_a_row_is_refused_before_any_solve(example) -> None:
+    """The cheapest plan with one capability's deliveries of a year zeroed (the
+    example allows no unmet demand, so its demand row has fixed columns only), and
+    the cheapest plan under a held row on its own spend that it cannot keep: both
+    are refused with the rows counted, and nothing is solved."""
+    d, m, hm = example
+    cost, best = _cheapest(hm)
+    decided, _ = plan_columns(hm, m)
+    x = hm.positions(m.x)
+    need = d.demand.iloc[len(d.demand) // 2]  # a requirement with demand > 0
+    cut = best.copy()
+    cut[x[((d.deliveries["capability_id"] == need["capability_id"])
+           & (d.deliveries["year"] == need["year"])).to_numpy()]] = 0.0
+    found = complete(hm, cost, cut, decided, seconds=30)
+    assert found.values is None and found.broken_rows >= 1
+    assert "break" in found.status
+
+    planned = np.zeros(hm.num_col)  # the plan's own spend: a row of decided columns only
+    planned[decided] = cost[decided]
+    assert planned @ best > 0
+    held = add_row(hm, planned, -np.inf, 0.5 * float(planned @ best))
+    try:
+        found = complete(hm, cost, best, decided, seconds=30)
+        assert found.values is None and found.broken_rows == 1
+    finally:
+        hm.highs.deleteRows(1, np.array([held], dtype=np.int32))
+    found = complete(hm, cost, best, decided, seconds=30)
+    assert found.values is not None
+    assert cost @ found.values == pytest.approx(cost @ best, rel=1e-9)
 
 
 def test_relax_and_fix_from_a_feasible_start_keeps_a_valid_bound(example) -> None:

@@ -7,10 +7,12 @@ thorough and stop at the first that gives a solution:
 1. every integer column the start decides fixed at its (rounded) value, the
    level's cost optimised over the rest (scenario shortfalls, HHI epigraphs,
    CVaR; dual-sourcing links where the start is a portfolio): the start as
-   it is, completed;
+   it is, completed, on a model of the open columns alone
+   (:func:`sovopt.heuristics.complete.complete`, which also tells at once
+   when the fixed part breaks a row, so no solver time is spent on it);
 2. the binary decisions (starts, suppliers) fixed, the quantities free: a
-   small MIP that repairs quantities the start got wrong (a minimum order,
-   a capacity, whole units);
+   small MIP, again on the open columns alone, that repairs quantities the
+   start got wrong (a minimum order, a capacity, whole units);
 3. nothing fixed, the level's cost plus a proximity term: the number of
    binaries that differ from the start, weighted far above the cost, so
    HiGHS repairs the start with as few changes as it can find in time.
@@ -21,13 +23,13 @@ Bounds, integrality and the cost vector are left as they were found.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import highspy
 import numpy as np
 
 from sovopt.heuristics.columns import decision_columns
-from sovopt.highs import HighsModel, has_solution, set_cost
+from sovopt.heuristics.complete import complete
+from sovopt.highs import HighsModel, Stop, has_solution, set_cost, supervised_run
 
 #: weight of one changed binary against the level's cost (scaled to coefficient 1)
 PROXIMITY = 1e3
@@ -35,53 +37,45 @@ PROXIMITY = 1e3
 
 def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
            decided: tuple[np.ndarray, np.ndarray] | None = None,
-           run: Callable[[], object] | None = None) -> tuple[np.ndarray, str] | None:
+           stop: Stop | None = None) -> tuple[np.ndarray, str] | None:
     """A feasible solution near ``start`` and the step that found it, or None.
 
     ``decided``: the columns step 1 fixes and the binaries step 2 fixes (for a
     portfolio, :func:`~sovopt.heuristics.columns.plan_columns`); by default
-    every integer column and every binary decision. ``run`` solves the model
-    in hand (default ``hm.highs.run``; the solve passes its interruptible run).
+    every integer column and every binary decision. ``stop``: the solve's
+    deadline and Ctrl-C, honoured by every run.
     """
     h = hm.highs
-    run = run or h.run
+    stop = stop or Stop()
     deadline = time.perf_counter() + seconds
     if decided is None:
         decided = np.flatnonzero(hm.integrality == 1).astype(np.int32), decision_columns(hm)
     ints, binary = decided
     start = np.clip(np.asarray(start, dtype=float), hm.col_lower, hm.col_upper)
-    _, old_limit = h.getOptionValue("time_limit")
-    set_cost(hm, cost)
-    try:
-        for step, fixed in (("start completed", ints), ("quantities repaired", binary)):
-            if len(fixed) == 0 and step != "start completed":
-                continue
-            left = deadline - time.perf_counter()
-            if left <= 0.2:
-                return None
-            values = np.where(hm.integrality[fixed] == 1, np.round(start[fixed]), start[fixed])
-            h.changeColsBounds(len(fixed), fixed, values, values)
-            h.setOptionValue("time_limit", max(0.2, left / 2))
-            try:
-                run()
-                if has_solution(h):
-                    return np.asarray(h.getSolution().col_value), step
-            finally:
-                h.changeColsBounds(len(fixed), fixed, hm.col_lower[fixed], hm.col_upper[fixed])
+    for step, fixed, part in (("start completed", ints, 0.5),
+                              ("quantities repaired", binary, 0.5)):
         left = deadline - time.perf_counter()
-        if left <= 0.2 or len(binary) == 0:
-            return None
-        # |y − ŷ| for a binary: y where ŷ = 0, 1 − y where ŷ = 1 (the constant dropped)
-        near = np.round(start[binary])
-        proximity = cost.copy()
-        proximity[binary] += PROXIMITY * np.where(near > 0.5, -1.0, 1.0)
-        set_cost(hm, proximity)
+        if left <= 0.2 or (len(fixed) == 0 and step != "start completed"):
+            continue
+        found = complete(hm, cost, start, fixed, left * part, stop)
+        if found.values is not None:
+            return found.values, step
+    left = deadline - time.perf_counter()
+    if left <= 0.2 or len(binary) == 0 or stop.requested:
+        return None
+    # |y − ŷ| for a binary: y where ŷ = 0, 1 − y where ŷ = 1 (the constant dropped)
+    near = np.round(start[binary])
+    proximity = cost.copy()
+    proximity[binary] += PROXIMITY * np.where(near > 0.5, -1.0, 1.0)
+    _, old_limit = h.getOptionValue("time_limit")
+    set_cost(hm, proximity)
+    try:
         h.setOptionValue("time_limit", left)
         sol = highspy.HighsSolution()
         sol.col_value = list(map(float, start))
         sol.value_valid = True
         h.setSolution(sol)
-        run()
+        supervised_run(h, stop)
         if has_solution(h):
             return np.asarray(h.getSolution().col_value), "start repaired"
         return None
