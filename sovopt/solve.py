@@ -611,8 +611,8 @@ class _Solve:
         """Window 1's bound is a valid bound of the level: keep the better of the two."""
         if lv.value is None:
             return
-        bound = found.bound * scale
-        if lv.bound is None or bound > lv.bound:
+        bound = found.bound * scale  # -inf when window 1 ended without one
+        if math.isfinite(bound) and (lv.bound is None or bound > lv.bound):
             lv.bound = min(bound, lv.value)
             lv.gap = relative_gap(lv.value, lv.bound)
             if lv.status == "time_limit" and self.solver.within_gap(lv.value, lv.bound):

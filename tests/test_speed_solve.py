@@ -88,3 +88,26 @@ def test_relax_and_fix_on_the_scenario_level_keeps_its_optimum(monkeypatch) -> N
     assert level.bound is not None and level.bound <= optimum + 1e-6
     assert not any("relax-and-fix found no portfolio" in n for n in result.notes)
     assert check_portfolio(example_case(), result.portfolio) == []
+
+
+def test_relax_and_fix_without_a_first_window_bound_leaves_the_levels_bound() -> None:
+    """Window 1 stopped by its time before HiGHS had a dual bound: relax-and-fix's
+    bound is then -inf, which says nothing, so the level keeps its own bound (here
+    none, and no gap) instead of reporting an infinite gap; a value that is
+    relax-and-fix's own still names it as the method."""
+    from types import SimpleNamespace
+
+    from sovopt.heuristics.relax_and_fix import RelaxFixResult
+    from sovopt.solve import LevelResult, _Solve
+
+    level = LevelResult("scenario risk", {"cvar": 1.0}, "time_limit", value=0.5,
+                        method="MIP from relax-and-fix")
+    found = RelaxFixResult(values=None, objective=0.25, bound=float("-inf"), windows=[])
+    host = SimpleNamespace(solver=SimpleNamespace(within_gap=lambda v, b: False))
+    _Solve._with_relax_and_fix(host, level, found, scale=2.0)
+    assert (level.bound, level.gap, level.status) == (None, None, "time_limit")
+    assert level.method == "relax-and-fix"
+
+    found = RelaxFixResult(values=None, objective=0.25, bound=0.2, windows=[])
+    _Solve._with_relax_and_fix(host, level, found, scale=2.0)
+    assert level.bound == pytest.approx(0.4) and level.gap == pytest.approx(0.2)

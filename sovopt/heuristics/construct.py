@@ -23,7 +23,10 @@ pieces instead:
    block that cannot keep its local share at the year's target (it may have
    no domestic option at all) is solved again without the target (the yearly
    localization is shared by all blocks and is put right by the repair that
-   follows), and then with all the budget left.
+   follows), and then with all the budget left; a block whose plan leaves
+   demand short within its fair part (in a case that allows no unmet demand)
+   is also solved again with all the budget left, since a start that is
+   short of demand cannot be completed, only repaired at far greater cost.
 
 The blocks' plans together are a portfolio of the whole case. It is not yet
 guaranteed feasible there (localization, shared capacities, unmet demand in a
@@ -59,6 +62,8 @@ UNMET_WEIGHT = 100.0
 FAIR_BUDGET = 1.5
 #: Relative gap each block is solved to: a start, not an answer.
 BLOCK_GAP = 0.10
+#: Unmet demand (weighted share) below which a block's plan counts as meeting it.
+UNMET_TOLERANCE = 1e-9
 
 
 def capability_blocks(case: Case, per_block: int | None = None) -> list[list[str]]:
@@ -133,8 +138,9 @@ def constructive_portfolio(case: Case, seconds: float, stop: Stop,
         # the block's fair part of what is left of each year's budget (its options'
         # share of those still to come, with room to spare), then all of it
         fair = min(1.0, FAIR_BUDGET * sizes[k] / sum(sizes[k:]))
-        tries = [(fair, True), (fair, False)] + ([(1.0, False)] if fair < 1.0 else [])
-        for part, localization in tries:
+        part, localization = fair, True
+        kept = None  # a plan that leaves demand short, kept in case nothing better comes
+        while True:
             left = deadline - time.monotonic()
             if left <= 0.5 or stop.requested:
                 return None
@@ -156,11 +162,20 @@ def constructive_portfolio(case: Case, seconds: float, stop: Stop,
             result, values = solver.optimise("constructive", {}, cost, scale or 1.0, None,
                                              f"first portfolio, block {k + 1}/{len(blocks)}")
             if values is not None:
+                short = float(hm.costs["unmet"] @ values) > UNMET_TOLERANCE
+                if short and part < 1.0 and not case.settings.allow_unmet:
+                    kept, part = (result, values, hm, d), 1.0
+                    continue
                 break
-            if result.status != "infeasible":
+            if result.status == "infeasible" and localization:
+                localization = False
+            elif result.status == "infeasible" and part < 1.0:
+                part = 1.0
+            elif kept is not None:
+                result, values, hm, d = kept  # the short plan: the repair's task
+                break
+            else:
                 return None  # out of time, or a solver error: no start from here
-        else:
-            return None
         piece = result.portfolio
         pieces.append(piece)
         spent = _budget_used(hm, values)
