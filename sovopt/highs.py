@@ -285,6 +285,12 @@ def set_mip_lp_solver(h: highspy.Highs, method: str) -> bool:
     return h.setOptionValue("mip_lp_solver", method) == highspy.HighsStatus.kOk
 
 
+def set_presolve_mode(h: highspy.Highs, mode: int) -> bool:
+    """HiGHS's presolve effort: 0 its default (full), 2 light. False where this HiGHS
+    has no such option (it came after the oldest highspy sovopt runs on)."""
+    return h.setOptionValue("presolve_mode", mode) == highspy.HighsStatus.kOk
+
+
 def has_solution(h: highspy.Highs) -> bool:
     """Whether the last run left a feasible primal solution (optimal or not)."""
     return h.getInfo().primal_solution_status == 2

@@ -342,6 +342,9 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("cpu_seconds", "CPU seconds", "seconds", "seconds",
           "Processor time of the level: well below Seconds when the machine was busy "
           "(a level's share of the time limit is wall-clock)"),
+        Q("seconds_given", "Seconds given", "seconds", "seconds",
+          "The level's share of the time limit (a note names each level that ran well "
+          "past it, and why)"),
         Q("method", "Found by", "", "text", "Which attempt found the level's solution"),
         Q("note", "Note", "", "text", "Attempts that failed their check, and why"),
     ),

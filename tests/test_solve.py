@@ -106,3 +106,20 @@ def test_each_level_reports_its_cpu_time_beside_its_wall_time() -> None:
     solved = levels[levels["value"].notna()]
     assert len(solved) and (solved["cpu_seconds"] > 0).all()
     assert (solved["cpu_seconds"] <= solved["seconds"] * (os.cpu_count() or 1) + 0.1).all()
+
+
+def test_each_level_reports_the_time_it_was_given() -> None:
+    """The Levels table shows each solved level's share of the time limit beside the
+    time it took: the shares follow solve.level_share (the first optimised level may
+    take half of what is left, so its share is at least half the limit less the time
+    spent before it, and never more than the limit)."""
+    from sovopt.example import example_case
+
+    outcome = solve_and_report(example_case(), "min_dependence", time_limit=40)
+    levels = outcome.report.tables["levels"]
+    solved = levels[levels["value"].notna()]
+    assert len(solved) == 3
+    given = solved["seconds_given"].to_numpy(float)
+    assert ((given > 0) & (given <= 40)).all()
+    before = sum(v for k, v in outcome.result.timings.items() if k in ("crash start",))
+    assert given[0] >= 20 - before - 1.0
