@@ -120,7 +120,10 @@ class LocalExecutor:
         return [p.pid for p in procs.values() if p.pid is not None]
 
     def run(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any],
-            on_done: OnDone) -> None:
+            on_done: OnDone, stop: Callable[[], bool] | None = None) -> None:
+        """As :meth:`Executor.run`; ``stop()``, asked twice a second, ends the run
+        early: the workers are stopped and every task without a result is reported
+        as stopped."""
         attempts = dict.fromkeys(range(len(tasks)), 0)
         left = set(attempts)
         try:
@@ -130,10 +133,14 @@ class LocalExecutor:
                 for i in sorted(left):
                     attempts[i] += 1
                     futures[self._pool.submit(_quiet(fn), shared, tasks[i])] = i
-                broken = False
+                broken = stopped = False
                 pending = set(futures)
                 while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    if stop is not None and pending and stop():
+                        self._terminate()
+                        pending = set()
+                        stopped = True
                     for fut in done:
                         i = futures[fut]
                         try:
@@ -147,7 +154,11 @@ class LocalExecutor:
                             continue
                         left.discard(i)
                         on_done(i, result, None)
-                if broken:
+                if stopped:
+                    for i in sorted(left):
+                        on_done(i, None, "stopped")
+                    left.clear()
+                elif broken:
                     self._pool.shutdown(wait=True, cancel_futures=True)
                     self._pool = None
                     for i in sorted(left):
@@ -157,6 +168,15 @@ class LocalExecutor:
         except BaseException:
             self.close(cancel=True)
             raise
+
+    def _terminate(self) -> None:
+        """Stop the pool's workers now (their running tasks are lost) and drop the pool."""
+        if self._pool is None:
+            return
+        for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
 
     def close(self, cancel: bool = False) -> None:
         if self._pool is not None:

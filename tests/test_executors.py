@@ -121,3 +121,26 @@ def test_the_frontier_chain_runs_as_one_dask_task(dask_executor):
     assert [p.report.summary["total_cost"] for p in got["result"]] == pytest.approx(
         [p.report.summary["total_cost"] for p in here])
     assert [p.extra["started"] for p in got["result"]] == [p.extra["started"] for p in here]
+
+
+def sleepy(shared, seconds: float) -> float:
+    """A task that only waits."""
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_stopped_local_run_ends_at_once_and_reports_every_task_left() -> None:
+    """``stop()`` turning true ends the run without waiting for the running tasks (the
+    workers are stopped): the task done before it keeps its result, each other one is
+    reported once as stopped, well before its 60 s would have passed."""
+    executor = LocalExecutor(2)
+    got: dict[int, tuple] = {}
+    t0 = time.monotonic()
+    try:
+        executor.run(sleepy, None, [0.0, 60.0, 60.0],
+                     lambda i, result, error: got.setdefault(i, (result, error)),
+                     stop=lambda: 0 in got)
+    finally:
+        executor.close()
+    assert time.monotonic() - t0 < 45
+    assert got == {0: (0.0, None), 1: (None, "stopped"), 2: (None, "stopped")}

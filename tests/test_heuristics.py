@@ -288,3 +288,71 @@ def test_a_solve_from_the_blocks_portfolio_reaches_the_known_cheapest_plan(
     assert any("built capability by capability (4 blocks" in n for n in built.notes)
     assert built.term_values["cost"] == pytest.approx(plain.term_values["cost"], rel=1e-9)
     assert check_portfolio(example_case(), built.portfolio) == []
+
+
+# --- the parts built at once -----------------------------------------------------------
+
+
+def test_the_blocks_are_dealt_out_to_the_parts_in_turn() -> None:
+    """The example's four blocks of about 10 options, dealt to two workers: blocks 1
+    and 3 to the first, 2 and 4 to the second (capabilities in the case's order);
+    to four workers one each, and never more parts than blocks."""
+    case = example_case()
+    blocks = capability_blocks(case, per_block=10)
+    assert construct.parts_of(blocks, 2) == [
+        ["AD_INT", "ART155", "ARMV", "OPV", "SATT"], ["DRONE", "RADIO", "CUAS", "SHORAD", "ATGM"]]
+    assert construct.parts_of(blocks, 4) == blocks
+    assert construct.parts_of(blocks, 9) == blocks
+
+
+def test_a_part_holds_its_share_of_the_budget_and_of_each_suppliers_capacity() -> None:
+    """A part with 19 of the example's 33 options (blocks 1 and 3: 9 + 10) gets 19/33
+    of each year's budget; a supplier gets the share of its options that the part
+    holds."""
+    case = example_case()
+    caps = ["AD_INT", "ART155", "ARMV", "OPV", "SATT"]
+    part = construct.part_case(case, caps)
+    assert list(part.budget["budget"]) == pytest.approx(list(case.budget["budget"] * 19 / 33))
+    mine = case.options[case.options["capability_id"].isin(caps)]
+    assert set(part.options["option_id"]) == set(mine["option_id"])
+    assert set(part.demand["capability_id"]) <= set(caps)
+    full = case.suppliers.set_index("supplier_id")["capacity_per_year"]
+    for supplier, row in part.suppliers.set_index("supplier_id").iterrows():
+        held = (mine["supplier_id"] == supplier).sum() / (case.options["supplier_id"]
+                                                           == supplier).sum()
+        if pd.isna(full[supplier]):
+            assert pd.isna(row["capacity_per_year"])
+        else:
+            assert row["capacity_per_year"] == pytest.approx(full[supplier] * held)
+
+
+def test_the_parts_built_at_once_keep_the_shared_limits_of_the_example() -> None:
+    """Two worker processes, each with its part's share of the budget and capacity,
+    then the short blocks again with what the others left: the joined plan keeps
+    every year's budget and every supplier's capacity (the independent checker);
+    what is left short is a requirement, for the repair."""
+    case = example_case()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
+        portfolio = construct.constructive_portfolio(case, 120, Stop(), workers=2)
+    assert portfolio is not None and len(portfolio.starts)
+    problems = check_portfolio(case, portfolio)
+    assert not [p for p in problems if p.startswith(("budget", "supplier_capacity"))]
+    assert all(p.startswith(("demand", "fleet_service", "stock_balance")) for p in problems)
+
+
+def test_a_solve_from_the_parts_built_at_once_reaches_the_known_cheapest_plan(
+        monkeypatch) -> None:
+    """As for the blocks one by one: with two workers the example's min_cost solve
+    still ends at the cheapest plan the plain MIP proves (zero gap)."""
+    import sovopt.solve as solve_module
+
+    plain = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
+    monkeypatch.setattr(solve_module, "CONSTRUCT_MIN_INTEGERS", 0)
+    monkeypatch.setattr(solve_module, "default_workers", lambda: 2)
+    monkeypatch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
+    built = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
+    assert built.status == plain.status == "optimal"
+    assert any("built capability by capability" in n for n in built.notes)
+    assert built.term_values["cost"] == pytest.approx(plain.term_values["cost"], rel=1e-9)
+    assert check_portfolio(example_case(), built.portfolio) == []
