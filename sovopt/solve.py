@@ -295,6 +295,7 @@ class LevelSolver:
             saved = {key: h.getOptionValue(key)[1] for key in settings}
             for key, value in settings.items():
                 h.setOptionValue(key, value)
+            self._clock_to_deadline()
             try:
                 status = supervised_run(h, self.stop, self.heartbeat(label, scale))
             finally:
@@ -326,6 +327,19 @@ class LevelSolver:
             return self._kept(name, terms, start, cost, scale, problems), None
         return LevelResult(name, terms, "solver_error", note="; ".join(problems),
                            method="none"), None
+
+    def _clock_to_deadline(self) -> None:
+        """HiGHS's own time limit for the next run: what is left to the stop's deadline.
+
+        The interrupt callback ends a run at the deadline only where HiGHS calls it;
+        its sub-MIP heuristics obey HiGHS's clock alone (bench L: a scenario level
+        after relax-and-fix ran to HiGHS's limit, set at the level's start, 59 s past
+        its deadline). So the clock is set to the deadline before every run.
+        """
+        left = self.stop.deadline - time.monotonic()
+        if math.isfinite(left):
+            set_time_limit(self.hm.highs, max(0.5, left),
+                           lp=not np.any(self.hm.integrality))
 
     def _success(self, name: str, terms: dict[str, float], values: np.ndarray,
                  portfolio: Portfolio, status: highspy.HighsModelStatus, cost: np.ndarray,
@@ -805,7 +819,14 @@ class _Solve:
         seconds = after_solve_seconds(self.time_limit)
         set_time_limit(h, seconds, lp=True)
         self.stop.deadline = time.monotonic() + seconds
-        status = supervised_run(h, self.stop)
+        # the LP the scenario-risk level's MIP solves by the interior-point method on a
+        # large model (:meth:`_lp_solver`); crossover gives the basis the duals come from
+        method = self._lp_solver(level)
+        h.setOptionValue("solver", method if method == "ipm" else "choose")
+        try:
+            status = supervised_run(h, self.stop)
+        finally:
+            h.setOptionValue("solver", "choose")
         if status != MS.kOptimal:
             self.result.notes.append(
                 "Marginal values of budget and localization could not be computed: the LP "
