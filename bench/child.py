@@ -155,7 +155,8 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
          "found_by": found_by(lv, k + 1, events, result.levels[:k])}
         for k, lv in enumerate(result.levels)]
     record["term_values"] = dict(result.term_values)
-    record["first_portfolio"] = first_portfolio(events, result.timings, result.levels)
+    record["first_portfolio"] = first_portfolio(events, result.timings, result.levels,
+                                                result.notes)
 
     if outcome.metrics is not None:
         _record_metrics_and_write(args, case, outcome, timer, record)
@@ -216,15 +217,26 @@ def phase_cpu(events: list[tuple[float, float, str]], phases: set[str]) -> dict[
     return out
 
 
+#: The solve's note when a given or constructive start became the first MIP start
+#: (verified on the whole model), by the phase that built it.
+START_USED = {"given start": "The given start was used as the first MIP start",
+              "constructive start": "capability by capability"}
+
+
 def first_portfolio(events: list[tuple[float, float, str]], timings: dict[str, float],
-                    levels: list[Any]) -> float | None:
-    """Seconds from the end of the hand-off to the first portfolio: the first
-    incumbent HiGHS reported, or the end of the first level that has one."""
+                    levels: list[Any], notes: list[str] = ()) -> float | None:
+    """Seconds from the end of the hand-off to the first portfolio: the end of a
+    given or constructive start that the solve used (it is verified before use),
+    the first incumbent HiGHS reported, or the end of the first level that has one."""
     start = {m: w for w, _, m in reversed(events)}
     if "hand_off" not in start:
         return None
     handed = start["hand_off"] + timings.get("hand_off", 0.0)
     times = [w for w, _, m in events if ": incumbent" in m]
+    for phase, said in START_USED.items():
+        if phase in start and any(said in n and "was used as the first MIP start" in n
+                                  for n in notes):
+            times.append(start[phase] + timings.get(phase, 0.0))
     for k, lv in enumerate(levels, start=1):
         phase = f"solve level {k}"
         if lv.value is not None and phase in start:

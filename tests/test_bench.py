@@ -164,3 +164,23 @@ def test_build_only_child_builds_and_hands_off_without_solving(tmp_path):
     assert rec["status"] == "built" and rec["levels"] == []
     assert set(rec["timings"]) == {"prepare", "build", "hand_off"}
     assert rec["stats"]["constraints"] > 0 and not (tmp_path / "x.mps").exists()
+
+
+def test_the_first_portfolio_is_the_end_of_a_start_the_solve_used():
+    """A constructive start that the solve used (its note says so) is a verified
+    portfolio when its phase ends, before HiGHS reports any incumbent: hand-off ends
+    at 10 s, the start at 10 + 112 = 122 s, the first incumbent at 200 s, so the first
+    portfolio is 112 s after the hand-off; without the note it is the incumbent's 190 s."""
+    from types import SimpleNamespace
+
+    from bench.child import first_portfolio
+
+    events = [(0.0, 0.0, "prepare"), (7.0, 7.0, "hand_off"), (10.0, 10.0, "constructive start"),
+              (122.0, 180.0, "solve level 2"),
+              (200.0, 260.0, "level 2 scenario risk: incumbent 0.03")]
+    timings = {"hand_off": 3.0, "constructive start": 112.0, "solve level 2": 90.0}
+    levels = [SimpleNamespace(value=None), SimpleNamespace(value=0.03)]
+    used = ["The portfolio built capability by capability (26 blocks, 111.6 s) was used as "
+            "the first MIP start (start completed)."]
+    assert first_portfolio(events, timings, levels, used) == pytest.approx(112.0)
+    assert first_portfolio(events, timings, levels, []) == pytest.approx(190.0)
