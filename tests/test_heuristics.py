@@ -257,16 +257,19 @@ def test_a_block_case_has_what_the_earlier_blocks_left() -> None:
     assert set(sub.inputs["option_id"]) <= set(options["option_id"])
 
 
-def test_the_blocks_portfolio_keeps_the_shared_limits_of_the_example() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_blocks_portfolio_keeps_the_shared_limits_of_the_example(workers: int) -> None:
     """The example in four blocks of about 10 options: each block's cheapest plan
-    within what the blocks before it left. Together they keep every year's budget
-    and every supplier's capacity (the independent checker); the example's budget
-    is tight in 2027-2028, so the later blocks leave some of their requirements
-    short there, which the repair of the start puts right (next test)."""
+    within what the blocks before it left; with two workers, each part within its
+    share of the budget and capacity, then a short block again with what the
+    others left. Together they keep every year's budget and every supplier's
+    capacity (the independent checker); the example's budget is tight in
+    2027-2028, so some requirements are left short there, which the repair of
+    the start puts right (next test)."""
     case = example_case()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
-        portfolio = construct.constructive_portfolio(case, 120, Stop())
+        portfolio = construct.constructive_portfolio(case, 120, Stop(), workers=workers)
     assert portfolio is not None and len(portfolio.starts)
     problems = check_portfolio(case, portfolio)
     assert not [p for p in problems if p.startswith(("budget", "supplier_capacity"))]
@@ -274,14 +277,17 @@ def test_the_blocks_portfolio_keeps_the_shared_limits_of_the_example() -> None:
     assert all(p.startswith(("demand", "fleet_service", "stock_balance")) for p in problems)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_solve_from_the_blocks_portfolio_reaches_the_known_cheapest_plan(
-        monkeypatch) -> None:
+        monkeypatch, workers: int) -> None:
     """With the size threshold at 0 the example's min_cost solve starts from the blocks'
-    portfolio and still ends at the cheapest plan the plain MIP proves (zero gap)."""
+    portfolio (built by one process or by two) and still ends at the cheapest plan
+    the plain MIP proves (zero gap)."""
     import sovopt.solve as solve_module
 
     plain = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
     monkeypatch.setattr(solve_module, "CONSTRUCT_MIN_INTEGERS", 0)
+    monkeypatch.setattr(solve_module, "default_workers", lambda: workers)
     monkeypatch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
     built = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
     assert built.status == plain.status == "optimal"
@@ -324,35 +330,3 @@ def test_a_part_holds_its_share_of_the_budget_and_of_each_suppliers_capacity() -
             assert pd.isna(row["capacity_per_year"])
         else:
             assert row["capacity_per_year"] == pytest.approx(full[supplier] * held)
-
-
-def test_the_parts_built_at_once_keep_the_shared_limits_of_the_example() -> None:
-    """Two worker processes, each with its part's share of the budget and capacity,
-    then the short blocks again with what the others left: the joined plan keeps
-    every year's budget and every supplier's capacity (the independent checker);
-    what is left short is a requirement, for the repair."""
-    case = example_case()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
-        portfolio = construct.constructive_portfolio(case, 120, Stop(), workers=2)
-    assert portfolio is not None and len(portfolio.starts)
-    problems = check_portfolio(case, portfolio)
-    assert not [p for p in problems if p.startswith(("budget", "supplier_capacity"))]
-    assert all(p.startswith(("demand", "fleet_service", "stock_balance")) for p in problems)
-
-
-def test_a_solve_from_the_parts_built_at_once_reaches_the_known_cheapest_plan(
-        monkeypatch) -> None:
-    """As for the blocks one by one: with two workers the example's min_cost solve
-    still ends at the cheapest plan the plain MIP proves (zero gap)."""
-    import sovopt.solve as solve_module
-
-    plain = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
-    monkeypatch.setattr(solve_module, "CONSTRUCT_MIN_INTEGERS", 0)
-    monkeypatch.setattr(solve_module, "default_workers", lambda: 2)
-    monkeypatch.setattr(construct, "OPTIONS_PER_BLOCK", 10)
-    built = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
-    assert built.status == plain.status == "optimal"
-    assert any("built capability by capability" in n for n in built.notes)
-    assert built.term_values["cost"] == pytest.approx(plain.term_values["cost"], rel=1e-9)
-    assert check_portfolio(example_case(), built.portfolio) == []
