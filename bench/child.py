@@ -219,8 +219,7 @@ def phase_cpu(events: list[tuple[float, float, str]], phases: set[str]) -> dict[
 
 #: The solve's note when a given or constructive start became the first MIP start
 #: (verified on the whole model), by the phase that built it.
-START_USED = {"given start": "The given start was used as the first MIP start",
-              "constructive start": "capability by capability"}
+START_USED = {"given start": "The given start", "constructive start": "capability by capability"}
 
 
 def first_portfolio(events: list[tuple[float, float, str]], timings: dict[str, float],

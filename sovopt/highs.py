@@ -455,7 +455,8 @@ def held_lp(h: highspy.Highs) -> HeldLp:
 
 
 def check_vector(hm: HighsModel, values: np.ndarray, cost: np.ndarray | None = None,
-                 claimed: float | None = None, tol: float = 1e-6) -> list[str]:
+                 claimed: float | None = None, tol: float = 1e-6,
+                 lp: HeldLp | None = None) -> list[str]:
     """What is wrong with ``values`` as a solution of the model in ``hm.highs`` (empty: fine).
 
     Checked against the model HiGHS holds now (held-level rows included): column
@@ -463,7 +464,7 @@ def check_vector(hm: HighsModel, values: np.ndarray, cost: np.ndarray | None = N
     ``cost @ values`` is the objective HiGHS reported. Tolerances are relative to
     the size of each row's terms, as HiGHS's own feasibility tolerances are.
     """
-    lp = held_lp(hm.highs)
+    lp = lp or held_lp(hm.highs)  # the caller's reading, if it has one
     n = lp.num_col
     v = np.asarray(values, dtype=float)
     if v.shape != (n,) or not np.all(np.isfinite(v)):

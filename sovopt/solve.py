@@ -67,6 +67,7 @@ from sovopt.highs import (
     check_vector,
     clear_state,
     has_solution,
+    held_lp,
     set_cost,
     set_mip_lp_solver,
     set_presolve_mode,
@@ -740,9 +741,10 @@ class _Solve:
         """
         hm = self.hm
         ints = np.flatnonzero(hm.integrality == 1)
+        lp = held_lp(hm.highs)  # one reading for the completion and its check
         found = complete(hm, cost, values, ints, max(1.0, self.stop.deadline - time.monotonic()),
-                         self.stop)
-        if found.values is None or check_vector(hm, found.values):
+                         self.stop, lp)
+        if found.values is None or check_vector(hm, found.values, lp=lp):
             return values
         return found.values
 

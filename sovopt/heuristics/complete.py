@@ -29,6 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from sovopt.highs import (
+    HeldLp,
     HighsModel,
     Stop,
     has_solution,
@@ -56,14 +57,16 @@ class Completion:
 
 
 def complete(hm: HighsModel, cost: np.ndarray, values: np.ndarray, fixed: np.ndarray,
-             seconds: float, stop: Stop | None = None) -> Completion:
+             seconds: float, stop: Stop | None = None, lp: HeldLp | None = None
+             ) -> Completion:
     """``values`` with the columns ``fixed`` held (integers rounded) and every other
     column optimised for ``cost`` over the model HiGHS holds now, within ``seconds``.
 
     The sub-model gets the holding instance's MIP gap and thread count; ``stop``
-    (a deadline, Ctrl-C) is honoured as in any run.
+    (a deadline, Ctrl-C) is honoured as in any run. ``lp``: what HiGHS holds, when
+    the caller has read it already (:func:`sovopt.highs.held_lp`).
     """
-    lp = held_lp(hm.highs)
+    lp = lp or held_lp(hm.highs)
     n = lp.num_col
     fixed = np.unique(np.asarray(fixed, dtype=np.int64))
     held = np.asarray(values, dtype=float)[fixed]
@@ -75,10 +78,11 @@ def complete(hm: HighsModel, cost: np.ndarray, values: np.ndarray, fixed: np.nda
     is_open = np.ones(n, dtype=bool)
     is_open[fixed] = False
     open_cols = np.flatnonzero(is_open)
-    fixed_part = lp.A[:, fixed] @ held
+    A_fixed = lp.A[:, fixed]
+    fixed_part = A_fixed @ held
     A_open = sparse.csr_array(lp.A[:, open_cols])
     touched = np.diff(A_open.indptr) > 0
-    size = abs(lp.A[:, fixed]) @ np.abs(held)
+    size = abs(A_fixed) @ np.abs(held)
     tol = ROW_TOLERANCE * np.maximum(1.0, size)
     closed = ~touched
     broken = closed & ((fixed_part < lp.row_lower - tol) | (fixed_part > lp.row_upper + tol))

@@ -95,8 +95,8 @@ def block_case(case: Case, caps: list[str], budget: pd.DataFrame, paid: set[str]
     one year (its yearly capacity is lowered by that, which keeps every year
     within it); ``localization``: keep the yearly local-share targets (else 0).
     """
-    options = case.options[case.options["capability_id"].isin(caps)]
-    suppliers = case.suppliers[case.suppliers["supplier_id"].isin(options["supplier_id"])]
+    sub = _of_capabilities(case, caps)
+    suppliers = sub.suppliers
     left = suppliers["capacity_per_year"] - suppliers["supplier_id"].map(taken).fillna(0.0)
     suppliers = suppliers.assign(
         activation_cost=np.where(suppliers["supplier_id"].isin(paid), 0.0,
@@ -105,14 +105,21 @@ def block_case(case: Case, caps: list[str], budget: pd.DataFrame, paid: set[str]
     budget = budget.copy()
     if not localization:
         budget["min_local_share"] = 0.0
+    return replace(sub, suppliers=suppliers, scenarios=case.scenarios.iloc[0:0],
+                   budget=budget, settings=replace(case.settings, allow_unmet=True))
+
+
+def _of_capabilities(case: Case, caps: list[str]) -> Case:
+    """The case restricted to the capabilities ``caps``: their demand, options, the
+    suppliers and inputs and repair lines of those options; all else as it is."""
+    options = case.options[case.options["capability_id"].isin(caps)]
     return replace(
         case, capabilities=case.capabilities[case.capabilities["capability_id"].isin(caps)],
         demand=case.demand[case.demand["capability_id"].isin(caps)],
-        options=options, suppliers=suppliers,
+        options=options,
+        suppliers=case.suppliers[case.suppliers["supplier_id"].isin(options["supplier_id"])],
         inputs=case.inputs[case.inputs["option_id"].isin(options["option_id"])],
-        repair=case.repair[case.repair["option_id"].isin(options["option_id"])],
-        scenarios=case.scenarios.iloc[0:0], budget=budget,
-        settings=replace(case.settings, allow_unmet=True))
+        repair=case.repair[case.repair["option_id"].isin(options["option_id"])])
 
 
 def part_case(case: Case, caps: list[str]) -> Case:
@@ -120,19 +127,14 @@ def part_case(case: Case, caps: list[str]) -> Case:
     demand, and the share of each year's budget and of each supplier's capacity
     that their options hold (options of ``caps`` over all options, for the budget;
     over all of that supplier's options, for its capacity)."""
-    options = case.options[case.options["capability_id"].isin(caps)]
-    share = len(options) / max(1, len(case.options))
-    mine = options.groupby("supplier_id").size()
+    sub = _of_capabilities(case, caps)
+    share = len(sub.options) / max(1, len(case.options))
+    mine = sub.options.groupby("supplier_id").size()
     every = case.options.groupby("supplier_id").size()
-    suppliers = case.suppliers[case.suppliers["supplier_id"].isin(options["supplier_id"])]
-    held = suppliers["supplier_id"].map(mine / every).fillna(0.0)
+    held = sub.suppliers["supplier_id"].map(mine / every).fillna(0.0)
     return replace(
-        case, capabilities=case.capabilities[case.capabilities["capability_id"].isin(caps)],
-        demand=case.demand[case.demand["capability_id"].isin(caps)],
-        options=options,
-        suppliers=suppliers.assign(capacity_per_year=suppliers["capacity_per_year"] * held),
-        inputs=case.inputs[case.inputs["option_id"].isin(options["option_id"])],
-        repair=case.repair[case.repair["option_id"].isin(options["option_id"])],
+        sub, suppliers=sub.suppliers.assign(
+            capacity_per_year=sub.suppliers["capacity_per_year"] * held),
         budget=case.budget.assign(budget=case.budget["budget"] * share))
 
 
@@ -207,9 +209,9 @@ def _in_parts(case: Case, blocks: list[list[str]], deadline: float, stop: Stop,
     if case.settings.allow_unmet or not any(p.short for p in pieces):
         return _joined([p.portfolio for p in pieces])
     kept = [p for p in pieces if not p.short]
-    spent = pd.DataFrame([p.spent for p in kept]).sum() if kept else pd.Series(dtype=float)
-    budget = case.budget.assign(
-        budget=(case.budget["budget"] - case.budget["year"].map(spent).fillna(0.0)).clip(0.0))
+    budget = case.budget
+    for piece in kept:
+        budget = _less(budget, piece.spent)
     again = _block_by_block(case, [p.caps for p in pieces if p.short], deadline, stop,
                             highs_options, budget, *_engaged(case, kept))
     if again is None:
@@ -315,12 +317,17 @@ def _block_by_block(case: Case, blocks: list[list[str]], deadline: float, stop: 
                 return None  # out of time, or a solver error: no start from here
         piece = Piece(caps, result.portfolio, _budget_used(hm, values), short)
         pieces.append(piece)
-        budget["budget"] = [max(0.0, float(b) - float(piece.spent.get(t, 0.0)))
-                            for t, b in zip(budget["year"], budget["budget"], strict=True)]
+        budget = _less(budget, piece.spent)
         engaged, units = _engaged(case, [piece])
         paid |= engaged
         taken = taken.add(units, fill_value=0.0)
     return pieces
+
+
+def _less(budget: pd.DataFrame, spent: dict[int, float]) -> pd.DataFrame:
+    """The Budget table with each year's ``spent`` taken off (never below zero)."""
+    left = budget["budget"] - budget["year"].map(spent).fillna(0.0)
+    return budget.assign(budget=left.clip(lower=0.0))
 
 
 def _budget_used(hm: HighsModel, values: np.ndarray) -> dict[int, float]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from sovopt.heuristics.columns import decision_columns
 from sovopt.heuristics.complete import complete
-from sovopt.highs import HighsModel, Stop, has_solution, set_cost, supervised_run
+from sovopt.highs import HighsModel, Stop, has_solution, held_lp, set_cost, supervised_run
 
 #: weight of one changed binary against the level's cost (scaled to coefficient 1)
 PROXIMITY = 1e3
@@ -52,12 +52,12 @@ def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
         decided = np.flatnonzero(hm.integrality == 1).astype(np.int32), decision_columns(hm)
     ints, binary = decided
     start = np.clip(np.asarray(start, dtype=float), hm.col_lower, hm.col_upper)
-    for step, fixed, part in (("start completed", ints, 0.5),
-                              ("quantities repaired", binary, 0.5)):
+    lp = held_lp(h)  # read once for both completions
+    for step, fixed in (("start completed", ints), ("quantities repaired", binary)):
         left = deadline - time.perf_counter()
         if left <= 0.2 or (len(fixed) == 0 and step != "start completed"):
             continue
-        found = complete(hm, cost, start, fixed, left * part, stop)
+        found = complete(hm, cost, start, fixed, left / 2, stop, lp)
         if found.values is not None:
             return found.values, step
     left = deadline - time.perf_counter()
