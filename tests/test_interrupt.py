@@ -76,8 +76,10 @@ def test_second_ctrl_c_aborts_and_keeps_earlier_results(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    assert json.loads(out)["exit_code"] == 130 or json.loads(out)["status"] == "interrupted"
-    if json.loads(out).get("status") != "interrupted":
+    said = json.loads(out)  # the abort's error object, or the interrupted summary when the
+    # second Ctrl-C came after the results were written
+    assert said.get("exit_code") == 130 or said.get("status") == "interrupted"
+    if said.get("status") != "interrupted":
         assert earlier.read_bytes() == b"earlier results"
     with RunStore(store) as st:
         assert st.list()["status"].tolist() == ["interrupted"]
