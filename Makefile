@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint inputs docs docs-images libreoffice bench clean materials-data
+.PHONY: demo test test-deps lint inputs docs docs-images libreoffice bench clean materials-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ demo: $(STAMP)
 	$(BIN)/sovopt solve inputs/example_case.xlsx --label demo
 	@echo "demo: results written to inputs/example_case.results.xlsx"
 
-## test: run the whole suite
-test: $(TEST_STAMP)
+## test-deps: install the programs the tests drive (LibreOffice, pdftotext, Chromium,
+## PostgreSQL) when missing; as root or with sudo, else one sentence of what to install
+test-deps:
+	@bash tools/install_test_deps.sh
+
+## test: run the whole suite (installs what the tests need first)
+test: test-deps $(TEST_STAMP)
 	$(BIN)/ruff check sovopt tests bench
 	$(BIN)/python -m pytest
 
@@ -54,10 +59,8 @@ docs: $(STAMP)
 docs-images: $(STAMP)
 	$(BIN)/python tools/render_results_png.py inputs/example_case.xlsx --out-dir docs
 
-## libreoffice: install the spreadsheet client the tests open every workbook with
-libreoffice:
-	command -v soffice >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui poppler-utils)
+## libreoffice: kept as a name for test-deps (LibreOffice and the other test programs)
+libreoffice: test-deps
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
