@@ -37,6 +37,7 @@ def money(report: Report) -> Section:
         spent, limit, slack = num(r.used) or 0.0, num(r.limit) or 0.0, num(r.slack) or 0.0
         if slack <= BINDING * max(1.0, abs(limit)):
             binding.append(int(r.year))
+            slack = max(slack, 0.0)  # a rounding residue is no room, not a breach
         out = float(abroad.get(r.year, 0.0)) if len(abroad) else 0.0
         rows.append([str(int(r.year)), text(q, limit, cur), text(q, spent, cur),
                      text(q, out, cur), f"{out / spent:.0%}" if spent else "-",

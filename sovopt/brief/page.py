@@ -49,7 +49,7 @@ td.n, th.n { text-align: right; white-space: nowrap; }
 .note { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 figure { margin: 0; }
 figcaption { font-weight: bold; margin-bottom: 1mm; }
-figure svg { width: 100%; height: auto; max-height: 105mm; display: block; }
+figure svg { width: 100%; height: auto; max-height: 95mm; display: block; }
 .alt { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 footer.screen { color: var(--muted); font-size: 8.5pt; border-top: 0.5pt solid var(--rule);
                 margin-top: 6mm; padding-top: 2mm; }

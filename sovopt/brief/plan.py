@@ -22,7 +22,7 @@ from sovopt.sustainment import leverage_ratio
 MODE_WORDS = {"buy": "Buy", "license": "License", "licence": "License",
               "coproduce": "Co-produce", "domestic": "Make at home"}
 #: Options named per mode in the decision paragraph (the plan table lists more).
-NAMED_PER_MODE = 5
+NAMED_PER_MODE = 4
 #: KPIs of the headline, in order.
 HEADLINE_KEYS = ("total_cost", "local_share", "import_risk", "exposure",
                  "worst_case_shortfall", "expected_shortfall", "hhi_max")
@@ -34,6 +34,8 @@ COMPARED_KEYS = ("total_cost", "local_share", "exposure", "hhi_mean", "hhi_max",
 MORE_IS_BETTER = ("local_share",)
 #: Rows of the long tables (the results workbook has every row).
 TOP_ROWS = 8
+#: Options in the plan table of the first page.
+PLAN_ROWS = 8
 TINY = 1e-9
 
 
@@ -90,7 +92,8 @@ def decision(report: Report) -> Section:
             continue
         items = [_option_words(r, names, mode) for r in rows.head(NAMED_PER_MODE)
                  .itertuples(index=False)]
-        clauses.append(f"{word} {listing(items, max(0, len(rows) - NAMED_PER_MODE))}")
+        clauses.append(f"{word} ({len(rows)}): "
+                       f"{listing(items, max(0, len(rows) - NAMED_PER_MODE))}")
     s = report.summary
     cost, budget = num(s.get("total_cost")), num(s.get("budget_total"))
     q = summary_quantity("total_cost")
@@ -104,9 +107,10 @@ def decision(report: Report) -> Section:
 
 
 def _option_words(r: object, names: dict | None, mode: str) -> str:
-    who = named(names, "supplier", r.supplier_id)
-    where = "" if mode == "domestic" else f", {named(names, 'country', r.country_id)}"
-    return f"{r.option_id} ({who}{where}, from {int(r.start_year)})"
+    """``ART-BUY-WES from Westmere (WES), 2027`` (at home: the supplier's name)."""
+    who = (named(names, "supplier", r.supplier_id) if mode == "domestic"
+           else named(names, "country", r.country_id))
+    return f"{r.option_id} ({who}, {int(r.start_year)})"
 
 
 def _horizon(report: Report) -> str:
@@ -118,18 +122,22 @@ def _horizon(report: Report) -> str:
 def plan_table(report: Report) -> Table:
     """The started options, dearest first (the Portfolio sheet has every one)."""
     names, cur = report.run.get("names"), currency_of(report)
-    keys = ("option_id", "capability_id", "supplier_id", "country_id", "mode", "start_year",
-            "total_units", "total_cost")
+    keys = ("option_id", "capability_id", "supplier_id", "mode", "start_year", "total_cost")
     qs = [column("portfolio", k) for k in keys]
     plan = started(report)
     rows = []
-    for r in plan.head(2 * TOP_ROWS).itertuples(index=False):
-        rows.append([named(names, q.entity, getattr(r, q.key)) if q.entity
-                     else text(q, getattr(r, q.key), cur) for q in qs])
+    for r in plan.head(PLAN_ROWS).itertuples(index=False):
+        row = [named(names, q.entity, getattr(r, q.key)) if q.entity
+               else text(q, getattr(r, q.key), cur) for q in qs]
+        row[2] += f", {named(names, 'country', r.country_id)}"
+        rows.append(row)
+    heads = [q.heading(cur) for q in qs]
+    heads[2] = "Supplier, country"
     more = len(plan) - len(rows)
-    return Table("The plan: options started, dearest first", [q.heading(cur) for q in qs],
-                 rows, [q.kind in ("units", "money", "year") for q in qs],
-                 note=f"{more} more options are on the results workbook's Portfolio sheet."
+    return Table("The plan's largest options, dearest first", heads, rows,
+                 [q.kind in ("units", "money", "year") for q in qs],
+                 note=f"{more} more options, {text(qs[-1], plan['total_cost'].iloc[PLAN_ROWS:].sum(), cur)}"
+                      " in all, are on the results workbook's Portfolio sheet."
                  if more > 0 else "")
 
 
@@ -181,6 +189,7 @@ def dependence(report: Report, base: Report | None, comparison: Comparison | Non
                  text(summary_quantity(k), report.summary.get(k), cur)]
                 for k in COMPARED_KEYS]
         sec.blocks.append(Table("Headline measures", heads, rows, [False, True]))
+        sec.blocks.append(_concentrated_table(report, names))
     else:
         heads = ["Measure (unit)", base_name, "The plan", "Change"]
         rows = [[summary_quantity(k).heading(cur),
@@ -191,11 +200,17 @@ def dependence(report: Report, base: Report | None, comparison: Comparison | Non
         sec.blocks.append(Table(f"Headline measures: {base_name} and the plan", heads, rows,
                                 [False, True, True, False]))
         sec.paragraphs += _moved_sentences(comparison, names)
-    sec.blocks.append(_countries_table(report, base, names, cur))
+    return sec
+
+
+def origin_tables(report: Report, base: Report | None) -> list[Table]:
+    """The countries the plan depends on most, and the leverage it gains over partners."""
+    cur, names = currency_of(report), report.run.get("names")
+    out = [_countries_table(report, base, names, cur)]
     lev = _leverage_table(report, names, cur)
     if lev is not None:
-        sec.blocks.append(lev)
-    return sec
+        out.append(lev)
+    return out
 
 
 def _moved_sentences(c: Comparison | None, names: dict | None) -> list[str]:
@@ -225,6 +240,27 @@ def _moved_sentences(c: Comparison | None, names: dict | None) -> list[str]:
     if not out:
         out.append("No capability's largest foreign share moved by more than half a point.")
     return out
+
+
+def _concentrated_table(report: Report, names: dict | None) -> Table:
+    """The capabilities most dependent on one foreign country (largest share first)."""
+    dep = report.tables["dependence"]
+    rows = []
+    if len(dep):
+        worst = dep.sort_values("top_foreign_share", ascending=False, kind="stable")
+        worst = worst.drop_duplicates("capability_id").head(TOP_ROWS - 2)
+        hhi = dep.groupby("capability_id")["hhi"].max()
+        for r in worst.itertuples(index=False):
+            rows.append([named(names, "capability", r.capability_id),
+                         named(names, "country", r.top_foreign_country),
+                         text(column("dependence", "top_foreign_share"), r.top_foreign_share),
+                         str(int(r.year)),
+                         text(column("dependence", "hhi"), hhi.get(r.capability_id))])
+    return Table("The capabilities most dependent on one foreign country",
+                 ["Capability", "Top foreign country",
+                  column("dependence", "top_foreign_share").heading(), "In",
+                  "Import concentration (HHI), worst year"], rows,
+                 [False, False, True, True, True])
 
 
 def foreign_origin(report: Report) -> pd.Series:
