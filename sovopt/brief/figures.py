@@ -68,6 +68,10 @@ def fewer_countries(report: Report, table: str, value: str) -> Report:
     return replace(report, tables={**report.tables, table: out})
 
 
+def _name(names: dict, entity: str, key: object) -> str:
+    return str((names.get(entity) or {}).get(str(key), key))
+
+
 def run_figures(report: Report) -> dict[str, Figure]:
     """The pictures of a run that it has data for: spend, dependence, scenarios, fleet."""
     from sovopt import plots
@@ -91,8 +95,8 @@ def run_figures(report: Report) -> dict[str, Figure]:
     sm = report.tables.get("share_matrix")
     if sm is not None and len(sm):
         top = sm.sort_values("share", ascending=False).head(3)
-        lead = "; ".join(f"{names.get('capability', {}).get(str(r.capability_id), r.capability_id)}"
-                         f" {r.share:.0%} from {names.get('country', {}).get(str(r.country_id), r.country_id)}"
+        lead = "; ".join(f"{_name(names, 'capability', r.capability_id)} {r.share:.0%} from "
+                         f"{_name(names, 'country', r.country_id)}"
                          for r in top.itertuples(index=False))
         out["dependence"] = figure(
             lambda: plots.dependence(fewer_countries(report, "share_matrix", "share")),

@@ -181,7 +181,8 @@ def _frontier_section(sec: Section, table: pd.DataFrame, cur: str,
         k = knee.iloc[0]
         sec.paragraphs.append(
             f"The knee is point {int(k['point'])}: {qm.label} {text(qm, k['measure'])} for "
-            f"{text(qc, k['cost'], cur)}, proven within {text(study_column('frontier', 'gap'), k['gap'])}"
+            f"{text(qc, k['cost'], cur)}, proven within "
+            f"{text(study_column('frontier', 'gap'), k['gap'])}"
             "; past it each point of dependence bought costs the most.")
         facts["knee"] = {"point": int(k["point"]), "measure": float(k["measure"]),
                          "cost": float(k["cost"])}

@@ -136,8 +136,9 @@ def plan_table(report: Report) -> Table:
     more = len(plan) - len(rows)
     return Table("The plan's largest options, dearest first", heads, rows,
                  [q.kind in ("units", "money", "year") for q in qs],
-                 note=f"{more} more options, {text(qs[-1], plan['total_cost'].iloc[PLAN_ROWS:].sum(), cur)}"
-                      " in all, are on the results workbook's Portfolio sheet."
+                 note=f"{more} more options, "
+                      f"{text(qs[-1], plan['total_cost'].iloc[PLAN_ROWS:].sum(), cur)} in all, "
+                      "are on the results workbook's Portfolio sheet."
                  if more > 0 else "")
 
 
@@ -342,7 +343,8 @@ def disruption(report: Report, base: Report | None, notes: CaseNotes) -> Section
                 f"{text(summary_quantity('expected_shortfall'), s.get('expected_shortfall'))}"
                 f" and the worst case {text(q, s.get('worst_case_shortfall'))}")
     if base is not None:
-        sentence += (f" (baseline: {text(summary_quantity('expected_shortfall'), base.summary.get('expected_shortfall'))}"
+        qe = summary_quantity("expected_shortfall")
+        sentence += (f" (baseline: {text(qe, base.summary.get('expected_shortfall'))}"
                      f" and {text(q, base.summary.get('worst_case_shortfall'))})")
     sec.paragraphs.append(sentence + ".")
     sec.paragraphs += _sustainment(report, names)

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from sovopt.cli.app import cli, emit_json, echo_err, json_option, store_option
+from sovopt.cli.app import cli, echo_err, emit_json, json_option, store_option
 from sovopt.errors import EXIT_USAGE, SovoptError
 
 
