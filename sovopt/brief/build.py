@@ -49,12 +49,16 @@ def build_brief(run: Source, base: Source | None, notes: CaseNotes,
     origin.blocks += origin_tables(report, b)
     dis = disruption(report, b, notes)
     dis.blocks += [pics[k] for k in ("scenarios", "fleet") if k in pics]
+    if "scenarios" not in pics and b is not None:
+        then = run_figures(b, ("scenarios",), f"Under the {name.lower()}: ")
+        dis.blocks[:0] = list(then.values())
     dis.new_page = True
     cash = money(report)
     if "spend" in pics:
         cash.blocks.insert(0, pics["spend"])
     sure = how_sure(report, notes, robust)
     prov = provenance(report, b, name, run.origin)
+    prov.new_page = True
     sections = [first, dep, *([origin] if origin.blocks else []), dis, cash, sure, prov]
     s = report.summary
     case = report.run.get("case_name") or "case"

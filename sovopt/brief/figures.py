@@ -72,8 +72,17 @@ def _name(names: dict, entity: str, key: object) -> str:
     return str((names.get(entity) or {}).get(str(key), key))
 
 
-def run_figures(report: Report) -> dict[str, Figure]:
-    """The pictures of a run that it has data for: spend, dependence, scenarios, fleet."""
+def run_figures(report: Report, kinds: tuple[str, ...] = ("spend", "dependence",
+                                                           "scenarios", "fleet"),
+                lead_in: str = "") -> dict[str, Figure]:
+    """The pictures of ``kinds`` a run has data for (spend, dependence, scenarios, fleet);
+    ``lead_in`` starts each title (a baseline's pictures say whose they are)."""
+    all_of = _run_figures(report)
+    return {k: Figure(lead_in + f.title if lead_in else f.title, f.alt, f.svg)
+            for k, f in all_of.items() if k in kinds}
+
+
+def _run_figures(report: Report) -> dict[str, Figure]:
     from sovopt import plots
 
     out: dict[str, Figure] = {}

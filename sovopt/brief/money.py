@@ -150,6 +150,8 @@ def provenance_table(report: Report, origin: str, who: str) -> Table:
                                        f" / {v.get('pyomo') or '-'}"],
             ["Time limit", f"{num(run.get('time_limit_s')):g} s"
              if num(run.get("time_limit_s")) is not None else "-"]]
+    if run.get("rebuilt_note"):
+        rows.append(["Note", str(run["rebuilt_note"])])
     return Table(f"{who}: provenance", ["Item", "Value"], rows, [False, False])
 
 

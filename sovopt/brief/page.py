@@ -30,8 +30,8 @@ header.title p { margin: 0; color: var(--muted); }
 h2 { font-size: 13pt; color: var(--accent); border-bottom: 1.5pt solid var(--accent);
      padding-bottom: 1mm; margin: 6mm 0 2.5mm; break-after: avoid; }
 p { margin: 0 0 2mm; }
-.decision p:first-of-type { font-size: 12pt; }
-.decision { border-left: 3pt solid var(--accent); padding: 1mm 0 1mm 4mm; margin-top: 4mm; }
+.lead p:first-of-type { font-size: 12pt; }
+.lead { border-left: 3pt solid var(--accent); padding: 1mm 0 1mm 4mm; margin-top: 4mm; }
 ul { margin: 0 0 2mm; padding-left: 5mm; }
 li { margin-bottom: 1mm; }
 .headline { display: grid; grid-template-columns: repeat(4, 1fr); gap: 2mm; margin: 3mm 0;
@@ -95,7 +95,7 @@ def _section(sec: Section, headline: list[tuple[str, str]]) -> str:
     cls = f"{sec.key}{' new-page' if sec.new_page else ''}"
     out = [f'<section id="{escape(sec.key)}" class="{cls}">', f"<h2>{escape(sec.title)}</h2>"]
     if sec.key == "decision":
-        out.append('<div class="decision">')
+        out.append('<div class="lead">')
         out += [f"<p>{escape(p)}</p>" for p in sec.paragraphs]
         out.append("</div>")
         if headline:

@@ -22,7 +22,7 @@ from sovopt.sustainment import leverage_ratio
 MODE_WORDS = {"buy": "Buy", "license": "License", "licence": "License",
               "coproduce": "Co-produce", "domestic": "Make at home"}
 #: Options named per mode in the decision paragraph (the plan table lists more).
-NAMED_PER_MODE = 4
+NAMED_PER_MODE = 3
 #: KPIs of the headline, in order.
 HEADLINE_KEYS = ("total_cost", "local_share", "import_risk", "exposure",
                  "worst_case_shortfall", "expected_shortfall", "hhi_max")
@@ -35,7 +35,7 @@ MORE_IS_BETTER = ("local_share",)
 #: Rows of the long tables (the results workbook has every row).
 TOP_ROWS = 8
 #: Options in the plan table of the first page.
-PLAN_ROWS = 8
+PLAN_ROWS = 7
 TINY = 1e-9
 
 
@@ -319,25 +319,12 @@ def disruption(report: Report, base: Report | None, notes: CaseNotes) -> Section
     if sc is None or sc.empty:
         sec.paragraphs.append("The case has no disruption scenario, so no loss is measured.")
         return sec
-    loss = sc.groupby("scenario_id", sort=False)["weighted_loss"].sum().sort_values(
-        ascending=False)
-    bullets = []
-    for sid, weighted in loss.head(3).items():
-        rows = sc[sc["scenario_id"] == sid].sort_values("share_lost", ascending=False)
-        hit = rows.iloc[0]
-        years = notes.scenario_years.get(str(sid))
-        when = f" in {years[0]}–{years[1]}" if years and years[0] != years[1] else \
-            (f" in {years[0]}" if years else "")
-        if float(hit["share_lost"]) <= TINY:
-            bullets.append(f"{named(names, 'scenario', sid)}{when} takes nothing: every "
-                           "capability is still delivered.")
-            continue
-        bullets.append(f"{named(names, 'scenario', sid)}{when} takes "
-                       f"{float(hit['share_lost']):.0%} of "
-                       f"{named(names, 'capability', hit['capability_id'])} over the horizon "
-                       f"({float(hit['units_lost']):,.0f} units); {float(weighted):.1%} of all "
-                       "weighted demand.")
-    sec.bullets = bullets
+    sec.bullets = worst_scenarios(report, notes)
+    if base is not None and float(sc["weighted_loss"].sum()) <= TINY:
+        sec.paragraphs.append("No scenario of the case takes anything from the plan.")
+        then = worst_scenarios(base, notes)
+        if then:
+            sec.bullets = [f"Under the baseline: {b}" for b in then]
     s, q = report.summary, summary_quantity("worst_case_shortfall")
     sentence = (f"Over all scenarios the expected loss is "
                 f"{text(summary_quantity('expected_shortfall'), s.get('expected_shortfall'))}"
@@ -349,6 +336,32 @@ def disruption(report: Report, base: Report | None, notes: CaseNotes) -> Section
     sec.paragraphs.append(sentence + ".")
     sec.paragraphs += _sustainment(report, names)
     return sec
+
+
+def worst_scenarios(report: Report, notes: CaseNotes, top: int = 3) -> list[str]:
+    """The ``top`` worst scenarios in words: what each takes from which capability."""
+    names, sc = report.run.get("names"), report.tables.get("scenarios")
+    if sc is None or sc.empty:
+        return []
+    loss = sc.groupby("scenario_id", sort=False)["weighted_loss"].sum().sort_values(
+        ascending=False)
+    out = []
+    for sid, weighted in loss.head(top).items():
+        rows = sc[sc["scenario_id"] == sid].sort_values("share_lost", ascending=False)
+        hit = rows.iloc[0]
+        years = notes.scenario_years.get(str(sid))
+        when = "" if not years else (f" in {years[0]}–{years[1]}" if years[0] != years[1]
+                                     else f" in {years[0]}")
+        if float(hit["share_lost"]) <= TINY:
+            out.append(f"{named(names, 'scenario', sid)}{when} takes nothing: every "
+                       "capability is still delivered.")
+            continue
+        out.append(f"{named(names, 'scenario', sid)}{when} takes "
+                   f"{float(hit['share_lost']):.0%} of "
+                   f"{named(names, 'capability', hit['capability_id'])} over the horizon "
+                   f"({float(hit['units_lost']):,.0f} units); {float(weighted):.1%} of all "
+                   "weighted demand.")
+    return out
 
 
 def _sustainment(report: Report, names: dict | None) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from sovopt.errors import EXIT_INVALID, SovoptError
-from sovopt.outputs import SUMMARY_KEYS, TABLE_COLUMNS
+from sovopt.outputs import METRIC_KEYS, SUMMARY_KEYS, TABLE_COLUMNS
 from sovopt.report import Report, file_sha256
 from sovopt.runs import RunStore
 from sovopt.workbook.files import open_workbook
@@ -93,8 +93,18 @@ def read_results_workbook(path: Path, store: str | None = None) -> Report:
         if report is not None and report.tables.get("portfolio") is not None:
             return report
     report = _evaluated_again(path, run)
+    moved = differing_kpis(report, summary)
+    if moved:
+        said = [str(report.run["rebuilt_note"])] if report.run.get("rebuilt_note") else []
+        said.append(f"evaluated again, {', '.join(moved)} differ from the workbook's "
+                    "Summary; the brief shows the values evaluated now")
+        report.run["rebuilt_note"] = "; ".join(said)
     report.summary.update({k: summary.get(k) for k in SOLVE_KEYS})
-    report.run.update({k: v for k, v in run.items() if k not in ("names",)})
+    note = report.run.get("rebuilt_note")
+    report.run.update({k: v for k, v in run.items() if k not in ("names", "input_sha256")})
+    report.run["recorded_sha256"] = run.get("input_sha256")
+    if note:
+        report.run["rebuilt_note"] = note
     report.run["rebuilt_from"] = path.name
     report.tables["levels"] = levels
     marginal = _marginal_values(sheets["Constraints"])
@@ -194,13 +204,13 @@ def case_file_for(path: Path, run: dict[str, Any]) -> Path:
                           f"{case_path.name} is not beside it; put the case workbook in "
                           f"{path.parent} or give the run id with --store DIR",
                           exit_code=EXIT_INVALID)
-    want = run.get("input_sha256")
-    if want and file_sha256(case_path) != want:
-        raise SovoptError(f"{case_path}: not the workbook {path.name} was made from (its "
-                          f"SHA-256 differs from Run!B input_sha256 {str(want)[:12]}...); "
-                          "give the run id with --store DIR, or the unchanged case",
-                          exit_code=EXIT_INVALID)
     return case_path
+
+
+def same_file(case_path: Path, run: dict[str, Any]) -> bool:
+    """Whether ``case_path`` has the SHA-256 the Run sheet records (True if none is)."""
+    want = run.get("input_sha256")
+    return not want or file_sha256(case_path) == want
 
 
 def _evaluated_again(path: Path, run: dict[str, Any]) -> Report:
@@ -212,8 +222,29 @@ def _evaluated_again(path: Path, run: dict[str, Any]) -> Report:
     case_path = case_file_for(path, run)
     case, warnings = read_case(case_path)
     plan = read_portfolio(path, case)
-    return stress_and_report(case, plan, case_path=case_path, source=path.name,
-                             warnings=warnings, run_id=run.get("run_id")).report
+    report = stress_and_report(case, plan, case_path=case_path, source=path.name,
+                               warnings=warnings, run_id=run.get("run_id")).report
+    if not same_file(case_path, run):
+        report.run["rebuilt_note"] = (
+            f"{case_path.name} is not byte for byte the workbook {path.name} was made from "
+            f"(SHA-256 {str(run.get('input_sha256'))[:12]}... recorded, "
+            f"{str(report.run.get('input_sha256'))[:12]}... now): the plan was evaluated "
+            "against the case as it is now")
+    return report
+
+
+def differing_kpis(report: Report, summary: dict[str, object]) -> list[str]:
+    """The KPIs whose value evaluated again differs from the workbook's Summary (relative
+    1e-6): a case that changed since, said in the brief."""
+    out = []
+    for key in METRIC_KEYS:
+        a, b = report.summary.get(key), summary.get(key)
+        if isinstance(a, int | float) and isinstance(b, int | float):
+            if abs(float(a) - float(b)) > 1e-6 * max(1.0, abs(float(b))):
+                out.append(key)
+        elif (a is None) != (b is None):
+            out.append(key)
+    return out
 
 
 # --- the baseline -----------------------------------------------------------------------
