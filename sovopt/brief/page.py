@@ -11,6 +11,7 @@ carries the case and the run id with the page number (CSS page margin boxes).
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from sovopt.brief.parts import Brief, Figure, Section, Table
@@ -25,7 +26,7 @@ CSS = """
 html { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif;
        color: var(--ink); font-size: 10.5pt; line-height: 1.4; }
 body { margin: 0 auto; max-width: 180mm; padding: 8mm 0 16mm; }
-header.title h1 { font-size: 18pt; margin: 0 0 1mm; color: var(--accent); }
+header.title h1 { font-size: 16pt; margin: 0 0 1mm; color: var(--accent); }
 header.title p { margin: 0; color: var(--muted); }
 h2 { font-size: 13pt; color: var(--accent); border-bottom: 1.5pt solid var(--accent);
      padding-bottom: 1mm; margin: 6mm 0 2.5mm; break-after: avoid; }
@@ -37,15 +38,16 @@ li { margin-bottom: 1mm; }
 .headline { display: grid; grid-template-columns: repeat(4, 1fr); gap: 2mm; margin: 3mm 0;
             break-inside: avoid; }
 .headline div { background: var(--tile); border-radius: 1.5mm; padding: 1.5mm 2mm; }
-.headline b { display: block; font-size: 11.5pt; }
+.headline b { display: block; font-size: 10pt; }
 .headline span { color: var(--muted); font-size: 8.5pt; }
 .block { break-inside: avoid; page-break-inside: avoid; margin: 2.5mm 0 3.5mm; }
-table { border-collapse: collapse; width: 100%; font-size: 8.8pt; }
+table { border-collapse: collapse; width: 100%; font-size: 8.3pt; }
 caption { text-align: left; font-weight: bold; padding-bottom: 1mm; caption-side: top; }
 th { text-align: left; border-bottom: 1pt solid var(--ink); padding: 0.8mm 1.5mm;
      vertical-align: bottom; }
 td { border-bottom: 0.5pt solid var(--rule); padding: 0.8mm 1.5mm; vertical-align: top; }
 td.n, th.n { text-align: right; white-space: nowrap; }
+.id { white-space: nowrap; }
 .note { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 figure { margin: 0; }
 figcaption { font-weight: bold; margin-bottom: 1mm; }
@@ -85,6 +87,17 @@ def render(brief: Brief, paper: str | None = None) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: An id with hyphens (``BUY-NLD-NIOBIUM``, ``EMB-HEL``): printed on one line, since a
+#: break at its hyphen would read as another id (and PDF text tools drop such hyphens).
+_ID = re.compile(r"\b[A-Z0-9_]+(?:-[A-Z0-9_]+)+\b")
+
+
+def _t(value: str) -> str:
+    """``value`` escaped for HTML, each hyphenated id kept on one line."""
+    marked = _ID.sub(lambda m: f'<span class="id">{m.group(0)}</span>', escape(value))
+    return marked.replace("\n", "<br>")
+
+
 def _css_string(value: str) -> str:
     """``value`` as a CSS string literal (quotes and backslashes escaped, one line)."""
     clean = " ".join(value.split()).replace("\\", "\\\\").replace('"', '\\"')
@@ -96,16 +109,16 @@ def _section(sec: Section, headline: list[tuple[str, str]]) -> str:
     out = [f'<section id="{escape(sec.key)}" class="{cls}">', f"<h2>{escape(sec.title)}</h2>"]
     if sec.key == "decision":
         out.append('<div class="lead">')
-        out += [f"<p>{escape(p)}</p>" for p in sec.paragraphs]
+        out += [f"<p>{_t(p)}</p>" for p in sec.paragraphs]
         out.append("</div>")
         if headline:
             out.append('<div class="headline">' + "".join(
                 f"<div><span>{escape(label)}</span><b>{escape(value)}</b></div>"
                 for label, value in headline) + "</div>")
     else:
-        out += [f"<p>{escape(p)}</p>" for p in sec.paragraphs]
+        out += [f"<p>{_t(p)}</p>" for p in sec.paragraphs]
     if sec.bullets:
-        out.append("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in sec.bullets) + "</ul>")
+        out.append("<ul>" + "".join(f"<li>{_t(b)}</li>" for b in sec.bullets) + "</ul>")
     for block in sec.blocks:
         out.append(_table(block) if isinstance(block, Table) else _figure(block))
     out.append("</section>")
@@ -116,7 +129,7 @@ def _table(t: Table) -> str:
     numeric = t.numeric or [False] * len(t.headings)
     head = "".join(f'<th{" class=n" if n else ""}>{escape(h)}</th>'
                    for h, n in zip(t.headings, numeric, strict=False))
-    body = "".join("<tr>" + "".join(f'<td{" class=n" if n else ""}>{escape(c)}</td>'
+    body = "".join("<tr>" + "".join(f'<td{" class=n" if n else ""}>{_t(c)}</td>'
                                     for c, n in zip(row, numeric, strict=False)) + "</tr>"
                    for row in t.rows)
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""

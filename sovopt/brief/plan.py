@@ -107,10 +107,11 @@ def decision(report: Report) -> Section:
 
 
 def _option_words(r: object, names: dict | None, mode: str) -> str:
-    """``ART-BUY-WES from Westmere (WES), 2027`` (at home: the supplier's name)."""
-    who = (named(names, "supplier", r.supplier_id) if mode == "domestic"
-           else named(names, "country", r.country_id))
-    return f"{r.option_id} ({who}, {int(r.start_year)})"
+    """``ART-BUY-WES (Westmere (WES), 2027)``; at home the year alone (the plan table
+    names the supplier)."""
+    if mode == "domestic":
+        return f"{r.option_id} ({int(r.start_year)})"
+    return f"{r.option_id} ({named(names, 'country', r.country_id)}, {int(r.start_year)})"
 
 
 def _horizon(report: Report) -> str:
@@ -122,17 +123,18 @@ def _horizon(report: Report) -> str:
 def plan_table(report: Report) -> Table:
     """The started options, dearest first (the Portfolio sheet has every one)."""
     names, cur = report.run.get("names"), currency_of(report)
-    keys = ("option_id", "capability_id", "supplier_id", "mode", "start_year", "total_cost")
+    keys = ("option_id", "supplier_id", "mode", "start_year", "total_cost")
     qs = [column("portfolio", k) for k in keys]
     plan = started(report)
     rows = []
     for r in plan.head(PLAN_ROWS).itertuples(index=False):
         row = [named(names, q.entity, getattr(r, q.key)) if q.entity
                else text(q, getattr(r, q.key), cur) for q in qs]
-        row[2] += f", {named(names, 'country', r.country_id)}"
+        row[0] += f"\n{named(names, 'capability', r.capability_id)}"
+        row[1] += f"\n{named(names, 'country', r.country_id)}"
         rows.append(row)
     heads = [q.heading(cur) for q in qs]
-    heads[2] = "Supplier, country"
+    heads[:2] = ["Option, capability", "Supplier, country"]
     more = len(plan) - len(rows)
     return Table("The plan's largest options, dearest first", heads, rows,
                  [q.kind in ("units", "money", "year") for q in qs],
