@@ -23,6 +23,8 @@ from sovopt.report import Report
 #: Countries a picture shows by name; the rest are summed into one column.
 TOP_COUNTRIES = 9
 OTHER = "other countries"
+#: The largest printed size of a picture (the text column is 180 mm wide).
+MAX_WIDTH_MM, MAX_HEIGHT_MM = 175.0, 68.0
 
 
 def svg_of(fig: object, salt: str) -> str:
@@ -41,10 +43,21 @@ def svg_of(fig: object, salt: str) -> str:
 
 
 def figure(draw: Callable[[], object], key: str, title: str, alt: str) -> Figure:
-    """A picture of the brief: ``draw()`` makes the matplotlib Figure."""
+    """A picture of the brief: ``draw()`` makes the matplotlib Figure.
+
+    Its printed size is fixed here (at most :data:`MAX_WIDTH_MM` wide and
+    :data:`MAX_HEIGHT_MM` high, its own proportions kept), so a page's content has
+    the same height in every browser and the brief's page breaks are known.
+    """
     svg = svg_of(draw(), key)
     label = f'<title>{_xml(title)}</title><desc>{_xml(alt)}</desc>'
-    svg = svg.replace("<svg", f'<svg role="img" aria-label="{_xml(title)}"', 1)
+    box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    size = ""
+    if box:
+        w, h = float(box.group(1)), float(box.group(2))
+        width = min(MAX_WIDTH_MM, MAX_HEIGHT_MM * w / h)
+        size = f' style="width: {width:.1f}mm; height: {width * h / w:.1f}mm"'
+    svg = svg.replace("<svg", f'<svg role="img" aria-label="{_xml(title)}"{size}', 1)
     svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + label, svg, count=1)
     return Figure(title=title, alt=alt, svg=svg)
 

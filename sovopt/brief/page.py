@@ -40,7 +40,7 @@ li { margin-bottom: 1mm; }
 .headline div { background: var(--tile); border-radius: 1.5mm; padding: 1.5mm 2mm; }
 .headline b { display: block; font-size: 10pt; }
 .headline span { color: var(--muted); font-size: 8.5pt; }
-.block { break-inside: avoid; page-break-inside: avoid; margin: 2.5mm 0 3.5mm; }
+.block { break-inside: avoid; margin: 2.5mm 0 3.5mm; }
 table { border-collapse: collapse; width: 100%; font-size: 8.3pt; }
 caption { text-align: left; font-weight: bold; padding-bottom: 1mm; caption-side: top; }
 th { text-align: left; border-bottom: 1pt solid var(--ink); padding: 0.8mm 1.5mm;
@@ -51,7 +51,7 @@ td.n, th.n { text-align: right; white-space: nowrap; }
 .note { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 figure { margin: 0; }
 figcaption { font-weight: bold; margin-bottom: 1mm; }
-figure svg { width: 100%; height: auto; max-height: 95mm; display: block; }
+figure svg { display: block; max-width: 100%; }
 .alt { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 footer.screen { color: var(--muted); font-size: 8.5pt; border-top: 0.5pt solid var(--rule);
                 margin-top: 6mm; padding-top: 2mm; }
