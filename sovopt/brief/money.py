@@ -165,9 +165,9 @@ def robust_table(core: object, names: dict | None) -> Table:
 
     qs = [study_column("robust", k) for k in keys]
     ent = {"capability_id": "capability", "supplier_id": "supplier"}
-    rows = [[named(names, ent[q.key], getattr(r, q.key)) if q.key in ent
-             else text(q, getattr(r, q.key)) for q in qs]
-            for r in df.head(2 * TOP_ROWS).itertuples(index=False)]
+    rows = [[named(names, ent[q.key], r[q.key]) if q.key in ent else text(q, r[q.key])
+             for q in qs]  # records, not tuples: "class" is no attribute name
+            for r in df.head(2 * TOP_ROWS).to_dict("records")]
     return Table("Robust core: share of perturbed optima that start each option",
                  [q.heading() for q in qs], rows, [False] * 4 + [True, False],
                  note="core ≥ 0.9: started whatever the uncertain numbers; exterior ≤ 0.1.")

@@ -8,6 +8,7 @@ import json
 import math
 import re
 import shutil
+from html import escape
 
 import openpyxl
 import pytest
@@ -108,3 +109,32 @@ def test_frontier_group_brief_has_the_hand_worked_knee(tmp_path) -> None:
     text = html.read_text()
     assert 'aria-label="Cost against dependence, with the knee' in text
     assert "The knee is point 4" in text
+
+
+def test_robust_and_sweep_group_briefs(tmp_path) -> None:
+    """The hand case under min_cost buys abroad at 1 what costs 5 at home: no ±10 %
+    perturbation of cost or risk changes that, so F1 and F2 are the core (index 1) and
+    D1, D2 exterior; a sweep of the budget from 0.6 to 1.2 (60 to 120, all above the
+    20 the plan costs) leaves the cost at 20 at every point."""
+    case = write_two_capability_case(tmp_path)
+    store = str(tmp_path / "store")
+    code, out, err = sovopt("robust", str(case), "--samples", "4", "--store", store,
+                            "--json")
+    assert code == 0, err
+    code, out, err = sovopt("brief", "--group", json.loads(out)["group"], "--store", store,
+                            "--out", str(tmp_path / "r.html"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["core"] == ["F1", "F2"]
+    text = (tmp_path / "r.html").read_text()
+    assert "4 options" not in text and "2 options are core" in text
+    code, out, err = sovopt("sweep", str(case), "--vary", "budget=0.6:1.2:3", "--store",
+                            store, "--json")
+    assert code == 0, err
+    code, out, err = sovopt("brief", "--group", json.loads(out)["group"], "--store", store,
+                            "--out", str(tmp_path / "s.html"), "--json")
+    assert code == 0, err
+    text = (tmp_path / "s.html").read_text()
+    assert "from 20.00 EUR to 20.00 EUR" in text
+    table = text[text.index(escape("The sweep's points")):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == 1 + 4  # heading and the base plus three grid points
