@@ -20,7 +20,8 @@ metrics of a portfolio (:func:`sovopt.metrics.evaluate`):
   levels (level, name, status, value, gap, seconds).
 - ``run``: run_id, label, command, status, created (UTC), case_name,
   input_file and input_sha256, versions (sovopt, Pyomo, HiGHS), settings,
-  names (entity -> id -> name, for the outputs people read), timings; for a
+  names (entity -> id -> name, for the outputs people read), units (capability ->
+  what one unit is), budgets (year -> budget of the case), timings; for a
   solve also preset, stats, time_limit_s and mip_gap_setting;
   for a stress test portfolio_source.
 """
@@ -294,7 +295,29 @@ def _run_info(run_id: str, command: str, case: Case,
         "versions": versions(),
         "settings": case.settings.as_dict(),
         "names": case_names(case),
+        "units": case_units(case),
+        "budgets": case_budgets(case),
     }
+
+
+def case_units(case: Case) -> dict[str, str]:
+    """capability -> what one unit of it is (Capabilities ``unit``), for unit columns."""
+    caps = case.capabilities
+    if caps is None or caps.empty or "unit" not in caps.columns:
+        return {}
+    return {str(k): str(v) for k, v in zip(caps["capability_id"], caps["unit"], strict=True)
+            if not (v is None or (isinstance(v, float) and math.isnan(v)))}
+
+
+def case_budgets(case: Case) -> dict[str, float]:
+    """year -> the case's budget (Budget sheet): the sheets show the budgets of the case
+    as it is even when no plan was evaluated (keys are text, as JSON keeps them)."""
+    budget = case.budget
+    if budget is None or budget.empty:
+        return {}
+    return {str(int(y)): float(b) for y, b in zip(budget["year"], budget["budget"],
+                                                   strict=True)
+            if b is not None and not (isinstance(b, float) and math.isnan(b))}
 
 
 def case_names(case: Case) -> dict[str, dict[str, str]]:

@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sovopt import outputs
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
-from sovopt.workbook.results import write_table
+from sovopt.workbook.table_writer import write_table
 
 #: Dependence KPIs a chart may plot (shares, on one axis).
 SHARE_KPIS = ("cvar", "expected_shortfall", "worst_case_shortfall", "exposure", "hhi_mean")
