@@ -135,7 +135,9 @@ def rounded(value: object, kind: str = "number") -> object:
     """``value`` rounded as people write it, by its kind (:data:`FORMATS`): money to
     1e-6 relative but never coarser than a cent (5649.000000000001 -> 5649.0),
     units to 1e-6, shares and HHI to 1e-9, plain numbers to 9 significant digits,
-    counts and years to whole numbers; near-zeros become 0. Text, blanks and the
+    counts and years to whole numbers; near-zeros become 0. Kind ``snap`` (units a
+    planner may edit and ``sovopt stress`` reads back) only loses the solver's noise
+    (36.490000000001 -> 36.49, 4.285714285714286 kept), so the plan reads back exactly. Text, blanks and the
     diagnosis's exact values (kind ``exact``) are returned as they are."""
     if isinstance(value, bool) or not isinstance(value, int | float) or kind in (
             "text", "flag", "exact"):
@@ -147,6 +149,9 @@ def rounded(value: object, kind: str = "number") -> object:
         return value
     if kind in ("count", "year"):
         return int(round(x)) if abs(x - round(x)) < 1e-6 else x
+    if kind == "snap":  # a value read back (Portfolio units): only the solver's noise goes
+        near = round(x, DECIMALS["units"])
+        return near if abs(near - x) <= NEAR_ZERO * max(1.0, abs(x)) else x
     if abs(x) < NEAR_ZERO:
         return 0.0
     magnitude = math.floor(math.log10(abs(x)))

@@ -129,7 +129,7 @@ def portfolio_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     formats = {str(y): unit_fmt for y in years}
     formats.update(start_year=style.FMT_YEAR, total_units=unit_fmt,
                    total_cost=money_format(currency))
-    kinds = {str(y): "units" for y in years}
+    kinds = {str(y): "snap" for y in years}  # read back: only the solver's noise goes
     kinds.update(start_year="year", total_units="units", total_cost="money")
     heads = [PORTFOLIO_HEADS.get(str(c), c) for c in frame.columns]
     heads[heads.index("total_units")] = "Total units"
