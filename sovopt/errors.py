@@ -33,11 +33,13 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+#: ``sovopt stress``: the portfolio was evaluated and breaks limits of the case.
+EXIT_VIOLATED = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 #: Every exit code sovopt documents (product.md); 70 is a bug, reported with --debug.
 EXIT_CODES = (EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION,
-              EXIT_INTERRUPTED)
+              EXIT_VIOLATED, EXIT_INTERRUPTED)
 
 
 @dataclass(frozen=True)

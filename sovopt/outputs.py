@@ -137,8 +137,9 @@ def rounded(value: object, kind: str = "number") -> object:
     units to 1e-6, shares and HHI to 1e-9, plain numbers to 9 significant digits,
     counts and years to whole numbers; near-zeros become 0. Kind ``snap`` (units a
     planner may edit and ``sovopt stress`` reads back) only loses the solver's noise
-    (36.490000000001 -> 36.49, 4.285714285714286 kept), so the plan reads back exactly. Text, blanks and the
-    diagnosis's exact values (kind ``exact``) are returned as they are."""
+    (36.490000000001 -> 36.49, 4.285714285714286 kept), so the plan reads back
+    exactly. Text, blanks and the diagnosis's exact values (kind ``exact``) are
+    returned as they are."""
     if isinstance(value, bool) or not isinstance(value, int | float) or kind in (
             "text", "flag", "exact"):
         return _as_float(value) if kind != "exact" else value

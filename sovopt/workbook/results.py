@@ -310,8 +310,8 @@ def _run_sheet(ws: Worksheet, report: Report, currency: str) -> None:
             for i, lv in enumerate(preset.get("levels", []), start=1))))
         rows += [r for r in run_rows({k: v for k, v in preset.items()
                                       if k not in ("name", "levels")}, "preset.")]
-    frame = pd.DataFrame(rows, columns=["Key", "Value"])
-    frame["Value"] = frame["Value"].astype(object)
+    frame = pd.DataFrame(rows, columns=["key", "value"])
+    frame["value"] = frame["value"].astype(object)
     _, last = write_table(ws, frame, widths=False)
     for i, (key, value) in enumerate(rows, start=2):
         cell = ws.cell(row=i, column=2)
@@ -321,7 +321,7 @@ def _run_sheet(ws: Worksheet, report: Report, currency: str) -> None:
         text = str(value) if value is not None else ""
         if len(text) > 78:
             ws.row_dimensions[i].height = 15.0 * _lines_of(text, 80)
-    style.set_width(ws, 1, max(16.0, style.fit_width(frame["Key"])))
+    style.set_width(ws, 1, max(16.0, style.fit_width(frame["key"])))
     style.set_width(ws, 2, 80)
     ws.freeze_panes = "A2"
     levels = report.tables.get("levels")
