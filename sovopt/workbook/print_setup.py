@@ -1,11 +1,12 @@
 """How each result, compare and study sheet prints (and converts to PDF).
 
 A printed sheet must be readable: its header rows repeat on every page,
-a wide sheet prints landscape, and a sheet is fitted to the page width only
-when its type stays at least :data:`MIN_POINTS` points (Calibri 11 scaled to
-73 %); a wider sheet prints at that scale over several pages across, its
-first column repeated. Every page's footer names the case, the run and the
-page number.
+a wide sheet prints landscape, and a sheet is scaled down to the page width
+only as far as its type stays at least :data:`MIN_POINTS` points (Calibri 11
+at 73 %); a wider sheet prints at that scale over several pages across, its
+first column repeated. The scale is fixed rather than "fit to page", which a
+spreadsheet program may also use to enlarge a sheet. Every page's footer
+names the case, the run and the page number.
 
 The width of a sheet is measured from its column widths (in characters) and
 its charts (in centimetres), both converted to millimetres of paper.
@@ -51,15 +52,12 @@ def set_print(ws: Worksheet, repeat_rows: str | None = "1:1", case_name: str = "
     for side in ("left", "right"):
         setattr(ws.page_margins, side, MARGIN_MM / 25.4)
     fit = page / width if width > page else 1.0
-    if fit >= MIN_SCALE / 100:
-        scale = 100 if fit >= 1.0 else int(fit * 100)
-        ws.sheet_properties.pageSetUpPr.fitToPage = fit < 1.0
-        setup.fitToWidth, setup.fitToHeight = 1, 0
-    else:  # too wide to fit legibly: the smallest legible scale, pages across
-        scale = MIN_SCALE
-        ws.sheet_properties.pageSetUpPr.fitToPage = False
-        if repeat_cols:
-            ws.print_title_cols = repeat_cols
+    # a fixed scale, never "fit to page": a spreadsheet program fitting a page may scale
+    # a narrow sheet up or a wide one below the legible size
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    scale = max(MIN_SCALE, min(100, int(fit * 100)))
+    if fit < MIN_SCALE / 100 and repeat_cols:  # pages across: the first column on each
+        ws.print_title_cols = repeat_cols
     setup.scale = scale
     if repeat_rows:
         ws.print_title_rows = repeat_rows

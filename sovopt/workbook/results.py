@@ -156,7 +156,7 @@ def _summary_sheet(ws: Worksheet, report: Report, currency: str) -> None:
     ws.freeze_panes = "B2"
     rows = len(outputs.SUMMARY_KEYS)
     _in_short_block(ws, report, currency, col=7, rows=rows)
-    _headline_chart(ws, report, col=7, row=rows + 3)
+    _headline_chart(ws, report, col=9)
 
 
 def _lines_of(text: str, width: float) -> int:
@@ -184,25 +184,26 @@ def _in_short_block(ws: Worksheet, report: Report, currency: str, col: int,
             ws.row_dimensions[i].height = needed
 
 
-def _headline_chart(ws: Worksheet, report: Report, col: int, row: int) -> None:
-    """A bar chart of the headline measures (shares of 0-1), under the "In short" block,
-    fed from a small table of its own (label, value)."""
+def _headline_chart(ws: Worksheet, report: Report, col: int) -> None:
+    """A bar chart of the headline measures (shares of 0-1) right of the "In short" block,
+    fed from a small table of its own (measure, share) within the Summary's rows, so a
+    script reading the sheet's first table gets the metric rows only."""
     shown = [(outputs.summary_quantity(k).label, report.summary.get(k))
              for k in HEADLINE_KPIS if isinstance(report.summary.get(k), int | float)]
     if not shown:
         return
-    frame = pd.DataFrame(shown, columns=["Headline measure", "Value"])
-    first, last = write_table(ws, frame, row=row, col=col + 1,
-                              formats={"Value": FMT_PERCENT}, widths=False,
-                              kinds={"Value": "share"})
-    style.set_width(ws, col + 1, 34)
-    style.set_width(ws, col + 2, 12)
+    frame = pd.DataFrame(shown, columns=["Headline measure", "Share"])
+    first, last = write_table(ws, frame, row=1, col=col, formats={"Share": FMT_PERCENT},
+                              widths=False, kinds={"Share": "share"})
+    style.set_width(ws, col - 1, 2)
+    style.set_width(ws, col, 34)
+    style.set_width(ws, col + 1, 10)
     chart = BarChart()
     chart.type = "bar"
     chart.title = "Headline measures (share, 0-100 %)"
-    chart.add_data(Reference(ws, min_col=col + 2, min_row=first, max_row=last),
+    chart.add_data(Reference(ws, min_col=col + 1, min_row=first, max_row=last),
                    titles_from_data=False)
-    chart.set_categories(Reference(ws, min_col=col + 1, min_row=first, max_row=last))
+    chart.set_categories(Reference(ws, min_col=col, min_row=first, max_row=last))
     chart.series[0].graphicalProperties.solidFill = PALETTE[0]
     chart.y_axis.number_format = "0%"
     chart.y_axis.scaling.min = 0

@@ -303,8 +303,8 @@ def test_over_delivery_is_a_surplus_not_a_broken_limit(case_path, tmp_path, caps
     stressed = json.loads(out)
     assert stressed["status"] == "feasible"
     diag = pd.read_excel(case_path.with_name("case.stress.xlsx"), sheet_name="Diagnostics")
-    assert "surplus" in set(diag["severity"])
-    assert "violation" not in set(diag["severity"])
+    assert "surplus" in set(diag["Severity"])
+    assert "violation" not in set(diag["Severity"])
 
 
 @pytest.mark.parametrize("year", [1990, 2026, 2040])
