@@ -251,7 +251,7 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("capability_id", "Capability", "", "text", "Capability the option delivers"),
         Q("supplier_id", "Supplier", "", "text", "Supplier of the option"),
         Q("country_id", "Country", "", "text", "The supplier's country"),
-        Q("mode", "Mode", "", "text", "buy, licence, coproduce or domestic"),
+        Q("mode", "Mode", "", "text", "buy, license, coproduce or domestic"),
         Q("start_year", "Start year", "", "year", "Year the option starts (blank: not "
                                                   "started)"),
         Q("total_units", "Units", "units", "units", "Units delivered over the horizon"),
@@ -532,9 +532,11 @@ def markdown_table() -> str:
                   "|---|---|---|---|---|"]
         lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
                   for q in cols]
-        lines += [f"| `{n.key}` (sheet only) | {n.label} | {n.unit} | {n.kind} | "
-                  f"{n.described()}, beside `{q.key}` on the result sheet |"
-                  for q, n in named_columns(name)]
+        ids = [q.key for q in cols if q.entity]
+        if ids:
+            lines += ["", "On the result sheets " + ", ".join(f"`{k}`" for k in ids)
+                      + " show the name from the case with the id, \"Name (ID)\"; the "
+                      "table (`--json`, the run store, SQL) keeps the id."]
     for name, cols in STUDY_TABLES.items():
         lines += ["", f"Study table `{name}`:", "", "| column | label | unit | format | meaning |",
                   "|---|---|---|---|---|"]
