@@ -259,7 +259,7 @@ def _edited_portfolio(results: Path, dest: Path, start_year: int | None = None,
     header = [c.value for c in ws[1]]
     row = 2
     if start_year is not None:
-        ws.cell(row, header.index("start_year") + 1).value = start_year
+        ws.cell(row, header.index("Start year") + 1).value = start_year
     if extra_units:
         years = [j for j, h in enumerate(header) if isinstance(h, int)]
         j = next(j for j in years if ws.cell(row, j + 1).value)

@@ -6,12 +6,6 @@ of a plan not proven optimal)."""
 
 from __future__ import annotations
 
-import re
-import shutil
-import statistics
-import subprocess
-from pathlib import Path
-
 import openpyxl
 import pytest
 
@@ -25,11 +19,15 @@ from sovopt.workbook.portfolio_sheet import header_key, read_portfolio
 from sovopt.workbook.print_setup import MIN_SCALE
 from sovopt.workbook.results import write_results
 from tests.builders import Y1, Y2, case_workbook, hand_case
-from tests.libreoffice import convert_to_pdf, needs_libreoffice, pdf_text
+from tests.libreoffice import (
+    FULL_SIZE_HEIGHT,
+    convert_to_pdf,
+    needs_libreoffice,
+    page_word_heights,
+    pdf_text,
+    reading_order_text,
+)
 
-WORD_BOX = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"')
-#: Height (pt) of pdftotext's word box for Calibri 11 printed at 100 % (measured).
-FULL_SIZE_HEIGHT = 10.4
 BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
           {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]
 
@@ -137,25 +135,6 @@ def test_infeasible_sheets_describe_the_case_as_it_is(tmp_path):
     assert len(short) == 1 and short[0].count("no portfolio meets every limit") == 1
 
 
-def _reading_order_text(pdf: Path) -> str:
-    """The PDF's text in reading order (a wrapped cell's lines together), not laid out."""
-    return subprocess.run([shutil.which("pdftotext") or "pdftotext", str(pdf), "-"],
-                          capture_output=True, text=True, check=True, timeout=120).stdout
-
-
-def _page_scales(pdf: Path) -> list[float]:
-    """Per page, the median height (points) of its words' boxes: the sheets' Calibri 11
-    measures FULL_SIZE_HEIGHT at 100 % and that times s at scale s."""
-    html = subprocess.run([shutil.which("pdftotext") or "pdftotext", "-bbox", str(pdf), "-"],
-                          capture_output=True, text=True, check=True, timeout=120).stdout
-    heights: list[float] = []
-    for page in html.split("<page ")[1:]:
-        sizes = [float(y1) - float(y0) for y0, y1 in WORD_BOX.findall(page)]
-        if sizes:
-            heights.append(statistics.median(sizes))
-    return heights
-
-
 @needs_libreoffice
 @pytest.mark.libreoffice
 @pytest.mark.slow
@@ -168,10 +147,10 @@ def test_example_results_print_whole_and_legible(tmp_path):
     out = write_results(report, tmp_path / "example.results.xlsx", "EUR m")
     pdf = convert_to_pdf(out, tmp_path / "pdf")
     assert "Norland" in pdf_text(pdf)
-    text = " ".join(_reading_order_text(pdf).split())
+    text = " ".join(reading_order_text(pdf).split())
     for q in SUMMARY:
         assert q.label in text, q.key
     detail = " ".join(str(report.summary["status_detail"]).split())
     assert len(detail) > 30 and detail in text
-    scales = _page_scales(pdf)
+    scales = page_word_heights(pdf)
     assert scales and min(scales) >= FULL_SIZE_HEIGHT * MIN_SCALE / 100 * 0.95, scales
