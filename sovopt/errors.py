@@ -19,11 +19,14 @@ MAX_REPORTS = 20
 
 
 def suggest(text: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` when a candidate is close, else empty (for messages
-    about an unknown name or id)."""
+    """`` (did you mean 'x'?)`` when a candidate is close or differs only in case, else
+    empty (for messages about an unknown name or id)."""
     pool = list(candidates)
     if len(pool) > 5000:
         return ""
+    same = [c for c in pool if str(c).casefold() == str(text).casefold()]
+    if same:  # ald for ALD: only the case differs
+        return f" (did you mean {same[0]!r}?)"
     match = difflib.get_close_matches(text, pool, n=1, cutoff=0.75)
     return f" (did you mean {match[0]!r}?)" if match else ""
 

@@ -314,7 +314,7 @@ def test_start_year_outside_the_horizon_is_flagged(case_path, tmp_path, capsys, 
     results = case_path.with_name("case.results.xlsx")
     edited = _edited_portfolio(results, tmp_path / "moved.xlsx", start_year=year)
     code, _, err = run(["stress", str(case_path), "--portfolio", str(edited)], capsys)
-    assert code == 0
+    assert code == 5  # the portfolio breaks a limit (EXIT_VIOLATED)
     assert f"starts in {year}, outside the years it can start" in err
 
 
