@@ -67,6 +67,8 @@ __all__ = ["RESULT_SHEETS", "add_result_sheets", "money_format", "result_sheet_n
 
 #: Summary statuses shown as good news (a verified plan, or a stress test that holds).
 GOOD_STATUSES = ("optimal", "feasible")
+#: Statuses with a verified plan not proven optimal: shown as a caution, not as bad news.
+PLAN_STATUSES = ("time_limit", "interrupted")
 #: Result sheets, in order.
 RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Constraints",
                  "Diagnostics", "Run")
@@ -138,8 +140,9 @@ def _summary_sheet(ws: Worksheet, report: Report, currency: str) -> None:
         cell = style.write_cell(ws, i, 2, value, number_format=formats.get(q.key))
         cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
         if q.key == "status":
-            cell.fill = GOOD_FILL if report.summary.get(q.key) in GOOD_STATUSES \
-                else BAD_FILL
+            status = report.summary.get(q.key)
+            cell.fill = (GOOD_FILL if status in GOOD_STATUSES else
+                         WARN_FILL if status in PLAN_STATUSES else BAD_FILL)
             cell.font = style.LABEL_FONT
         style.write_cell(ws, i, 3, q.unit.replace("currency", currency or "currency"))
         style.write_cell(ws, i, 4, q.described(currency))

@@ -18,7 +18,12 @@ from sovopt.report import report_from_stress
 from sovopt.solve import solve_case
 from sovopt.workbook.compare_sheets import write_comparison
 from sovopt.workbook.print_setup import MIN_SCALE
-from sovopt.workbook.study_sheets import new_workbook, sweep_sheet, write_study_workbook
+from sovopt.workbook.study_sheets import (
+    frontier_sheet,
+    new_workbook,
+    sweep_sheet,
+    write_study_workbook,
+)
 from sovopt.workbook.table_writer import PALETTE
 from tests.builders import (
     Y1,
@@ -108,14 +113,29 @@ def test_stress_status_detail_names_each_broken_limit_and_how_far():
     assert ok.summary["status_detail"].startswith("The portfolio keeps every limit")
 
 
+def _frontier_table() -> pd.DataFrame:
+    """Three points of a cost-CVaR frontier, the middle one the knee."""
+    return pd.DataFrame({
+        "point": [1, 2, 3], "role": ["least cost", "level 1", "least cvar"],
+        "measure_level": [None, 0.08, None], "measure": [0.12, 0.08, 0.05],
+        "cost": [100.0, 104.0, 130.0], "cost_per_point": [None, 1.0, 10.0],
+        "gap": [0.0, 0.0, 0.0], "status": ["optimal"] * 3, "knee": ["", "yes", ""],
+        "knee_cost": [None, 104.0, None], "enters": ["", "LIC-A", "DOM-B"],
+        "leaves": ["", "BUY-A", ""], "run_id": ["r1", "r2", "r3"]})
+
+
 @needs_libreoffice
 @pytest.mark.libreoffice
-def test_compare_and_sweep_workbooks_print_legibly(tmp_path):
+def test_compare_sweep_and_frontier_workbooks_print_legibly(tmp_path):
     wb = new_workbook()
     sweep_sheet(wb, _sweep_table(), ["budget (×)"], ["Sweep of budget"], "EUR m")
     sweep = write_study_workbook(wb, tmp_path / "sweep.xlsx")
+    wb = new_workbook()
+    frontier_sheet(wb, _frontier_table(), "cvar", ["Frontier of cvar"], "EUR m")
+    frontier = write_study_workbook(wb, tmp_path / "frontier.xlsx")
     for path, words in ((_comparison(tmp_path), ("Total cost", "Cost Δ vs base")),
-                        (sweep, ("Total cost", "Sweep of budget"))):
+                        (sweep, ("Total cost", "Sweep of budget")),
+                        (frontier, ("Cost per point bought", "Frontier of cvar"))):
         pdf = convert_to_pdf(path, tmp_path / f"pdf-{path.stem}")
         text = " ".join(reading_order_text(pdf).split())
         for word in words:
