@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from sovopt.errors import EXIT_INVALID, SovoptError
-from sovopt.outputs import METRIC_KEYS, SUMMARY_KEYS, TABLE_COLUMNS
+from sovopt.outputs import METRIC_KEYS, SUMMARY_KEYS, TABLE_COLUMNS, TABLES
 from sovopt.report import Report, file_sha256
 from sovopt.runs import RunStore
 from sovopt.workbook.files import open_workbook
@@ -130,8 +130,14 @@ def _sheets(path: Path, titles: tuple[str, ...]) -> dict[str, list[tuple[Any, ..
 
 
 def _summary(rows: list[tuple[Any, ...]], path: Path) -> dict[str, object]:
-    """Summary metric -> value from columns A and B (a blank cell is None)."""
-    values = {str(r[0]).strip(): (r[1] if len(r) > 1 else None) for r in rows[1:] if r and r[0]}
+    """Summary metric -> value: the key from the column headed ``Key`` (or, as older
+    workbooks have it, column A headed ``metric``), the value from the ``Value`` column
+    (a blank cell is None)."""
+    head = [str(h).strip().lower() if h is not None else "" for h in (rows[0] if rows else ())]
+    key_col = head.index("key") if "key" in head else 0
+    value_col = head.index("value") if "value" in head else 1
+    values = {str(r[key_col]).strip(): (r[value_col] if len(r) > value_col else None)
+              for r in rows[1:] if len(r) > key_col and r[key_col]}
     missing = [k for k in ("status", "total_cost", "run_id") if k not in values]
     if missing:
         raise SovoptError(f"{path.name}: Summary!A:B has no row for {', '.join(missing)}; "
@@ -181,7 +187,7 @@ def _marginal_values(rows: list[tuple[Any, ...]]) -> pd.DataFrame | None:
     """constraint, year, marginal_value, meaning from the Constraints sheet (None if blank)."""
     if not rows:
         return None
-    head = [str(h) if h is not None else "" for h in rows[0]]
+    head = [column_key("constraints", h) for h in rows[0]]
     if not {"constraint", "year", "marginal_value"} <= set(head):
         return None
     frame = pd.DataFrame([r[:len(head)] for r in rows[1:] if r and r[0]], columns=head)
@@ -189,6 +195,16 @@ def _marginal_values(rows: list[tuple[Any, ...]]) -> pd.DataFrame | None:
                    *(["meaning"] if "meaning" in head else [])]]
     frame["marginal_value"] = pd.to_numeric(frame["marginal_value"], errors="coerce")
     return frame if frame["marginal_value"].notna().any() else None
+
+
+def column_key(table: str, heading: object) -> str:
+    """The key of a result column from its sheet heading: the key itself, the label, or
+    the label with its unit in brackets (``Used (EUR m or share)``)."""
+    text = str(heading or "").strip()
+    for q in TABLES.get(table, ()):
+        if text in (q.key, q.label) or text.startswith(q.label + " ("):
+            return q.key
+    return text
 
 
 def case_file_for(path: Path, run: dict[str, Any]) -> Path:
@@ -234,13 +250,13 @@ def _evaluated_again(path: Path, run: dict[str, Any]) -> Report:
 
 
 def differing_kpis(report: Report, summary: dict[str, object]) -> list[str]:
-    """The KPIs whose value evaluated again differs from the workbook's Summary (relative
-    1e-6): a case that changed since, said in the brief."""
+    """The KPIs whose value evaluated again differs from the workbook's Summary (beyond
+    the sheet's rounding, :func:`sovopt.outputs.rounded`): a case that changed since."""
     out = []
     for key in METRIC_KEYS:
         a, b = report.summary.get(key), summary.get(key)
         if isinstance(a, int | float) and isinstance(b, int | float):
-            if abs(float(a) - float(b)) > 1e-6 * max(1.0, abs(float(b))):
+            if abs(float(a) - float(b)) > 2e-6 * max(1.0, abs(float(b))):  # the sheet rounds
                 out.append(key)
         elif (a is None) != (b is None):
             out.append(key)
