@@ -138,3 +138,27 @@ def test_robust_and_sweep_group_briefs(tmp_path) -> None:
     table = text[text.index(escape("The sweep's points")):]
     table = table[:table.index("</table>")]
     assert table.count("<tr>") == 1 + 4  # heading and the base plus three grid points
+
+
+def test_against_a_run_compares_with_it(example, tmp_path) -> None:
+    """Against its own run every headline measure reads "no change", and the headline
+    shows each value before and after."""
+    run_id = str(example.report.summary["run_id"])
+    html = tmp_path / "same.html"
+    code, out, err = sovopt("brief", str(example.results), "--against", run_id, "--store",
+                            str(example.store), "--out", str(html), "--json")
+    assert code == 0, err
+    assert json.loads(out)["baseline"]["run_id"] == run_id
+    text = html.read_text()
+    table = text[text.index("Headline measures"):]
+    table = table[:table.index("</table>")]
+    assert table.count("<td>no change</td>") == 11  # every compared KPI
+    cost = summary_text(example.report, "total_cost")
+    assert f"{cost} → {cost}" in text
+
+
+def summary_text(report, key: str) -> str:
+    from sovopt.outputs import summary_quantity
+
+    return summary_quantity(key).text(report.summary[key],
+                                      report.run["settings"]["currency"])
