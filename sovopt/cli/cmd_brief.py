@@ -72,15 +72,15 @@ def brief_command(ref: str | None, against: str | None, alone: bool, group: str 
     if pdf is not None:
         from sovopt.brief.pdf import print_pdf
 
-        source = out
         if paper_html is None:  # the PDF gets a fixed size; the HTML stays the printer's
-            source = pdf.with_name(pdf.stem + ".print.html")
-            write_bytes_atomic(render(brief, "a4").encode("utf-8"), source)
-        try:
-            print_pdf(source, pdf)
-        finally:
-            if source != out:
-                source.unlink(missing_ok=True)
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="sovopt-brief-") as folder:
+                source = Path(folder) / out.name
+                source.write_text(render(brief, "a4"), encoding="utf-8")
+                print_pdf(source, pdf)
+        else:
+            print_pdf(out, pdf)
         echo_err(f"PDF: {pdf}")
         facts["pdf"] = str(pdf)
     if as_json:

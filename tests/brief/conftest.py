@@ -1,7 +1,7 @@
-"""What the brief's tests share: one solve per case for the whole module, the CLI runner.
+"""What the brief's tests share: one solve per case for the whole run, the CLI runner.
 
 The example is solved once (10 s time limit) and the real-data example once
-(15 s), each into its own run store; every test of a module briefs those runs.
+(15 s), each into its own run store; every brief test briefs those runs.
 """
 
 from __future__ import annotations
@@ -58,13 +58,13 @@ def solve(folder: Path, names: list[str], time_limit: str) -> Solved:
     return Solved(folder, store, results, report)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example(tmp_path_factory) -> Solved:
     """The fictional example, solved once."""
     return solve(tmp_path_factory.mktemp("example"), ["example_case.xlsx"], "10")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def poland(tmp_path_factory) -> Solved:
     """The real-data example with its status quo beside it, solved once."""
     return solve(tmp_path_factory.mktemp("poland"),
