@@ -127,6 +127,15 @@ def test_robust_and_sweep_group_briefs(tmp_path) -> None:
     assert json.loads(out)["core"] == ["F1", "F2"]
     text = (tmp_path / "r.html").read_text()
     assert "4 options" not in text and "2 options are core" in text
+    # a run's brief shows the robust core of its case's robust study in the store
+    code, out, err = sovopt("solve", str(case), "--store", store, "--json")
+    assert code == 0, err
+    code, _, err = sovopt("brief", json.loads(out)["run_id"], "--store", store, "--out",
+                          str(tmp_path / "run.html"))
+    assert code == 0, err
+    text = (tmp_path / "run.html").read_text()
+    assert "Robust core: share of perturbed optima that start each option" in text
+    assert "No robust study of this case" not in text
     code, out, err = sovopt("sweep", str(case), "--vary", "budget=0.6:1.2:3", "--store",
                             store, "--json")
     assert code == 0, err
