@@ -25,6 +25,8 @@ TOP_COUNTRIES = 9
 OTHER = "other countries"
 #: The largest printed size of a picture (the text column is 180 mm wide).
 MAX_WIDTH_MM, MAX_HEIGHT_MM = 175.0, 68.0
+#: The capability x country picture has a page with two tables: it may be taller.
+ORIGIN_HEIGHT_MM = 100.0
 
 
 def svg_of(fig: object, salt: str) -> str:
@@ -42,12 +44,13 @@ def svg_of(fig: object, salt: str) -> str:
     return text
 
 
-def figure(draw: Callable[[], object], key: str, title: str, alt: str) -> Figure:
+def figure(draw: Callable[[], object], key: str, title: str, alt: str,
+           max_height: float | None = None) -> Figure:
     """A picture of the brief: ``draw()`` makes the matplotlib Figure.
 
     Its printed size is fixed here (at most :data:`MAX_WIDTH_MM` wide and
-    :data:`MAX_HEIGHT_MM` high, its own proportions kept), so a page's content has
-    the same height in every browser and the brief's page breaks are known.
+    ``max_height`` or :data:`MAX_HEIGHT_MM` high, its own proportions kept), so a
+    page's content has the same height in every browser and its page breaks are known.
     """
     svg = svg_of(draw(), key)
     label = f'<title>{_xml(title)}</title><desc>{_xml(alt)}</desc>'
@@ -55,7 +58,7 @@ def figure(draw: Callable[[], object], key: str, title: str, alt: str) -> Figure
     size = ""
     if box:
         w, h = float(box.group(1)), float(box.group(2))
-        width = min(MAX_WIDTH_MM, MAX_HEIGHT_MM * w / h)
+        width = min(MAX_WIDTH_MM, (max_height or MAX_HEIGHT_MM) * w / h)
         size = f' style="width: {width:.1f}mm; height: {width * h / w:.1f}mm"'
     svg = svg.replace("<svg", f'<svg role="img" aria-label="{_xml(title)}"{size}', 1)
     svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + label, svg, count=1)
@@ -124,7 +127,8 @@ def _run_figures(report: Report) -> dict[str, Figure]:
             lambda: plots.dependence(fewer_countries(report, "share_matrix", "share")),
             "dependence", "Where each capability's value comes from",
             f"Heat map, capabilities down and countries of origin across, each cell the "
-            f"share of the capability's units over the horizon; the largest shares: {lead}.")
+            f"share of the capability's units over the horizon; the largest shares: {lead}.",
+            max_height=ORIGIN_HEIGHT_MM)
     sc = report.tables.get("scenarios")
     if sc is not None and len(sc) and float(sc["weighted_loss"].sum()) > 0:
         loss = sc.groupby("scenario_id")["weighted_loss"].sum().sort_values(ascending=False)
