@@ -55,9 +55,6 @@ figure svg { display: block; max-width: 100%; }
 .alt { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 footer.screen { color: var(--muted); font-size: 8.5pt; border-top: 0.5pt solid var(--rule);
                 margin-top: 6mm; padding-top: 2mm; }
-@page { margin: 14mm 15mm 16mm 15mm;
-        @bottom-left { content: var(--footer-text); }
-        @bottom-right { content: "page " counter(page) " of " counter(pages); } }
 @media print {
   html { font-size: 10pt; }
   body { max-width: none; padding: 0; }
@@ -70,15 +67,11 @@ footer.screen { color: var(--muted); font-size: 8.5pt; border-top: 0.5pt solid v
 
 def render(brief: Brief, paper: str | None = None) -> str:
     """The HTML text of ``brief``; ``paper`` (``a4``, ``letter``) fixes the printed size."""
-    size = f"@page {{ size: {PAPERS[paper]}; }}" if paper else ""
-    footer = _css_string(brief.footer)
-    style = CSS.replace("content: var(--footer-text);",
-                        f"content: {footer}; font-size: 8pt; color: #5b6470;") \
-        .replace('counter(pages); }', 'counter(pages); font-size: 8pt; color: #5b6470; }')
+    style = CSS + _page_rule(brief.footer, paper)
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{escape(brief.title)}</title>",
-             f"<style>{style}{size}</style>", "</head>", "<body>",
+             f"<style>{style}</style>", "</head>", "<body>",
              '<header class="title">', f"<h1>{escape(brief.title)}</h1>",
              f"<p>{escape(brief.subtitle)}</p>", "</header>"]
     for k, sec in enumerate(brief.sections):
@@ -96,6 +89,17 @@ def _t(value: str) -> str:
     """``value`` escaped for HTML, each hyphenated id kept on one line."""
     marked = _ID.sub(lambda m: f'<span class="id">{m.group(0)}</span>', escape(value))
     return marked.replace("\n", "<br>")
+
+
+def _page_rule(footer: str, paper: str | None) -> str:
+    """The ``@page`` rule: margins, the paper size if fixed, and the running footer
+    (the case and run id at the left, the page number at the right)."""
+    size = f" size: {PAPERS[paper]};" if paper else ""
+    small = "font-size: 8pt; color: #5b6470;"
+    return (f"@page {{ margin: 14mm 15mm 16mm 15mm;{size}\n"
+            f"  @bottom-left {{ content: {_css_string(footer)}; {small} }}\n"
+            f'  @bottom-right {{ content: "page " counter(page) " of " counter(pages); '
+            f"{small} }} }}\n")
 
 
 def _css_string(value: str) -> str:
