@@ -9,4 +9,5 @@ Each builds a list of tasks (:mod:`sovopt.studies.tasks`: a compact serialised
 case plus the change to apply), hands them to an executor
 (:mod:`sovopt.executors`) and records the tidy results as they come back
 (:mod:`sovopt.studies.record`); only the client touches the run store.
+A robust sample's perturbation is :mod:`sovopt.studies.perturb`.
 """

@@ -119,7 +119,7 @@ def run_task(blob: bytes, task: Task) -> PointResult:
     t0 = time.perf_counter()
     case = apply_changes(unpack_case(blob), task.changes)
     if task.seed is not None:
-        from sovopt.studies.robust import perturb
+        from sovopt.studies.perturb import perturb
         case = perturb(case, task.seed)
     report = solve_report(case, task.objective, task.time_limit, task.gap, case.source)
     return PointResult(task.index, report, time.perf_counter() - t0)
