@@ -413,11 +413,15 @@ def column(table: str, key: str) -> Quantity:
 #: named; ``(×)`` for a scaled column), then these.
 STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
     "sweep": (
-        Q("point", "Point", "", "count", "Point of the grid (0: the case as given)"),
+        Q("point", "Point", "", "count", "Point of the grid (the case as given is solved once: "
+          "the grid point that leaves it unchanged, else point 0)"),
         Q("status", "Status", "", "text", "Status of the point's solve"),
         *(q for q in SUMMARY if q.key in ("total_cost", "local_share", "exposure", "hhi_mean",
                                           "expected_shortfall", "worst_case_shortfall",
                                           "cvar", "unmet_units", "mip_gap")),
+        Q("distinguishable", "Distinguishable", "", "text",
+          "The points whose proven bands on the objective overlap this point's: the "
+          "solver's gaps cannot tell them apart"),
         Q("run_id", "Run", "", "text", "The point's run in the run store"),
     ),
     "frontier": (
@@ -445,7 +449,7 @@ STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("started_in", "Started in", "samples", "count", "Samples whose plan starts it"),
         Q("samples", "Samples", "samples", "count", "Samples with a plan"),
         Q("core_index", "Core index", "share of samples", "share",
-          "Share of the samples whose optimal plan starts it"),
+          "Share of the samples with a plan whose plan starts it"),
         Q("class", "Class", "", "text", "core (≥ 0.9), borderline, exterior (≤ 0.1)"),
     ),
     "robust_samples": (
