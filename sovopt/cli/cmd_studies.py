@@ -184,6 +184,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
         FrontierSpec,
         check_spec,
         frontier_points,
+        frontier_status,
         frontier_table,
         frontier_task,
     )
@@ -213,7 +214,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
                            f"cost {point.report.summary.get('total_cost')}")
         try:
             if executor == "local":
-                found = frontier_points(case, spec, path.name, on_point=record)
+                found = frontier_points(case, spec, path.name, on_point=record, say=say)
             else:
                 ex = make_executor(executor, workers, scheduler)
                 got: dict[str, Any] = {}
@@ -237,15 +238,23 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
                  f"the knee is point {int(knee_rows['point'].iloc[0])}: {measure} "
                  f"{knee_rows['measure'].iloc[0]:.4g} for a cost of "
                  f"{knee_rows['cost'].iloc[0]:,.2f} {case.settings.currency}")
+    status, meaning = frontier_status(found)
+    taken = [p for p in found if p.extra.get("took")]
     lines = [f"Case {case.settings.case_name}; group {outcome.group} in the run store "
-             f"({outcome.status}: {len(outcome.points)} of {points} points).",
-             f"Least cost first; each later point holds {measure} at a lower level and "
-             "minimises cost (ε-constraint, one model, warm starts).",
+             f"({outcome.status}: {outcome.count_text()}).",
+             f"Frontier {status}: {meaning}.",
+             f"Least cost first; each later point holds {measure} at a lower level (evenly "
+             "between the ends' measured values) and minimises cost (ε-constraint, one "
+             "model, each point started from the cheapest known plan that keeps its "
+             "bound).",
              knee_text[0].upper() + knee_text[1:] + "."]
+    lines += [f"Point {p.index} ({p.extra['role']}) {p.extra['took']}." for p in taken]
     wb = new_workbook()
     frontier_sheet(wb, table, measure, lines, case.settings.currency)
     return finish_study("frontier", wb, out_path, lines, outcome, as_json,
-                        {"measure": measure, "points": table_records(table)})
+                        {"measure": measure, "frontier_status": status,
+                         "frontier_status_detail": meaning,
+                         "points": table_records(table)})
 
 
 @cli.command()
