@@ -4,8 +4,10 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
 
 1. :func:`precheck` catches the obvious before any model is built (pandas on
    the prepared data): a year's demand above what every option able to
-   deliver by then can supply; a capability asking for more suppliers than
-   have options; a mandatory option that was excluded.
+   deliver by then can supply; a minimum supplier share that n suppliers
+   cannot all deliver; a mandatory option that was excluded. (Fewer suppliers
+   able than min_suppliers is not infeasible: those years are single source by
+   necessity, :mod:`sovopt.sourcing`.)
 2. :func:`elastic` solves an elastic copy of the compiled model: a slack on
    every row of each family that declares itself relaxable (``FAMILY.relax``
    in its module: budget, localization, country_share, supplier_capacity,
@@ -16,8 +18,10 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
    becomes one relaxation, described by its family's ``describe``.
 
 Both return values a planner (or a script) can type in: :func:`typable`
-rounds each ``needed`` in the safe direction (a limit that must rise is
-rounded up, one that must fall down; shares to 0.001, whole-number cells to
+rounds each ``needed`` in the safe direction, which is the way its limit
+loosens (:data:`LOOSEN`: a ≤ limit only rises, a ≥ limit only falls, never the
+other way, even where the elastic plan's own reading lands past the current
+value; shares to 0.001, whole-number cells to
 whole numbers, money and units to four significant figures), keeps one
 relaxation per cell (the largest move), and words each as what *would* make
 the case feasible: one repair among possibly many, and all the listed
@@ -48,6 +52,14 @@ from sovopt.model.constraints import FAMILIES, IMPLIED_FAMILIES
 from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
+
+#: Which way each relaxable family's limit is loosened: +1 a ≤ limit (budget, a
+#: country's share cap, a supplier's capacity) only ever rises, -1 a ≥ limit (the
+#: localization target, min_suppliers, a mandatory option, a demand or fleet
+#: requirement) only ever falls, also after rounding.
+LOOSEN = {"budget": 1, "country_share": 1, "supplier_capacity": 1,
+          "localization": -1, "dual_sourcing": -1, "one_start": -1, "demand": -1,
+          "fleet_service": -1, "stock_balance": -1}
 
 #: Weight factor of the slack of a limit the planner changed since the last run.
 CHANGED_WEIGHT = 1e-3
@@ -87,18 +99,9 @@ def precheck(d: ModelData) -> list[Relaxation]:
             "lower the demand, raise max_qty_per_year or capacity, or add an earlier option",
             integer=bool(d.capabilities.loc[r, "integer_units"]),
         ))
+    # fewer suppliers than min_suppliers able to deliver is not infeasible: those years
+    # are single source by necessity (sovopt.sourcing), so only the share is checked
     need = d.capabilities["min_suppliers"]
-    have = d.options[d.options.index.isin(d.starts["option_id"])].groupby(
-        "capability_id")["supplier_id"].nunique()
-    for r, n in need[need >= 2].items():
-        k = int(have.get(r, 0))
-        if k < n:
-            cell = d.case.cell("Capabilities", "min_suppliers", d.capabilities.loc[r, "row"])
-            found.append(Relaxation(
-                "dual_sourcing", f"Minimum suppliers of {r}", cell, float(n), float(k),
-                f"Minimum suppliers of {r} ({cell}) is {n} but only {k} supplier(s) have "
-                f"usable options for it", integer=True,
-            ))
     for r in need[need >= 2].index:
         share = float(d.capabilities.loc[r, "min_supplier_share"])
         n = int(need[r])
@@ -276,12 +279,15 @@ def typable(d: ModelData, found: list[Relaxation], explain: bool = False) -> lis
 
 
 def safe_needed(rel: Relaxation) -> float:
-    """``rel.needed`` rounded away from ``rel.current``: up for a limit that must rise,
-    down for one that must fall, so typing it in is always enough."""
+    """``rel.needed`` rounded the way its limit loosens (:data:`LOOSEN`): up for a ≤
+    limit, down for a ≥ limit, so typing it in is always enough; a figure that lands
+    on or past the current value (the elastic plan's own reading of it) moves one
+    step past it the loosening way, so a limit is never tightened."""
     needed, current = float(rel.needed), float(rel.current)
     if not math.isfinite(needed):
         return needed
-    rise = needed > current
+    way = LOOSEN.get(rel.family, 1 if needed > current else -1)
+    rise = way > 0
     if rel.family in SHARE_FAMILIES:
         step = SHARE_STEP
     elif rel.integer:
@@ -297,6 +303,8 @@ def safe_needed(rel: Relaxation) -> float:
         k = math.ceil(ratio) if rise else math.floor(ratio)
     decimals = max(0, -math.floor(math.log10(step)))
     value = round(k * step, decimals)
+    if (value - current) * way <= SNAP * max(1.0, abs(current)):
+        value = round(current + way * step, decimals)  # never the tightening way
     if rel.family in SHARE_FAMILIES:
         value = min(1.0, max(0.0, value))
     elif rel.family == "dual_sourcing" and rel.integer:  # at least one supplier

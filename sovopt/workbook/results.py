@@ -46,7 +46,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sovopt import outputs
 from sovopt.outputs import SUMMARY_KEYS, shown_name
-from sovopt.report import Report
+from sovopt.report import Report, never_met_lines
 from sovopt.sustainment import leverage_ratio
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
@@ -332,6 +332,7 @@ def in_short(report: Report, currency: str) -> list[str]:
     broken = int((t["diagnostics"]["severity"] == "violation").sum())
     lines.append(f"Limits broken: {broken} (listed on the Diagnostics sheet)." if broken
                  else "Limits broken: none.")
+    lines += never_met_lines(report)  # a min_suppliers that no year can meet
     return lines
 
 
