@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from sovopt.case import Case
 from sovopt.highs import INF, HighsModel, has_solution, new_highs, pass_arrays, to_highs
 from sovopt.model import build_model
 from sovopt.model.constraints import FAMILIES, IMPLIED_FAMILIES
@@ -97,7 +98,7 @@ def precheck(d: ModelData) -> list[Relaxation]:
             f"Demand of {r} in {t} ({cell}) is {fmt(row['demand'])} but the options able to "
             f"deliver by {t} can supply at most {fmt(can)} that year (options: {names}); "
             "lower the demand, raise max_qty_per_year or capacity, or add an earlier option",
-            integer=bool(d.capabilities.loc[r, "integer_units"]),
+            integer=bool(d.capabilities.loc[r, "integer_units"]), key=("demand", (r, t)),
         ))
     # fewer suppliers than min_suppliers able to deliver is not infeasible: those years
     # are single source by necessity (sovopt.sourcing), so only the share is checked
@@ -113,7 +114,7 @@ def precheck(d: ModelData) -> list[Relaxation]:
                 "dual_sourcing", f"Minimum supplier share of {r}", cell, share, most,
                 f"Minimum supplier share of {r} ({cell}) is {share:g}, so {n} suppliers "
                 f"would need {n * share:.0%} of the demand; at most {most:g} can work "
-                f"with min_suppliers {n}",
+                f"with min_suppliers {n}", key=("min_supplier_share", r),
             ))
     options = d.case.options.set_index("option_id")
     for _, ex in d.excluded.iterrows():
@@ -122,9 +123,47 @@ def precheck(d: ModelData) -> list[Relaxation]:
             found.append(Relaxation(
                 "one_start", f"Mandatory option {ex['option_id']}", cell, 1.0, 0.0,
                 f"Mandatory option {ex['option_id']} ({cell}) was excluded: {ex['reason']}",
-                integer=True,
+                integer=True, key=("mandatory", ex["option_id"]),
             ))
     return typable(d, found, explain=True)
+
+
+def with_changes(case: Case, found: list[Relaxation]) -> Case:
+    """``case`` with the precheck's changes typed in (demand, min_supplier_share,
+    mandatory), so what else stands in the way can be found."""
+    tables: dict[str, pd.DataFrame] = {}
+    for rel in found:
+        what, of = rel.key if rel.key else (None, None)
+        if what == "demand":
+            df = tables.setdefault("demand", case.demand.copy())
+            at = (df["capability_id"].astype(str) == str(of[0])) & (df["year"] == of[1])
+            df.loc[at, "demand"] = float(rel.needed)
+        elif what == "min_supplier_share":
+            df = tables.setdefault("capabilities", case.capabilities.copy())
+            df.loc[df["capability_id"].astype(str) == str(of), "min_supplier_share"] = \
+                float(rel.needed)
+        elif what == "mandatory":
+            df = tables.setdefault("options", case.options.copy())
+            df.loc[df["option_id"].astype(str) == str(of), "mandatory"] = False
+    return replace(case, **tables)
+
+
+def complete_precheck(d: ModelData, found: list[Relaxation], switched_off: frozenset[str],
+                      options: dict[str, object]) -> list[Relaxation]:
+    """The precheck's changes and, with them typed in, whatever else the elastic
+    diagnosis finds: typing in every change listed then makes the case feasible (the
+    precheck alone sees only what is visible without solving)."""
+    from sovopt.prepare import prepare
+
+    relaxed = prepare(with_changes(d.case, found))
+    if precheck(relaxed):
+        return found
+    more = diagnose(relaxed, switched_off, options)
+    if not more:
+        return found
+    total = len(found) + len(more)
+    return [replace(r, message=wording(r, total) + ". " + r.message.split(". ", 1)[-1])
+            for r in found] + [replace(r, message=wording(r, total)) for r in more]
 
 
 def diagnose(d: ModelData, switched_off: frozenset[str], options: dict[str, object],
@@ -334,9 +373,6 @@ def wording(rel: Relaxation, listed: int) -> str:
     together = (f", together with the {others} other change{'s' if others > 1 else ''} "
                 "listed") if others else ""
     return f"The case would become feasible if {change}{together}; one possible repair"
-
-
-
 
 
 #: Columns of :func:`as_table`: ``sheet`` and ``cell`` (``Budget``, ``B3``) say where to
