@@ -37,7 +37,9 @@ def _number(value: Any) -> float | None:
 
 def primary_kpi(report: Report) -> str | None:
     """The Summary KPI of the run's primary level, when that level is one term."""
-    preset = report.run.get("preset") or {}
+    preset = report.run.get("preset")
+    if not isinstance(preset, dict):
+        return None
     for level in preset.get("levels", []):
         terms = dict(level.get("terms", {}))
         if set(terms) == {"unmet"}:
@@ -54,7 +56,7 @@ def proven_band(report: Report) -> tuple[str, float, float] | None:
     value = _number(report.summary.get(kpi)) if kpi else None
     if kpi is None or value is None or levels is None or levels.empty:
         return None
-    preset = report.run.get("preset") or {}
+    preset = report.run.get("preset")
     names = [lv["name"] for lv in preset.get("levels", [])
              if set(lv.get("terms", {})) != {"unmet"}]
     row = levels[levels["name"] == names[0]] if names else levels.iloc[:0]
