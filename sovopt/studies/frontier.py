@@ -262,14 +262,18 @@ class _Chain:
         Each optimisation gets its weight's share of the frontier's time left
         over the optimisations still to come (time one leaves unused passes on):
         the ends weigh :data:`END_WEIGHT`, so they get their time first, since
-        every point is measured against them.
+        every point is measured against them; the first, which has no plan to
+        start from, may take half of it.
         """
         from sovopt.highs import set_cost
 
         h = self.hm.highs
         left = self.deadline - time.perf_counter()
         weights = self.weights[self.done:] or [1.0]
-        share = max(left * weights[0] / sum(weights), 1.0)
+        share = left * weights[0] / sum(weights)
+        if self.done == 0:  # the first has no plan to start from: it may take half
+            share = max(share, left / 2)
+        share = max(share, 1.0)
         self.done += 1
         h.setOptionValue("time_limit", share)
         self.stop.deadline = time.monotonic() + share

@@ -4,8 +4,6 @@ loosens, and a point that a known plan beats takes that plan and says so."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -13,8 +11,7 @@ from sovopt.report import Report
 from sovopt.studies.frontier import FrontierSpec, frontier_points, take_dominating
 from sovopt.studies.tasks import PointResult
 from sovopt.workbook.read import read_case
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "inputs" / "example_case.xlsx"
+from tests.paths import EXAMPLE
 
 
 def _point(index: int, role: str, level: float | None, measure: float,
