@@ -80,8 +80,8 @@ def test_validate_the_diagnostics_and_in_short_name_the_cell(tmp_path, capsys,
 
     wb = openpyxl.load_workbook(tmp_path / "never.results.xlsx")
     texts = [str(c.value) for row in wb["Summary"].iter_rows() for c in row if c.value]
-    in_short = next(t for t in texts if "Outcome:" in t)
-    assert "cannot be met in any year" in in_short and cell in in_short
+    said = [t for t in texts if "cannot be met in any year" in t]  # the "In short" lines
+    assert len(said) == 1 and cell in said[0] and said[0].lstrip("• ").startswith("Warning")
     diag = [[c.value for c in row] for row in wb["Diagnostics"].iter_rows()]
     hits = [r for r in diag if any("cannot be met in any year" in str(v) for v in r)]
     assert len(hits) == 1 and "warning" in hits[0]
