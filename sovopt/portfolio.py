@@ -39,6 +39,21 @@ class Portfolio:
                                  "year": pd.Series(dtype=int),
                                  "units": pd.Series(dtype=float)}))
 
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame]) -> Portfolio | None:
+        """The portfolio a run's result tables hold (portfolio, deliveries, repairs), or
+        None when they hold none (a run that did not finish, or was infeasible)."""
+        pf, dl = tables.get("portfolio"), tables.get("deliveries")
+        if pf is None or dl is None:
+            return None
+        starts = pf.loc[pf["start_year"].notna(), ["option_id", "start_year"]]
+        starts = starts.astype({"start_year": int}).reset_index(drop=True)
+        deliveries = dl[["option_id", "year", "units"]].astype({"year": int, "units": float})
+        rp = tables.get("repairs")
+        repairs = (rp[["repair_id", "start_year"]].astype({"start_year": int})
+                   .reset_index(drop=True) if rp is not None and len(rp) else no_repairs())
+        return cls(starts=starts, deliveries=pd.DataFrame(deliveries), repairs=repairs)
+
     @property
     def started_options(self) -> list[str]:
         return self.starts["option_id"].tolist()
