@@ -29,6 +29,8 @@ reader, the solver stack, matplotlib) on first use.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -92,9 +94,44 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'sovopt' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
+    if name not in _CALLABLE_MODULES:  # those stay free for their module (see below)
+        globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+# ``sovopt.solve`` and ``sovopt.compare`` are also the names of modules of the package
+# (the solver, the comparison of runs): once such a module is imported, Python makes it
+# the package's attribute. That module is then made callable as the public function, so
+# ``sovopt.solve(case)`` is the API's solve whether or not the module was loaded, and
+# ``sovopt.solve.solve_case`` still reaches the module.
+
+#: Submodule name -> (module of the public function of the same name, its name).
+_CALLABLE_MODULES = {"solve": ("sovopt.api.run", "solve"),
+                     "compare": ("sovopt.api.store", "compare")}
+
+
+class _CallableModule(types.ModuleType):
+    """A module that, called, calls the public function of its name."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        module, name = _CALLABLE_MODULES[self.__name__.rpartition(".")[2]]
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+
+class _Package(types.ModuleType):
+    """The ``sovopt`` package: a submodule named as a public function becomes callable."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _CALLABLE_MODULES and type(value) is types.ModuleType:
+            value.__class__ = _CallableModule
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+for _name in _CALLABLE_MODULES:  # a submodule imported before this line ran
+    if f"{__name__}.{_name}" in sys.modules:
+        setattr(sys.modules[__name__], _name, sys.modules[f"{__name__}.{_name}"])

@@ -26,11 +26,15 @@ True
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sovopt.case import Case
 from sovopt.errors import EXIT_USAGE, SovoptError
+
+if TYPE_CHECKING:
+    from sovopt.studies.sweep import Vary
 
 #: The Scenarios columns a scenario may be given by (besides its id).
 SCENARIO_FIELDS = ("name", "country_id", "probability", "loss", "from_year", "to_year")
@@ -110,20 +114,24 @@ def with_scenario(case: Case, scenario_id: str, **values: object) -> Case:
         for key in ("name", "from_year", "to_year"):
             if values.get(key) is not None:
                 out.scenarios.loc[mask, key] = values[key]
-    # the numbers go through the sweep's own change, which checks their range
+    # the numbers go through the sweep's own parser, which checks their range, and its
+    # change, which sets every row of the scenario; a new country's loss is its own row's
     for key in ("probability", "loss"):
-        if values.get(key) is not None:
-            out = _changed(out, f"scenario:{scenario_id}.{key}", float(values[key]), "set",
-                           check=False)
+        if values.get(key) is None:
+            continue
+        name, value = f"scenario:{scenario_id}.{key}", float(values[key])
+        if key == "loss" and new_row:
+            _parsed(name, value, out)
+        else:
+            out = _changed(out, name, value, "set", check=False)
     return _checked(out)
 
 
 def _changed(case: Case, name: str, value: float, how: str, check: bool = True) -> Case:
     """The one change ``name`` (as ``sweep --vary`` reads it) applied with ``value``."""
-    from sovopt.studies.sweep import parse_vary
     from sovopt.studies.tasks import apply_changes
 
-    vary = parse_vary(f"{name}={value!r}", case)
+    vary = _parsed(name, value, case)
     if vary.how != how:
         hint = ("scaled(name, factor) takes a column such as 'budget'; set one cell with "
                 "with_value('SHEET:ID.COLUMN', value)" if how == "scale" else
@@ -132,6 +140,17 @@ def _changed(case: Case, name: str, value: float, how: str, check: bool = True) 
         raise SovoptError(f"{name!r}: {hint}", exit_code=EXIT_USAGE)
     new = _copy(apply_changes(case, (vary.change(vary.values[0]),)))
     return _checked(new) if check else new
+
+
+def _parsed(name: str, value: float, case: Case) -> Vary:
+    """``name=value`` read and checked against ``case`` as ``sweep --vary`` reads it (its
+    messages without the option's name: here it is an argument)."""
+    from sovopt.studies.sweep import BadVary, parse_vary
+
+    try:
+        return parse_vary(f"{name}={value!r}", case)
+    except BadVary as exc:
+        raise BadVary(str(exc).removeprefix("--vary ")) from None
 
 
 def _copy(case: Case) -> Case:
