@@ -2,7 +2,10 @@
 
 Each function runs the study's own machinery (:mod:`sovopt.studies`): the same
 tasks, the same executors, and every point recorded as a run in one group of
-the run store (``store=``; a temporary store when none is given). It returns a
+the run store (``store=``; a temporary store when none is given). Sweep and
+robust solve their points in worker processes (``workers``, default: the
+cores): a script calling them runs them under ``if __name__ == "__main__":``,
+as :mod:`multiprocessing` asks; a notebook needs nothing. It returns a
 :class:`StudyResult`: ``points``, the tidy table of the study's sheet
 (:data:`sovopt.outputs.STUDY_TABLES`), ``runs``, each point as a
 :class:`~sovopt.api.result.Result`, ``group``, and ``plot()``.
