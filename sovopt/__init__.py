@@ -19,7 +19,11 @@ The same from Python, through the same pipeline as the command line::
     sovopt.open_store(".sovopt").runs()           # every stored run, KPIs as columns
 
 ``import sovopt`` is light: the names below load their modules (the workbook
-reader, the solver stack, matplotlib) on first use.
+reader, the solver stack, matplotlib) on first use. ``sovopt.solve`` is
+:func:`sovopt.api.run.solve` and ``sovopt.compare`` is
+:func:`sovopt.api.store.compare` (documented there: the package also has modules
+of those names, the solver and the comparison of runs, which called are those
+functions).
 
 >>> import sovopt
 >>> sorted(sovopt.__all__)[:4]
@@ -31,7 +35,9 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from typing import TYPE_CHECKING, Any
+
+#: typing's own constant, without importing typing (``import sovopt`` stays light)
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -67,6 +73,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from sovopt import plots
     from sovopt.api.cases import CaseErrors, example_case, read_case
     from sovopt.api.result import Result, Summary

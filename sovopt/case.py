@@ -74,7 +74,13 @@ class Settings:
 
 @dataclass
 class Case:
-    """A validated planning case."""
+    """A validated planning case: the Settings and one DataFrame per input sheet.
+
+    >>> import sovopt
+    >>> case = sovopt.example_case()
+    >>> case.years[0], float(case.scaled("budget", 0.5).budget["budget"].iloc[0])
+    (2027, 230.0)
+    """
 
     settings: Settings
     countries: pd.DataFrame

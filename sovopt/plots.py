@@ -137,10 +137,11 @@ def spend(report: Report) -> Figure:
                label=_label(report, "country", country))
         bottom += by[country].to_numpy()
     budget = _budget(report)
-    if budget is not None:
-        ax.step(budget.index.to_numpy(), budget.to_numpy(), where="mid", color="black",
-                linewidth=2, label=summary_quantity("budget_total").label.replace(
-                    "Total b", "B"))
+    if budget is not None:  # each year's budget across its bar
+        edges = np.append(budget.index.to_numpy() - 0.5, budget.index[-1] + 0.5)
+        ax.step(edges, np.append(budget.to_numpy(), budget.iloc[-1]), where="post",
+                color="black", linewidth=2,
+                label=summary_quantity("budget_total").label.replace("Total b", "B"))
     ax.set_xlabel(column("spend_origin", "year").label)
     ax.set_ylabel(column("spend_origin", "amount").heading(cur))
     ax.set_xticks(years)
@@ -242,7 +243,7 @@ def fleet(report: Report) -> Figure:
     ...      "in_service": [2.0, 3.0], "home_supported": [0.0, 1.0],
     ...      "worst_available": [1.0, 2.0]})})
     >>> fleet(r).axes[0].get_ylabel()
-    'Required (units)'
+    'Units'
     """
     df = _table(report, "fleet", "fleet")
     caps = list(dict.fromkeys(df["capability_id"]))
@@ -261,7 +262,8 @@ def fleet(report: Report) -> Figure:
                 ax.plot(years, part[key].astype(float).to_numpy(),
                         label=column("fleet", key).label, **styles[key])
         ax.set_title(_label(report, "capability", cap))
-        ax.set_ylabel(column("fleet", "required").heading())
+        ax.set_ylabel(column("fleet", "required").unit.capitalize())
+        ax.set_xticks(years)
     axes[-1].set_xlabel(column("fleet", "year").label)
     axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

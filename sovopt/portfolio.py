@@ -25,6 +25,9 @@ class Portfolio:
 
     The stock of a capability is not a decision of its own: it follows from the
     deliveries and the demand (the stock balance), so the metrics derive it.
+
+    >>> Portfolio.empty().started_options
+    []
     """
 
     starts: pd.DataFrame

@@ -37,6 +37,12 @@ class Store:
 
     ``location`` is the store's folder (``.sovopt`` by default, as ``--store``).
     Anything that takes ``store=`` takes a Store too.
+
+    >>> import sovopt, tempfile
+    >>> store = sovopt.open_store(tempfile.mkdtemp())
+    >>> r = sovopt.stress(sovopt.example_case(), sovopt.Portfolio.empty(), store=store)
+    >>> store.result(r.run_id).status, len(store.table("scenarios", runs=[r.run_id])) > 0
+    ('violated', True)
     """
 
     def __init__(self, location: str | os.PathLike[str] | Store):

@@ -10,10 +10,7 @@ as :mod:`multiprocessing` asks; a notebook needs nothing. It returns a
 (:data:`sovopt.outputs.STUDY_TABLES`), ``runs``, each point as a
 :class:`~sovopt.api.result.Result`, ``group``, and ``plot()``.
 
->>> import sovopt
->>> fr = sovopt.frontier(sovopt.example_case(), points=3, measure="exposure",
-...                      time_limit=30)                                     # doctest: +SKIP
->>> fr.points[["measure", "cost"]]                                          # doctest: +SKIP
+The examples use :func:`sovopt.example.tiny_case` (worked by hand there).
 """
 
 from __future__ import annotations
@@ -66,7 +63,13 @@ class StudyResult:
 class FrontierResult(StudyResult):
     """The cost–dependence frontier: ``points`` has one row per point, least cost first
     (role, measure_level, measure, cost, cost_per_point, gap, status, knee, enters,
-    leaves, run_id); ``measure`` is the dependence measure traded against cost."""
+    leaves, run_id); ``measure`` is the dependence measure traded against cost.
+    See :func:`frontier` for an example.
+
+    >>> import sovopt
+    >>> sovopt.FrontierResult.kind
+    'frontier'
+    """
 
     kind = "frontier"
 
@@ -92,7 +95,12 @@ class FrontierResult(StudyResult):
 
 class SweepResult(StudyResult):
     """A grid of what-ifs: ``points`` has point (0: the case as given), one column per
-    varied input, status, the KPIs and run_id."""
+    varied input, status, the KPIs and run_id (see :func:`sweep` for an example).
+
+    >>> import sovopt
+    >>> sovopt.SweepResult.kind
+    'sweep'
+    """
 
     kind = "sweep"
 
@@ -106,7 +114,12 @@ class SweepResult(StudyResult):
 class RobustResult(StudyResult):
     """The robust core: ``points`` has one row per sample (sample, seed, status, KPIs,
     started options, run_id); ``core`` one row per option with its core index and class
-    (core ≥ 0.9, exterior ≤ 0.1, borderline between)."""
+    (core ≥ 0.9, exterior ≤ 0.1, borderline between); see :func:`robust` for an example.
+
+    >>> import sovopt
+    >>> sovopt.RobustResult.kind
+    'robust'
+    """
 
     kind = "robust"
 
@@ -129,6 +142,16 @@ def frontier(case: Case, points: int = 5, measure: str = "cvar",
     from least cost to least ``measure`` (``cvar``, ``exposure``, ``hhi``,
     ``expected_shortfall``) by the ε-constraint method on one compiled model.
     ``time_limit`` is the whole frontier's (default: 3 × Settings time_limit_s).
+
+    >>> import sovopt
+    >>> from sovopt.example import tiny_case
+    >>> fr = sovopt.frontier(tiny_case(), points=3, measure="exposure")
+    >>> fr.points[["measure", "cost"]].values.tolist()   # 5 units moved home at 4 each
+    [[0.05, 10.0], [0.025, 30.0], [0.0, 50.0]]
+    >>> fr.status, sorted(fr.runs), fr.store is None
+    ('complete', [0, 1, 2], True)
+    >>> fr.plot().axes[0].get_ylabel()
+    'Total cost (EUR)'
     """
     from sovopt.report import WITH_PORTFOLIO
     from sovopt.studies.frontier import FrontierSpec, check_spec, frontier_points, frontier_table
@@ -168,6 +191,14 @@ def sweep(case: Case, vary: Mapping[str, Sequence[float] | str] | Sequence[str],
     ``{"scenario:EMB-HEL.loss": "0:1:3"}`` (a cell's values, ``LO:HI:N``); several
     inputs make the full grid. ``--vary`` texts (``["budget=0.8:1.2:3"]``) work too.
     Point 0 is the case as given. ``time_limit`` is each solve's.
+
+    >>> import sovopt
+    >>> from sovopt.example import tiny_case
+    >>> sw = sovopt.sweep(tiny_case(), {"option:ALLY.unit_cost": [1.0, 6.0]}, workers=1)
+    >>> sw.points["total_cost"].tolist()   # the base, then ALLY at 1 and at 6 (HOME wins)
+    [10.0, 10.0, 50.0]
+    >>> sw.plot("total_cost").axes[0].get_xlabel()
+    'option:ALLY.unit_cost'
     """
     from sovopt.studies.sweep import parse_vary, sweep_table, sweep_tasks
 
@@ -188,7 +219,14 @@ def robust(case: Case, samples: int = 20, seed: int = 1, objective: str | None =
     """The robust core of ``case`` (``sovopt robust``): ``samples`` perturbed cases
     (unit costs, risk scores, scenario probabilities and losses drawn within their
     ranges, from ``seed``), each solved; per option the share of samples whose plan
-    starts it. ``time_limit`` is each solve's."""
+    starts it. ``time_limit`` is each solve's.
+
+    >>> import sovopt
+    >>> from sovopt.example import tiny_case
+    >>> rb = sovopt.robust(tiny_case(), samples=2, workers=1)
+    >>> rb.core.set_index("option_id")["class"].to_dict()  # ALLY at most 1.1, HOME at least 4.5
+    {'ALLY': 'core', 'HOME': 'exterior'}
+    """
     from sovopt.studies.robust import (
         check_ranges,
         core_table,

@@ -57,7 +57,9 @@ def test_spend_stacks_origin_by_year_against_the_budget(report):
     assert [p.get_y() + p.get_height() for p in last] == pytest.approx([32.0, 28.0])
     budget = [ln for ln in ax.lines if ln.get_label() == "Budget"]
     assert len(budget) == 1
-    assert list(budget[0].get_ydata()) == pytest.approx([35.0, 30.0])
+    # a step across each year's bar: 2027 from 2026.5 to 2027.5, 2028 to 2028.5
+    assert list(budget[0].get_xdata()) == [2026.5, 2027.5, 2028.5]
+    assert list(budget[0].get_ydata()) == pytest.approx([35.0, 30.0, 30.0])
     assert ax.get_legend().get_title().get_text() == "Country of origin"
 
 
@@ -107,7 +109,7 @@ def test_fleet_lines_and_no_fleet_is_said():
     fig = plots.fleet(rep)
     ax = fig.axes[0]
     assert ax.get_title() == "fleet R"
-    assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Required (units)"
+    assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Units"
     lines = {ln.get_label(): ln for ln in ax.lines}
     assert list(lines["Required"].get_ydata()) == [10.0, 10.0, 10.0]
     assert list(lines["In service"].get_ydata()) == [10.0, 10.0, 10.0]
