@@ -94,8 +94,9 @@ def stress(case: Case, portfolio: PlanSpec, store: StoreSpec | None = None,
     from sovopt.pipeline import stress_and_report
 
     plan = _plan(portfolio, case, store, "portfolio")
-    source = (portfolio.run_id or "a solve") if isinstance(portfolio, Result) else \
-        None if isinstance(portfolio, Portfolio) else str(portfolio)
+    source = ((portfolio.run_id or "a solve") if isinstance(portfolio, Result) else
+              None if isinstance(portfolio, Portfolio) else
+              Path(portfolio).name if _is_workbook(portfolio) else str(portfolio))
 
     def run(run_id: str | None, path: Path | None) -> Result:
         outcome = stress_and_report(case, plan, case_path=path, source=source,
@@ -152,14 +153,19 @@ def _plan(spec: PlanSpec, case: Case, store: StoreSpec | None, what: str) -> Por
         return spec
     if isinstance(spec, Result):
         return spec.as_portfolio()
-    path = Path(spec)
-    if path.suffix.lower() == ".xlsx" or path.exists():
+    if _is_workbook(spec):
         from sovopt.workbook.portfolio_sheet import read_portfolio
 
-        return read_portfolio(path, case)
+        return read_portfolio(Path(spec), case)
     if store is None:
         raise SovoptError(f"{what}={str(spec)!r}: not a workbook; to name a stored run, "
                           "give store= too")
     from sovopt.api.store import Store
 
     return Store(store).result(str(spec)).as_portfolio()
+
+
+def _is_workbook(spec: str | os.PathLike[str]) -> bool:
+    """A results workbook, not a run id (as ``sovopt stress --portfolio`` tells them apart)."""
+    path = Path(spec)
+    return path.suffix.lower() == ".xlsx" or path.exists()
