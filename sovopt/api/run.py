@@ -118,7 +118,11 @@ def _recorded(case: Case, store: StoreSpec | None, label: str | None, preset: ob
         try:
             result = run(run_id, path)
             runs.finish(run_id, result.report)
-        except BaseException as exc:
+        except KeyboardInterrupt:  # a second interrupt, or one before any plan was found
+            runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
+                      status="interrupted")
+            raise
+        except BaseException as exc:  # recorded as failed, then raised
             runs.fail(run_id, f"{type(exc).__name__}: {exc}")
             raise
     from sovopt.api.store import store_location

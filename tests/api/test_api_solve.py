@@ -142,3 +142,21 @@ def test_stress_of_a_solved_plan_reports_the_same_kpis(case_path):
     assert halved.status == "violated"
     where = halved.tables["diagnostics"]
     assert where[where["severity"] == "violation"]["where"].str.startswith("Budget").any()
+
+
+@pytest.mark.parametrize(("error", "status", "message"), [
+    (RuntimeError("the solver broke"), "failed", "RuntimeError: the solver broke"),
+    (KeyboardInterrupt(), "interrupted", "stopped by Ctrl-C before a portfolio was verified"),
+])
+def test_a_stored_solve_that_fails_is_recorded(tmp_path, monkeypatch, error, status, message):
+    """As ``sovopt solve`` records it: the run stays in the store, failed or interrupted."""
+    import sovopt.pipeline
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(sovopt.pipeline, "solve_and_report", broken)
+    with pytest.raises(type(error)):
+        sovopt.solve(hand_case(budget=BUDGET), store=tmp_path / "store", label="doomed")
+    runs = sovopt.open_store(tmp_path / "store").runs()
+    assert runs[["label", "status", "message"]].values.tolist() == [["doomed", status, message]]
