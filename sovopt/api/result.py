@@ -2,7 +2,7 @@
 
 A :class:`Result` wraps a :class:`sovopt.report.Report`, the one record every
 output is written from (the results workbook, the run store, ``--json``), so
-``result.summary`` holds exactly what ``sovopt solve --json`` prints and
+``result.summary`` holds what ``sovopt solve --json`` prints (with every digit) and
 ``result.tables`` exactly what the workbook's sheets and the run store hold.
 A Result read back from the run store (:meth:`sovopt.api.store.Store.result`)
 is as good as a fresh one.
@@ -162,17 +162,20 @@ class Result:
 
     @property
     def status_detail(self) -> str:
-        """What the status means for this plan, in words (empty for a stress test).
+        """What the status means for this plan, in words.
 
         >>> import sovopt
-        >>> sovopt.stress(sovopt.example_case(), sovopt.Portfolio.empty()).status_detail
-        ''
+        >>> r = sovopt.stress(sovopt.example_case(), sovopt.Portfolio.empty())
+        >>> r.status_detail[:46]
+        'The portfolio breaks 111 limits of the case: D'
         """
         return str(self.report.summary.get("status_detail") or "")
 
     @property
     def summary(self) -> Summary:
-        """The Summary: every key of ``sovopt solve --json``, in the same order."""
+        """The Summary: the keys of ``sovopt solve --json``, in the same order, with every
+        digit (``--json`` rounds them as people write them,
+        :func:`sovopt.outputs.rounded_summary`)."""
         return Summary(dict(self.report.summary), currency=self.currency)
 
     @property

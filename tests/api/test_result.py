@@ -35,7 +35,9 @@ def test_summary_labels_and_describe(result):
 
 
 def test_status_tables_and_plan(result):
-    assert result.status == "feasible" and result.status_detail == ""
+    assert result.status == "feasible"
+    assert result.status_detail == ("The portfolio keeps every limit of the case in every "
+                                    "year (nothing was optimised).")
     assert repr(result) == "<Result stress: feasible, total cost 60.00 EUR m>"
     assert result.run_id is None
     assert result.levels.empty and result.diagnosis.empty
@@ -54,11 +56,11 @@ def test_status_tables_and_plan(result):
 
 def test_to_excel_writes_the_results_workbook(result, tmp_path):
     path = result.to_excel(tmp_path / "hand.results.xlsx")
-    summary = pd.read_excel(path, sheet_name="Summary").set_index("metric")["value"]
+    summary = pd.read_excel(path, sheet_name="Summary").set_index("Key")["Value"]
     assert float(summary["total_cost"]) == 60.0
     assert summary["status"] == "feasible"
     portfolio = pd.read_excel(path, sheet_name="Portfolio")
-    assert sorted(portfolio["option_id"]) == ["Q-DOM", "R-BUY-A", "R-LIC-B"]
+    assert sorted(portfolio["Option"]) == ["Q-DOM", "R-BUY-A", "R-LIC-B"]
 
 
 def test_plot_accessor_draws_the_runs_pictures(result):
