@@ -110,8 +110,9 @@ class Store:
 
 
 def open_store(path_or_url: str | os.PathLike[str] | None = None) -> Store:
-    """The run store at ``path_or_url`` (created if missing), or the one the commands use
-    by default: ``SOVOPT_STORE``, else the nearest ``.sovopt`` folder.
+    """The run store at ``path_or_url``, named as ``--store`` names it (a folder, created
+    if missing), or the one the commands use by default: ``SOVOPT_STORE``, else the
+    nearest ``.sovopt`` folder.
 
     >>> import sovopt, tempfile
     >>> sovopt.open_store(tempfile.mkdtemp()).runs().empty

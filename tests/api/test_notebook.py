@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,11 +35,24 @@ def test_notebook_is_stored_without_outputs():
     assert code and all(c.outputs == [] and c.execution_count is None for c in code)
 
 
-def test_walkthrough_runs_and_its_figures_are_drawn():
+def _kernel_of_this_python(folder: Path, monkeypatch) -> str:
+    """A kernel spec for the interpreter running the tests, found first (JUPYTER_PATH), so
+    the notebook runs with the sovopt under test, whatever kernels the machine has."""
+    spec = folder / "kernels" / "sovopt-tests"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "sovopt tests", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(folder))
+    return "sovopt-tests"
+
+
+def test_walkthrough_runs_and_its_figures_are_drawn(tmp_path, monkeypatch):
     from matplotlib.image import imread
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+    kernel = _kernel_of_this_python(tmp_path, monkeypatch)
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name=kernel,
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
     figures = []
