@@ -323,7 +323,7 @@ def robust(core: pd.DataFrame) -> Figure:
     >>> robust(core).axes[0].get_xlabel()
     'Core index (share of samples)'
     """
-    df = _rows_with(core, ("option_id", "core_index"), "options")
+    df = _rows_with(core, ("core_index",), "options", also=("option_id",))
     df = df.assign(core_index=df["core_index"].astype(float)).sort_values(
         ["core_index", "option_id"])
     ypos = np.arange(len(df))
@@ -404,16 +404,17 @@ def varied_columns(points: pd.DataFrame) -> list[str]:
     return [c for c in cols if c not in known]
 
 
-def _rows_with(df: pd.DataFrame, needed: tuple[str, ...], what: str) -> pd.DataFrame:
-    """The rows of ``df`` with a number in every ``needed`` column."""
-    missing = [c for c in needed if c not in df.columns]
+def _rows_with(df: pd.DataFrame, needed: tuple[str, ...], what: str,
+               also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of ``df`` with a number in every ``needed`` column (and the ``also``
+    columns present)."""
+    missing = [c for c in (*needed, *also) if c not in df.columns]
     if missing:
         raise NothingToPlot(f"no {what} to plot: the table has no column "
                             f"{', '.join(missing)}")
     rows = df.copy()
     for c in needed:
-        if c != "option_id":
-            rows[c] = pd.to_numeric(rows[c], errors="coerce")
+        rows[c] = pd.to_numeric(rows[c], errors="coerce")
     rows = rows.dropna(subset=list(needed))
     if rows.empty:
         raise NothingToPlot(f"no {what} to plot: every row is blank")

@@ -209,3 +209,24 @@ def test_figures_save_as_png_and_leave_pyplot_alone(report, tmp_path):
                          capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"]
     assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_a_stored_run_draws_the_same_pictures(report, tmp_path):
+    """The run store keeps the tables and names a picture needs: read back, the same data."""
+    import sovopt
+
+    stored = sovopt.stress(hand_case(), hand_portfolio(), store=tmp_path / "store")
+    back = sovopt.open_store(tmp_path / "store").result(stored.run_id).report
+    for draw in (plots.spend, plots.dependence, plots.scenarios):
+        fresh_ax, back_ax = draw(report).axes[0], draw(back).axes[0]
+        assert [t.get_text() for t in back_ax.get_xticklabels()] == \
+            [t.get_text() for t in fresh_ax.get_xticklabels()]
+        assert [t.get_text() for t in back_ax.get_yticklabels()] == \
+            [t.get_text() for t in fresh_ax.get_yticklabels()]
+        fresh = [(c.get_label(), [p.get_height() * p.get_width() for p in c.patches])
+                 for c in fresh_ax.containers]
+        again = [(c.get_label(), [p.get_height() * p.get_width() for p in c.patches])
+                 for c in back_ax.containers]
+        assert again == fresh
+        if fresh_ax.images:
+            assert (back_ax.images[0].get_array() == fresh_ax.images[0].get_array()).all()
