@@ -31,8 +31,6 @@ from sovopt.report import STRESS_BROKEN, STRESS_OK, WITH_PORTFOLIO, Report
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sovopt.pipeline import Outcome
-
 #: The diagnosis columns of an infeasible case (the Diagnostics sheet's ``infeasible`` rows).
 DIAGNOSIS_COLUMNS = ["where", "sheet", "cell", "current", "needed", "change", "message"]
 
@@ -138,11 +136,10 @@ class Result:
     (0, True)
     """
 
-    def __init__(self, report: Report, stored_in: str | None = None,
-                 outcome: Outcome | None = None):
+    def __init__(self, report: Report, stored_in: str | None = None):
         self.report = report
+        #: the run store the run was recorded in (as ``store=`` named it), or None
         self.stored_in = stored_in
-        self._outcome = outcome
 
     def __repr__(self) -> str:
         s = self.report.summary

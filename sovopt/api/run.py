@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sovopt.presets import Preset
     from sovopt.runs import RunStore
 
-#: What may name a store: a folder (or, where the store supports it, a URL).
+#: What may name a store: its location as ``--store`` takes it, or a Store (a PathLike).
 StoreSpec = str | os.PathLike[str]
 #: What may name a plan: a Portfolio, a Result, a results workbook or a stored run's id.
 PlanSpec = Portfolio | Result | str | os.PathLike[str]
@@ -72,7 +72,7 @@ def solve(case: Case, objective: str | Preset | None = None, time_limit: float |
         outcome = solve_and_report(case, preset, time_limit=time_limit, gap=gap,
                                    case_path=path, warnings=case.warnings, run_id=run_id,
                                    label=label, progress=progress, start=given)
-        return Result(outcome.report, outcome=outcome)
+        return Result(outcome.report)
 
     return _recorded(case, store, label, preset.as_dict(), run)
 
@@ -101,7 +101,7 @@ def stress(case: Case, portfolio: PlanSpec, store: StoreSpec | None = None,
     def run(run_id: str | None, path: Path | None) -> Result:
         outcome = stress_and_report(case, plan, case_path=path, source=source,
                                     warnings=case.warnings, run_id=run_id, label=label)
-        return Result(outcome.report, outcome=outcome)
+        return Result(outcome.report)
 
     return _recorded(case, store, label, "stress", run)
 

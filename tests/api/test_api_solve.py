@@ -136,6 +136,10 @@ def test_stress_of_a_solved_plan_reports_the_same_kpis(case_path):
     assert stressed.status == "feasible"
     for key in ("total_cost", "local_share", "cvar", "exposure"):
         assert stressed.summary[key] == pytest.approx(solved.summary[key], abs=1e-9)
+    # a solve started from that plan finds the same optimum
+    again = sovopt.solve(case, start=solved)
+    assert again.status == "optimal"
+    assert again.summary["total_cost"] == pytest.approx(solved.summary["total_cost"])
     # the same plan against a halved budget breaks the budget: every violation named
     halved = sovopt.stress(case.scaled("budget", 0.5), solved)
     assert halved.status == "violated"
