@@ -230,3 +230,20 @@ def test_a_stored_run_draws_the_same_pictures(report, tmp_path):
         assert again == fresh
         if fresh_ax.images:
             assert (back_ax.images[0].get_array() == fresh_ax.images[0].get_array()).all()
+
+
+def test_a_plan_with_no_fleet_in_service_is_evaluated():
+    """Nothing bought for fleet R (10 required a year): 0 in service and 0 available in
+    every year; the stress test names the broken requirement instead of failing."""
+    caps = [{"capability_id": "R", "name": "fleet R", "requirement": "fleet"}]
+    case = make_case([option("F", "SA", 10.0, service_life_years=5, support_cost=1.0,
+                             support_country_id="P")],
+                     years=(2027, 2028), demand={"R": 10.0}, capabilities=caps,
+                     budget=1000.0, scenarios=[scenario("E", "P", 1.0, 1.0, 2028, 2028)])
+    rep = stress_and_report(case, Portfolio.empty()).report
+    fleet = rep.tables["fleet"]
+    assert fleet[["year", "required", "in_service", "worst_available", "availability"]] \
+        .values.tolist() == [[2027, 10.0, 0.0, 0.0, 0.0], [2028, 10.0, 0.0, 0.0, 0.0]]
+    assert rep.summary["status"] == "violated"
+    lines = {ln.get_label(): ln for ln in plots.fleet(rep).axes[0].lines}
+    assert list(lines["In service"].get_ydata()) == [0.0, 0.0]
