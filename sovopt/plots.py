@@ -274,8 +274,9 @@ def fleet(report: Report) -> Figure:
 
 def frontier(points: pd.DataFrame, measure: str | None = None, currency: str = "") -> Figure:
     """Cost against the dependence measure, least cost to least dependence; each point's
-    proven band (its cost down to cost x (1 - gap): no plan at that level can be
-    cheaper) as an error bar, the knee marked.
+    proven band as an error bar (from the lowest cost proven possible at its bound,
+    ``cost_bound``, or cost x (1 - gap) without one, up to its cost: no plan at that
+    level can be cheaper), the knee marked.
 
     ``points`` is a frontier's table (:func:`sovopt.studies.frontier.frontier_table`,
     the Frontier sheet); ``measure`` the frontier's measure (``cvar``, ``exposure``,
@@ -290,12 +291,11 @@ def frontier(points: pd.DataFrame, measure: str | None = None, currency: str = "
     measure = measure or points.attrs.get("measure")
     x = df["measure"].astype(float).to_numpy()
     y = df["cost"].astype(float).to_numpy()
-    gap = (df["gap"].astype(float).fillna(0.0).clip(lower=0.0).to_numpy()
-           if "gap" in df else np.zeros(len(df)))
+    low = _proven_low(df, y)
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(x, y, color="#1971c2", marker="o", label=study_column("frontier", "cost").label)
-    ax.errorbar(x, y, yerr=[y * np.minimum(gap, 1.0), np.zeros(len(y))], fmt="none",
+    ax.errorbar(x, y, yerr=[np.clip(y - low, 0.0, None), np.zeros(len(y))], fmt="none",
                 ecolor="#1971c2", alpha=0.6, capsize=4, label="Proven band (gap)")
     if "knee" in df:
         at = df["knee"].astype(str).str.strip().str.lower() == "knee"
@@ -310,6 +310,18 @@ def frontier(points: pd.DataFrame, measure: str | None = None, currency: str = "
     ax.set_title("Cost against dependence")
     ax.legend(fontsize="small")
     return fig
+
+
+def _proven_low(df: pd.DataFrame, cost: np.ndarray) -> np.ndarray:
+    """The lowest cost proven possible at each point's bound: the table's ``cost_bound``
+    where it has one, else cost x (1 - gap)."""
+    gap = (pd.to_numeric(df["gap"], errors="coerce").fillna(0.0).clip(0.0, 1.0).to_numpy()
+           if "gap" in df else np.zeros(len(df)))
+    low = cost * (1.0 - gap)
+    if "cost_bound" in df:
+        bound = pd.to_numeric(df["cost_bound"], errors="coerce").to_numpy(dtype=float)
+        low = np.where(np.isfinite(bound), bound, low)
+    return low
 
 
 def robust(core: pd.DataFrame) -> Figure:

@@ -74,10 +74,13 @@ class FrontierResult(StudyResult):
     kind = "frontier"
 
     def __init__(self, points: pd.DataFrame, outcome: StudyOutcome, store: Store | None,
-                 currency: str, measure: str):
+                 currency: str, measure: str, frontier_status: tuple[str, str] = ("", "")):
         super().__init__(points, outcome, store, currency)
         self.measure = measure
         self.points.attrs["measure"] = measure
+        #: ``optimal`` when both ends are proven within the gap, else ``time_limit``
+        #: (:func:`sovopt.studies.frontier.frontier_status`), and what that means in words
+        self.frontier_status, self.frontier_status_detail = frontier_status
 
     @property
     def knee(self) -> pd.Series | None:
@@ -94,8 +97,9 @@ class FrontierResult(StudyResult):
 
 
 class SweepResult(StudyResult):
-    """A grid of what-ifs: ``points`` has point (0: the case as given), one column per
-    varied input, status, the KPIs and run_id (see :func:`sweep` for an example).
+    """A grid of what-ifs: ``points`` has point, one column per varied input, status,
+    the KPIs, the points it cannot be told apart from (distinguishable) and run_id (see
+    :func:`sweep` for an example).
 
     >>> import sovopt
     >>> sovopt.SweepResult.kind
@@ -148,13 +152,19 @@ def frontier(case: Case, points: int = 5, measure: str = "cvar",
     >>> fr = sovopt.frontier(tiny_case(), points=3, measure="exposure")
     >>> fr.points[["measure", "cost"]].values.tolist()   # 5 units moved home at 4 each
     [[0.05, 10.0], [0.025, 30.0], [0.0, 50.0]]
-    >>> fr.status, sorted(fr.runs), fr.store is None
-    ('complete', [0, 1, 2], True)
+    >>> fr.status, sorted(fr.runs), fr.store is None, fr.frontier_status
+    ('complete', [0, 1, 2], True, 'optimal')
     >>> fr.plot().axes[0].get_ylabel()
     'Total cost (EUR)'
     """
     from sovopt.report import WITH_PORTFOLIO
-    from sovopt.studies.frontier import FrontierSpec, check_spec, frontier_points, frontier_table
+    from sovopt.studies.frontier import (
+        FrontierSpec,
+        check_spec,
+        frontier_points,
+        frontier_status,
+        frontier_table,
+    )
     from sovopt.studies.record import Recorder
     from sovopt.studies.tasks import Task
 
@@ -177,7 +187,8 @@ def frontier(case: Case, points: int = 5, measure: str = "cvar",
     solved = sum(p.status in WITH_PORTFOLIO for p in found)
     if not solved:
         raise SovoptError("no point of the frontier has a plan; raise time_limit")
-    return FrontierResult(table, outcome, kept, case.settings.currency, measure)
+    return FrontierResult(table, outcome, kept, case.settings.currency, measure,
+                          frontier_status(found))
 
 
 def sweep(case: Case, vary: Mapping[str, Sequence[float] | str] | Sequence[str],
@@ -190,13 +201,14 @@ def sweep(case: Case, vary: Mapping[str, Sequence[float] | str] | Sequence[str],
     name it, to its values: ``{"budget": [0.8, 1.0, 1.2]}`` (factors of a column),
     ``{"scenario:EMB-HEL.loss": "0:1:3"}`` (a cell's values, ``LO:HI:N``); several
     inputs make the full grid. ``--vary`` texts (``["budget=0.8:1.2:3"]``) work too.
-    Point 0 is the case as given. ``time_limit`` is each solve's.
+    The case as given is solved once: as the grid point that leaves it unchanged, or
+    as point 0 when there is none. ``time_limit`` is each solve's.
 
     >>> import sovopt
     >>> from sovopt.example import tiny_case
     >>> sw = sovopt.sweep(tiny_case(), {"option:ALLY.unit_cost": [1.0, 6.0]}, workers=1)
-    >>> sw.points["total_cost"].tolist()   # the base, then ALLY at 1 and at 6 (HOME wins)
-    [10.0, 10.0, 50.0]
+    >>> sw.points["total_cost"].tolist()   # ALLY at 1 (the case as given), at 6: HOME wins
+    [10.0, 50.0]
     >>> sw.plot("total_cost").axes[0].get_xlabel()
     'option:ALLY.unit_cost'
     """
@@ -205,7 +217,7 @@ def sweep(case: Case, vary: Mapping[str, Sequence[float] | str] | Sequence[str],
     texts = list(vary) if not isinstance(vary, Mapping) else [
         f"{name}={_values_text(values)}" for name, values in vary.items()]
     specs = [parse_vary(t, case) for t in texts]
-    tasks = sweep_tasks(specs, objective, time_limit, gap)
+    tasks = sweep_tasks(specs, objective, time_limit, gap, case)
     info = {"vary": texts, "objective": objective, "executor": "local"}
     outcome, kept = _run(case, "sweep", tasks, info, store, group, workers)
     return SweepResult(sweep_table(specs, tasks, outcome), outcome, kept,

@@ -28,6 +28,8 @@ def test_frontier_points_runs_group_and_plot(tmp_path):
     assert fr.points["measure"].tolist() == pytest.approx([0.10, 0.05, 0.0], abs=1e-9)
     assert fr.points["cost"].tolist() == pytest.approx([20.0, 45.0, 100.0], rel=1e-9)
     assert fr.knee is not None and fr.knee["point"] == 1
+    assert fr.frontier_status == "optimal"  # an LP: both ends proven
+    assert fr.points["cost_bound"].tolist() == pytest.approx([20.0, 45.0, 100.0], rel=1e-6)
     assert sorted(fr.runs) == [0, 1, 2]
     assert fr.runs[2].summary["total_cost"] == pytest.approx(100.0)
     stored = store.runs(group=fr.group)
@@ -44,12 +46,13 @@ def test_sweep_points_and_plot(tmp_path):
     sw = sovopt.sweep(two_capability_case(), {"budget": [0.5, 0.75, 1.0]},
                       objective=str(preset), workers=1)
     assert sw.store is None  # a temporary store: the Results hold their reports
-    assert sw.points["point"].tolist() == [0, 1, 2, 3]
-    assert sw.points["budget (×)"].tolist() == [1.0, 0.5, 0.75, 1.0]
+    # the case as given (budget x 1.0) is a grid point, so it is solved once, as point 2
+    assert sw.points["point"].tolist() == [0, 1, 2]
+    assert sw.points["budget (×)"].tolist() == [0.5, 0.75, 1.0]
     assert sw.points["exposure"].tolist() == pytest.approx(
-        [0.0, 0.08, 6.25 * 0.2 / 75, 0.0], abs=1e-7)
-    assert sw.points["total_cost"].tolist() == pytest.approx([100, 50, 75, 100], rel=1e-6)
-    assert sw.runs[1].run_id is None and sw.runs[1].summary["budget_total"] == 50.0
+        [0.08, 6.25 * 0.2 / 75, 0.0], abs=1e-7)
+    assert sw.points["total_cost"].tolist() == pytest.approx([50, 75, 100], rel=1e-6)
+    assert sw.runs[0].run_id is None and sw.runs[0].summary["budget_total"] == 50.0
     ax = sw.plot("exposure").axes[0]
     assert ax.get_xlabel() == "budget (×)"
     assert list(ax.lines[0].get_xdata()) == [0.5, 0.75, 1.0]

@@ -144,6 +144,16 @@ def test_frontier_cost_against_measure_knee_and_band():
     assert segments[0].ravel().tolist() == pytest.approx([0.10, 20.0, 0.10, 20.0])
 
 
+def test_frontier_band_from_the_proven_cost_bound():
+    """With the table's cost_bound (the lowest cost proven at the point's bound) the band
+    runs from it, not from the gap; a blank bound falls back to cost x (1 - gap)."""
+    pts = FRONTIER.assign(cost_bound=[19.0, np.nan, 55.0, 100.0])
+    ax = plots.frontier(pts, "exposure").axes[0]
+    band = [c for c in ax.containers if c.get_label() == "Proven band (gap)"][0]
+    lows = [seg[0][1] for seg in band.lines[2][0].get_segments()]
+    assert lows == pytest.approx([19.0, 38.0, 55.0, 100.0])
+
+
 def test_frontier_reads_its_measure_from_the_table():
     pts = FRONTIER.copy()
     pts.attrs["measure"] = "cvar"
