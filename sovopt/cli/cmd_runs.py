@@ -58,7 +58,7 @@ def store_folder(ctx: click.Context, store: str) -> str:
     to ``sovopt runs`` (which falls back to SOVOPT_STORE or .sovopt)."""
     if ctx.get_parameter_source("store") in (ParameterSource.DEFAULT, None):
         parent = (ctx.parent.params.get("store") if ctx.parent else None) or store
-        return str(parent)
+        return parent if isinstance(parent, str) else str(parent)
     return store
 
 

@@ -70,6 +70,27 @@ def is_server_url(spec: str | os.PathLike[str]) -> bool:
     return scheme.split("+", 1)[0] in ("postgresql", "postgres")
 
 
+class ServerLocation(str):
+    """A store given as a database URL, whose text is the URL as it may be printed
+    (password masked), so a command that prints or records its ``--store`` can never
+    show the password; :func:`real_location` gives the URL itself."""
+
+    secret: str
+
+    def __new__(cls, url: str) -> ServerLocation:
+        shown = super().__new__(cls, shown_location(url))
+        shown.secret = str(url)
+        return shown
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return (ServerLocation, (self.secret,))
+
+
+def real_location(spec: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """The store location to connect to: a folder as is, a URL with its password."""
+    return getattr(spec, "secret", spec)
+
+
 def server_url(spec: str) -> URL:
     """The SQLAlchemy URL of a PostgreSQL store (driver: psycopg 3)."""
     try:

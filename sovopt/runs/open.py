@@ -39,6 +39,7 @@ from sovopt.runs.connect import (
     is_server_url,
     open_sqlite,
     postgres_engine,
+    real_location,
     server_name,
     server_url,
     shown_location,
@@ -77,6 +78,7 @@ def default_store(start: str | os.PathLike[str] | None = None) -> Path:
 
 def open_database(location: str | os.PathLike[str]) -> Opened:
     """Open (and create or migrate) the store at ``location``: a folder or a URL."""
+    location = real_location(location)
     if is_server_url(location):
         url = server_url(str(location))
         opened = Opened(None, None, shown_location(url), True,

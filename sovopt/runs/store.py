@@ -96,8 +96,9 @@ class RunStore:
         """Whether ``location`` holds a run store (reading commands check this rather
         than create an empty store as a side effect). A database URL always counts:
         the server is asked when the store is opened."""
-        from sovopt.runs.connect import DB_NAME
+        from sovopt.runs.connect import DB_NAME, real_location
 
+        location = real_location(location)
         return is_server_url(location) or (Path(location) / DB_NAME).is_file()
 
     def error_for(self, exc: BaseException) -> StoreError:
