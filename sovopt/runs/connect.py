@@ -41,9 +41,19 @@ DB_NAME = "runs.sqlite"
 DEFAULT_FOLDER = ".sovopt"
 
 #: Seconds SQLite waits on a lock before reporting busy, and the total time a
-#: write transaction is retried after that (or after a lost server connection).
+#: transaction is retried after that (or after a lost server connection: a server
+#: restart). ``SOVOPT_STORE_RETRY_S`` sets the latter (for a team whose server
+#: restarts take longer, or a script that would rather fail fast).
 BUSY_TIMEOUT_S = 30.0
 RETRY_FOR_S = 120.0
+
+
+def retry_for_s() -> float:
+    """How long a transaction is retried: ``SOVOPT_STORE_RETRY_S`` or RETRY_FOR_S."""
+    try:
+        return max(0.0, float(os.environ.get("SOVOPT_STORE_RETRY_S", RETRY_FOR_S)))
+    except ValueError:
+        return RETRY_FOR_S
 
 #: Seconds a PostgreSQL connection attempt may take before it is given up.
 CONNECT_TIMEOUT_S = 10
@@ -178,7 +188,7 @@ def use_wal(engine: Engine) -> None:
     once set), retried while another process holds the lock."""
     raw = engine.raw_connection()
     try:
-        deadline, pause = time.monotonic() + RETRY_FOR_S, 0.01
+        deadline, pause = time.monotonic() + retry_for_s(), 0.01
         while True:
             try:
                 raw.driver_connection.execute("PRAGMA journal_mode = WAL")
@@ -242,7 +252,7 @@ class Database:
         return self._retried(step, write=True)
 
     def _retried(self, step: Callable[[Connection], T], write: bool) -> T:
-        deadline = time.monotonic() + RETRY_FOR_S
+        deadline = time.monotonic() + retry_for_s()
         pause, races = 0.01, 0
         while True:
             try:

@@ -31,7 +31,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sovopt.runs.connect import (
     DB_NAME,
     DEFAULT_FOLDER,
-    RETRY_FOR_S,
     Database,
     driver_error,
     is_busy,
@@ -40,6 +39,7 @@ from sovopt.runs.connect import (
     open_sqlite,
     postgres_engine,
     real_location,
+    retry_for_s,
     server_name,
     server_url,
     shown_location,
@@ -214,11 +214,11 @@ def error_for(exc: BaseException, where: str, path: Path | None) -> StoreError:
     text_ = _first_line(exc)
     low = text_.lower()
     if is_busy(exc):
-        return StoreError(f"the run store {where} stayed busy for {RETRY_FOR_S:.0f} s "
+        return StoreError(f"the run store {where} stayed busy for {retry_for_s():.0f} s "
                           "(another sovopt is writing to it); try again later")
     if path is None and is_connection_lost(exc):
         return StoreError(f"the run store server {where} could not be reached for "
-                          f"{RETRY_FOR_S:.0f} s ({text_}); what was recorded before is kept; "
+                          f"{retry_for_s():.0f} s ({text_}); what was recorded before is kept; "
                           "try again when the server is back")
     if "readonly" in low or "read-only" in low:
         return StoreError(f"the run store {where} is read-only ({text_}): its runs "
