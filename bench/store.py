@@ -137,11 +137,10 @@ def bench_backend(location: str, report: Any, runs: int, compare: int) -> dict:
         _bulk_copies(store, first, runs)
         result["list_runs_s"], listed = _timed(lambda: store.list_runs())
         result["runs"] = len(listed)
-    result["cli_runs_json_s"] = _command(["runs", "--json", "--store", location])
-    url = str(real_location(location))
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if "://" in url \
-        else f"sqlite:///{Path(url) / 'runs.sqlite'}"
-    engine = create_engine(url)
+    url = str(real_location(location))  # the command line needs the password itself
+    result["cli_runs_json_s"] = _command(["runs", "--json", "--store", url])
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                           if "://" in url else f"sqlite:///{Path(url) / 'runs.sqlite'}")
     for k, sql in enumerate(_readme_queries(), 1):
         with engine.connect() as con:
             seconds, rows = _timed(lambda sql=sql, con=con: con.execute(text(sql)).fetchall())
@@ -149,7 +148,7 @@ def bench_backend(location: str, report: Any, runs: int, compare: int) -> dict:
         result[f"readme_query_{k}_rows"] = len(rows)
     engine.dispose()
     result["cli_compare_s"] = _command(["compare", "--group", "bench", "--json",
-                                        "--store", location])
+                                        "--store", url])
     return result
 
 
