@@ -275,7 +275,8 @@ def write_result_table(conn: Connection, run_id: str, name: str, position: int,
         names = ", ".join(["run_id", "row_index", *map(ident, columns)])
         params = ", ".join([":run_id", ":row_index", *(f":{m}" for m in marks)])
         conn.execute(text(f"INSERT INTO {ident(table)} ({names}) VALUES ({params})"), rows)
-    catalogue = [[plain(c), str(df.iloc[:, i].dtype), sql]
+    catalogue = [[plain(c), str(df.iloc[:, i].dtype), sql,
+                  *(_hint(values[i]) if df.iloc[:, i].dtype == object else [])]
                  for i, (c, sql) in enumerate(zip(df.columns, columns, strict=True))]
     conn.execute(text("INSERT INTO result_tables (run_id, name, position, n_rows, columns) "
                       "VALUES (:r, :n, :p, :k, :c)"),
@@ -289,11 +290,37 @@ def read_result_table(conn: Connection, run_id: str, name: str,
     catalogue = json.loads(columns_json)
     if not catalogue:
         return pd.DataFrame()
-    selected = ", ".join(ident(sql) for _, _, sql in catalogue)
+    selected = ", ".join(ident(entry[2]) for entry in catalogue)
     rows = conn.execute(text(f"SELECT {selected} FROM {ident(sql_table_name(name))} "
                              "WHERE run_id = :r ORDER BY row_index"), {"r": run_id}).fetchall()
-    series = [restore(pd.Series([r[i] for r in rows], dtype=object, name=c), dtype)
-              for i, (c, dtype, _) in enumerate(catalogue)]
+    series = [restore(pd.Series([_typed(r[i], entry[3:]) for r in rows], dtype=object,
+                                name=entry[0]), entry[1])
+              for i, entry in enumerate(catalogue)]
     df = pd.concat(series, axis=1)
-    df.columns = [c for c, _, _ in catalogue]
+    df.columns = [entry[0] for entry in catalogue]
     return df
+
+
+def _hint(values: list[object]) -> list[str]:
+    """How to read back a column of mixed (object) values kept as text by a back end
+    that types its columns (PostgreSQL): ``int``, ``float`` or ``bool`` when every
+    value was one, else nothing (text, or a mix)."""
+    kinds = {type(v) for v in values if v is not None}
+    if kinds == {bool}:
+        return ["bool"]
+    if kinds == {int}:
+        return ["int"]
+    if kinds and kinds <= {int, float}:
+        return ["float"]
+    return []
+
+
+def _typed(value: object, hint: list[str]) -> object:
+    """A stored cell as the value it was written as (see :func:`_hint`)."""
+    if not hint or value is None:
+        return value
+    if hint[0] == "bool":  # SQLite keeps 1/0, PostgreSQL's text 'true'/'false'
+        return value.lower() in ("true", "t", "1") if isinstance(value, str) else bool(value)
+    if isinstance(value, str):
+        return int(value) if hint[0] == "int" else float(value)
+    return float(value) if hint[0] == "float" and isinstance(value, int) else value

@@ -81,6 +81,23 @@ def test_new_tables_and_columns_need_no_migration(location: str) -> None:
                                       wider.tables["brand_new"])
 
 
+def test_object_columns_keep_their_values_types(location: str) -> None:
+    """Object columns of floats, ints, booleans and a mix (as a result table may hold,
+    e.g. leverage_over) come back as the same Python values on either back end."""
+    report = make_report()
+    odd = pd.DataFrame({"floats": pd.Series([0.0, 2.5, None], dtype=object),
+                        "ints": pd.Series([1, None, 3], dtype=object),
+                        "flags": pd.Series([True, False, None], dtype=object),
+                        "mixed": pd.Series(["a", 1, None], dtype=object)})
+    report.tables["odd"] = odd
+    with RunStore(location) as store:
+        back = store.get(record(store, None, report)).tables["odd"]
+    for col in ("floats", "ints", "flags"):
+        assert back[col].tolist() == odd[col].tolist(), col
+        assert [type(v) for v in back[col]] == [type(v) for v in odd[col]], col
+    assert back["mixed"].tolist()[0] == "a" and back["mixed"].tolist()[2] is None
+
+
 def test_input_blob_is_stored_once(location: str, tmp_path: Path, case_file: Path) -> None:
     other = tmp_path / "other.xlsx"
     other.write_bytes(b"different bytes")

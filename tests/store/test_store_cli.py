@@ -87,6 +87,44 @@ def test_solve_runs_and_compare_on_postgresql(postgres: Cluster, pg_url, tmp_pat
     assert PASSWORD not in stored and str(case.name) in stored
 
 
+def test_stress_export_and_delete_on_postgresql(pg_url, tmp_path, capsys):
+    """A solve, then a stress test of its stored portfolio against the same case (the
+    plan keeps every limit: exit 0, status feasible), the results exported from the
+    store, and the stress run deleted: all on one PostgreSQL store."""
+    case, _ = case_workbook(hand_case(budget=BUDGET), tmp_path)
+    code, _, err = run(["solve", str(case), "--time-limit", "20", "--out",
+                        str(tmp_path / "s.xlsx"), "--store", pg_url], capsys)
+    assert code == 0, err
+    solved = runs_json(pg_url, capsys)[0]["run_id"]
+    code, out, err = run(["stress", str(case), "--portfolio", solved[:5], "--json",
+                          "--out", str(tmp_path / "st.xlsx"), "--store", pg_url], capsys)
+    assert code == 0, err
+    listed = runs_json(pg_url, capsys)
+    assert [r["status"] for r in listed] == ["feasible", "optimal"]
+    assert listed[0]["total_cost"] == pytest.approx(listed[1]["total_cost"])
+    exported = tmp_path / "again.xlsx"
+    code, out, err = run(["runs", "export", solved, "--out", str(exported), "--input",
+                          str(tmp_path / "input.xlsx"), "--store", pg_url], capsys)
+    assert code == 0, err
+    assert exported.stat().st_size > 0
+    assert (tmp_path / "input.xlsx").read_bytes() == case.read_bytes()
+    code, out, err = run(["runs", "delete", listed[0]["run_id"], "--yes", "--json",
+                          "--store", pg_url], capsys)
+    assert code == 0, err
+    assert [r["run_id"] for r in runs_json(pg_url, capsys)] == [solved]
+
+
+def test_sslmode_passes_through(postgres: Cluster, pg_url, capsys):
+    """libpq parameters in the URL reach the server: the throwaway cluster has no SSL,
+    so sslmode=disable connects and sslmode=require is refused in one line."""
+    code, out, err = run(["runs", "--json", "--store", pg_url + "?sslmode=disable"], capsys)
+    assert code == 0, err
+    code, out, err = run(["runs", "--store", pg_url + "?sslmode=require"], capsys)
+    assert code == 1
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and "SSL" in lines[0] and PASSWORD not in err
+
+
 def test_wrong_password_and_unreachable_server_are_one_line(postgres: Cluster, pg_url,
                                                              capsys):
     database = pg_url.rsplit("/", 1)[1]
