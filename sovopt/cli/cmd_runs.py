@@ -2,7 +2,7 @@
 
 ``sovopt runs`` alone lists the runs, newest first. Tables go to stdout (they
 are the output); messages go to stderr; with ``--json`` stdout carries exactly
-one JSON object. Every command takes ``--store DIR`` (or ``SOVOPT_STORE``),
+one JSON object. Every command takes ``--store DIR|URL`` (or ``SOVOPT_STORE``),
 given either to ``runs`` or to the subcommand. Reading commands never create
 a store: an absent store is reported, not made.
 """

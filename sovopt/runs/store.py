@@ -3,13 +3,9 @@ SQLite store folder or a PostgreSQL database alike (see :mod:`sovopt.runs`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import hashlib
-import json
 import os
 import re
-import secrets
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +13,8 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import SQLAlchemyError
 
-from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.errors import SovoptError
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import Report
 from sovopt.runs.codec import dumps, loads, now
@@ -28,7 +23,8 @@ from sovopt.runs.connect import (
     Database,
     is_server_url,
 )
-from sovopt.runs.errors import DuplicatePoint, StoreError, UnknownRun
+from sovopt.runs.errors import DuplicatePoint, StoreError, UnknownRun, guarded
+from sovopt.runs.groups import GroupsMixin, like
 from sovopt.runs.liveness import INTERRUPTED, process_start, shown_status
 from sovopt.runs.open import open_database
 from sovopt.runs.rows import insert_run, put_blob, put_kpis, versions, with_kpis
@@ -50,31 +46,12 @@ STATUSES = ("running", "optimal", "feasible", "time_limit", "interrupted", "infe
 UNFINISHED = ("failed", "running", "interrupted")
 
 
-def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn any database error of a RunStore method into one StoreError line."""
-    @functools.wraps(method)
-    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except SQLAlchemyError as exc:
-            raise self.error_for(exc) from None
-        except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
-            # damaged pages can read back as text that is not UTF-8 or not our JSON
-            raise self.damaged(f"a stored value cannot be read: {type(exc).__name__}") from None
-    return wrapper
-
-
-def _like(given: str) -> str:
-    """A LIKE pattern matching ``given`` as a prefix (its own % and _ escaped)."""
-    return given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _contains(given: str) -> str:
     """A LIKE pattern matching ``given`` anywhere, lower case (compared to lower())."""
-    return "%" + _like(given.lower())
+    return "%" + like(given.lower())
 
 
-class RunStore:
+class RunStore(GroupsMixin):
     """The run store at ``location`` -- a folder (created if missing) or a
     ``postgresql://`` URL -- opened and migrated.
 
@@ -133,7 +110,7 @@ class RunStore:
         return self.db.read(step)
 
     @property
-    @_guarded
+    @guarded
     def schema_version(self) -> int:
         """The schema version of the open store."""
         return self._read(schema_version)
@@ -152,7 +129,7 @@ class RunStore:
 
     # ---- recording a run
 
-    @_guarded
+    @guarded
     def begin(self, input_path: str | os.PathLike[str] | None, label: str | None = None,
               case_name: str | None = None, settings: dict[str, Any] | None = None,
               preset: Any = None, group: str | None = None,
@@ -204,7 +181,7 @@ class RunStore:
 
         return self._write(step)
 
-    @_guarded
+    @guarded
     def finish(self, run_id: str, report: Report) -> None:
         """Store the report of a running run: KPIs, tables, run information and its
         final status (``report.summary['status']``), all in one transaction.
@@ -242,7 +219,7 @@ class RunStore:
 
         self._write(step)
 
-    @_guarded
+    @guarded
     def fail(self, run_id: str, message: str, status: str = "failed") -> None:
         """Mark a running run ``failed`` (or ``interrupted``, for a Ctrl-C before any
         portfolio was found) with ``message`` (what went wrong, for people).
@@ -260,7 +237,7 @@ class RunStore:
 
     # ---- reading runs
 
-    @_guarded
+    @guarded
     def resolve(self, run_id: str) -> str:
         """The full run id for ``run_id``: a full id, a run number (``r0007``, ``r7``,
         ``7``) or a unique prefix. Raises :class:`UnknownRun` otherwise."""
@@ -277,7 +254,7 @@ class RunStore:
                     return [str(row[0])]
             return [str(r[0]) for r in conn.execute(
                 text("SELECT run_id FROM runs WHERE run_id LIKE :p ESCAPE '\\' "
-                     "ORDER BY seq DESC LIMIT 6"), {"p": _like(given)})]
+                     "ORDER BY seq DESC LIMIT 6"), {"p": like(given)})]
 
         found = self._read(step)
         if len(found) == 1:
@@ -289,7 +266,7 @@ class RunStore:
         raise UnknownRun(f"{given!r} matches several runs ({', '.join(found[:5])}{more}); "
                          "give more of the run id")
 
-    @_guarded
+    @guarded
     def list_runs(self, case: str | None = None, label: str | None = None,
                   status: str | None = None, limit: int | None = None,
                   group: str | None = None) -> pd.DataFrame:
@@ -350,114 +327,9 @@ class RunStore:
 
         return self._read(step)
 
-    # ---- groups of runs (one study each)
-
-    @_guarded
-    def begin_group(self, kind: str, total: int, case_name: str | None = None,
-                    info: dict[str, Any] | None = None, name: str | None = None) -> str:
-        """Record a new ``running`` group of ``total`` points; return its id.
-
-        ``kind`` is the study (frontier, sweep, robust); ``info`` what it varies
-        (stored as JSON). The id is ``name`` if given (refused if taken), else
-        ``<kind>-<UTC time>-<4 hex>``.
-        """
-        gid = name or f"{kind}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-        def step(conn: Connection) -> None:
-            if conn.execute(text("SELECT 1 FROM run_groups WHERE group_id = :g"),
-                            {"g": gid}).first():
-                raise SovoptError(f"the run store already has a group {gid!r}; choose "
-                                  "another --group name", exit_code=EXIT_USAGE)
-            conn.execute(text("INSERT INTO run_groups (group_id, kind, created_at, status, "
-                              "total, case_name, info) VALUES (:g, :k, :c, 'running', :t, "
-                              ":n, :i)"),
-                         {"g": gid, "k": kind, "c": now(), "t": int(total), "n": case_name,
-                          "i": dumps(info or {})})
-
-        self._write(step)
-        return gid
-
-    @_guarded
-    def finish_group(self, group: str, message: str | None = None) -> str:
-        """Close a running group: ``complete`` when every one of its points is
-        recorded with a result, else ``incomplete``; return the status given.
-
-        Points and failures are counted from the runs themselves (a failed run,
-        a missing point), so a study that ended early can never be closed as
-        complete.
-        """
-        gid = self.resolve_group(group)
-
-        def step(conn: Connection) -> str:
-            total = conn.execute(text("SELECT total FROM run_groups WHERE group_id = :g"),
-                                 {"g": gid}).scalar_one()
-            done, failed = conn.execute(text(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN "
-                "('failed', 'running', 'interrupted') THEN 1 ELSE 0 END), 0) "
-                "FROM runs WHERE group_id = :g"), {"g": gid}).one()
-            status = "complete" if done == total and not failed else "incomplete"
-            conn.execute(text("UPDATE run_groups SET status = :s, finished_at = :f, done = :d, "
-                              "failed = :x, message = :m WHERE group_id = :g "
-                              "AND status = 'running'"),
-                         {"s": status, "f": now(), "d": int(done - failed), "x": int(failed),
-                          "m": message, "g": gid})
-            return status
-
-        return self._write(step)
-
-    @_guarded
-    def resolve_group(self, group: str) -> str:
-        """The full id of a group given by its id or a unique prefix."""
-        given = str(group).strip()
-
-        def step(conn: Connection) -> list[str]:
-            if conn.execute(text("SELECT 1 FROM run_groups WHERE group_id = :g"),
-                            {"g": given}).first():
-                return [given]
-            return [str(r[0]) for r in conn.execute(
-                text("SELECT group_id FROM run_groups WHERE group_id LIKE :p ESCAPE '\\' "
-                     "ORDER BY created_at DESC LIMIT 6"), {"p": _like(given)})]
-
-        found = self._read(step)
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise UnknownRun(f"no group {given!r} in the run store {self.where} "
-                             "(`sovopt runs groups` lists them)")
-        raise UnknownRun(f"{given!r} matches several groups ({', '.join(found[:5])}); "
-                         "give more of the group id")
-
-    @_guarded
-    def groups(self) -> pd.DataFrame:
-        """Every group, newest first: group, kind, created, finished, status, total,
-        done, failed, case_name, message (a running group whose process is gone
-        cannot be told apart here: it stays ``running`` until closed)."""
-        rows = self._read(lambda conn: conn.execute(text(
-            "SELECT group_id, kind, created_at, finished_at, status, total, done, failed, "
-            "case_name, message FROM run_groups ORDER BY created_at DESC")).fetchall())
-        return pd.DataFrame([tuple(r) for r in rows], columns=list(GROUP_COLUMNS))
-
-    @_guarded
-    def group_info(self, group: str) -> dict[str, Any]:
-        """One group's row of :meth:`groups` plus its ``info`` (what the study varied)."""
-        gid = self.resolve_group(group)
-        r = self._read(lambda conn: conn.execute(text(
-            "SELECT group_id, kind, created_at, finished_at, status, total, done, failed, "
-            "case_name, message, info FROM run_groups WHERE group_id = :g"),
-            {"g": gid}).one())
-        return {**dict(zip(GROUP_COLUMNS, r[:10], strict=True)), "info": loads(r[10], {})}
-
-    @_guarded
-    def group_run_ids(self, group: str) -> list[str]:
-        """The run ids of a group, in the order of their points."""
-        gid = self.resolve_group(group)
-        return self._read(lambda conn: [r[0] for r in conn.execute(text(
-            "SELECT run_id FROM runs WHERE group_id = :g ORDER BY group_point, seq"),
-            {"g": gid})])
-
     # ---- one run
 
-    @_guarded
+    @guarded
     def info(self, run_id: str) -> dict[str, Any]:
         """A run's metadata (no KPIs, no tables): run_id, label, created, finished,
         case_name, input_name, input_sha256, preset, settings, versions, status
@@ -478,7 +350,7 @@ class RunStore:
             "run_info": loads(r[16], {}), "group": r[17], "point": r[18],
         }
 
-    @_guarded
+    @guarded
     def get(self, run_id: str) -> Report:
         """The stored run as a :class:`~sovopt.report.Report`.
 
@@ -515,7 +387,7 @@ class RunStore:
         run.setdefault("input_file", run.get("input_name"))
         return Report(summary=summary, tables=tables, run=run)
 
-    @_guarded
+    @guarded
     def input_bytes(self, run_id: str) -> bytes:
         """The bytes of the input workbook a run was solved from."""
         rid = self.resolve(run_id)
@@ -528,7 +400,7 @@ class RunStore:
 
     # ---- removing runs
 
-    @_guarded
+    @guarded
     def delete(self, run_id: str, force: bool = False) -> str:
         """Delete a run (its KPIs and tables too) and its input blob when no other
         run uses it; return the full run id.
@@ -563,7 +435,7 @@ class RunStore:
 
     # ---- checks
 
-    @_guarded
+    @guarded
     def integrity_check(self, blobs: bool = False) -> str:
         """``ok`` for a sound store, else what is wrong (see
         :func:`sovopt.runs.check.problems`; ``blobs`` hashes every input too)."""
@@ -572,7 +444,7 @@ class RunStore:
         found = self._read(lambda conn: problems(conn, blobs))
         return "; ".join(found) if found else "ok"
 
-    @_guarded
+    @guarded
     def blob_count(self) -> int:
         """How many distinct input workbooks the store holds."""
         return int(self._read(lambda conn: conn.execute(
@@ -583,8 +455,4 @@ class RunStore:
         """Same as :meth:`list_runs`."""
         return self.list_runs(*args, **kwargs)
 
-
-#: Columns of :meth:`RunStore.groups`.
-GROUP_COLUMNS = ("group", "kind", "created", "finished", "status", "total", "done", "failed",
-                 "case_name", "message")
 
