@@ -83,7 +83,7 @@ def test_eight_solves_at_once_each_recorded_once_and_listed_while_running(
 
 def test_two_sweeps_at_once_record_each_point_once(pg_url: str, tmp_path: Path) -> None:
     case, _ = case_workbook(hand_case(budget=BUDGET), tmp_path)
-    procs = {g: sovopt("sweep", str(case), "--vary", "budget=0.9:1.1:3", "--group", g,
+    procs = {g: sovopt("sweep", str(case), "--vary", "budget=0.9,1.1", "--group", g,
                        "--workers", "1", "--time-limit", "30", "--json",
                        "--out", str(tmp_path / f"{g}.xlsx"), "--store", pg_url)
              for g in ("alice", "bob")}
@@ -94,10 +94,10 @@ def test_two_sweeps_at_once_record_each_point_once(pg_url: str, tmp_path: Path) 
     with RunStore(pg_url) as store:
         for group in ("alice", "bob"):
             info = store.group_info(group)
-            # point 0 is the case as given, then the grid's three budgets
-            assert (info["status"], info["done"], info["failed"]) == ("complete", 4, 0)
-            assert store.list_runs(group=group)["point"].tolist() == [0, 1, 2, 3]
-        assert len(store.list_runs()) == 8
+            # point 0 is the case as given, then the grid's two budgets
+            assert (info["status"], info["done"], info["failed"]) == ("complete", 3, 0)
+            assert store.list_runs(group=group)["point"].tolist() == [0, 1, 2]
+        assert len(store.list_runs()) == 6
         # the same grid on the same case: both analysts' points agree
         a = store.list_runs(group="alice")["total_cost"].tolist()
         assert store.list_runs(group="bob")["total_cost"].tolist() == pytest.approx(a)
@@ -147,11 +147,11 @@ def test_a_writer_killed_mid_transaction_leaves_no_half_written_run(location: st
 
 def test_server_restart_mid_sweep_loses_no_point(postgres: Cluster, pg_url: str,
                                                  tmp_path: Path) -> None:
-    """`pg_ctl restart` once the first point of a four-point sweep (the case as given
-    and three budgets) is recorded: the sweep goes on and ends complete, every point
+    """`pg_ctl restart` once the first point of a three-point sweep (the case as given
+    and budgets x0.9 and x1.1) is recorded: the sweep goes on and ends complete, every point
     recorded once."""
     case, _ = case_workbook(hand_case(budget=BUDGET), tmp_path)
-    proc = sovopt("sweep", str(case), "--vary", "budget=0.9:1.1:3", "--group", "g",
+    proc = sovopt("sweep", str(case), "--vary", "budget=0.9,1.1", "--group", "g",
                   "--workers", "1", "--time-limit", "30", "--json",
                   "--out", str(tmp_path / "g.xlsx"), "--store", pg_url)
     engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
@@ -172,8 +172,8 @@ def test_server_restart_mid_sweep_loses_no_point(postgres: Cluster, pg_url: str,
     assert code == 0, err
     assert json.loads(out)["status"] == "complete"
     with RunStore(pg_url) as store:
-        assert store.list_runs(group="g")["point"].tolist() == [0, 1, 2, 3]
-        assert len(store.list_runs()) == 4
+        assert store.list_runs(group="g")["point"].tolist() == [0, 1, 2]
+        assert len(store.list_runs()) == 3
         assert store.integrity_check() == "ok"
 
 
@@ -183,7 +183,7 @@ def test_server_down_ends_the_study_with_one_clear_line(postgres: Cluster, pg_ur
     SOVOPT_STORE_RETRY_S, then ends exit 1 with one line naming the server; the
     point recorded before is kept."""
     case, _ = case_workbook(hand_case(budget=BUDGET), tmp_path)
-    proc = sovopt("sweep", str(case), "--vary", "budget=0.9:1.1:3", "--group", "down",
+    proc = sovopt("sweep", str(case), "--vary", "budget=0.9,1.1", "--group", "down",
                   "--workers", "1", "--time-limit", "30",
                   "--out", str(tmp_path / "d.xlsx"), "--store", pg_url,
                   SOVOPT_STORE_RETRY_S="3")
@@ -226,7 +226,7 @@ def slow_task(folder: str, blob: bytes, task):
 
 def test_dask_sweep_with_a_killed_worker_and_a_server_restart(postgres: Cluster, pg_url: str,
                                                               tmp_path: Path) -> None:
-    """A Dask LocalCluster sweep of four points into PostgreSQL: the first worker seen
+    """A Dask LocalCluster sweep of three points into PostgreSQL: the first worker seen
     on a point other than 0 is killed (SIGKILL), and the server restarts once a point
     is recorded; every point is recorded once and the group is complete."""
     import functools
@@ -239,7 +239,8 @@ def test_dask_sweep_with_a_killed_worker_and_a_server_restart(postgres: Cluster,
     marks = tmp_path / "marks"
     marks.mkdir()
     case = two_capability_case(budget=100.0)
-    tasks = sweep_tasks([parse_vary("budget=0.5:1:3", case)], objective="min_cost")
+    tasks = sweep_tasks([parse_vary("budget=0.5,0.75", case)], objective="min_cost",
+                        case=case)
     killed: list[int] = []
     restarted: list[bool] = []
     stop = threading.Event()
@@ -272,5 +273,5 @@ def test_dask_sweep_with_a_killed_worker_and_a_server_restart(postgres: Cluster,
         ex.close()
     assert killed and restarted
     assert outcome.status == "complete"
-    assert runs["point"].tolist() == [0, 1, 2, 3]
+    assert runs["point"].tolist() == [0, 1, 2]  # the case as given, budget x0.5, x0.75
     assert set(runs["status"]) == {"optimal"}
