@@ -161,15 +161,30 @@ def default_store_folder() -> str:
     return os.environ.get("SOVOPT_STORE") or str(default_store())
 
 
+class StoreParam(click.ParamType):
+    """A run store: a folder, or a ``postgresql://`` URL (kept with its password masked
+    in every text shown; see :class:`sovopt.runs.connect.ServerLocation`)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from sovopt.runs.connect import ServerLocation, is_server_url
+
+        if isinstance(value, str) and is_server_url(value):
+            return value if isinstance(value, ServerLocation) else ServerLocation(value)
+        return click.Path(file_okay=False).convert(value, param, ctx)
+
+
 def store_option(func):
-    """``--store DIR``: the run store folder (default: see :func:`default_store_folder`)."""
+    """``--store DIR|URL``: the run store folder or PostgreSQL URL (default: see
+    :func:`default_store_folder`)."""
     return click.option(
         "--store",
         "store",
-        type=click.Path(file_okay=False),
+        type=StoreParam(),
         default=default_store_folder,
         show_default="$SOVOPT_STORE, or the nearest .sovopt/ here or in a parent folder",
-        help="Run store folder.",
+        help="Run store: a folder, or postgresql://USER@HOST:PORT/DB.",
     )(func)
 
 
