@@ -368,8 +368,18 @@ def supervised_run(h: highspy.Highs, stop: Stop,
     iterations, interior-point iterations and MIP nodes; presolve is not
     interruptible). ``heartbeat(state, elapsed, improved)`` is called when the
     incumbent improves and at least every ``every`` seconds, from this thread.
+
+    Anything raised while waiting (a second Ctrl-C's KeyboardInterrupt) first
+    ends the run: the interrupt callbacks then stop HiGHS at its next check and
+    this thread waits for the worker thread to finish (:func:`_abandon`) before
+    the exception goes on. A run left going would still be inside HiGHS when
+    the interpreter shuts down; its next call back into Python then ends that
+    thread by force, through C++ frames that may not be unwound, and the
+    process dies by SIGABRT ("terminate called without an active exception")
+    instead of exiting with the code the command chose.
     """
     state = RunState()
+    aborting = [False]
 
     def interrupt(event) -> None:
         out = event.data_out
@@ -379,7 +389,7 @@ def supervised_run(h: highspy.Highs, stop: Stop,
             state.gap = _finite(out.mip_gap)
         # Set the flag both ways: HiGHS keeps it between runs, so a run after an
         # interrupted one would otherwise stop at its first check.
-        event.interrupt(stop.due)
+        event.interrupt(aborting[0] or stop.due)
 
     def improving(event) -> None:
         state.incumbent = _finite(event.data_out.mip_primal_bound)
@@ -391,6 +401,7 @@ def supervised_run(h: highspy.Highs, stop: Stop,
         hook.subscribe(fn)
     t0 = last = time.monotonic()
     seen = 0
+    thread = None
     try:
         thread = h.startSolve()
         while True:
@@ -402,10 +413,46 @@ def supervised_run(h: highspy.Highs, stop: Stop,
                 heartbeat(state, now - t0, state.improved != seen)
                 seen, last = state.improved, now
         thread.join()
+    except BaseException:
+        aborting[0] = True
+        if thread is not None:
+            _abandon(h, thread)
+        raise
     finally:
         for hook, fn in hooks:
             hook.unsubscribe(fn)
     return h.getModelStatus()
+
+
+#: Longest wait, in seconds, for an abandoned run to reach HiGHS's next interrupt check
+#: (a presolve is not interruptible: bench L's full presolve took 69 s).
+ABANDON_WAIT = 120.0
+_RUNNING: set[int] = set()  # ids of worker threads of runs abandoned and not yet ended
+
+
+def _abandon(h: highspy.Highs, thread) -> None:
+    """Wait for a run asked to stop (its interrupt callbacks now say so) to end.
+
+    Ctrl-C pressed meanwhile is ignored: the process is already on its way out,
+    and leaving now is what would crash it. A run that outlives
+    :data:`ABANDON_WAIT` is counted in :func:`runs_left`, so the command's exit
+    can leave without the interpreter shutdown that would crash on it.
+    """
+    _RUNNING.add(id(thread))
+    deadline = time.monotonic() + ABANDON_WAIT
+    while time.monotonic() < deadline:
+        try:
+            thread.join(0.2)
+            if not thread.is_alive():
+                _RUNNING.discard(id(thread))
+                return
+        except KeyboardInterrupt:
+            continue
+
+
+def runs_left() -> int:
+    """How many abandoned HiGHS runs are still going (see :func:`_abandon`)."""
+    return len(_RUNNING)
 
 
 def _finite(value: float) -> float | None:

@@ -30,6 +30,7 @@ from typing import IO, Any
 import click
 
 from sovopt import __version__
+from sovopt.cli.leave import leave
 from sovopt.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         if as_json and not _json_written:  # a command that had nothing to say (--help)
             emit_json({"exit_code": code} if code == 0 else
                       {"error": f"exit code {code}", "exit_code": code, "problems": []})
-    sys.exit(code)
+    leave(code)
 
 
 def _run(args: list[str]) -> int:
