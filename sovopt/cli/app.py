@@ -186,6 +186,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if debug:  # HiGHS's banner and log too, in this process and its workers
+        os.environ["SOVOPT_HIGHS_LOG"] = "1"  # sovopt.highs.HIGHS_LOG_ENV
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -73,3 +73,9 @@ class Family:
         if self.implied and (self.relax is not None or not self.optional):
             raise ValueError(f"family {self.name}: an implied family is optional and "
                              "never relaxed")
+
+
+def row_family(row: Any) -> str:
+    """The name of the family a compiled row belongs to (a Pyomo row's component, an
+    array row's block), the one way a row is matched to its :class:`Family`."""
+    return row.parent_component().local_name
