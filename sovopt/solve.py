@@ -128,6 +128,12 @@ class SolveResult:
                 Status.SOLVER_ERROR: EXIT_NO_SOLUTION, Status.INTERRUPTED: EXIT_INTERRUPTED,
                 }.get(self.status, EXIT_OK)
 
+    def diagnosis_options(self) -> dict[str, object]:
+        """The solve's HiGHS options with HiGHS's clock at what the time limit has left:
+        what a second diagnosis (of the changes since an earlier run) runs with."""
+        left = self.budget.for_diagnosis() if self.budget is not None else self.time_limit
+        return {**self.options, "time_limit": left}
+
     @property
     def has_portfolio(self) -> bool:
         """Whether the result carries a verified portfolio to report as a plan."""

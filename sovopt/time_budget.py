@@ -153,6 +153,22 @@ def level_share(remaining: float, weights: list[float], first: bool,
     return max(share, LEAST)
 
 
+def process_age() -> float:
+    """Seconds since this process started (its interpreter start and imports count
+    against the limit too); 0 where the system does not say (it is read from Linux's
+    /proc)."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        import os
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, uptime - started)
+
+
 def seconds_to(deadline: float) -> float:
     """Seconds from now to ``deadline`` (time.monotonic), inf for no deadline."""
     return deadline - time.monotonic() if math.isfinite(deadline) else math.inf
