@@ -72,7 +72,8 @@ def marginal_values(hm: HighsModel, d: ModelData, preset: Preset, held: list[tup
     together; ``lp_solver``: HiGHS's method for the primary level's LP.
     Changes the model in ``hm`` for good (integers fixed, held rows freed).
     """
-    levels = [k for k, lv in enumerate(preset.levels) if set(lv.terms) != {"unmet"}]
+    levels = [k for k, lv in enumerate(preset.levels)
+              if set(lv.terms) != {"unmet"} and level_cost(hm, lv.terms)[1]]
     if not levels:
         return pd.DataFrame(columns=COLUMNS), []
     h = hm.highs
@@ -95,8 +96,6 @@ def marginal_values(hm: HighsModel, d: ModelData, preset: Preset, held: list[tup
             break  # every binding limit is worth something to a level already
         level = preset.levels[k]
         cost, scale = level_cost(hm, level.terms)
-        if not scale:
-            continue
         _free_held(h, held, hm, k)
         set_cost(hm, cost)
         clear_state(h)

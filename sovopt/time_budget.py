@@ -153,6 +153,22 @@ def level_share(remaining: float, weights: list[float], first: bool,
     return max(share, LEAST)
 
 
+_command_started: list[float] = []
+
+
+def command_started(now: bool = False) -> float:
+    """When the command began (time.monotonic): the process's own start for the
+    installed command, else the moment :func:`mark_command_start` was called, else
+    now (a command run in-process, by a test or a notebook)."""
+    return _command_started[-1] if _command_started and not now else time.monotonic()
+
+
+def mark_command_start(process: bool) -> None:
+    """Record the command's start: the process's start if ``process`` (the command line
+    of a process started for it), else now."""
+    _command_started[:] = [time.monotonic() - (process_age() if process else 0.0)]
+
+
 def process_age() -> float:
     """Seconds since this process started (its interpreter start and imports count
     against the limit too); 0 where the system does not say (it is read from Linux's

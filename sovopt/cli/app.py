@@ -39,6 +39,7 @@ from sovopt.errors import (
     Problem,
     SovoptError,
 )
+from sovopt.time_budget import mark_command_start
 
 #: Where the one JSON object goes while a ``--json`` command runs (None otherwise),
 #: and whether it has been written (an error after it must not add a second one).
@@ -192,6 +193,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map failures to exit codes."""
+    mark_command_start(process=argv is None)  # the time limit counts from here
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     context = stdout_for_json_only() if as_json else contextlib.nullcontext()

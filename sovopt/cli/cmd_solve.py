@@ -38,7 +38,7 @@ from sovopt.presets import Preset, load_preset
 from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
 from sovopt.runs import RunStore
 from sovopt.status import Status
-from sovopt.time_budget import TimeBudget, process_age, writing_reserve
+from sovopt.time_budget import TimeBudget, command_started, writing_reserve
 from sovopt.workbook.into_input import check_into_input, write_into_input
 from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
@@ -167,7 +167,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
           gap: float | None, out: str | None, into_input: bool, label: str | None,
           start: str | None, as_json: bool, store: str) -> int:
     """Solve CASE.xlsx, write the results workbook, record the run and print a summary."""
-    started = time.monotonic() - process_age()  # the limit counts from the process's start
+    started = command_started()  # the limit counts from the command's start
     console = stderr_console()
     t0 = time.monotonic()
     path, out_path, case, warnings = open_case(case_path, out)
