@@ -106,8 +106,11 @@ class TimeBudget:
         starve the later ones (time a level leaves unused passes on to the next);
         the ``first`` optimised level, the one the preset cares most about, may take
         half, and all of it while there is no portfolio at all: without one no level
-        can report anything. At least :data:`LEAST`.
+        can report anything; then it may take the marginal values' share too (there
+        are none without a portfolio). At least :data:`LEAST`.
         """
+        if not have_portfolio:
+            return max(self.left(), LEAST)
         return level_share(self.for_levels(), weights, first, have_portfolio)
 
     def for_crash_start(self, levels: int) -> float:

@@ -214,7 +214,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
                 backup = write_into_input(report, path, currency)
                 console.print(f"result sheets added to {path} (backup: {backup.name})",
                               markup=False)
-    console.print(time_spent(budget), markup=False)
+    console.print(time_spent(budget), markup=False, soft_wrap=True)
     if as_json:
         emit_json(dict(report.summary))
     return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
