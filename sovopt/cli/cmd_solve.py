@@ -57,7 +57,7 @@ PHASES = {"start": "starting", "read": "reading the workbook", "write": "writing
           "duals": "marginal values (LP re-solve)", "diagnose": "diagnosing infeasibility"}
 #: Statuses for which a results workbook is written (an infeasible case gets its
 #: diagnosis; no_solution and solver_error leave earlier results as they were).
-WRITES_RESULTS = (*WITH_PORTFOLIO, "infeasible")
+WRITES_RESULTS = (*WITH_PORTFOLIO, Status.INFEASIBLE)
 #: Largest portfolio listed in the terminal (longer ones: see the Portfolio sheet).
 MAX_LISTED = 30
 
@@ -198,7 +198,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
             runs.finish(run_id, report)
         except KeyboardInterrupt:  # a second Ctrl-C, or one before any portfolio
             runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
-                      status="interrupted")
+                      status=Status.INTERRUPTED)
             raise
         except BaseException as exc:  # recorded as failed, then re-raised
             runs.fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -217,7 +217,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     console.print(time_spent(budget), markup=False, soft_wrap=True)
     if as_json:
         emit_json(dict(report.summary))
-    return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
+    return EXIT_INTERRUPTED if result.status == Status.INTERRUPTED else result.exit_code
 
 
 def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, preset: Preset,
@@ -270,7 +270,7 @@ def print_outcome(console: Console, result: SolveResult, report: Report) -> None
     d = result.data
     for _, ex in d.excluded.iterrows():
         console.print(f"note: option {ex['option_id']} excluded: {ex['reason']}", markup=False)
-    if result.status == "infeasible":
+    if result.status == Status.INFEASIBLE:
         console.print("infeasible: no portfolio meets every limit of the case. It would "
                       "become feasible with all of these changes together (one possible "
                       "repair; the Diagnostics sheet has them as sheet, cell, current, "
@@ -280,7 +280,7 @@ def print_outcome(console: Console, result: SolveResult, report: Report) -> None
         if not result.diagnosis:
             console.print("  (no single limit sovopt can relax explains it; check lead "
                           "times, minimum orders and mandatory options)", markup=False)
-    elif result.status == "no_solution":
+    elif result.status == Status.NO_SOLUTION:
         console.print(f"no solution found within the time limit of {result.time_limit:g} s; "
                       "raise --time-limit (nothing was written)", style="bold red",
                       markup=False)
@@ -291,7 +291,7 @@ def print_outcome(console: Console, result: SolveResult, report: Report) -> None
                       markup=False)
         return
     else:
-        if result.status == "interrupted":
+        if result.status == Status.INTERRUPTED:
             console.print("interrupted: the best verified portfolio found so far (its gap "
                           "is in the summary) is written with status interrupted",
                           style="bold yellow", markup=False)
@@ -357,7 +357,7 @@ def print_summary(console: Console, report: Report) -> None:
     for q, value in summary_lines(report.summary, cur):
         style = ""
         if q.key == "status":
-            style = ("green" if value == "optimal" else "yellow" if value in WITH_PORTFOLIO
+            style = ("green" if value == Status.OPTIMAL else "yellow" if value in WITH_PORTFOLIO
                      else "bold red")
         table.add_row(q.label, value, style=style)
     console.print(table)
