@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from sovopt.solve import SolveResult
 
 #: Plain words for the phases solve_case reports.
-PHASES = {"start": "starting", "read": "reading the workbook", "write": "writing",
+PHASES = {"start": "starting", "store": "the run store", "read": "reading the workbook",
+          "load solver": "loading the solver", "write": "writing", "terminal": "the terminal",
           "evaluate": "computing the results", "report": "the report",
           "prepare": "preparing the data", "build": "building the model",
           "hand_off": "handing the model to HiGHS", "extract": "reading the solution",
@@ -177,12 +178,15 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
     budget.hold_back(writing_reserve(len(case.options) * len(case.budget), budget.limit))
     if into_input:
         check_into_input(path)
-    preset = load_preset(objective or case.settings.objective)
+    with budget.phase("load solver"):  # a preset is checked against the model's families
+        preset = load_preset(objective or case.settings.objective)
     given = named_portfolio(start, case, store, "--start")[0] if start else None
+    t0 = time.monotonic()
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
                             preset.as_dict())
+        budget.spent["store"] = time.monotonic() - t0
         try:
             with SolveProgress(console, preset) as progress:
                 outcome = solve_and_report(case, preset, time_limit=budget.limit, gap=gap,
@@ -195,7 +199,10 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
                     report = report_from_solve(result, None, path, run_id=run_id,
                                                warnings=warnings)
                     report.run["label"] = label
+            with budget.phase("store"):
+                t0 = time.monotonic()
             runs.finish(run_id, report)
+            budget.spent["store"] += time.monotonic() - t0
         except KeyboardInterrupt:  # a second Ctrl-C, or one before any portfolio
             runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
                       status=Status.INTERRUPTED)
@@ -204,7 +211,8 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
             runs.fail(run_id, f"{type(exc).__name__}: {exc}")
             raise
     console.print(f"run {run_id} recorded in {store}", markup=False)
-    print_outcome(console, result, report)
+    with budget.phase("terminal"):
+        print_outcome(console, result, report)
     if result.status in WRITES_RESULTS:
         currency = case.settings.currency
         with budget.phase("write"):

@@ -41,7 +41,7 @@ def one_try(case: Path, folder: Path, k: int, rng: random.Random) -> dict[str, o
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         text = err.read_text() if err.exists() else ""
-        if "level " in text:
+        if "crash start" in text or "level " in text:  # a HiGHS run is under way
             break
         time.sleep(0.05)
     time.sleep(rng.uniform(0.0, 0.5))
