@@ -35,7 +35,7 @@ from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
 from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
-from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
+from sovopt.report import WITH_PORTFOLIO, Report, json_summary, report_from_solve
 from sovopt.runs import RunStore
 from sovopt.status import Status
 from sovopt.time_budget import TimeBudget, command_started, writing_reserve
@@ -224,7 +224,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
                               markup=False)
     console.print(time_spent(budget), markup=False, soft_wrap=True)
     if as_json:
-        emit_json(dict(report.summary))
+        emit_json(json_summary(report, out_path if result.status in WRITES_RESULTS else None))
     return EXIT_INTERRUPTED if result.status == Status.INTERRUPTED else result.exit_code
 
 
