@@ -136,7 +136,7 @@ def marginal_values(hm: HighsModel, d: ModelData, preset: Preset, held: list[tup
                                   primary)
         else:
             text = localization_meaning(value, lim.year, name, lim.binding, primary)
-        rows.append((lim.family, lim.year, value, name, text))
+        rows.append((lim.family, lim.year, float(value) + 0.0, name, text))  # no -0.0
     return pd.DataFrame(rows, columns=COLUMNS), notes
 
 
