@@ -107,3 +107,20 @@ def test_the_command_shows_how_the_limit_was_spent(tmp_path, capsys, monkeypatch
         "key")["value"]
     for phase in ("read", "prepare", "build", "hand_off", "duals", "evaluate"):
         assert float(run[f"timings.{phase}"]) >= 0.0, phase
+
+
+def test_the_diagnosis_pays_from_what_is_left() -> None:
+    """10 units at 1 each against a budget of 5: infeasible, found by HiGHS (no precheck
+    covers money). With a 30 s limit of which 5 s were spent before the solve, the
+    diagnosis's HiGHS clock is at most the 25 s left, not the full limit."""
+    from tests.model_cases import make_case, option
+
+    case = make_case([option("RA", "SA", 1.0)], budget=5.0)
+    budget = TimeBudget(30.0, started=time.monotonic() - 5.0)
+    r = solve_case(case, "min_cost", budget=budget, gap=0.0)
+    assert r.status == "infeasible" and r.diagnosis
+    assert "diagnose" in r.timings
+    assert r.options["time_limit"] <= 25.0
+    assert r.diagnosis_options()["time_limit"] <= r.options["time_limit"]
+    assert {k: v for k, v in r.diagnosis_options().items() if k != "time_limit"} == {
+        k: v for k, v in r.options.items() if k != "time_limit"}
