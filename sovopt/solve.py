@@ -102,7 +102,7 @@ __all__ = ["PORTFOLIO_STATUSES", "STATUSES", "LevelResult", "LevelSolver", "Solv
 
 @dataclass
 class SolveResult:
-    """Everything a solve produced; ``exit_code`` follows product.md."""
+    """Everything a solve produced; ``exit_code`` follows the README's exit codes."""
 
     status: str  # a Status (one of STATUSES)
     preset: Preset
