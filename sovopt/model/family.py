@@ -20,8 +20,11 @@ from there:
   slack, which of its rows (by bound type), what one unit of slack is worth
   (``scale``), how much a unit of it costs (``weight``) and which workbook
   limit a row's index comes from (``key``: a country's share cap serves every
-  capability and year of that country); ``describe`` then turns a used slack
-  into the cell a planner changes.
+  capability and year of that country), where that limit is in the data
+  (``limit``: table and column, indexed by ``by`` when not by the table's
+  own index) and whether it is a cap or a floor (``bound``), so the diagnosis
+  can tell a limit tightened since an earlier run; ``describe`` then turns a
+  used slack into the cell a planner changes.
 
 A new family is one module (with ``add``, its maths in the docstring and its
 ``FAMILY``) and one line in the registry.
@@ -60,6 +63,14 @@ class Relax:
     rows: frozenset[int] = ANY_ROW
     weight: float = 1.0
     key: Callable[[Any], Any] = same_index
+    limit: tuple[str, str] | None = None  # (ModelData table, column) of the limit
+    by: tuple[str, ...] = ()  # the table's columns that index the limit, if not its index
+    bound: str = "cap"  # "cap": tighter when lower; "floor": tighter when higher
+
+    def tighter(self, old: float, new: float) -> bool:
+        """Whether the limit moved from ``old`` to ``new`` is tighter (a cap lowered, a
+        floor raised)."""
+        return new > old if self.bound == "floor" else new < old
 
 
 @dataclass(frozen=True)

@@ -48,5 +48,6 @@ def capacity_scale(d: ModelData, index, rhs: float, coef_max: float) -> float:
 
 
 FAMILY = Family("supplier_capacity", add,
-                relax=Relax(scale=capacity_scale, key=lambda index: index[0]),  # (supplier, year)
+                relax=Relax(scale=capacity_scale, key=lambda index: index[0],  # (supplier, year)
+                            limit=("suppliers", "capacity_per_year")),
                 describe=describe)
