@@ -64,12 +64,22 @@ def test_an_exception_while_waiting_ends_the_run_before_it_goes_on() -> None:
 
 @pytest.mark.slow
 def test_second_ctrl_c_exits_130_in_every_try(tmp_path: Path) -> None:
+    """TRIES tries in two launchers at once (a try mostly waits for its child), each with
+    its own seed for the delays."""
     script = Path(__file__).with_name("ctrl_c_tries.py")
-    out = subprocess.run([sys.executable, str(script), str(EXAMPLE), str(tmp_path),
-                          str(TRIES), "20"], capture_output=True, text=True, timeout=600,
-                         cwd=Path(__file__).resolve().parents[2])
-    assert out.returncode == 0, out.stderr
-    tries = json.loads(out.stdout)
+    launchers = []
+    for k in range(2):
+        folder = tmp_path / f"launcher{k}"
+        folder.mkdir()
+        launchers.append(subprocess.Popen(
+            [sys.executable, str(script), str(EXAMPLE), str(folder), str(TRIES // 2),
+             str(20 + k)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=Path(__file__).resolve().parents[2]))
+    tries = []
+    for proc in launchers:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        tries += json.loads(out)
     assert len(tries) == TRIES
     failed = [t for t in tries if t["exit"] != 130]
     assert not failed, failed
