@@ -180,41 +180,43 @@ def budget_meaning(value: float, year: int, level: str, currency: str, budget: f
     """The budget's marginal value in words, per a round step of money.
 
     ``level`` is the level ``value`` is for; ``primary`` the first level priced
-    (when it differs, more budget does not change the primary level at all).
+    (when it differs, more budget does not change the primary level at all);
+    ``binding``: all of that year's budget is spent.
     """
     step = budget_step(budget)
     change = value * step
     money = currency.strip() if step == 1.0 else f"{step:,.0f} {currency}".strip()
     primary = primary or level
+    more = f"one more {money} of budget in {year}"
+    if binding:
+        more += " (it binds: all of it is spent)"
     if abs(change) < NO_CHANGE:
         if binding:
-            return (f"the budget binds in {year} (all of it is spent), but one more {money} "
-                    f"would improve no level: not {primary}, nor any level after it")
-        return (f"one more {money} of budget in {year} would not improve {level}: "
-                "the budget does not bind that year")
+            return (f"one more {money} of budget in {year} would improve no level (not "
+                    f"{primary}, nor any after it), though the budget binds: all of it is "
+                    "spent")
+        return f"{more} would not improve {level}: the budget does not bind that year"
     verb = "lowers" if change > 0 else "raises"
-    said = f"one more {money} of budget in {year} {verb} {level} by {_points(change)}"
     if level != primary:
-        return (f"the budget binds in {year} (all of it is spent); one more {money} would "
-                f"not lower {primary}, but {verb} {level} by {_points(change)}")
-    return f"the budget binds in {year}: {said}" if binding else said
+        return f"{more} would not lower {primary}, but {verb} {level} by {_points(change)}"
+    return f"{more} {verb} {level} by {_points(change)}"
 
 
 def localization_meaning(value: float, year: int, level: str, binding: bool = False,
                          primary: str | None = None) -> str:
-    """The localization target's marginal value in words, per percentage point."""
+    """The localization target's marginal value in words, per percentage point
+    (``binding``: the year's local share is exactly at its target)."""
     primary = primary or level
+    more = f"one point more localization target in {year}"
+    if binding:
+        more += " (it binds: the local share is exactly at it)"
     if abs(value) < NO_CHANGE:
         if binding:
-            return (f"the localization target binds in {year} (the local share is exactly "
-                    f"at it), but one point more would change no level: not {primary}, "
-                    "nor any level after it")
-        return (f"one point more localization target in {year} would not change {level}: "
-                "the target does not bind that year")
+            return (f"one point more localization target in {year} would change no level "
+                    f"(not {primary}, nor any after it), though the target binds: the "
+                    "local share is exactly at it")
+        return f"{more} would not change {level}: the target does not bind that year"
     verb = "worsens" if value > 0 else "improves"
     if level != primary:
-        return (f"the localization target binds in {year}; one point more would not change "
-                f"{primary}, but {verb} {level} by {_points(value)}")
-    said = (f"one point more localization target in {year} {verb} {level} by "
-            f"{_points(value)}")
-    return f"the localization target binds in {year}: {said}" if binding else said
+        return f"{more} would not change {primary}, but {verb} {level} by {_points(value)}"
+    return f"{more} {verb} {level} by {_points(value)}"

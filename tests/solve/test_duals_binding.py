@@ -42,8 +42,8 @@ def test_a_spent_budget_binds_and_is_priced_for_the_first_level_it_helps() -> No
     budget = duals.loc["budget"]
     assert budget["objective"] == "level 3"
     assert budget["marginal_value"] == pytest.approx(0.005, rel=1e-6)
-    assert budget["meaning"] == ("the budget binds in 2027 (all of it is spent); one more "
-                                 "EUR would not lower level 2, but lowers level 3 by "
+    assert budget["meaning"] == ("one more EUR of budget in 2027 (it binds: all of it is "
+                                 "spent) would not lower level 2, but lowers level 3 by "
                                  "0.5 points")
     assert "does not bind" not in budget["meaning"]
     local = duals.loc["localization"]
@@ -66,15 +66,18 @@ def test_the_words_for_each_case() -> None:
     ten); a value of 0.002 per EUR m is 0.2 points."""
     assert budget_meaning(0.002, 2027, "cost", "EUR m", 460.0, binding=True,
                           primary="scenario risk") == (
-        "the budget binds in 2027 (all of it is spent); one more EUR m would not lower "
+        "one more EUR m of budget in 2027 (it binds: all of it is spent) would not lower "
         "scenario risk, but lowers cost by 0.2 points")
     assert budget_meaning(0.0, 2027, "scenario risk", "EUR m", 460.0, binding=True) == (
-        "the budget binds in 2027 (all of it is spent), but one more EUR m would improve "
-        "no level: not scenario risk, nor any level after it")
+        "one more EUR m of budget in 2027 would improve no level (not scenario risk, nor "
+        "any after it), though the budget binds: all of it is spent")
     assert budget_meaning(0.002, 2027, "cost", "EUR m", 460.0, binding=True) == (
-        "the budget binds in 2027: one more EUR m of budget in 2027 lowers cost by "
+        "one more EUR m of budget in 2027 (it binds: all of it is spent) lowers cost by "
         "0.2 points")
+    assert budget_meaning(0.0, 2027, "cost", "EUR m", 460.0) == (
+        "one more EUR m of budget in 2027 would not improve cost: the budget does not bind "
+        "that year")
     assert localization_meaning(0.003, 2030, "cost", binding=True,
                                 primary="scenario risk") == (
-        "the localization target binds in 2030; one point more would not change scenario "
-        "risk, but worsens cost by 0.3 points")
+        "one point more localization target in 2030 (it binds: the local share is exactly "
+        "at it) would not change scenario risk, but worsens cost by 0.3 points")
