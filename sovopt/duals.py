@@ -3,7 +3,7 @@
 After the levels, the binaries are fixed at their optimum and the LP of the
 primary level (the first after unmet demand) is solved again; a row's dual is
 how much that level changes per unit more of its limit. A limit that is used
-to the full (zero slack) binds, whatever its dual says: where the primary
+to the full (zero slack), or one a level would gain from, binds: where the primary
 level does not change with it (a dual of 0, e.g. scenario risk that more
 money cannot lower), the LP of each later level is solved in turn, the levels
 before it held as in the solve, and the first level the limit is worth
@@ -130,6 +130,10 @@ def marginal_values(hm: HighsModel, d: ModelData, preset: Preset, held: list[tup
         worth = next(((name, v) for name, v in lim.values.items()
                       if abs(v * step) >= NO_CHANGE), None)
         name, value = worth if worth is not None else (primary, lim.values.get(primary, 0.0))
+        # a limit some level would gain from binds in that level's LP (complementary
+        # slackness), even where the plan held within the levels' tolerances leaves a
+        # sliver of it unused
+        lim.binding = lim.binding or worth is not None
         if lim.family == BUDGET.name:
             text = budget_meaning(value, lim.year, name, currency,
                                   float(d.budget.loc[lim.year, "budget"]), lim.binding,
