@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.diagnose import diagnose, precheck
+from sovopt.diagnose import complete_precheck, diagnose, precheck
 from sovopt.duals import marginal_values
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.executors import default_workers
@@ -252,7 +252,11 @@ class _Solve:
         found = precheck(d)
         if self.case.settings.allow_unmet:  # demand beyond reach is then unmet, not infeasible
             found = [r for r in found if r.family != "demand"]
-        if found:
+        if found:  # with the precheck's changes typed in, what else stands in the way
+            result.options = solver_options(self.gap, self.budget.for_diagnosis(),
+                                            extra=self.highs_options)
+            with self.clock("diagnose"):
+                found = complete_precheck(d, found, self.preset.switch_off, result.options)
             result.status, result.diagnosis = Status.INFEASIBLE, found
             return result
         result.notes.extend(d.notes)
