@@ -15,7 +15,9 @@ import socket
 import sys
 from pathlib import Path
 
-INTERRUPTED = "interrupted"
+from sovopt.status import Status
+
+INTERRUPTED = Status.INTERRUPTED
 
 
 def process_start(pid: int) -> str | None:

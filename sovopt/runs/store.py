@@ -28,6 +28,7 @@ from sovopt.runs.groups import GroupsMixin, like
 from sovopt.runs.liveness import INTERRUPTED, process_start, shown_status
 from sovopt.runs.open import open_database
 from sovopt.runs.rows import insert_run, put_blob, put_kpis, versions, with_kpis
+from sovopt.status import Status
 from sovopt.runs.schema import (
     ident,
     read_result_table,
@@ -39,11 +40,13 @@ from sovopt.runs.schema import (
 #: Statuses a run is stored with (a finished run takes its Summary status, so a
 #: stress test is ``feasible`` or ``violated``); ``interrupted`` is stored for a run
 #: stopped by Ctrl-C, and shown for a ``running`` run whose process is gone.
-STATUSES = ("running", "optimal", "feasible", "time_limit", "interrupted", "infeasible",
-            "no_solution", "solver_error", "failed", "stress", "violated")
+STATUSES = tuple(str(s) for s in (
+    Status.RUNNING, Status.OPTIMAL, Status.FEASIBLE, Status.TIME_LIMIT, Status.INTERRUPTED,
+    Status.INFEASIBLE, Status.NO_SOLUTION, Status.SOLVER_ERROR, Status.FAILED, Status.STRESS,
+    Status.VIOLATED))
 
 #: Statuses a study's point counts as not done when its group closes.
-UNFINISHED = ("failed", "running", "interrupted")
+UNFINISHED = (str(Status.FAILED), str(Status.RUNNING), str(Status.INTERRUPTED))
 
 
 def _contains(given: str) -> str:
