@@ -28,7 +28,6 @@ from sovopt.runs.groups import GroupsMixin, like
 from sovopt.runs.liveness import INTERRUPTED, process_start, shown_status
 from sovopt.runs.open import open_database
 from sovopt.runs.rows import insert_run, put_blob, put_kpis, versions, with_kpis
-from sovopt.status import Status
 from sovopt.runs.schema import (
     ident,
     read_result_table,
@@ -36,6 +35,7 @@ from sovopt.runs.schema import (
     sql_table_name,
     write_result_table,
 )
+from sovopt.status import Status
 
 #: Statuses a run is stored with (a finished run takes its Summary status, so a
 #: stress test is ``feasible`` or ``violated``); ``interrupted`` is stored for a run
