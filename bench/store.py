@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster = None
     if args.postgres is None:
         sys.path.insert(0, str(REPO))
-        from tests.store.postgres import start_cluster
+        from tests.runs.postgres import start_cluster
 
         cluster = start_cluster()
         pg = cluster.url(cluster.new_database())

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sovopt.runs import RunStore
 from tests.builders import BUDGET, case_workbook, hand_case
 from tests.paths import REPO
-from tests.store.postgres import PASSWORD, Cluster
+from tests.runs.postgres import PASSWORD, Cluster
 
 #: The hand case's total cost (min_dependence, EUR m) as one `sovopt solve` finds it:
 #: Q-DOM 8 units x 3 = 24, R-BUY-A 7 x 1 = 7, R-LIC-B 13 x 2 + fixed 5 = 31, and SB's

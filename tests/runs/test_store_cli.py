@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from sovopt.cli import main
 from tests.builders import BUDGET, case_workbook, hand_case
-from tests.store.postgres import PASSWORD, ROLE, Cluster, free_port
+from tests.runs.postgres import PASSWORD, ROLE, Cluster, free_port
 
 
 def run(args: list[str], capsys) -> tuple[int, str, str]:

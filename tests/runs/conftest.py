@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.store.postgres import Cluster, start_cluster
+from tests.runs.postgres import Cluster, start_cluster
 
 
 @pytest.fixture(scope="session")
