@@ -164,12 +164,10 @@ def rediagnose_after_changes(d: ModelData, before: ModelData, switched_off: froz
 def _limit_key(family: str, index) -> tuple[str, object]:
     """The workbook limit a row of ``family`` comes from, as :func:`changed_limits` names
     it: a year (budget, localization), a country (country_share), a supplier
-    (supplier_capacity), a capability (dual_sourcing) or (capability, year) (demand)."""
-    if family == "country_share":
-        return family, index[1]
-    if family == "supplier_capacity":
-        return family, index[0]
-    return family, index
+    (supplier_capacity), a capability (dual_sourcing) or (capability, year) (demand), as
+    each family declares (``Relax.key`` in :mod:`sovopt.model.family`)."""
+    relax = FAMILIES[family].relax if family in FAMILIES else None
+    return family, (relax.key(index) if relax is not None else index)
 
 
 def changed_limits(before: ModelData, now: ModelData) -> dict[tuple[str, object], str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -74,13 +74,71 @@ class HighsModel:
             "nonzeros": int(self.A.nnz)}
 
 
+#: Set to 1 in the environment, HiGHS prints its banner and log on stderr (``--debug``
+#: sets it; the worker processes of a study inherit it). Otherwise HiGHS says nothing.
+HIGHS_LOG_ENV = "SOVOPT_HIGHS_LOG"
+
+
+def highs_log() -> bool:
+    """Whether HiGHS may print its banner and log (see :data:`HIGHS_LOG_ENV`)."""
+    return os.environ.get(HIGHS_LOG_ENV) == "1"
+
+
+def solver_options(gap: float, time_limit: float | None = None, *, seed: int = 0,
+                   threads: int | None = None,
+                   extra: dict[str, object] | None = None) -> dict[str, object]:
+    """The options a HiGHS instance of sovopt starts with: the one place they are made.
+
+    ``gap`` is the relative MIP gap, ``time_limit`` HiGHS's own clock for its
+    first run (later runs get theirs from :func:`set_time_limit`), ``seed`` its
+    random seed (0, so a solve repeats), ``threads`` one core per worker process
+    where a study runs several; ``extra`` (a caller's own HiGHS options) wins.
+    The log is on only where :func:`highs_log` says so.
+    """
+    options: dict[str, object] = {"mip_rel_gap": float(gap), "random_seed": seed,
+                                  "output_flag": highs_log(), "log_to_console": highs_log()}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    if threads is not None:
+        options["threads"] = int(threads)
+    return {**options, **(extra or {})}
+
+
+def inherited_options(h: highspy.Highs) -> dict[str, object]:
+    """The options a helper instance takes from ``h`` (a sub-model solved for it)."""
+    return {key: h.getOptionValue(key)[1]
+            for key in ("threads", "mip_rel_gap", "random_seed", "output_flag",
+                        "log_to_console")}
+
+
 @contextmanager
-def _stdout_to_stderr():
-    """Send file descriptor 1 to stderr for the block.
+def options_set(h: highspy.Highs, options: dict[str, object]) -> Iterator[None]:
+    """``options`` on ``h`` for the block, the earlier values back after it."""
+    saved = {key: h.getOptionValue(key)[1] for key in options}
+    try:
+        for key, value in options.items():
+            h.setOptionValue(key, value)
+        yield
+    finally:
+        for key, value in saved.items():
+            h.setOptionValue(key, value)
+
+
+def set_gaps(h: highspy.Highs, relative: float, absolute: float) -> None:
+    """The stopping gaps of the next run: relative and absolute (in solver units)."""
+    h.setOptionValue("mip_rel_gap", float(relative))
+    h.setOptionValue("mip_abs_gap", float(absolute))
+
+
+@contextmanager
+def _banner_muted():
+    """Send file descriptor 1 away for the block: to stderr where HiGHS may log, else
+    to the null device.
 
     HiGHS prints its banner ("Running HiGHS ... Copyright") from C++ straight
     to the process's stdout when an instance is created, before any option can
-    silence it; with ``--json`` stdout must carry nothing but one JSON object.
+    silence it; with ``--json`` stdout must carry nothing but one JSON object,
+    and without ``--debug`` stderr carries sovopt's own messages only.
     """
     try:
         sys.stdout.flush()
@@ -88,20 +146,23 @@ def _stdout_to_stderr():
     except (OSError, ValueError):  # no usable stdout: nothing to protect
         yield
         return
+    target = os.dup(2) if highs_log() else os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(target, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(target)
 
 
 def new_highs(options: dict[str, object] | None = None) -> highspy.Highs:
-    """A quiet HiGHS instance with ``options`` set (nothing ever reaches stdout)."""
-    with _stdout_to_stderr():
+    """A HiGHS instance with ``options`` set (:func:`solver_options` by default);
+    nothing ever reaches stdout, and stderr only with :func:`highs_log`."""
+    with _banner_muted():
         h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    for key, value in (options or {}).items():
+    h.setOptionValue("output_flag", highs_log())
+    for key, value in (options if options is not None else solver_options(0.0)).items():
         h.setOptionValue(key, value)
     return h
 
@@ -368,8 +429,18 @@ def supervised_run(h: highspy.Highs, stop: Stop,
     iterations, interior-point iterations and MIP nodes; presolve is not
     interruptible). ``heartbeat(state, elapsed, improved)`` is called when the
     incumbent improves and at least every ``every`` seconds, from this thread.
+
+    Anything raised while waiting (a second Ctrl-C's KeyboardInterrupt) first
+    ends the run: the interrupt callbacks then stop HiGHS at its next check and
+    this thread waits for the worker thread to finish (:func:`_abandon`) before
+    the exception goes on. A run left going would still be inside HiGHS when
+    the interpreter shuts down; its next call back into Python then ends that
+    thread by force, through C++ frames that may not be unwound, and the
+    process dies by SIGABRT ("terminate called without an active exception")
+    instead of exiting with the code the command chose.
     """
     state = RunState()
+    aborting = [False]
 
     def interrupt(event) -> None:
         out = event.data_out
@@ -379,7 +450,7 @@ def supervised_run(h: highspy.Highs, stop: Stop,
             state.gap = _finite(out.mip_gap)
         # Set the flag both ways: HiGHS keeps it between runs, so a run after an
         # interrupted one would otherwise stop at its first check.
-        event.interrupt(stop.due)
+        event.interrupt(aborting[0] or stop.due)
 
     def improving(event) -> None:
         state.incumbent = _finite(event.data_out.mip_primal_bound)
@@ -391,6 +462,7 @@ def supervised_run(h: highspy.Highs, stop: Stop,
         hook.subscribe(fn)
     t0 = last = time.monotonic()
     seen = 0
+    thread = None
     try:
         thread = h.startSolve()
         while True:
@@ -402,10 +474,46 @@ def supervised_run(h: highspy.Highs, stop: Stop,
                 heartbeat(state, now - t0, state.improved != seen)
                 seen, last = state.improved, now
         thread.join()
+    except BaseException:
+        aborting[0] = True
+        if thread is not None:
+            _abandon(h, thread)
+        raise
     finally:
         for hook, fn in hooks:
             hook.unsubscribe(fn)
     return h.getModelStatus()
+
+
+#: Longest wait, in seconds, for an abandoned run to reach HiGHS's next interrupt check
+#: (a presolve is not interruptible: bench L's full presolve took 69 s).
+ABANDON_WAIT = 120.0
+_RUNNING: set[int] = set()  # ids of worker threads of runs abandoned and not yet ended
+
+
+def _abandon(h: highspy.Highs, thread) -> None:
+    """Wait for a run asked to stop (its interrupt callbacks now say so) to end.
+
+    Ctrl-C pressed meanwhile is ignored: the process is already on its way out,
+    and leaving now is what would crash it. A run that outlives
+    :data:`ABANDON_WAIT` is counted in :func:`runs_left`, so the command's exit
+    can leave without the interpreter shutdown that would crash on it.
+    """
+    _RUNNING.add(id(thread))
+    deadline = time.monotonic() + ABANDON_WAIT
+    while time.monotonic() < deadline:
+        try:
+            thread.join(0.2)
+            if not thread.is_alive():
+                _RUNNING.discard(id(thread))
+                return
+        except KeyboardInterrupt:
+            continue
+
+
+def runs_left() -> int:
+    """How many abandoned HiGHS runs are still going (see :func:`_abandon`)."""
+    return len(_RUNNING)
 
 
 def _finite(value: float) -> float | None:

@@ -99,6 +99,7 @@ from sovopt import __version__
 from sovopt.errors import EXIT_INVALID, EXIT_USAGE, SovoptError
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import Report
+from sovopt.status import Status
 from sovopt.workbook.targets import can_write
 
 #: File name of the database inside the store folder.
@@ -110,9 +111,11 @@ DEFAULT_FOLDER = ".sovopt"
 #: Statuses a run is stored with (a finished run takes its Summary status, so a
 #: stress test is ``feasible`` or ``violated``); ``interrupted`` is stored for a run
 #: stopped by Ctrl-C, and shown for a ``running`` run whose process is gone.
-STATUSES = ("running", "optimal", "feasible", "time_limit", "interrupted", "infeasible",
-            "no_solution", "solver_error", "failed", "stress", "violated")
-INTERRUPTED = "interrupted"
+STATUSES = tuple(str(s) for s in (
+    Status.RUNNING, Status.OPTIMAL, Status.FEASIBLE, Status.TIME_LIMIT, Status.INTERRUPTED,
+    Status.INFEASIBLE, Status.NO_SOLUTION, Status.SOLVER_ERROR, Status.FAILED, Status.STRESS,
+    Status.VIOLATED))
+INTERRUPTED = Status.INTERRUPTED
 
 #: Seconds sqlite waits on a lock before reporting busy, and the total time a
 #: write transaction is retried after that.

@@ -30,6 +30,7 @@ from typing import IO, Any
 import click
 
 from sovopt import __version__
+from sovopt.cli.leave import leave
 from sovopt.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -38,6 +39,7 @@ from sovopt.errors import (
     Problem,
     SovoptError,
 )
+from sovopt.time_budget import mark_command_start
 
 #: Where the one JSON object goes while a ``--json`` command runs (None otherwise),
 #: and whether it has been written (an error after it must not add a second one).
@@ -185,10 +187,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if debug:  # HiGHS's banner and log too, in this process and its workers
+        os.environ["SOVOPT_HIGHS_LOG"] = "1"  # sovopt.highs.HIGHS_LOG_ENV
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map failures to exit codes."""
+    mark_command_start(process=argv is None)  # the time limit counts from here
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     context = stdout_for_json_only() if as_json else contextlib.nullcontext()
@@ -197,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         if as_json and not _json_written:  # a command that had nothing to say (--help)
             emit_json({"exit_code": code} if code == 0 else
                       {"error": f"exit code {code}", "exit_code": code, "problems": []})
-    sys.exit(code)
+    leave(code)
 
 
 def _run(args: list[str]) -> int:

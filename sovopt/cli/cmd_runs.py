@@ -27,14 +27,16 @@ from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.outputs import RUN_LIST_KEYS, RUN_LIST_NARROW, summary_lines, summary_quantity
 from sovopt.report import Report
 from sovopt.runs import RunStore, UnknownRun
+from sovopt.status import Status
 
 #: The run list shows RUN_LIST_KEYS (output schema), RUN_LIST_NARROW below WIDE columns.
 WIDE = 100
 
-STATUS_STYLE = {"optimal": "green", "time_limit": "yellow", "feasible": "green",
-                "stress": "cyan", "violated": "red", "running": "yellow",
-                "interrupted": "yellow", "failed": "red", "infeasible": "red",
-                "no_solution": "red", "solver_error": "red"}
+STATUS_STYLE = {Status.OPTIMAL: "green", Status.TIME_LIMIT: "yellow",
+                Status.FEASIBLE: "green", Status.STRESS: "cyan", Status.VIOLATED: "red",
+                Status.RUNNING: "yellow", Status.INTERRUPTED: "yellow", Status.FAILED: "red",
+                Status.INFEASIBLE: "red", Status.NO_SOLUTION: "red",
+                Status.SOLVER_ERROR: "red"}
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -253,7 +255,7 @@ def show(ctx: click.Context, run_id: str, as_json: bool, store: str) -> None:
     if report.tables:
         names = ", ".join(f"{n} ({len(df)})" for n, df in report.tables.items())
         out.print(f"tables: {names}")
-    elif report.summary.get("status") in ("running", "interrupted", "failed"):
+    elif report.summary.get("status") in (Status.RUNNING, Status.INTERRUPTED, Status.FAILED):
         out.print("no results recorded")
 
 

@@ -18,8 +18,10 @@ from there:
   rows they follow from, leaves such a family out;
 - ``relax``: whether the infeasibility diagnosis gives the family's rows a
   slack, which of its rows (by bound type), what one unit of slack is worth
-  (``scale``) and how much a unit of it costs (``weight``); ``describe`` then
-  turns a used slack into the cell a planner changes.
+  (``scale``), how much a unit of it costs (``weight``) and which workbook
+  limit a row's index comes from (``key``: a country's share cap serves every
+  capability and year of that country); ``describe`` then turns a used slack
+  into the cell a planner changes.
 
 A new family is one module (with ``add``, its maths in the docstring and its
 ``FAMILY``) and one line in the registry.
@@ -42,15 +44,22 @@ def limit_scale(d: Any, index: Any, rhs: float, coef_max: float) -> float:
     return abs(rhs) if abs(rhs) > 1e-9 else (coef_max or 1.0)
 
 
+def same_index(index: Any) -> Any:
+    """A row whose index is its limit's own (a year, a capability, (capability, year))."""
+    return index
+
+
 @dataclass(frozen=True)
 class Relax:
     """How the diagnosis relaxes a family's rows: ``rows`` (bound types given a slack),
-    ``scale(d, index, rhs, coef_max)`` (the row's limit in its own unit) and
-    ``weight`` (the cost of one unit of scaled slack)."""
+    ``scale(d, index, rhs, coef_max)`` (the row's limit in its own unit),
+    ``weight`` (the cost of one unit of scaled slack) and ``key(index)`` (the
+    workbook limit the row comes from, as the diagnosis names changed limits)."""
 
     scale: Callable[[Any, Any, float, float], float] = limit_scale
     rows: frozenset[int] = ANY_ROW
     weight: float = 1.0
+    key: Callable[[Any], Any] = same_index
 
 
 @dataclass(frozen=True)
@@ -73,3 +82,9 @@ class Family:
         if self.implied and (self.relax is not None or not self.optional):
             raise ValueError(f"family {self.name}: an implied family is optional and "
                              "never relaxed")
+
+
+def row_family(row: Any) -> str:
+    """The name of the family a compiled row belongs to (a Pyomo row's component, an
+    array row's block), the one way a row is matched to its :class:`Family`."""
+    return row.parent_component().local_name

@@ -81,7 +81,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     import highspy
 
     from sovopt.diagnose import precheck
-    from sovopt.highs import add_row, to_highs
+    from sovopt.highs import add_row, solver_options, to_highs
     from sovopt.model import build_model
     from sovopt.prepare import prepare
     from sovopt.solve import level_cost
@@ -97,8 +97,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     m = build_model(d)
     time_limit = float(spec.time_limit or TIME_FACTOR * case.settings.time_limit_s)
     gap = float(case.settings.mip_gap if spec.gap is None else spec.gap)
-    hm = to_highs(m, m.term_names, {"mip_rel_gap": gap, "time_limit": time_limit,
-                                    "random_seed": 0})
+    hm = to_highs(m, m.term_names, solver_options(gap, time_limit))
     if spec.measure not in hm.costs or not np.any(hm.costs[spec.measure]):
         raise SovoptError(f"the case has no {spec.measure} to trade against cost (no "
                           "scenarios, risk scores or foreign supply behind it)",
@@ -185,7 +184,7 @@ class _Chain:
         the optimisations still to come (time one leaves unused passes on); the
         first, which has no start to work from, may take half of it.
         """
-        from sovopt.highs import set_cost
+        from sovopt.highs import set_cost, set_time_limit
 
         h = self.hm.highs
         left = self.deadline - time.perf_counter()
@@ -194,7 +193,7 @@ class _Chain:
             share = max(share, left / 2)
         share = max(share, 1.0)
         self.done += 1
-        h.setOptionValue("time_limit", share)
+        set_time_limit(h, share)
         self.stop.deadline = time.monotonic() + share
         set_cost(self.hm, cost)
         t0 = time.perf_counter()

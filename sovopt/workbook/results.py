@@ -47,13 +47,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sovopt import outputs
 from sovopt.outputs import SUMMARY_KEYS, shown_name
 from sovopt.report import Report
+from sovopt.status import Status
 from sovopt.sustainment import leverage_ratio
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 
 #: Result sheets, in order.
 #: Summary statuses shown as good news (a verified plan, or a stress test that holds).
-GOOD_STATUSES = ("optimal", "feasible")
+GOOD_STATUSES = (Status.OPTIMAL, Status.FEASIBLE)
 RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Constraints",
                  "Diagnostics", "Run")
 #: Sheets written only when the case has what they show (formulation.md §7), with the
@@ -311,7 +312,7 @@ def in_short(report: Report, currency: str) -> list[str]:
         lines = [f"Outcome: {status} (objective {s.get('objective')})."]
         if s.get("status_detail"):
             lines.append(str(s["status_detail"]))
-    if status == "infeasible":
+    if status == Status.INFEASIBLE:
         n = int((t["diagnostics"]["severity"] == "infeasible").sum())
         lines.append(f"No portfolio meets every limit of the case. The Diagnostics sheet "
                      f"lists {n} change(s) that would make it feasible.")
