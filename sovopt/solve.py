@@ -56,6 +56,7 @@ from sovopt.diagnose import complete_precheck, diagnose, precheck
 from sovopt.duals import marginal_values
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.executors import default_workers
+from sovopt.heuristics import block_search
 from sovopt.heuristics.complete import complete
 from sovopt.heuristics.construct import MIN_INTEGERS as CONSTRUCT_MIN_INTEGERS
 from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
@@ -369,11 +370,15 @@ class _Solve:
             with self.clock(f"solve level {k + 1}"):
                 rf = self._relax_and_fix(level, cost, share, start) if (
                     self._relax_and_fix_pays(level)) else None
-                if rf is not None:
-                    start = rf.values
+                method = "relax-and-fix" if rf is not None else start_from
+                start = rf.values if rf is not None else start
+                if start is not None and block_search.pays(level.terms, hm.num_integer):
+                    found = block_search.search_level(
+                        hm, self.d, cost, start, self.budget.for_block_search(share), self.stop)
+                    if found.accepted:
+                        start, method = found.values, "block search"
                 lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
-                                               label, "relax-and-fix" if rf is not None
-                                               else start_from)
+                                               label, method)
                 if rf is not None:
                     self._with_relax_and_fix(lv, rf, scale)
             lv.seconds = time.perf_counter() - t0

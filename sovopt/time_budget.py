@@ -37,6 +37,9 @@ START_SHARE, START_MAX = 0.5, 120.0
 CONSTRUCT_SHARE = 0.75
 #: Relax-and-fix may take this share of its level's time, the plain MIP the rest.
 RELAX_AND_FIX_SHARE = 0.6
+#: A block search before its level's MIP may take this share of the level's time
+#: (:mod:`sovopt.heuristics.block_search`); HiGHS gets the rest, from its plan.
+BLOCK_SEARCH_SHARE = 0.5
 #: Least time any run is given, in seconds (HiGHS needs a moment to stop cleanly).
 LEAST = 1.0
 #: Writing the results, measured on this project's example (66 options, 10 years:
@@ -130,6 +133,11 @@ class TimeBudget:
     def for_relax_and_fix(level_seconds: float) -> float:
         """Relax-and-fix's part of its level's time."""
         return RELAX_AND_FIX_SHARE * level_seconds
+
+    @staticmethod
+    def for_block_search(level_seconds: float) -> float:
+        """The block search's part of its level's time."""
+        return BLOCK_SEARCH_SHARE * level_seconds
 
     def for_duals(self) -> float:
         """The marginal values: whatever the solve has left (at least a moment)."""
