@@ -49,7 +49,7 @@ def solve(case: Case, objective: str | Preset | None = None, time_limit: float |
     objective); ``time_limit`` the seconds for the whole solve and ``gap`` the
     relative MIP gap (default: Settings time_limit_s and mip_gap). ``start`` is a
     plan to start from (a Portfolio, a Result, a results workbook or a run id of
-    ``store``). With ``store`` (a run store folder, as ``--store``) the run is
+    ``store``). With ``store`` (a run store folder or URL, as ``--store``) the run is
     recorded there, ``label`` with it. ``progress`` is called with each phase.
 
     An infeasible case is a Result too: ``status`` is ``infeasible`` and

@@ -1,8 +1,9 @@
 """The run store for scripts: list runs, read their tables, compare them.
 
-:func:`open_store` names the store ``sovopt runs --store`` names (a folder);
-:class:`Store` reads it through :class:`sovopt.runs.RunStore`, opening it for
-each call, so a notebook holds no connection between cells.
+:func:`open_store` names the store ``sovopt runs --store`` names (a folder or a
+``postgresql://`` URL); :class:`Store` reads it through
+:class:`sovopt.runs.RunStore`, opening it for each call, so a notebook holds no
+connection between cells.
 
 >>> import sovopt, tempfile
 >>> store = sovopt.open_store(tempfile.mkdtemp())
@@ -35,7 +36,7 @@ class Store:
     """A run store: ``runs()`` lists its runs, ``table(name)`` one result table of many
     runs, ``result(run_id)`` one run as a :class:`~sovopt.api.result.Result`.
 
-    ``location`` is the store's folder (``.sovopt`` by default, as ``--store``).
+    ``location`` is the store's folder or URL (as ``--store``).
     Anything that takes ``store=`` takes a Store too.
 
     >>> import sovopt, tempfile
@@ -111,8 +112,8 @@ class Store:
 
 def open_store(path_or_url: str | os.PathLike[str] | None = None) -> Store:
     """The run store at ``path_or_url``, named as ``--store`` names it (a folder, created
-    if missing), or the one the commands use by default: ``SOVOPT_STORE``, else the
-    nearest ``.sovopt`` folder.
+    if missing, or a team's ``postgresql://`` URL), or the one the commands use by
+    default: ``SOVOPT_STORE``, else the nearest ``.sovopt`` folder.
 
     >>> import sovopt, tempfile
     >>> sovopt.open_store(tempfile.mkdtemp()).runs().empty
