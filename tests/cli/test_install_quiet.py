@@ -15,7 +15,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import REPO
+
+ROOT = REPO
 
 
 def _setuptools_floor(requires: list[str]) -> tuple[int, ...]:
