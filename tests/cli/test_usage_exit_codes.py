@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,25 +24,35 @@ from tests.cli.test_cli_runs import sovopt
 from tests.paths import EXAMPLE
 
 
+@pytest.fixture
+def case(tmp_path: Path) -> list[str]:
+    """A copy of the example and a throwaway store: were a check to let a command run,
+    it would write nothing beside the shipped example or into a real store."""
+    path = tmp_path / "case.xlsx"
+    shutil.copy2(EXAMPLE, path)
+    return [str(path), "--store", str(tmp_path / "store")]
+
+
 @pytest.mark.parametrize("command", ["solve", "sweep", "robust"])
-def test_an_unknown_preset_is_a_usage_error(command: str) -> None:
+def test_an_unknown_preset_is_a_usage_error(command: str, case: list[str]) -> None:
     extra = ["--vary", "budget=1"] if command == "sweep" else []
-    code, out, err = sovopt(command, str(EXAMPLE), *extra, "--objective", "fastest")
+    code, out, err = sovopt(command, *case, *extra, "--objective", "fastest")
     assert code == EXIT_USAGE, err
     assert "unknown objective 'fastest'" in err
     assert "min_dependence, min_cost, balanced" in err and out == ""
 
 
-def test_a_misspelt_preset_names_the_closest_under_json() -> None:
-    code, out, _ = sovopt("solve", str(EXAMPLE), "--objective", "min_cots", "--json")
+def test_a_misspelt_preset_names_the_closest_under_json(case: list[str]) -> None:
+    code, out, _ = sovopt("solve", *case, "--objective", "min_cots", "--json")
     assert code == EXIT_USAGE
     doc = json.loads(out)
     assert doc["exit_code"] == EXIT_USAGE
     assert "did you mean 'min_cost'?" in doc["error"]
 
 
-def test_a_missing_preset_file_is_a_file_sovopt_cannot_use(tmp_path: Path) -> None:
-    code, _, err = sovopt("solve", str(EXAMPLE), "--objective", str(tmp_path / "mine.yaml"))
+def test_a_missing_preset_file_is_a_file_sovopt_cannot_use(tmp_path: Path,
+                                                            case: list[str]) -> None:
+    code, _, err = sovopt("solve", *case, "--objective", str(tmp_path / "mine.yaml"))
     assert code == EXIT_INVALID
     assert "mine.yaml not found" in err
 
@@ -52,9 +63,9 @@ def test_a_missing_preset_file_is_a_file_sovopt_cannot_use(tmp_path: Path) -> No
                                   ["sweep", "--vary", "nothing=1:2:3"],
                                   ["sweep", "--vary", "budget"],
                                   ["sweep", "--vary", "scenario:NOPE.loss=0:1:3"]])
-def test_bad_numbers_and_bad_vary_are_usage_errors(args: list[str]) -> None:
+def test_bad_numbers_and_bad_vary_are_usage_errors(args: list[str], case: list[str]) -> None:
     command, *rest = args
-    code, out, err = sovopt(command, str(EXAMPLE), *rest)
+    code, out, err = sovopt(command, *case, *rest)
     assert code == EXIT_USAGE, err
     assert rest[0] in err  # the message names the option
     assert out == ""
