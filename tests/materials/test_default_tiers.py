@@ -90,3 +90,18 @@ def test_materials_case_lists_the_tiers_it_assigned(tmp_path, capsys) -> None:
     countries = {r[0]: r[2] for r in load_workbook(out)["Countries"].iter_rows(
         min_row=2, values_only=True) if r[0]}
     assert countries["TUR"] == "ally" and countries["CHN"] == "neutral"
+
+
+def test_tier2_inputs_add_producers_with_the_same_rule() -> None:
+    """Lithium producers missing from Poland's niobium case come in with the tiers of the
+    table (they were all neutral): USA and Portugal allies, Australia a partner."""
+    from sovopt.materials.case_builder import build_material_case
+    from sovopt.materials.tier2 import tier2_rows
+
+    case = build_material_case("POL", ["niobium"], 2023, 2027, 2028).case
+    result = tier2_rows(case, "BUY-BRA-NIOBIUM", "lithium", 0.05, year=2023)
+    countries = result.case.countries.set_index("country_id")
+    added = countries.loc[result.added_countries]
+    assert added.loc["USA", "tier"] == "ally" and added.loc["PRT", "tier"] == "ally"
+    assert added.loc["AUS", "tier"] == "partner" and added.loc["AUS", "max_share"] == 0.65
+    assert added.loc["CHL", "tier"] == "neutral" and added.loc["CHL", "max_share"] == 0.35
