@@ -12,7 +12,7 @@ import pandas as pd
 
 from sovopt.case import Case
 
-#: Shares at or below this are nothing (as in the model data).
+#: Tolerance below which a share or a loss is treated as zero (the model data's too).
 EPS = 1e-9
 
 

@@ -79,10 +79,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.exclusions import excluded_options
-
-#: Tolerance below which a share or a loss is treated as zero.
-EPS = 1e-9
+from sovopt.exclusions import EPS, excluded_options
 
 
 @dataclass
