@@ -1,6 +1,6 @@
 """Command-line checks shared by several commands, so a usage error exits 2 everywhere.
 
-README and product.md promise exit code 2 for a usage error: a word on the command
+The README promises exit code 2 for a usage error: a word on the command
 line that names nothing (``--objective fastest``) or a question the command cannot
 ask (a destructive command with no terminal to answer it). These checks run while
 click parses the command line or before the command acts, so they come first and
