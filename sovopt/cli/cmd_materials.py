@@ -39,8 +39,8 @@ def run_reporting_json(as_json: bool, body: Callable[[], dict[str, Any]]) -> Non
 def memberships_option(func):
     return click.option(
         "--memberships", "memberships_path", type=click.Path(dir_okay=False), default=None,
-        help="Country-group table (group,iso3,name) instead of the shipped one "
-             "(EU27, NATO).")(func)
+        help="Country-group table (group,iso3,name[,since,role]: role member or partner, "
+             "since the first year it holds) instead of the shipped one (EU27, NATO).")(func)
 
 
 @cli.group()
