@@ -22,9 +22,8 @@ def excluded_options(case: Case, options: pd.DataFrame, origin: pd.DataFrame,
     reason, row: the option's Options row): any value from a prohibited country
     (σ[o,c] > 0), or no start year that still delivers within the horizon.
 
-    One function for the solve (:func:`sovopt.prepare.prepare`) and for ``sovopt
-    validate`` (:func:`sovopt.prepare.exclusions`), so validate warns of exactly what
-    the solve leaves out.
+    Called by :func:`sovopt.prepare.prepare`, whose table ``sovopt validate`` reads
+    too, so validate warns of exactly what the solve leaves out.
     """
     countries = case.countries.set_index("country_id")
     prohibited = set(countries.index[countries["tier"] == "prohibited"])
