@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sovopt.cli.app import cli, echo_err, emit_json, json_option, store_option
+from sovopt.cli.options import confirm_or_usage
 from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.outputs import (
     RUN_LIST_KEYS,
@@ -428,7 +429,7 @@ def delete(ctx: click.Context, run_id: str, yes: bool, force: bool, as_json: boo
         info = st.info(run_id)
         rid = info["run_id"]
         what = f"run {rid}" + (f" ({info['label']})" if info["label"] else "")
-        if not yes and not click.confirm(f"delete {what}?", err=True):
+        if not yes and not confirm_or_usage(f"delete {what}?"):
             echo_err("nothing deleted")
             if as_json:
                 emit_json({"deleted": None})

@@ -30,6 +30,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sovopt.cli.app import cli, emit_json, print_problems, store_option
+from sovopt.cli.options import check_objective
 from sovopt.cli.portfolios import named_portfolio
 from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
@@ -144,7 +145,7 @@ def open_case(case_path: str, out: str | None, suffix: str = ".results.xlsx"
 
 @cli.command()
 @click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False))
-@click.option("--objective", "objective", default=None,
+@click.option("--objective", "objective", default=None, callback=check_objective,
               help="Preset name (min_dependence, min_cost, balanced) or a preset .yaml file; "
                    "default: Settings objective.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
