@@ -137,10 +137,11 @@ def spend(report: Report) -> Figure:
                label=_label(report, "country", country))
         bottom += by[country].to_numpy()
     budget = _budget(report)
-    if budget is not None:
-        ax.step(budget.index.to_numpy(), budget.to_numpy(), where="mid", color="black",
-                linewidth=2, label=summary_quantity("budget_total").label.replace(
-                    "Total b", "B"))
+    if budget is not None:  # each year's budget across its bar
+        edges = np.append(budget.index.to_numpy() - 0.5, budget.index[-1] + 0.5)
+        ax.step(edges, np.append(budget.to_numpy(), budget.iloc[-1]), where="post",
+                color="black", linewidth=2,
+                label=summary_quantity("budget_total").label.replace("Total b", "B"))
     ax.set_xlabel(column("spend_origin", "year").label)
     ax.set_ylabel(column("spend_origin", "amount").heading(cur))
     ax.set_xticks(years)
@@ -242,7 +243,7 @@ def fleet(report: Report) -> Figure:
     ...      "in_service": [2.0, 3.0], "home_supported": [0.0, 1.0],
     ...      "worst_available": [1.0, 2.0]})})
     >>> fleet(r).axes[0].get_ylabel()
-    'Required (units)'
+    'Units'
     """
     df = _table(report, "fleet", "fleet")
     caps = list(dict.fromkeys(df["capability_id"]))
@@ -261,7 +262,8 @@ def fleet(report: Report) -> Figure:
                 ax.plot(years, part[key].astype(float).to_numpy(),
                         label=column("fleet", key).label, **styles[key])
         ax.set_title(_label(report, "capability", cap))
-        ax.set_ylabel(column("fleet", "required").heading())
+        ax.set_ylabel(column("fleet", "required").unit.capitalize())
+        ax.set_xticks(years)
     axes[-1].set_xlabel(column("fleet", "year").label)
     axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
@@ -272,8 +274,9 @@ def fleet(report: Report) -> Figure:
 
 def frontier(points: pd.DataFrame, measure: str | None = None, currency: str = "") -> Figure:
     """Cost against the dependence measure, least cost to least dependence; each point's
-    proven band (its cost down to cost x (1 - gap): no plan at that level can be
-    cheaper) as an error bar, the knee marked.
+    proven band as an error bar (from the lowest cost proven possible at its bound,
+    ``cost_bound``, or cost x (1 - gap) without one, up to its cost: no plan at that
+    level can be cheaper), the knee marked.
 
     ``points`` is a frontier's table (:func:`sovopt.studies.frontier.frontier_table`,
     the Frontier sheet); ``measure`` the frontier's measure (``cvar``, ``exposure``,
@@ -288,12 +291,11 @@ def frontier(points: pd.DataFrame, measure: str | None = None, currency: str = "
     measure = measure or points.attrs.get("measure")
     x = df["measure"].astype(float).to_numpy()
     y = df["cost"].astype(float).to_numpy()
-    gap = (df["gap"].astype(float).fillna(0.0).clip(lower=0.0).to_numpy()
-           if "gap" in df else np.zeros(len(df)))
+    low = _proven_low(df, y)
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(x, y, color="#1971c2", marker="o", label=study_column("frontier", "cost").label)
-    ax.errorbar(x, y, yerr=[y * np.minimum(gap, 1.0), np.zeros(len(y))], fmt="none",
+    ax.errorbar(x, y, yerr=[np.clip(y - low, 0.0, None), np.zeros(len(y))], fmt="none",
                 ecolor="#1971c2", alpha=0.6, capsize=4, label="Proven band (gap)")
     if "knee" in df:
         at = df["knee"].astype(str).str.strip().str.lower() == "knee"
@@ -310,6 +312,18 @@ def frontier(points: pd.DataFrame, measure: str | None = None, currency: str = "
     return fig
 
 
+def _proven_low(df: pd.DataFrame, cost: np.ndarray) -> np.ndarray:
+    """The lowest cost proven possible at each point's bound: the table's ``cost_bound``
+    where it has one, else cost x (1 - gap)."""
+    gap = (pd.to_numeric(df["gap"], errors="coerce").fillna(0.0).clip(0.0, 1.0).to_numpy()
+           if "gap" in df else np.zeros(len(df)))
+    low = cost * (1.0 - gap)
+    if "cost_bound" in df:
+        bound = pd.to_numeric(df["cost_bound"], errors="coerce").to_numpy(dtype=float)
+        low = np.where(np.isfinite(bound), bound, low)
+    return low
+
+
 def robust(core: pd.DataFrame) -> Figure:
     """Core index per option (share of the perturbed samples whose optimal plan starts
     it), coloured by class, with the core and exterior thresholds.
@@ -321,7 +335,7 @@ def robust(core: pd.DataFrame) -> Figure:
     >>> robust(core).axes[0].get_xlabel()
     'Core index (share of samples)'
     """
-    df = _rows_with(core, ("option_id", "core_index"), "options")
+    df = _rows_with(core, ("core_index",), "options", also=("option_id",))
     df = df.assign(core_index=df["core_index"].astype(float)).sort_values(
         ["core_index", "option_id"])
     ypos = np.arange(len(df))
@@ -402,16 +416,17 @@ def varied_columns(points: pd.DataFrame) -> list[str]:
     return [c for c in cols if c not in known]
 
 
-def _rows_with(df: pd.DataFrame, needed: tuple[str, ...], what: str) -> pd.DataFrame:
-    """The rows of ``df`` with a number in every ``needed`` column."""
-    missing = [c for c in needed if c not in df.columns]
+def _rows_with(df: pd.DataFrame, needed: tuple[str, ...], what: str,
+               also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of ``df`` with a number in every ``needed`` column (and the ``also``
+    columns present)."""
+    missing = [c for c in (*needed, *also) if c not in df.columns]
     if missing:
         raise NothingToPlot(f"no {what} to plot: the table has no column "
                             f"{', '.join(missing)}")
     rows = df.copy()
     for c in needed:
-        if c != "option_id":
-            rows[c] = pd.to_numeric(rows[c], errors="coerce")
+        rows[c] = pd.to_numeric(rows[c], errors="coerce")
     rows = rows.dropna(subset=list(needed))
     if rows.empty:
         raise NothingToPlot(f"no {what} to plot: every row is blank")

@@ -57,7 +57,9 @@ def test_spend_stacks_origin_by_year_against_the_budget(report):
     assert [p.get_y() + p.get_height() for p in last] == pytest.approx([32.0, 28.0])
     budget = [ln for ln in ax.lines if ln.get_label() == "Budget"]
     assert len(budget) == 1
-    assert list(budget[0].get_ydata()) == pytest.approx([35.0, 30.0])
+    # a step across each year's bar: 2027 from 2026.5 to 2027.5, 2028 to 2028.5
+    assert list(budget[0].get_xdata()) == [2026.5, 2027.5, 2028.5]
+    assert list(budget[0].get_ydata()) == pytest.approx([35.0, 30.0, 30.0])
     assert ax.get_legend().get_title().get_text() == "Country of origin"
 
 
@@ -107,7 +109,7 @@ def test_fleet_lines_and_no_fleet_is_said():
     fig = plots.fleet(rep)
     ax = fig.axes[0]
     assert ax.get_title() == "fleet R"
-    assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Required (units)"
+    assert ax.get_xlabel() == "Year" and ax.get_ylabel() == "Units"
     lines = {ln.get_label(): ln for ln in ax.lines}
     assert list(lines["Required"].get_ydata()) == [10.0, 10.0, 10.0]
     assert list(lines["In service"].get_ydata()) == [10.0, 10.0, 10.0]
@@ -140,6 +142,16 @@ def test_frontier_cost_against_measure_knee_and_band():
     # point 1: cost 40 with a 5 % gap -> proven no plan at that level below 38
     assert segments[1].ravel().tolist() == pytest.approx([0.06, 38.0, 0.06, 40.0])
     assert segments[0].ravel().tolist() == pytest.approx([0.10, 20.0, 0.10, 20.0])
+
+
+def test_frontier_band_from_the_proven_cost_bound():
+    """With the table's cost_bound (the lowest cost proven at the point's bound) the band
+    runs from it, not from the gap; a blank bound falls back to cost x (1 - gap)."""
+    pts = FRONTIER.assign(cost_bound=[19.0, np.nan, 55.0, 100.0])
+    ax = plots.frontier(pts, "exposure").axes[0]
+    band = [c for c in ax.containers if c.get_label() == "Proven band (gap)"][0]
+    lows = [seg[0][1] for seg in band.lines[2][0].get_segments()]
+    assert lows == pytest.approx([19.0, 38.0, 55.0, 100.0])
 
 
 def test_frontier_reads_its_measure_from_the_table():
@@ -207,3 +219,41 @@ def test_figures_save_as_png_and_leave_pyplot_alone(report, tmp_path):
                          capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"]
     assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_a_stored_run_draws_the_same_pictures(report, tmp_path):
+    """The run store keeps the tables and names a picture needs: read back, the same data."""
+    import sovopt
+
+    stored = sovopt.stress(hand_case(), hand_portfolio(), store=tmp_path / "store")
+    back = sovopt.open_store(tmp_path / "store").result(stored.run_id).report
+    for draw in (plots.spend, plots.dependence, plots.scenarios):
+        fresh_ax, back_ax = draw(report).axes[0], draw(back).axes[0]
+        assert [t.get_text() for t in back_ax.get_xticklabels()] == \
+            [t.get_text() for t in fresh_ax.get_xticklabels()]
+        assert [t.get_text() for t in back_ax.get_yticklabels()] == \
+            [t.get_text() for t in fresh_ax.get_yticklabels()]
+        fresh = [(c.get_label(), [p.get_height() * p.get_width() for p in c.patches])
+                 for c in fresh_ax.containers]
+        again = [(c.get_label(), [p.get_height() * p.get_width() for p in c.patches])
+                 for c in back_ax.containers]
+        assert again == fresh
+        if fresh_ax.images:
+            assert (back_ax.images[0].get_array() == fresh_ax.images[0].get_array()).all()
+
+
+def test_a_plan_with_no_fleet_in_service_is_evaluated():
+    """Nothing bought for fleet R (10 required a year): 0 in service and 0 available in
+    every year; the stress test names the broken requirement instead of failing."""
+    caps = [{"capability_id": "R", "name": "fleet R", "requirement": "fleet"}]
+    case = make_case([option("F", "SA", 10.0, service_life_years=5, support_cost=1.0,
+                             support_country_id="P")],
+                     years=(2027, 2028), demand={"R": 10.0}, capabilities=caps,
+                     budget=1000.0, scenarios=[scenario("E", "P", 1.0, 1.0, 2028, 2028)])
+    rep = stress_and_report(case, Portfolio.empty()).report
+    fleet = rep.tables["fleet"]
+    assert fleet[["year", "required", "in_service", "worst_available", "availability"]] \
+        .values.tolist() == [[2027, 10.0, 0.0, 0.0, 0.0], [2028, 10.0, 0.0, 0.0, 0.0]]
+    assert rep.summary["status"] == "violated"
+    lines = {ln.get_label(): ln for ln in plots.fleet(rep).axes[0].lines}
+    assert list(lines["In service"].get_ydata()) == [0.0, 0.0]
