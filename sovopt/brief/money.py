@@ -16,6 +16,8 @@ from sovopt.brief.plan import TOP_ROWS, currency_of, home_of, status_sentence
 from sovopt.outputs import column, summary_quantity
 from sovopt.report import Report
 
+#: Sentences on what one more unit of a limit is worth, at most (a page holds them).
+DUAL_LINES = 4
 #: Room left under which a limit counts as binding (relative to the limit).
 BINDING = 1e-6
 
@@ -66,8 +68,12 @@ def money(report: Report) -> Section:
     if s.get("objective") != "stress" and con is not None and "marginal_value" in con:
         from sovopt.studies.sweep import duals_in_words
 
-        sec.bullets = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".")
-                       for w in duals_in_words(report, cur)]
+        words = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".")
+                 for w in duals_in_words(report, cur)]
+        sec.bullets = words[:DUAL_LINES]
+        if len(words) > DUAL_LINES:
+            sec.bullets.append(f"{len(words) - DUAL_LINES} more such sentences are on the "
+                               "results workbook's Constraints sheet (column Meaning).")
     return sec
 
 
