@@ -16,6 +16,8 @@ from sovopt.brief.plan import TOP_ROWS, currency_of, home_of, status_sentence
 from sovopt.outputs import column, summary_quantity
 from sovopt.report import Report
 
+#: The About sheet's data notes shown (each cut at a word near DATA_CHARS characters).
+DATA_LINES, DATA_CHARS = 10, 320
 #: Sentences on what one more unit of a limit is worth, at most (a page holds them).
 DUAL_LINES = 4
 #: Room left under which a limit counts as binding (relative to the limit).
@@ -118,7 +120,11 @@ def how_sure(report: Report, notes: CaseNotes, robust: Table | None) -> Section:
     if not notes.found:
         said.append("The case workbook was not available (not in the run store, not beside "
                     "the results workbook), so its assumptions are not listed.")
-    sec.bullets = said + notes.data
+    data = [d if len(d) <= DATA_CHARS else d[:DATA_CHARS].rsplit(" ", 1)[0] + " …"
+            for d in notes.data[:DATA_LINES]]
+    if len(notes.data) > DATA_LINES or any(len(d) > DATA_CHARS for d in notes.data):
+        data.append("The case workbook's About sheet has the data notes in full.")
+    sec.bullets = said + data
     diag = report.tables.get("diagnostics")
     if diag is not None and len(diag):
         counts = diag["severity"].value_counts()

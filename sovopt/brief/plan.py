@@ -35,7 +35,7 @@ MORE_IS_BETTER = ("local_share",)
 #: Rows of the long tables (the results workbook has every row).
 TOP_ROWS = 8
 #: Options in the plan table of the first page.
-PLAN_ROWS = 7
+PLAN_ROWS = 6
 TINY = 1e-9
 
 
