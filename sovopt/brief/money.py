@@ -16,8 +16,8 @@ from sovopt.brief.plan import TOP_ROWS, currency_of, home_of, status_sentence
 from sovopt.outputs import column, summary_quantity
 from sovopt.report import Report
 
-#: The About sheet's data notes shown (each cut at a word near DATA_CHARS characters).
-DATA_LINES, DATA_CHARS = 10, 320
+#: The About sheet's data notes shown, at most (each cut at a word near DATA_CHARS).
+DATA_LINES, DATA_CHARS = 8, 260
 #: Sentences on what one more unit of a limit is worth, at most (a page holds them).
 DUAL_LINES = 4
 #: Room left under which a limit counts as binding (relative to the limit).
