@@ -51,7 +51,7 @@ inputs: $(STAMP)
 materials-data: $(STAMP)
 	$(BIN)/python tools/build_materials_data.py
 
-## docs: regenerate models/FORMULATION.md and the README's workbook contract from the code
+## docs: regenerate docs/FORMULATION.md and the README's workbook contract from the code
 docs: $(STAMP)
 	$(BIN)/python -m sovopt.docs
 

@@ -1,4 +1,4 @@
-"""Generated documentation: models/FORMULATION.md and the README's workbook contract.
+"""Generated documentation: docs/FORMULATION.md and the README's workbook contract.
 
 Both are made from the code's own single sources, so they cannot drift from
 it: the formulation from the docstrings of the preparation step, the
@@ -20,7 +20,7 @@ from sovopt.model.constraints import MODULES
 from sovopt.model.terms import add_terms
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMULATION = ROOT / "models" / "FORMULATION.md"
+FORMULATION = ROOT / "docs" / "FORMULATION.md"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
 OUT_BEGIN, OUT_END = "<!-- outputs:begin -->", "<!-- outputs:end -->"
@@ -46,7 +46,7 @@ minimum total quantity, G activation cost, cap supplier capacity, B budget,
 OBJECTIVE = """\
 ## Objective: lexicographic levels
 
-A preset (sovopt/models/*.yaml) is an ordered list of levels, each a weighted sum of
+A preset (sovopt/presets/*.yaml) is an ordered list of levels, each a weighted sum of
 the terms above. Levels are optimised in order on one compiled model and one
 HiGHS instance: once a level is optimised, its objective row is added as a
 constraint, `level ≤ value + max(relative·|value|, absolute)` (default 1 % and
@@ -124,7 +124,7 @@ def _section(title: str, text: str) -> str:
 
 
 def formulation_markdown() -> str:
-    """The full text of models/FORMULATION.md."""
+    """The full text of docs/FORMULATION.md."""
     parts = [INTRO, _section("Preparation (derived data)", _doc(prepare)),
              _section("Variables", _doc(variables))]
     for n, (name, module) in enumerate(MODULES.items(), start=1):

@@ -6,7 +6,7 @@ from sovopt.model.constraints import MODULES
 
 def test_formulation_md_is_current():
     assert docs.FORMULATION.read_text(encoding="utf-8") == docs.formulation_markdown(), (
-        "models/FORMULATION.md is stale; run `make docs`"
+        "docs/FORMULATION.md is stale; run `make docs`"
     )
 
 

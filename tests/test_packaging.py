@@ -43,7 +43,7 @@ def test_wheel_installs_and_solves_the_example(tmp_path: Path) -> None:
     (wheel,) = dist.glob("sovopt-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for preset in ("min_dependence", "min_cost", "balanced"):
-        assert f"sovopt/models/{preset}.yaml" in names
+        assert f"sovopt/presets/{preset}.yaml" in names
 
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True,

@@ -10,8 +10,8 @@ the time left; see :class:`Level`).
 Unmet demand is always the first level: a preset that does not start with it
 gets it added in front.
 
-The bundled presets ship inside the package (``sovopt/models/*.yaml``, package
-data, so a wheel install has them); a user copies one, edits it and passes the
+The bundled presets ship inside the package (``sovopt/presets/*.yaml``, beside
+this module as package data, so a wheel install has them); a user copies one, edits it and passes the
 file with ``--objective FILE.yaml``.
 
 A preset file is untrusted input, so it is read within bounds: a regular file
@@ -33,7 +33,7 @@ import yaml
 
 from sovopt.errors import SovoptError
 
-PRESET_DIR = Path(__file__).resolve().parent / "models"
+PRESET_DIR = Path(__file__).resolve().parent
 BUILTIN = ("min_dependence", "min_cost", "balanced")
 
 #: Bounds on a preset file (a real preset is a few hundred bytes, a dozen values deep 4).
