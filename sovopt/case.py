@@ -1,6 +1,6 @@
 """The Case: a validated planning case as typed tables, free of files and solvers.
 
-The reader (:func:`sovopt.workbook.read.read_case`) builds a Case from a
+The reader (:func:`sovopt.workbook.case_reader.read_case`) builds a Case from a
 workbook; tests and the benchmark may build one directly from DataFrames.
 Every table keeps the workbook row each record came from in a ``row``
 column (``None`` for data that did not come from a workbook) so that later

@@ -29,7 +29,7 @@ from sovopt.example import example_case
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.portfolio import Portfolio
 from sovopt.report import Report
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.write_case import write_case_workbook
 
 Y1, Y2 = 2027, 2028

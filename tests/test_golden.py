@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from sovopt.pipeline import solve_and_report
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.checker import check_portfolio
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example_case.xlsx"

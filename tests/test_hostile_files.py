@@ -13,7 +13,7 @@ import pytest
 
 from sovopt.errors import SovoptError
 from sovopt.presets import MAX_ALIASES, MAX_DEPTH, load_preset
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.builders import alias_bomb, few_aliases_bomb
 
 

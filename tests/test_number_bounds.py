@@ -13,7 +13,7 @@ import pytest
 
 from sovopt.errors import InvalidCase
 from sovopt.schema import EXCEL_MAX, MAX_MONEY, MAX_TEXT_CHARS, number_columns
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.hostile import column_cells, set_cells_xml
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "example_case.xlsx"

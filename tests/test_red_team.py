@@ -38,7 +38,7 @@ import pytest
 from sovopt.errors import EXIT_CODES
 from sovopt.runs import DB_NAME, RunStore
 from sovopt.schema import SHEETS
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.builders import BUDGET, alias_bomb, case_workbook, few_aliases_bomb, hand_case
 from tests.hostile import column_cells, set_cells_xml, xml_bomb, zip_bomb
 

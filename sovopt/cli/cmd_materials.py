@@ -174,7 +174,7 @@ def case_command(out: Path, importer: str, material_list: str, base_year: int,
     from sovopt.materials.case_builder import build_material_case, status_quo_path
     from sovopt.materials.memberships import load_memberships
     from sovopt.pipeline import stress_and_report
-    from sovopt.workbook.read import read_case
+    from sovopt.workbook.case_reader import read_case
     from sovopt.workbook.results import write_results
     from sovopt.workbook.write_case import write_case_workbook
 
@@ -247,7 +247,7 @@ def inputs_command(case_path: Path, option_id: str, material: str, share: float,
     same option and material replaces its rows.
     """
     from sovopt.materials.tier2 import tier2_rows, write_tier2_rows
-    from sovopt.workbook.read import read_case
+    from sovopt.workbook.case_reader import read_case
 
     def body() -> dict[str, Any]:
         case, _ = read_case(case_path)

@@ -37,8 +37,8 @@ from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
 from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
 from sovopt.runs import RunStore
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.into_input import check_into_input, write_into_input
-from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
 from sovopt.workbook.targets import check_target
 

@@ -11,8 +11,8 @@ Unmet demand is always the first level: a preset that does not start with it
 gets it added in front.
 
 The bundled presets ship inside the package (``sovopt/presets/*.yaml``, beside
-this module as package data, so a wheel install has them); a user copies one, edits it and passes the
-file with ``--objective FILE.yaml``.
+this module as package data, so a wheel install has them); a user copies one,
+edits it and passes the file with ``--objective FILE.yaml``.
 
 A preset file is untrusted input, so it is read within bounds: a regular file
 of at most :data:`MAX_PRESET_BYTES`, parsed by PyYAML's safe loader with at

@@ -47,8 +47,8 @@ from openpyxl.utils import get_column_letter
 from sovopt.case import Case
 from sovopt.errors import EXIT_INVALID, Problem, SovoptError
 from sovopt.portfolio import Portfolio
-from sovopt.workbook.files import SheetTooLarge, open_workbook
-from sovopt.workbook.parse import parse_number_text
+from sovopt.workbook.open_safely import SheetTooLarge, open_workbook
+from sovopt.workbook.typed_columns import parse_number_text
 
 #: Sheet names a portfolio is read from, in order of preference.
 PORTFOLIO_SHEETS = ("Portfolio", "Result Portfolio")
