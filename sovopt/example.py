@@ -40,7 +40,8 @@ from __future__ import annotations
 import pandas as pd
 
 from sovopt import schema
-from sovopt.case import Case, Settings, build_case
+from sovopt.case import Case, Settings
+from sovopt.case_records import build_case
 
 FIRST_YEAR = 2027
 LAST_YEAR = 2036
@@ -276,7 +277,7 @@ SCENARIOS = [
 
 def example_case() -> Case:
     """The Norland example as a :class:`Case` (tables as the reader would give them),
-    built and checked by :func:`sovopt.case.build_case`."""
+    built and checked by :func:`sovopt.case_records.build_case`."""
     demand = pd.DataFrame(
         [(cap, year, float(q)) for cap, row in DEMAND.items()
          for year, q in zip(YEARS, row, strict=True)],

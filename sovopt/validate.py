@@ -6,7 +6,7 @@ the schema's key rules (a ``unique`` column repeats no value, a ``ref`` column
 names only ids of its sheet) and the rules across columns and sheets. They run
 on a :class:`~sovopt.case.Case`, so every way of making a case goes through
 them once: the workbook reader (on the case it has read, with unusable cells
-blank), :func:`sovopt.case.build_case` (scripts, tests, the benchmark) and the
+blank), :func:`sovopt.case_records.build_case` (scripts, tests, the benchmark) and the
 bundled example.
 
 Each rule is NA-tolerant: a value the reader could not use is blank here and
@@ -43,16 +43,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sovopt import schema
+from sovopt.case import Case
 from sovopt.errors import MAX_REPORTS, Problem, suggest
-
-if TYPE_CHECKING:  # case.py calls validate: the Case is only an annotation here
-    from sovopt.case import Case
 
 #: Tolerance of sums of shares and probabilities.
 TOLERANCE = 1e-9

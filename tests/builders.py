@@ -24,7 +24,8 @@ import openpyxl
 import pandas as pd
 from openpyxl import Workbook
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.example import example_case
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.portfolio import Portfolio

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.metrics import evaluate
 from sovopt.solve import SolveResult
 from tests.checker import check_portfolio

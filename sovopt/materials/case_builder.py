@@ -42,7 +42,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.materials.data import MaterialsData, MaterialsError, load
 from sovopt.materials.memberships import Memberships, load_memberships, tier_of
 from sovopt.materials.method import Profile, exporter_weight
