@@ -109,19 +109,3 @@ class InvalidCase(SovoptError):
         self.problems = list(problems)
         n = sum(p.is_error for p in self.problems)
         super().__init__(f"the case has {n} error{'s' if n != 1 else ''}")
-
-
-class Infeasible(SovoptError):
-    """No portfolio satisfies the case; ``diagnosis`` lists what must change."""
-
-    exit_code = EXIT_INFEASIBLE
-
-    def __init__(self, message: str, diagnosis=None):
-        super().__init__(message)
-        self.diagnosis = diagnosis
-
-
-class NoSolution(SovoptError):
-    """The solver stopped (time limit) before finding any feasible portfolio."""
-
-    exit_code = EXIT_NO_SOLUTION

@@ -177,8 +177,6 @@ SUMMARY: tuple[Quantity, ...] = (
 
 #: Summary keys, in order.
 SUMMARY_KEYS: tuple[str, ...] = tuple(q.key for q in SUMMARY)
-#: Summary metrics that are words, not numbers.
-TEXT_KEYS: frozenset[str] = frozenset(q.key for q in SUMMARY if q.kind == "text")
 #: The KPIs a portfolio has (the Summary without what a run adds).
 METRIC_KEYS: tuple[str, ...] = tuple(
     k for k in SUMMARY_KEYS

@@ -38,6 +38,8 @@ from sovopt.errors import (
     Problem,
     SovoptError,
 )
+from sovopt.runs import default_store
+from sovopt.schema import SHEETS_BY_NAME
 
 #: Where the one JSON object goes while a ``--json`` command runs (None otherwise),
 #: and whether it has been written (an error after it must not add a second one).
@@ -91,8 +93,6 @@ def problem_json(p: Problem) -> dict[str, Any]:
     """A problem as ``{"sheet", "cell", "message", "severity"}``: ``Budget!B3`` splits
     into sheet and cell; a sheet-level problem has no cell; a file-level one (its
     place is a file name) has neither, and the file is named in the message."""
-    from sovopt.schema import SHEETS_BY_NAME
-
     sheet: str | None
     cell: str | None
     message = p.message + (f"; {p.expected}" if p.expected else "")
@@ -156,8 +156,6 @@ def json_option(func):
 def default_store_folder() -> str:
     """``$SOVOPT_STORE``, else the nearest ``.sovopt/`` in the current folder or a parent
     (like git's ``.git``), else ``.sovopt`` here."""
-    from sovopt.runs import default_store
-
     return os.environ.get("SOVOPT_STORE") or str(default_store())
 
 

@@ -274,7 +274,9 @@ def _number(value: object, where: str, problems: list[str]) -> float:
 
 
 def _levels(raw: object, source: str, problems: list[str]) -> list[Level]:
+    # the model (and Pyomo) only when needed
     from sovopt.model import TERMS
+
     if not isinstance(raw, list) or not raw:
         problems.append(f"{source}: levels must be a non-empty list")
         return []

@@ -281,6 +281,8 @@ def scan_layout(xml: bytes) -> SheetLayout:
 
 def scan_sheets(path: Path) -> dict[str, SheetLayout] | None:
     """Sheet title -> :class:`SheetLayout`, or ``None`` if the package cannot be mapped."""
+    # deliberate: without defusedxml, _require_defusedxml says so in one line; an
+    # import at module level would be an ImportError when the module loads
     from defusedxml.ElementTree import fromstring
 
     try:
@@ -443,7 +445,7 @@ def _require_defusedxml() -> None:
 
 def _defused_cause(exc: BaseException) -> BaseException | None:
     """The defusedxml error behind ``exc`` (openpyxl wraps it in a ValueError), if any."""
-    from defusedxml import DefusedXmlException
+    from defusedxml import DefusedXmlException  # deliberate: see scan_sheets
 
     seen = 0
     current: BaseException | None = exc
