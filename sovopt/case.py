@@ -27,7 +27,7 @@ Tables and their columns (names as in :mod:`sovopt.schema`):
 - ``scenarios``: scenario_id, name, probability, country_id, loss, from_year,
   to_year, row
 - ``repair``: repair_id, option_id, fixed_cost, lead_time_years,
-  support_cost_factor, row (formulation.md §7; empty in most cases)
+  support_cost_factor, row (the sustainment families; empty in most cases)
 
 Capabilities also carry requirement, stock_max, holding_cost, initial_stock,
 and Options service_life_years (NaN when blank), support_cost,

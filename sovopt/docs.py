@@ -77,7 +77,7 @@ level whose optimum is exactly 0 is held by fixing its priced columns at 0.
 - Infeasibility: see `sovopt/diagnose.py`: an elastic copy with a slack on
   every row of budget, localization, country_share, supplier_capacity,
   dual_sourcing and mandatory one_start, scaled by the row's limit, and on
-  the requirement rows (demand, and §7's fleet_service and stock_balance)
+  the requirement rows (demand, and the sustainment families' fleet_service and stock_balance)
   weighted 1000 times more.
 - Fleets, repair lines, stock and leverage are evaluated exactly for any
   portfolio by `sovopt/sustainment.py` (in service, home-supported fleet,

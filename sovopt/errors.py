@@ -4,7 +4,7 @@ Every problem found in a workbook is a :class:`Problem` that names its place
 (sheet and cell) and what is expected. Problems are collected and raised
 together as one :class:`InvalidCase`, so a planner sees all of them at once.
 Any other failure a user can act on is a :class:`SovoptError` carrying the
-process exit code of product.md; the CLI turns it into one clear line.
+process exit code (README, "Exit codes"); the CLI turns it into one clear line.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
-#: Every exit code sovopt documents (product.md); 70 is a bug, reported with --debug.
+#: Every exit code sovopt documents (README); 70 is a bug, reported with --debug.
 EXIT_CODES = (EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION,
               EXIT_INTERRUPTED)
 

@@ -22,7 +22,7 @@ The case is built so that cost and dependence pull in different directions:
   excluded before the model is built, and the exclusion is reported.
 - The localization target rises from 15 % to 40 % of unit spending, which
   the early imports alone cannot meet later in the horizon.
-- Short-range air-defence batteries are a fleet (formulation.md §7): two, four,
+- Short-range air-defence batteries are a fleet (the sustainment families): two, four,
   then six must be in service from 2029, 2030, 2031 on. The cheapest battery
   is Aldmark's, but it is kept running from Corvania (support_country_id),
   which the northern sea blockade cuts in 2031-2033; a Norland battery is
@@ -102,7 +102,7 @@ CAPABILITIES = [
     ("ATGM", "Anti-tank missiles", "10 missiles", 1.5, 1, True),
 ]
 
-# Capabilities columns of formulation.md §7, where not the default (deliveries, no stock):
+# Capabilities columns of the sustainment families, where not the default (deliveries, no stock):
 # capability_id -> {requirement, stock_max, holding_cost, initial_stock}
 CAPABILITY_SUSTAINMENT = {
     "SHORAD": {"requirement": "fleet"},
@@ -196,7 +196,7 @@ OPTIONS = [
      "Westmere anti-tank missiles; the only supplier."),
 ]
 
-# Options columns of formulation.md §7, where not the default:
+# Options columns of the sustainment families, where not the default:
 # option_id -> {service_life_years, support_cost, support_country_id, partner_offtake_per_year}
 OPTION_SUSTAINMENT = {
     "SHO-BUY-ALD": {"service_life_years": 20, "support_cost": 2.5,
@@ -297,7 +297,7 @@ def example_case() -> Case:
     )
 
 
-#: columns each table's tuples above leave out (formulation.md §7, given per id instead)
+#: columns each table's tuples above leave out (the sustainment families, given per id instead)
 _LEFT_OUT = {"Capabilities": ("min_supplier_share", "requirement", "stock_max", "holding_cost",
                               "initial_stock"),
              "Options": ("service_life_years", "support_cost", "support_country_id",

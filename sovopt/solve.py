@@ -88,7 +88,7 @@ from sovopt.verify import solution_problems
 Progress = Callable[[str], None]
 MS = highspy.HighsModelStatus
 
-#: Statuses of a solve (product.md); the first three come with a verified portfolio.
+#: Statuses of a solve (README, "Statuses"); the first three come with a verified portfolio.
 STATUSES = ("optimal", "time_limit", "interrupted", "infeasible", "no_solution",
             "solver_error")
 PORTFOLIO_STATUSES = frozenset({"optimal", "time_limit", "interrupted"})
@@ -138,7 +138,7 @@ class LevelResult:
 
 @dataclass
 class SolveResult:
-    """Everything a solve produced; ``exit_code`` follows product.md."""
+    """Everything a solve produced; ``exit_code`` follows the README's exit codes."""
 
     status: str  # one of STATUSES
     preset: Preset

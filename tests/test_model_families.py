@@ -1,4 +1,4 @@
-"""Known answers, one small case per constraint family of formulation.md §4.
+"""Known answers, one small case per constraint family (docs/FORMULATION.md).
 
 In each case the family under test is what decides the answer: the expected
 objective is worked out by hand in the test (arithmetic in the comments), the
@@ -55,7 +55,7 @@ MIN_COST_WITHOUT = {fam: preset([{"cost": 1}], switch_off=[fam])
 
 def test_every_family_has_a_test() -> None:
     """Every constraint family of the model has a known-answer test, and no more
-    (those of formulation.md §7 in tests/test_sustainment.py)."""
+    (those of the sustainment families in tests/test_sustainment.py)."""
     covered = covered_families()
     assert sorted(set(FAMILIES) - set(covered)) == []
     assert sorted(set(covered) - set(FAMILIES)) == []
@@ -138,7 +138,7 @@ def test_one_start_mandatory_without_deliverable_year_is_not_dropped() -> None:
     """A mandatory option whose capability has no demand once it could deliver.
 
     Years 2027–28, demand 10 then 0; mand has lead time 1, so it could start
-    in 2027 and deliver only in 2028, when nothing is needed. Formulation §4.2
+    in 2027 and deliver only in 2028, when nothing is needed. The delivery_window family
     says Σ_t start = 1: either the portfolio starts it (paying its fixed cost
     5: cost (10 + 5)/200 = 0.075) or the case is reported infeasible naming
     the option. Regression: prepare used to drop the option's start years, so

@@ -1,4 +1,4 @@
-"""A plain (non-editable) install solves (defect 5): a wheel is built from the sources,
+"""A plain (non-editable) install solves: a wheel is built from the sources,
 installed into a fresh virtual environment and solves the example case there.
 
 Before, the bundled presets lived outside the package, so a wheel install failed

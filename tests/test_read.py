@@ -443,7 +443,7 @@ def test_hidden_rows_are_read_with_one_warning_per_sheet(book, tmp_path):
 
 
 def test_wrongly_declared_sheet_size_still_reads_every_row(book, tmp_path):
-    """A file whose sheets declare their size as A1:A1 (excel-pitfalls.md)."""
+    """A file whose sheets declare their size as A1:A1."""
     path = book.save(tmp_path / "case.xlsx")
     patched = tmp_path / "patched.xlsx"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w") as dst:

@@ -8,7 +8,7 @@ kill -9 at random points of a solve and its write-back, four solves at once
 into one store. What is asserted, everywhere:
 
 - no traceback and no "internal error": every failure is a message for people;
-- the exit code is one product.md documents (0, 1, 2, 3, 4, 130);
+- the exit code is one the README documents (0, 1, 2, 3, 4, 130);
 - a refusal names a cell (``Sheet!Cell``) or the file;
 - bounded time (each command under its own timeout) and memory (the peak
   resident size of every child process);

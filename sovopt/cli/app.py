@@ -12,7 +12,7 @@ and the command's one object goes out through :func:`emit_json` on the real
 stdout. An error becomes ``{"error", "exit_code", "problems": [{"sheet",
 "cell", "message", "severity"}]}``.
 
-Exit codes (product.md): 0 done, 1 invalid input (or a file sovopt cannot use),
+Exit codes (README): 0 done, 1 invalid input (or a file sovopt cannot use),
 2 usage error, 3 infeasible, 4 no solution / solver error, 130 interrupted,
 70 an internal error (a bug: ``--debug`` shows it).
 """

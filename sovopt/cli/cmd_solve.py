@@ -1,6 +1,6 @@
 """``sovopt solve CASE.xlsx``: validate, solve level by level, write the results workbook.
 
-Exit codes (product.md): 0 solved (optimal, or a verified portfolio at the time
+Exit codes (README): 0 solved (optimal, or a verified portfolio at the time
 limit), 1 invalid input, 2 usage error, 3 infeasible (the diagnosis is printed
 and written to the results workbook's Diagnostics sheet), 4 no solution within
 the time limit or a solver error (nothing is written, so earlier results stay as

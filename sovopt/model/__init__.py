@@ -1,7 +1,7 @@
 """The portfolio model (Pyomo only): ``build_model(data, families) -> ConcreteModel``.
 
 The builder knows nothing of files or solvers. It adds the variables, then
-each constraint family of formulation.md §4 (one module each, see
+each constraint family of docs/FORMULATION.md (one module each, see
 :mod:`sovopt.model.constraints`), then one Objective per dependence measure
 (:mod:`sovopt.model.terms`). Families a preset switches off are skipped;
 families with no data add nothing.
@@ -30,7 +30,7 @@ def build_model(d: ModelData, switched_off: frozenset[str] = frozenset(),
     same rows, for the tests that check the arrays against it).
     """
     m = pyo.ConcreteModel(name=d.case.settings.case_name)
-    record_switched_off(m, switched_off)  # families may defer to one another (§7)
+    record_switched_off(m, switched_off)  # families may defer to one another (sustainment)
     add_variables(m, d)
     add_spend(m, d, pyomo_rows)
     for name, family in FAMILIES.items():

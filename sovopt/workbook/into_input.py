@@ -1,7 +1,7 @@
 """``sovopt solve --into-input``: the result sheets added to the case workbook itself.
 
-This is the one place sovopt loads, modifies and saves a planner's workbook
-(excel-pitfalls.md), so it is careful:
+This is the one place sovopt loads, modifies and saves a planner's workbook,
+so it is careful:
 
 1. The workbook is checked first (:func:`sovopt.workbook.open_safely.check_workbook_file`),
    and refused, before anything is written, when it holds something openpyxl

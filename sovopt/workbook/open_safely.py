@@ -8,7 +8,7 @@ compression ratio). :func:`open_workbook` then loads it with openpyxl in
 read-only mode with the stored values (``data_only``), and scans each sheet's
 XML once for formulas, merged ranges and hidden rows (read-only mode does not
 expose the last two). Only sheets that hold formulas get a second, formula
-pass, as excel-pitfalls.md recommends, so the reader can tell a formula that
+pass, so the reader can tell a formula that
 was never computed from a blank cell.
 
 Every failure is a :class:`~sovopt.errors.SovoptError` whose message starts

@@ -22,7 +22,7 @@ The editable layout (the Portfolio sheet of a results workbook; with
   rows is two starts (reported: an option starts at most once) and its units
   add up.
 - A row with a ``repair_id`` (a column the sheet has when the case keeps a
-  fleet, formulation.md §7) is the start of that repair line in start_year
+  fleet, the sustainment families) is the start of that repair line in start_year
   (blank: not started); its other cells are information only. The stock plan
   written below the table has neither an option_id nor a repair_id and is not
   read: the stock follows from the deliveries.

@@ -1,6 +1,6 @@
 """The results workbook: a Report as sheets a planner reads and a script parses.
 
-Sheets (product.md): Summary, Portfolio, Spend, Dependence, Scenarios,
+Sheets (README, the output contract): Summary, Portfolio, Spend, Dependence, Scenarios,
 Constraints, Diagnostics, Run. Every sheet starts with a header in row 1,
 frozen, so ``pandas.read_excel(path, sheet_name=...)`` reads its first table.
 
@@ -56,7 +56,7 @@ from sovopt.workbook.atomic import save_workbook_atomic
 GOOD_STATUSES = ("optimal", "feasible")
 RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Constraints",
                  "Diagnostics", "Run")
-#: Sheets written only when the case has what they show (formulation.md §7), with the
+#: Sheets written only when the case has what they show (the sustainment families), with the
 #: table that must have rows and the sheet they follow.
 SUSTAINMENT_SHEETS = {"Fleet": ("fleet", "Dependence"), "Stock": ("stock", "Dependence")}
 
@@ -413,7 +413,7 @@ def _dependence_sentences(report: Report) -> list[str]:
 def portfolio_sheet_frame(report: Report) -> pd.DataFrame:
     """The Portfolio sheet as a table: ids, start year, units per year, totals.
 
-    When the case keeps a fleet (formulation.md §7) the table gains a
+    When the case keeps a fleet (the sustainment families) the table gains a
     ``repair_id`` column and one row per repair line started (mode ``repair``,
     its start year and fixed cost), which ``sovopt stress`` reads back.
     """
@@ -670,7 +670,7 @@ def _share_matrix(ws: Worksheet, report: Report, col: int) -> None:
                    "each row sums to 100 %.")
 
 
-# --- Fleet and Stock (formulation.md §7) -----------------------------------------------
+# --- Fleet and Stock (the sustainment families) -----------------------------------------------
 
 
 def _fleet_sheet(ws: Worksheet, report: Report, currency: str) -> None:

@@ -1,4 +1,4 @@
-"""fleet_service: the units of a fleet in service, and the fleet requirement (§7).
+"""fleet_service: the units of a fleet in service, and the fleet requirement (a sustainment family).
 
 A capability with requirement = fleet states in Demand the units that must be
 in service each year. A unit delivered in year τ serves from τ for life[o]

@@ -1,4 +1,4 @@
-"""fleet_shortfall: what each scenario takes out of service in a fleet (§7).
+"""fleet_shortfall: what each scenario takes out of service in a fleet (a sustainment family).
 
 The foreign-supported part of a fleet, F − H, keeps a_f[k,o,t] of its units
 in scenario k; the home-supported part H keeps a_h[k,o,t] (precomputed in

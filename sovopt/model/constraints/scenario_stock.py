@@ -1,4 +1,5 @@
-"""scenario_stock: each scenario's own stock path, for a capability with stock (§7).
+"""scenario_stock: each scenario's own stock path, for a capability with stock
+(a sustainment family).
 
 What is stored must first have arrived, so a scenario cannot draw a unit that
 its disruption stopped before delivery. For each scenario k in which some

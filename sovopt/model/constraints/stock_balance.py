@@ -1,4 +1,4 @@
-"""stock_balance: the planned stock of a capability that may hold stock (§7).
+"""stock_balance: the planned stock of a capability that may hold stock (a sustainment family).
 
 For a deliveries capability r with stock_max[r] > 0, in every horizon year t:
 
