@@ -285,7 +285,7 @@ def test_stock_lost_before_it_arrived_is_never_drawn():
 
 
 def test_stock_balance_switched_off_holds_no_stock():
-    """With stock_balance switched off the worked example is family 1 again: 100 a year
+    """With stock_balance switched off the worked example is family demand again: 100 a year
     (no surplus can be bought), the embargo year lost: loss 1/3, cost 300."""
     off = preset([{"cvar": 1.0}, {"cost": 1.0}], switch_off=["stock_balance",
                                                               "scenario_stock"])

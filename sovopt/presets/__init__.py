@@ -8,7 +8,10 @@ per level, ``gap`` (``relative``, ``absolute``: when the level's solve may stop,
 the absolute gap in the level's own units) and ``time_weight`` (its claim on
 the time left; see :class:`Level`).
 Unmet demand is always the first level: a preset that does not start with it
-gets it added in front.
+gets it added in front. Levels are optimised in order on one compiled model
+(:mod:`sovopt.solve`): once a level is optimised, its objective row is held as
+a constraint, ``level ≤ value + max(relative·|value|, absolute)`` (the
+``tolerance``), and the next level starts from the previous solution.
 
 The bundled presets ship inside the package (``sovopt/presets/*.yaml``, beside
 this module as package data, so a wheel install has them); a user copies one,

@@ -24,7 +24,8 @@ tangents of its perspective, the linear outer approximation
 which bounds V²/(X·D) = (V/X)²·(X/D): the exact square in a year that
 delivers its demand, weighted by X/D in a year that builds stock (and 0 in a
 year drawn wholly from stock). Rows only in years with demand. The metrics
-report the exact HHI over the year's deliveries.
+report the exact HHI over the year's deliveries. s is the model's variable
+``share``, q its variable ``hhi_volume``.
 """
 
 from __future__ import annotations
