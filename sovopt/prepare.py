@@ -23,9 +23,9 @@ index sets that already exist:
   makings of φ for every option of the case, kept or not (``kept``), so that the
   metrics of a hand-made portfolio use the same numbers as the model;
 - ``loss``: 1 − φ[k,o,t] for every scenario k and deliverable (o,t) that loses
-  anything, where φ is the survival fraction (critical
-  inputs and the assembly country gate the whole option, Leontief; non-critical
-  inputs and a licensor's or partner's remainder cost only their value share);
+  anything, where φ is the survival fraction (critical inputs and the assembly
+  country gate the whole option, Leontief; non-critical inputs and a licensor's
+  or partner's remainder cost only their value share);
 - ``demand``: D[r,t] > 0 with the capability's criticality weight w[r];
 - ``scenario_probability``: π[k];
 - ``sourcing``: the (capability, year) pairs in which dual sourcing can hold
