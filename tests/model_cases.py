@@ -25,6 +25,7 @@ from sovopt.case import Case
 from sovopt.case_records import build_case
 from sovopt.presets import Preset, parse_preset
 from sovopt.solve import SolveResult, solve_case
+from tests.checker import check_portfolio
 
 HOME = "H"
 FIRST_YEAR = 2027
@@ -221,7 +222,7 @@ def covered_families(folder: Path | None = None) -> dict[str, list[str]]:
     """
     folder = folder or Path(__file__).resolve().parent
     found: dict[str, list[str]] = {}
-    for path in sorted(folder.glob("test_*.py")):
+    for path in sorted(folder.rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.FunctionDef):
                 continue
@@ -232,3 +233,14 @@ def covered_families(folder: Path | None = None) -> dict[str, list[str]]:
                         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                             found.setdefault(arg.value, []).append(node.name)
     return found
+
+
+def feasible(case, result: SolveResult) -> None:
+    """The solve is optimal and the independent checker finds nothing wrong."""
+    assert result.status == "optimal", (result.status, result.diagnosis)
+    assert check_portfolio(case, result.portfolio) == []
+
+
+MIN_COST_WITHOUT = {fam: preset([{"cost": 1}], switch_off=[fam])
+                    for fam in ("min_order", "supplier_capacity", "budget", "localization",
+                                "country_share", "dual_sourcing")}

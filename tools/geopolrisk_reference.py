@@ -12,7 +12,7 @@ home directory on import, so it is never a dependency of sovopt)::
 It calls the package's own entry point (``gprs_calc``) for every combination
 of the years, economies and raw materials below and writes the HHI, import
 risk, GeoPolRisk score, characterization factor and price of each as JSON.
-``tests/test_materials_reference.py`` checks that :mod:`sovopt.materials`
+``tests/materials/test_materials_reference.py`` checks that :mod:`sovopt.materials`
 reproduces them from the shipped extract.
 """
 

@@ -24,8 +24,9 @@ a raw material and a year:
   average of 2017-2021 the method normalises by, eq. kg-Cu/kg).
 
 The import risk's formula is :mod:`sovopt.import_risk`'s, shared with the KPI
-``import_risk`` of every portfolio. ``tests/test_materials_reference.py`` checks
-these against values computed by geopolrisk-py itself (``tests/data/geopolrisk_reference.json``).
+``import_risk`` of every portfolio. ``tests/materials/test_materials_reference.py``
+checks these against values computed by geopolrisk-py itself
+(``tests/data/geopolrisk_reference.json``).
 """
 
 from __future__ import annotations

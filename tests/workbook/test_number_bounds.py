@@ -15,8 +15,8 @@ from sovopt.errors import InvalidCase
 from sovopt.schema import EXCEL_MAX, MAX_MONEY, MAX_TEXT_CHARS, number_columns
 from sovopt.workbook.case_reader import read_case
 from tests.hostile import column_cells, set_cells_xml
+from tests.paths import EXAMPLE
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "example_case.xlsx"
 COLUMNS = [(sh, col) for sh, col in number_columns()]
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 
 import pytest
 
 from sovopt.materials.data import load
 from sovopt.materials.memberships import load_memberships
 from sovopt.materials.profiles import make_profile
+from tests.paths import TEST_DATA
 
-REFERENCE = json.loads((Path(__file__).parent / "data" / "geopolrisk_reference.json")
+REFERENCE = json.loads((TEST_DATA / "geopolrisk_reference.json")
                        .read_text(encoding="utf-8"))
 #: The package's economy names as sovopt importers (its "EU" is the EU27 group).
 IMPORTER = {"Poland": "POL", "Germany": "DEU", "France": "FRA", "India": "IND",

@@ -27,8 +27,7 @@ from sovopt.runs import (
     encode_table,
 )
 from tests.builders import make_report
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import REPO as ROOT
 
 
 @pytest.fixture
@@ -443,7 +442,7 @@ def test_readme_queries_run_on_a_store(tmp_path: Path) -> None:
     the numbers of the recorded reports (worked out from make_report's tables)."""
     import re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
     assert len(queries) == 2
     with RunStore(tmp_path) as store:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -22,8 +21,8 @@ from sovopt.workbook.write_case import (
     id_list_name,
 )
 from tests.builders import workbook_content
+from tests.paths import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "inputs" / "template.xlsx"
 LAST = TEMPLATE_ROWS + 1
 

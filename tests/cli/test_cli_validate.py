@@ -14,11 +14,12 @@ from sovopt import schema
 from sovopt.cli import cli
 from tests.bad_workbooks.make_bad_workbooks import BUILDERS
 from tests.helpers_workbook import CaseBook
+from tests.paths import REPO
 
 #: The Options headers as the messages list them (the schema's order).
 OPTION_COLUMNS = ", ".join(schema.OPTIONS.column_names)
 
-REPO = Path(__file__).resolve().parents[1]
+
 SOVOPT = Path(sys.executable).parent / "sovopt"
 
 

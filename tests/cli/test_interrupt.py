@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from sovopt.runs import RunStore
+from tests.paths import EXAMPLE
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "example_case.xlsx"
 ENTRY = "from sovopt.cli import main; main()"
 
 
