@@ -1,4 +1,5 @@
-"""The package's layout: no import circle among sovopt's modules, no module over 600 lines.
+"""The package's layout: no import circle among sovopt's modules, no module over 600 lines,
+no docstring or comment citing a file the repository does not have.
 
 An import circle is counted from module-level imports only: an import inside a
 function (a deliberate lazy import of the solver stack, an optional dependency) or
@@ -10,6 +11,8 @@ not to the package ``sovopt.a`` around it (Python has that one loading already).
 from __future__ import annotations
 
 import ast
+import re
+import tokenize
 from pathlib import Path
 
 import sovopt
@@ -160,3 +163,53 @@ def test_no_module_over_600_lines():
     over = {name: n for name, n in sizes.items() if n > MAX_LINES}
     assert not over, f"modules over {MAX_LINES} lines: " + ", ".join(
         f"{name} ({n})" for name, n in sorted(over.items(), key=lambda kv: -kv[1]))
+
+
+REPO = PACKAGE.parent
+#: A file path (folder/name.ext) or a bare document name ending in .md, in prose.
+_CITED = re.compile(r"(?<![\w/.*-])((?:[A-Za-z_][\w.-]*/)+[\w.-]+\.(?:md|py|yaml|json|csv)"
+                    r"|[\w.-]+\.md)\b")
+
+
+def _prose(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every comment and triple-quoted string (docstrings) of a file."""
+    found = []
+    with path.open(encoding="utf-8") as fh:
+        for tok in tokenize.generate_tokens(fh.readline):
+            if tok.type == tokenize.COMMENT or (
+                    tok.type == tokenize.STRING and tok.string.lstrip("rbfuRBFU")[:3]
+                    in ('"""', "'''")):
+                found.append((tok.start[0], tok.string))
+    return found
+
+
+def uncited_files() -> list[str]:
+    """Every file a docstring or comment of sovopt/, tests/, bench/ or tools/ cites that the
+    repository does not have (a path from the repository's root or from the citing file's
+    folder; a bare document name ending in .md anywhere in the repository)."""
+    names = {p.name for p in REPO.rglob("*.md") if ".venv" not in p.parts}
+    missing = []
+    for folder in ("sovopt", "tests", "bench", "tools"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            for line, text in _prose(path):
+                for cited in _CITED.findall(text):
+                    if "/" not in cited:
+                        ok = cited in names
+                    else:
+                        ok = (REPO / cited).exists() or (path.parent / cited).exists()
+                    if not ok:
+                        missing.append(f"{path.relative_to(REPO)}:{line}: {cited}")
+    return missing
+
+
+def test_citation_finder_reads_docstrings_and_comments(tmp_path: Path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""See docs/FORMULATION.md and product.md."""\n'
+                      "x = 'not/prose.md'  # and models/FORMULATION.md\n", encoding="utf-8")
+    cited = [c for _, text in _prose(sample) for c in _CITED.findall(text)]
+    assert cited == ["docs/FORMULATION.md", "product.md", "models/FORMULATION.md"]
+
+
+def test_docstrings_cite_only_files_in_the_repository():
+    missing = uncited_files()
+    assert not missing, "cited but not in the repository:\n" + "\n".join(missing)
