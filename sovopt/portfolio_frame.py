@@ -201,14 +201,3 @@ def local_share(f: PortfolioFrame, year: int) -> float | None:
     None without unit spending."""
     unit = float(f.unit_spend_year.get(year, 0.0))
     return float(f.local_spend_year.get(year, 0.0)) / unit if unit > 0 else None
-
-
-
-def num(value: float) -> str:
-    """A number in a sentence: no float noise, whole numbers without decimals."""
-    value = float(value)
-    if abs(value - round(value)) < 1e-9:
-        return f"{round(value):,}"
-    if abs(value) < 10:
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return f"{value:,.2f}"

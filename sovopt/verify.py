@@ -38,7 +38,6 @@ from sovopt.portfolio_frame import (
     counted_suppliers,
     join,
     local_share,
-    num,
     shares,
 )
 from sovopt.prepare import ModelData
@@ -343,3 +342,11 @@ def _check_suppliers(f: PortfolioFrame, found: Findings) -> None:
                    f"{share:.0%} of the demand in {int(t)}, min_suppliers is {int(n)}")
 
 
+def num(value: float) -> str:
+    """A number in a sentence: no float noise, whole numbers without decimals."""
+    value = float(value)
+    if abs(value - round(value)) < 1e-9:
+        return f"{round(value):,}"
+    if abs(value) < 10:
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return f"{value:,.2f}"
