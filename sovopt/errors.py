@@ -19,11 +19,14 @@ MAX_REPORTS = 20
 
 
 def suggest(text: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` when a candidate is close, else empty (for messages
-    about an unknown name or id)."""
+    """`` (did you mean 'x'?)`` when a candidate is close or differs only in case, else
+    empty (for messages about an unknown name or id)."""
     pool = list(candidates)
     if len(pool) > 5000:
         return ""
+    same = [c for c in pool if str(c).casefold() == str(text).casefold()]
+    if same:  # ald for ALD: only the case differs
+        return f" (did you mean {same[0]!r}?)"
     match = difflib.get_close_matches(text, pool, n=1, cutoff=0.75)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
@@ -33,11 +36,13 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+#: ``sovopt stress``: the portfolio was evaluated and breaks limits of the case.
+EXIT_VIOLATED = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 #: Every exit code sovopt documents (README); 70 is a bug, reported with --debug.
 EXIT_CODES = (EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION,
-              EXIT_INTERRUPTED)
+              EXIT_VIOLATED, EXIT_INTERRUPTED)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,61 @@ def shown_name(names: dict | None, entity: str, key: object) -> str:
     return f"{name} ({key})" if name and str(name) != str(key) else str(key)
 
 
+#: Kinds rounded to a fixed number of decimals (what the data can tell apart) and the
+#: size below which a value is 0 (a solver's 1e-10 is no quantity a planner has).
+DECIMALS = {"units": 6, "share": 9, "share_fine": 9, "hhi": 9, "seconds": 3}
+#: Below this size any number is shown and stored as 0.
+NEAR_ZERO = 1e-9
+#: Significant digits kept of plain numbers (marginal values, objective values).
+SIGNIFICANT = 9
+
+
+def rounded(value: object, kind: str = "number") -> object:
+    """``value`` rounded as people write it, by its kind (:data:`FORMATS`): money to
+    1e-6 relative but never coarser than a cent (5649.000000000001 -> 5649.0),
+    units to 1e-6, shares and HHI to 1e-9, plain numbers to 9 significant digits,
+    counts and years to whole numbers; near-zeros become 0. Kind ``snap`` (units a
+    planner may edit and ``sovopt stress`` reads back) only loses the solver's noise
+    (36.490000000001 -> 36.49, 4.285714285714286 kept), so the plan reads back
+    exactly. Text, blanks and the diagnosis's exact values (kind ``exact``) are
+    returned as they are."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or kind in (
+            "text", "flag", "exact"):
+        return _as_float(value) if kind != "exact" else value
+    if isinstance(value, int):
+        return value
+    x = float(value)
+    if not math.isfinite(x):
+        return value
+    if kind in ("count", "year"):
+        return int(round(x)) if abs(x - round(x)) < 1e-6 else x
+    if kind == "snap":  # a value read back (Portfolio units): only the solver's noise goes
+        near = round(x, DECIMALS["units"])
+        return near if abs(near - x) <= NEAR_ZERO * max(1.0, abs(x)) else x
+    if abs(x) < NEAR_ZERO:
+        return 0.0
+    magnitude = math.floor(math.log10(abs(x)))
+    if kind == "money":
+        decimals = max(2, 6 - magnitude)
+    elif kind in DECIMALS:
+        decimals = DECIMALS[kind]
+    else:
+        decimals = SIGNIFICANT - 1 - magnitude
+    out = round(x, max(-15, min(decimals, 15)))
+    return 0.0 if out == 0 else out
+
+
+def _as_float(value: object) -> object:
+    """A numpy number as a plain Python number; anything else unchanged."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, str) else value
+
+
+def rounded_summary(summary: dict[str, object]) -> dict[str, object]:
+    """A Summary with each value rounded by its kind (:func:`rounded`)."""
+    return {k: rounded(v, summary_quantity(k).kind) for k, v in summary.items()}
+
+
 def is_blank(value: object) -> bool:
     """None, NaN, pandas' NA: a measure that does not exist."""
     if value is None:
@@ -194,7 +249,7 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("capability_id", "Capability", "", "text", "Capability the option delivers"),
         Q("supplier_id", "Supplier", "", "text", "Supplier of the option"),
         Q("country_id", "Country", "", "text", "The supplier's country"),
-        Q("mode", "Mode", "", "text", "buy, licence, coproduce or domestic"),
+        Q("mode", "Mode", "", "text", "buy, license, coproduce or domestic"),
         Q("start_year", "Start year", "", "year", "Year the option starts (blank: not "
                                                   "started)"),
         Q("total_units", "Units", "units", "units", "Units delivered over the horizon"),
@@ -475,9 +530,11 @@ def markdown_table() -> str:
                   "|---|---|---|---|---|"]
         lines += [f"| `{q.key}` | {q.label} | {q.unit} | {q.kind} | {q.described()} |"
                   for q in cols]
-        lines += [f"| `{n.key}` (sheet only) | {n.label} | {n.unit} | {n.kind} | "
-                  f"{n.described()}, beside `{q.key}` on the result sheet |"
-                  for q, n in named_columns(name)]
+        ids = [q.key for q in cols if q.entity]
+        if ids:
+            lines += ["", "On the result sheets " + ", ".join(f"`{k}`" for k in ids)
+                      + " show the name from the case with the id, \"Name (ID)\"; the "
+                      "table (`--json`, the run store, SQL) keeps the id."]
     for name, cols in STUDY_TABLES.items():
         lines += ["", f"Study table `{name}`:", "", "| column | label | unit | format | meaning |",
                   "|---|---|---|---|---|"]

@@ -20,7 +20,8 @@ metrics of a portfolio (:func:`sovopt.metrics.evaluate`):
   levels (level, name, status, value, gap, seconds).
 - ``run``: run_id, label, command, status, created (UTC), case_name,
   input_file and input_sha256, versions (sovopt, Pyomo, HiGHS), settings,
-  names (entity -> id -> name, for the outputs people read), timings; for a
+  names (entity -> id -> name, for the outputs people read), units (capability ->
+  what one unit is), budgets (year -> budget of the case), timings; for a
   solve also preset, stats, time_limit_s and mip_gap_setting;
   for a stress test portfolio_source.
 """
@@ -45,7 +46,7 @@ from sovopt import __version__
 from sovopt.case import Case
 from sovopt.errors import Problem
 from sovopt.metrics import METRIC_TABLES, Metrics
-from sovopt.outputs import METRIC_KEYS, NAMED, SUMMARY_KEYS, TABLE_COLUMNS
+from sovopt.outputs import METRIC_KEYS, NAMED, SUMMARY_KEYS, TABLE_COLUMNS, rounded_summary
 from sovopt.prepare import ModelData
 
 if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
@@ -135,12 +136,56 @@ def report_from_stress(metrics: Metrics, d: ModelData,
     summary = _summary(status=status, objective="stress", metrics=metrics,
                        budget_total=d.total_budget, mip_gap=None, solve_seconds=None,
                        run_id=run_id)
+    summary["status_detail"] = stress_detail(metrics)
     tables = _metric_tables(metrics)
     tables["diagnostics"] = _diagnostics(d, warnings, metrics, [])
     tables["levels"] = pd.DataFrame(columns=LEVEL_COLUMNS)
     run = _run_info(run_id, "stress", d.case, case_path, status)
     run.update(portfolio_source=portfolio_source, timings=dict(timings or {}))
     return Report(summary=summary, tables=tables, run=run)
+
+
+#: Broken limits a stress test's status_detail names one by one; the rest are counted.
+DETAIL_LIMITS = 5
+
+
+def stress_detail(metrics: Metrics) -> str:
+    """What a stress test's status means, in words: that the plan keeps every limit, or
+    which limits it breaks and by how much (the first :data:`DETAIL_LIMITS`; all of
+    them are on the Diagnostics sheet)."""
+    vt = metrics.violation_table
+    if vt.empty:
+        return ("The portfolio keeps every limit of the case in every year (nothing was "
+                "optimised).")
+    parts = []
+    for row in vt.head(DETAIL_LIMITS).itertuples(index=False):
+        text = str(row.message)
+        value, limit = _plain(row.value), _plain(row.limit)
+        if isinstance(value, float) and isinstance(limit, float):
+            text += f" (off by {abs(value - limit):.6g})"
+        parts.append(text)
+    more = len(vt) - DETAIL_LIMITS
+    tail = f"; and {more} more (Diagnostics sheet)" if more > 0 else ""
+    n = len(vt)
+    return (f"The portfolio breaks {n} limit{'s' if n != 1 else ''} of the case: "
+            + "; ".join(parts) + tail + ".")
+
+
+def json_summary(report: Report, out: str | os.PathLike[str] | None) -> dict[str, object]:
+    """What ``solve --json`` and ``stress --json`` print: the Summary (keys as stored,
+    values rounded as people write them, :func:`sovopt.outputs.rounded_summary`),
+    ``out`` (the results workbook written, or None) and ``diagnosis``: each change
+    that makes an infeasible case feasible as {sheet, cell, current, needed, change}
+    (empty when there is none)."""
+    diag = report.tables.get("diagnostics")
+    changes = []
+    if diag is not None and len(diag):
+        for row in diag[diag["severity"] == "infeasible"].itertuples(index=False):
+            changes.append({"sheet": row.sheet, "cell": row.cell,
+                            "current": _plain(row.current), "needed": _plain(row.needed),
+                            "change": _plain(row.change)})
+    return {**rounded_summary(report.summary), "out": str(out) if out is not None else None,
+            "diagnosis": changes}
 
 
 def with_marginal_values(constraints: pd.DataFrame, duals: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +339,29 @@ def _run_info(run_id: str, command: str, case: Case,
         "versions": versions(),
         "settings": case.settings.as_dict(),
         "names": case_names(case),
+        "units": case_units(case),
+        "budgets": case_budgets(case),
     }
+
+
+def case_units(case: Case) -> dict[str, str]:
+    """capability -> what one unit of it is (Capabilities ``unit``), for unit columns."""
+    caps = case.capabilities
+    if caps is None or caps.empty or "unit" not in caps.columns:
+        return {}
+    return {str(k): str(v) for k, v in zip(caps["capability_id"], caps["unit"], strict=True)
+            if not (v is None or (isinstance(v, float) and math.isnan(v)))}
+
+
+def case_budgets(case: Case) -> dict[str, float]:
+    """year -> the case's budget (Budget sheet): the sheets show the budgets of the case
+    as it is even when no plan was evaluated (keys are text, as JSON keeps them)."""
+    budget = case.budget
+    if budget is None or budget.empty:
+        return {}
+    return {str(int(y)): float(b) for y, b in zip(budget["year"], budget["budget"],
+                                                   strict=True)
+            if b is not None and not (isinstance(b, float) and math.isnan(b))}
 
 
 def case_names(case: Case) -> dict[str, dict[str, str]]:

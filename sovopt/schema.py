@@ -37,6 +37,29 @@ TIERS = ("home", "ally", "partner", "neutral", "adversary", "prohibited")
 MODES = ("buy", "license", "coproduce", "domestic")
 OBJECTIVES = ("min_dependence", "min_cost", "balanced")
 REQUIREMENTS = ("deliveries", "fleet")
+#: Other spellings of choice words people type, and the word the workbook uses (British
+#: spelling, hyphens and long forms); case, spaces, hyphens and underscores are ignored
+#: as well (:func:`canonical_choice`).
+CHOICE_SPELLINGS = {"licence": "license", "licenced": "license", "licensed": "license",
+                    "licensing": "license", "coproduction": "coproduce",
+                    "coproduced": "coproduce", "jointproduction": "coproduce",
+                    "bought": "buy", "purchase": "buy",
+                    "national": "domestic", "allied": "ally", "partners": "partner",
+                    "adversarial": "adversary", "forbidden": "prohibited",
+                    "delivery": "deliveries", "fleets": "fleet"}
+
+
+def canonical_choice(word: str, choices: tuple[str, ...]) -> str | None:
+    """The choice ``word`` stands for, or None: ``License`` and ``licence`` -> license,
+    ``co-produce`` and ``Co Production`` -> coproduce, ``min-cost`` -> min_cost."""
+    def compact(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+    by_compact = {compact(c): c for c in choices}
+    key = compact(word)
+    if key in by_compact:
+        return by_compact[key]
+    alias = CHOICE_SPELLINGS.get(key)
+    return alias if alias in choices else None
 
 #: Largest share of a capability's supply (by value origin) one country may hold,
 #: by tier, when the Countries row leaves max_share blank. Partner 0.65 is the EU

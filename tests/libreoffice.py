@@ -9,7 +9,9 @@ planner's spreadsheet would, so tests can check that computed values are read.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -83,3 +85,34 @@ def recalculate(xlsx: Path, outdir: Path) -> Path:
         f"LibreOffice could not recalculate {xlsx}: {proc.stdout}\n{proc.stderr}"
     )
     return out
+
+
+#: Height (pt) of pdftotext's word box for the sheets' Calibri 11 printed at 100 %
+#: (measured); printed at scale s a word measures s times this.
+FULL_SIZE_HEIGHT = 10.4
+_WORD_BOX = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"')
+
+
+def reading_order_text(pdf: Path) -> str:
+    """The PDF's text in reading order (a wrapped cell's lines together), not laid out."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise AssertionError("pdftotext (poppler-utils) is not installed")
+    return subprocess.run([tool, str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=120).stdout
+
+
+def page_word_heights(pdf: Path) -> list[float]:
+    """Per page with text, the median height (pt) of its words' boxes: the printed type
+    size, so a page scaled down shows as a smaller number (see FULL_SIZE_HEIGHT)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise AssertionError("pdftotext (poppler-utils) is not installed")
+    html = subprocess.run([tool, "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=120).stdout
+    heights = []
+    for page in html.split("<page ")[1:]:
+        sizes = [float(y1) - float(y0) for y0, y1 in _WORD_BOX.findall(page)]
+        if sizes:
+            heights.append(statistics.median(sizes))
+    return heights

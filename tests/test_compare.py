@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sovopt.compare import compare, diff_workbooks, spend_shift_by_country
-from sovopt.workbook.comparison import write_comparison
+from sovopt.workbook.compare_sheets import write_comparison
 from tests.builders import base_and_other, comparison_case_bytes, make_report
 from tests.libreoffice import convert_to_pdf, needs_libreoffice
 
@@ -155,7 +155,7 @@ def test_comparison_workbook(tmp_path: Path) -> None:
     assert "total_cost" in set(c.kpis["metric"])
     opts = wb["Options"]
     header = [c.value for c in opts[1]]
-    assert header[:5] == ["option_id", "capability_id", "supplier_id", "country_id", "mode"]
+    assert header[:5] == ["Option", "Capability", "Supplier", "Country", "Mode"]
     injected = [c for c in opts["C"] if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert injected and all(c.data_type == "s" and c.quotePrefix for c in injected)
     inputs = list(wb["Inputs"].iter_rows(values_only=True))

@@ -16,6 +16,7 @@ import pytest
 from sovopt.cli import main
 from sovopt.diagnose import safe_needed
 from sovopt.model.relaxation import Relaxation, fmt
+from sovopt.outputs import TABLES
 from tests.builders import Y1, Y2, case_workbook, hand_case
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "example_case.xlsx"
@@ -56,6 +57,7 @@ def test_needed_is_rounded_in_the_safe_direction() -> None:
 
 def infeasible_rows(results: Path) -> pd.DataFrame:
     diag = pd.read_excel(results, sheet_name="Diagnostics")
+    diag = diag.rename(columns={q.heading(): q.key for q in TABLES["diagnostics"]})
     rows = diag[diag["severity"] == "infeasible"]
     assert not rows.empty
     return rows

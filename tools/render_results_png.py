@@ -46,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", nargs="?", default=str(ROOT / "inputs" / "example_case.xlsx"))
     parser.add_argument("--out-dir", default=str(ROOT / "docs"))
+    parser.add_argument("--sheets", default=None, metavar="SHEET=FILE,...",
+                        help="pictures to make instead of the default ones, such as "
+                             "Summary=results-summary-after.png")
     args = parser.parse_args(argv)
+    pictures = (dict(item.split("=", 1) for item in args.sheets.split(","))
+                if args.sheets else PICTURES)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None or shutil.which("pdftoppm") is None:
         print("needs LibreOffice (soffice) and pdftoppm (poppler-utils): make libreoffice",
@@ -65,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_results(report, work / "results.xlsx", case.settings.currency)
-        for sheet, name in PICTURES.items():
+        for sheet, name in pictures.items():
             single = _single_sheet(report, sheet, case.settings.currency, work)
             pixels = _render(single, soffice, work)
             _write_png(_crop(pixels), out_dir / name)

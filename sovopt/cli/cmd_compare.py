@@ -66,7 +66,7 @@ def compare_command(run_ids: tuple[str, ...], group: str | None, out: Path | Non
     for note in comparison.notes:
         echo_err(f"note: {note}")
     if out is not None:
-        from sovopt.workbook.comparison import write_comparison
+        from sovopt.workbook.compare_sheets import write_comparison
 
         write_comparison(comparison, out)
         echo_err(f"wrote the comparison workbook {out}")

@@ -35,7 +35,7 @@ from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
 from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
-from sovopt.report import WITH_PORTFOLIO, Report, report_from_solve
+from sovopt.report import WITH_PORTFOLIO, Report, json_summary, report_from_solve
 from sovopt.runs import RunStore
 from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.into_input import check_into_input, write_into_input
@@ -202,7 +202,7 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
             console.print(f"result sheets added to {path} (backup: {backup.name})",
                           markup=False)
     if as_json:
-        emit_json(dict(report.summary))
+        emit_json(json_summary(report, out_path if result.status in WRITES_RESULTS else None))
     return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
 
 

@@ -7,10 +7,13 @@ store. It prints the limits the portfolio breaks and a summary, and writes the
 same results workbook a solve writes (default ``CASE.stress.xlsx`` next to the
 case, so the workbook the portfolio came from is never overwritten).
 
-Exit code 0 whether or not limits are broken: a broken limit is a finding of
-the test, not a failure of the command (it is listed on stderr and on the
-Diagnostics sheet, and the Summary status is ``violated``). Exit 1 for an
-invalid case or an unreadable portfolio, each problem named by its cell.
+Exit code 0 when the portfolio keeps every limit and 5 (``EXIT_VIOLATED``)
+when it breaks any: a broken limit is a finding of the test, so the results
+are written all the same (each broken limit is listed on stderr and on the
+Diagnostics sheet, the Summary status is ``violated`` and its status_detail
+names the limits and by how much), but a script can tell the two apart.
+Exit 1 for an invalid case or an unreadable portfolio, each problem named by
+its cell.
 
 A stress test is recorded in the run store like a solve (same run id format,
 its input workbook, its KPIs and tables; status ``feasible`` or ``violated``,
@@ -31,8 +34,9 @@ from sovopt.cli.cmd_solve import (
     stderr_console,
 )
 from sovopt.cli.portfolios import named_portfolio
+from sovopt.errors import EXIT_OK, EXIT_VIOLATED
 from sovopt.pipeline import stress_and_report
-from sovopt.report import STRESS_BROKEN
+from sovopt.report import STRESS_BROKEN, json_summary
 from sovopt.runs import RunStore
 from sovopt.workbook.results import write_results
 
@@ -50,7 +54,7 @@ def stress_command(case_path: str, portfolio: str, out: str | None, label: str |
                    as_json: bool, store: str) -> int:
     """Evaluate a fixed portfolio against every scenario and limit, without optimising.
 
-    Broken limits are findings, not errors: the command exits 0 and lists them.
+    Broken limits are findings: the command lists them, writes the results and exits 5.
     """
     console = stderr_console()
     path, out_path, case, warnings = open_case(case_path, out, ".stress.xlsx")
@@ -83,5 +87,5 @@ def stress_command(case_path: str, portfolio: str, out: str | None, label: str |
     write_results(report, out_path, case.settings.currency)
     console.print(f"results: {out_path}", markup=False)
     if as_json:
-        emit_json(dict(report.summary))
-    return 0
+        emit_json(json_summary(report, out_path))
+    return EXIT_VIOLATED if report.summary["status"] == STRESS_BROKEN else EXIT_OK

@@ -79,7 +79,7 @@ def finish_study(kind: str, wb: Any, out_path: Path, lines: list[str], outcome: 
     """Write the study's workbook, say its lines and where it is (stderr), print the JSON
     object (the group, its status, the workbook and ``records``) with --json; the exit
     code: 0 when every point was solved, else 4."""
-    from sovopt.workbook.studies import write_study_workbook
+    from sovopt.workbook.study_sheets import write_study_workbook
 
     console = stderr_console()
     write_study_workbook(wb, out_path)
@@ -118,7 +118,7 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
           scheduler: str | None) -> int:
     """Solve CASE.xlsx at every point of a grid of what-ifs; write the Sweep workbook."""
     from sovopt.studies.sweep import duals_in_words, parse_vary, sweep_table, sweep_tasks
-    from sovopt.workbook.studies import new_workbook, sweep_sheet
+    from sovopt.workbook.study_sheets import new_workbook, sweep_sheet
 
     path, out_path, case, _ = open_case(case_path, out, ".sweep.xlsx")
     specs = [parse_vary(v, case) for v in varies]
@@ -168,7 +168,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
     )
     from sovopt.studies.record import Recorder, StudyProgress
     from sovopt.studies.tasks import Task, pack_case
-    from sovopt.workbook.studies import frontier_sheet, new_workbook
+    from sovopt.workbook.study_sheets import frontier_sheet, new_workbook
 
     console = stderr_console()
     spec = FrontierSpec(measure, points, time_limit, gap)
@@ -257,7 +257,7 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
         sample_seeds,
         samples_table,
     )
-    from sovopt.workbook.studies import new_workbook, robust_sheet
+    from sovopt.workbook.study_sheets import new_workbook, robust_sheet
 
     path, out_path, case, _ = open_case(case_path, out, ".robust.xlsx")
     check_ranges(case)

@@ -9,11 +9,13 @@ tables and broken limits that a solve reports.
 The editable layout (the Portfolio sheet of a results workbook; with
 ``--into-input`` the sheet is called ``Result Portfolio``):
 
-- Row 1 holds the headers, matched case-insensitively after trimming:
-  ``option_id``, ``start_year`` and one column per year (header = the year,
-  such as 2027). Other columns (capability_id, supplier_id, country_id, mode,
-  total_units, total_cost) are information only and are ignored: the case
-  decides what an option is, and every total is recomputed.
+- Row 1 holds the headers, matched case-insensitively after trimming, as the
+  labels the sheet is written with or as the keys of older workbooks
+  (:func:`header_key`): ``Option`` or ``option_id``, ``Start year`` or
+  ``start_year``, and one column per year (header = the year, such as 2027).
+  Other columns (capability, supplier, country, mode, unit, totals) are
+  information only and are ignored: the case decides what an option is, and
+  every total is recomputed.
 - One row per option used. A blank start_year means "not started" (its
   deliveries are then reported as deliveries without a start). A blank unit
   cell means 0. Rows with a blank option_id are skipped, so deleting the
@@ -102,6 +104,20 @@ def _portfolio_sheet(names: list[str], path: Path) -> str:
                       f"by sovopt solve (sheets found: {', '.join(names) or 'none'})")
 
 
+#: Headers the sheet is written with (labels) -> the key they stand for; a key itself
+#: (older workbooks, hand-made sheets) reads as itself.
+HEADER_ALIASES = {"option": "option_id", "repair_line": "repair_id"}
+_UNIT_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+def header_key(text: str) -> str:
+    """The key a Portfolio header stands for, case and spacing ignored: ``Option`` and
+    ``option_id`` -> option_id, ``Start year`` -> start_year, ``Repair line`` ->
+    repair_id; a unit in brackets at the end is dropped."""
+    key = re.sub(r"[\s-]+", "_", _UNIT_SUFFIX.sub("", text).strip().lower())
+    return HEADER_ALIASES.get(key, key)
+
+
 def _letter(col: int) -> str:
     return get_column_letter(col + 1)
 
@@ -123,7 +139,7 @@ def _parse(rows: list[tuple[Any, ...]], formulas: list[tuple[Any, ...]] | None, 
         if (isinstance(head, int | float) and float(head).is_integer()) or _YEAR.match(text):
             years[int(float(text))] = j
         else:
-            columns.setdefault(text.lower(), j)
+            columns.setdefault(header_key(text), j)
     for needed in ("option_id", "start_year"):
         if needed not in columns:
             problems.append(Problem(f"{title}!1:1", f"no {needed} column",

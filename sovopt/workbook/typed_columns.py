@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt import schema
+from sovopt.errors import suggest
 from sovopt.schema import MAX_TEXT_CHARS, Column
 from sovopt.workbook.cell_values import CellRef, Reporter, Unreadable, is_blank
 
@@ -162,12 +163,24 @@ def _parse_bool(value: Any) -> tuple[bool, str | None]:
                      "expected yes or no (also true/false, y/n, 1/0)")
 
 
+class Reading(str):
+    """A parser's note that the cell was read as another spelling (a warning of its own
+    kind, with what to type instead), rather than a number stored as text."""
+
+    expected: str = ""
+
+
 def _make_choice_parser(col: Column) -> Callable[[Any], tuple[str, str | None]]:
     def parse(value: Any) -> tuple[str, str | None]:
         word = as_text(value).lower()
         if word in col.choices:
             return word, None
-        raise _CellError(f"{shown_value(value)} is not allowed")
+        canonical = schema.canonical_choice(word, col.choices)
+        if canonical is not None:
+            note = Reading(f"{shown_value(value)} is read as {canonical!r}")
+            note.expected = f"type {canonical!r}, the spelling the workbook uses"
+            return canonical, note
+        raise _CellError(f"{shown_value(value)} is not allowed{suggest(word, col.choices)}")
     return parse
 
 
@@ -255,7 +268,10 @@ def _convert_cells(values: list[Any], col: Column, label: str, ref: CellRef,
             rep.cell(ref, i, "type", f"{label} could not be read ({type(exc).__name__}: "
                      f"{exc})", _expected(col))
         else:
-            if note:
+            if isinstance(note, Reading):
+                rep.cell(ref, i, "spelling", f"{label} {note}", note.expected,
+                         severity="warning")
+            elif note:
                 rep.cell(ref, i, "text-number", f"{label} {note}", "type it as a number",
                          severity="warning")
 
@@ -288,6 +304,15 @@ def _check_numbers(out: np.ndarray, bad: np.ndarray, blank: np.ndarray, col: Col
             outside |= (out <= lo) if col.exclusive_minimum and col.kind != "year" else (out < lo)
         if hi is not None:
             outside |= (out >= hi) if col.exclusive_maximum and col.kind != "year" else (out > hi)
+    if hi == 1.0 and (lo is None or lo >= 0):  # a share typed as a percent (24 for 0.24)
+        with np.errstate(invalid="ignore"):
+            percent = given & outside & (out >= 2.0) & (out <= 100.0)
+        for i in np.flatnonzero(percent):
+            rep.cell(ref, int(i), "is out of range", f"{label} {out[i]:g} is out of range",
+                     f"{_expected(col)} (did you mean {out[i] / 100:g}?)")
+        bad[percent] = True
+        outside &= ~percent
+        given &= ~percent
     _report_mask(given & outside, out, bad, "is out of range", col, label, ref, rep)
     given &= ~outside
     if col.kind != "year":

@@ -259,7 +259,7 @@ def _edited_portfolio(results: Path, dest: Path, start_year: int | None = None,
     header = [c.value for c in ws[1]]
     row = 2
     if start_year is not None:
-        ws.cell(row, header.index("start_year") + 1).value = start_year
+        ws.cell(row, header.index("Start year") + 1).value = start_year
     if extra_units:
         years = [j for j, h in enumerate(header) if isinstance(h, int)]
         j = next(j for j in years if ws.cell(row, j + 1).value)
@@ -303,8 +303,8 @@ def test_over_delivery_is_a_surplus_not_a_broken_limit(case_path, tmp_path, caps
     stressed = json.loads(out)
     assert stressed["status"] == "feasible"
     diag = pd.read_excel(case_path.with_name("case.stress.xlsx"), sheet_name="Diagnostics")
-    assert "surplus" in set(diag["severity"])
-    assert "violation" not in set(diag["severity"])
+    assert "surplus" in set(diag["Severity"])
+    assert "violation" not in set(diag["Severity"])
 
 
 @pytest.mark.parametrize("year", [1990, 2026, 2040])
@@ -314,7 +314,7 @@ def test_start_year_outside_the_horizon_is_flagged(case_path, tmp_path, capsys, 
     results = case_path.with_name("case.results.xlsx")
     edited = _edited_portfolio(results, tmp_path / "moved.xlsx", start_year=year)
     code, _, err = run(["stress", str(case_path), "--portfolio", str(edited)], capsys)
-    assert code == 0
+    assert code == 5  # the portfolio breaks a limit (EXIT_VIOLATED)
     assert f"starts in {year}, outside the years it can start" in err
 
 

@@ -32,7 +32,9 @@ def test_json_is_the_only_stdout_and_has_every_key(case_path, capsys):
     code, out, err = run(["solve", str(case_path), "--json", "--label", "baseline"], capsys)
     assert code == 0
     summary = json.loads(out)  # exactly one JSON object, nothing else
-    assert list(summary) == list(SUMMARY_KEYS)
+    assert list(summary) == [*SUMMARY_KEYS, "out", "diagnosis"]
+    assert summary["out"] == str(case_path.with_name("case.results.xlsx"))
+    assert summary["diagnosis"] == []
     assert summary["status"] == "optimal"
     for key in ("total_cost", "budget_total", "local_share", "exposure", "hhi_mean",
                 "cvar", "unmet_units", "mip_gap", "solve_seconds"):
@@ -69,10 +71,16 @@ def test_infeasible_writes_the_diagnosis_and_exits_3(tmp_path, capsys):
     path, _ = case_workbook(hand_case(budget=tight), tmp_path)
     code, out, err = run(["solve", str(path), "--json"], capsys)
     assert code == 3
-    assert json.loads(out)["status"] == "infeasible"
+    summary = json.loads(out)
+    assert summary["status"] == "infeasible"
+    assert summary["out"] == str(path.with_name("case.results.xlsx"))
     assert "would become feasible if Budget 2027 (Budget!B2) rose" in err
+    assert [(c["sheet"], c["cell"], c["current"]) for c in summary["diagnosis"]
+            if c["cell"] == "B2"] == [("Budget", "B2", 10.0)]
+    assert all(c["needed"] - c["current"] == pytest.approx(c["change"])
+               for c in summary["diagnosis"])
     diag = pd.read_excel(path.with_name("case.results.xlsx"), sheet_name="Diagnostics")
-    assert "Budget!B2" in diag.loc[diag["severity"] == "infeasible", "where"].tolist()
+    assert "Budget!B2" in diag.loc[diag["Severity"] == "infeasible", "Where"].tolist()
 
 
 def test_no_solution_writes_nothing_and_exits_4(case_path, capsys, monkeypatch):

@@ -75,7 +75,8 @@ def test_input_sheets_are_unchanged(report_and_case, tmp_path):
     assert after == before
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[-len(RESULT_SHEET_NAMES):] == list(RESULT_SHEET_NAMES)
-    assert wb["Result Summary"]["A2"].value == "status"
+    assert wb["Result Summary"]["A2"].value == "Status"
+    assert wb["Result Summary"]["E2"].value == "status"  # the key, for scripts
     # the reader still reads the case, and reads the same case
     again, warnings = read_case(path)
     assert warnings == []

@@ -53,14 +53,14 @@ def test_results_show_fleet_stock_repair_and_leverage(solved, tmp_path: Path):
     names[names.index("Dependence") + 1:names.index("Dependence") + 1] = ["Fleet", "Stock"]
     assert wb.sheetnames == names
     assert len(wb["Fleet"]._charts) == 1 and len(wb["Stock"]._charts) == 1
-    fleet = pd.read_excel(path, sheet_name="Fleet").set_index("year")
-    assert fleet.loc[2029, "availability"] == 1.0
-    stock = pd.read_excel(path, sheet_name="Stock").set_index("year")
-    assert stock["planned_stock"].tolist() == [0, 100, 0]
+    fleet = pd.read_excel(path, sheet_name="Fleet").set_index("Year")
+    assert fleet.loc[2029, "Availability (worst scenario) (share of requirement)"] == 1.0
+    stock = pd.read_excel(path, sheet_name="Stock").set_index("Year")
+    assert stock["Planned stock (units)"].tolist() == [0, 100, 0]
     summary = "\n".join(str(c.value) for row in wb["Summary"].iter_rows() for c in row
                         if isinstance(c.value, str))
-    assert "Repair lines at home: RL (R, from" in summary
-    assert "Leverage: P takes 30.0 EUR of home-made value" in summary  # 0.5·2·10 · 3 years
+    assert "Repair lines at home: RL (" in summary and "(R), from" in summary
+    assert "(P) takes 30.0 EUR of home-made value" in summary  # 0.5·2·10 · 3 years
     dep = wb["Dependence"]
     texts = [c.value for row in dep.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("Dependence on and leverage over") for t in texts)

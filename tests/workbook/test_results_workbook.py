@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sovopt.metrics import evaluate
-from sovopt.outputs import SUMMARY_KEYS
+from sovopt.outputs import SUMMARY, SUMMARY_KEYS
 from sovopt.report import TABLE_NAMES, report_from_solve
 from sovopt.solve import solve_case
 from sovopt.workbook.results import RESULT_SHEETS, money_format, write_results
@@ -36,9 +36,10 @@ def test_every_sheet_and_summary_key(solved):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == list(RESULT_SHEETS)
     summary = pd.read_excel(out, sheet_name="Summary")
-    assert list(summary.columns[:2]) == ["metric", "value"]
-    assert summary["metric"].tolist() == list(SUMMARY_KEYS)
-    values = dict(zip(summary["metric"], summary["value"], strict=True))
+    assert list(summary.columns[:5]) == ["Metric", "Value", "Unit", "Meaning", "Key"]
+    assert summary["Key"].tolist() == list(SUMMARY_KEYS)
+    assert summary["Metric"].tolist() == [q.label for q in SUMMARY]
+    values = dict(zip(summary["Key"], summary["Value"], strict=True))
     assert values["status"] == "optimal" and values["objective"] == "min_dependence"
     assert values["total_cost"] == pytest.approx(report.summary["total_cost"])
     ws = wb["Summary"]
@@ -60,7 +61,7 @@ def test_sheets_have_frozen_headers_charts_and_colour_scales(solved):
     # openpyxl does not read charts back: count them in the package instead
     with zipfile.ZipFile(out) as zf:
         charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 2  # spend by year and country; scenario losses
+    assert len(charts) == 3  # headline measures; spend by year and country; scenario losses
     assert len(wb["Dependence"].conditional_formatting) >= 3
     assert len(wb["Scenarios"].conditional_formatting) >= 2
 
@@ -68,21 +69,21 @@ def test_sheets_have_frozen_headers_charts_and_colour_scales(solved):
 def test_portfolio_sheet_has_units_per_year(solved):
     report, out, _ = solved
     sheet = pd.read_excel(out, sheet_name="Portfolio")
-    assert list(sheet.columns[:6]) == ["option_id", "capability_id", "supplier_id",
-                                       "country_id", "mode", "start_year"]
+    assert list(sheet.columns[:7]) == ["Option", "Capability", "Supplier", "Country", "Mode",
+                                       "Unit", "Start year"]
     assert [c for c in sheet.columns if isinstance(c, int)] == [Y1, Y2]
     per_year = sheet[[Y1, Y2]].fillna(0).sum(axis=1)
-    assert per_year.tolist() == pytest.approx(sheet["total_units"].tolist())
-    assert sheet["option_id"].tolist() == report.tables["portfolio"]["option_id"].tolist()
+    assert per_year.tolist() == pytest.approx(sheet["Total units"].tolist())
+    assert sheet["Option"].tolist() == report.tables["portfolio"]["option_id"].tolist()
 
 
 def test_spend_sheet_carries_the_budget_line(solved):
     report, out, _ = solved
     spend = pd.read_excel(out, sheet_name="Spend", nrows=2)
-    assert spend["year"].tolist() == [Y1, Y2]
-    assert spend["budget"].tolist() == [60.0, 60.0]
+    assert spend["Year"].tolist() == [Y1, Y2]
+    assert spend["Budget (EUR m)"].tolist() == [60.0, 60.0]
     used = report.tables["constraints"].query("constraint == 'budget'")["used"]
-    assert spend["total"].tolist() == pytest.approx(used.tolist())
+    assert spend["Total (EUR m)"].tolist() == pytest.approx(used.tolist())
 
 
 def test_user_text_is_never_a_formula(tmp_path):
@@ -113,11 +114,11 @@ def test_infeasible_report_carries_the_diagnosis(tmp_path):
     report = report_from_solve(result, None, None)
     out = write_results(report, tmp_path / "r.xlsx", "EUR m")
     diag = pd.read_excel(out, sheet_name="Diagnostics")
-    rows = diag[diag["severity"] == "infeasible"]
+    rows = diag[diag["Severity"] == "infeasible"]
     assert len(rows) >= 1
-    assert "Budget!B2" in rows["where"].tolist()
-    assert rows["message"].str.contains("Budget 2027").any()
-    summary = pd.read_excel(out, sheet_name="Summary").set_index("metric")["value"]
+    assert "Budget!B2" in rows["Where"].tolist()
+    assert rows["Message"].str.contains("Budget 2027").any()
+    summary = pd.read_excel(out, sheet_name="Summary").set_index("Key")["Value"]
     assert summary["status"] == "infeasible" and pd.isna(summary["total_cost"])
 
 
@@ -126,31 +127,27 @@ def test_infeasible_report_carries_the_diagnosis(tmp_path):
 def test_results_workbook_opens_in_libreoffice(solved, tmp_path):
     _, out, _ = solved
     text = pdf_text(convert_to_pdf(out, tmp_path / "pdf"))
-    assert "In short" in text and "total_cost" in text
+    assert "In short" in text and "Total cost" in text
 
 
-def test_dependence_and_scenarios_show_names_beside_the_ids(solved):
-    """People read "Ally" beside country A and "embargo A" beside scenario S1 (the names
+def test_dependence_and_scenarios_show_names_with_the_ids(solved):
+    """People read "Ally (A)" for country A and "embargo A (S1)" for scenario S1 (the names
     of the hand case's Countries and Scenarios rows); the report's tables, which --json
     and the run store carry, keep the ids only."""
     report, out, _ = solved
     countries = {"H": "Home", "A": "Ally", "B": "Partner"}
     scenarios = {"S1": "embargo A", "S2": "half of B", "S3": "A partial"}
     dep = pd.read_excel(out, sheet_name="Dependence")
-    heads = list(dep.columns)
-    assert heads[heads.index("top_foreign_country") + 1] == "top_foreign_country_name"
-    tops = dep["top_foreign_country"].dropna()
+    tops = dep["Top foreign country"].dropna()
+    raw = report.tables["dependence"]["top_foreign_country"]
     assert len(tops) >= 1  # the plan buys abroad: some year has a top foreign country
-    assert dep.loc[tops.index, "top_foreign_country_name"].tolist() == [
-        countries[c] for c in tops]
-    assert dep.loc[dep["top_foreign_country"].isna(), "top_foreign_country_name"].isna().all()
+    assert tops.tolist() == [f"{countries[c]} ({c})" for c in raw.dropna()]
     ws = openpyxl.load_workbook(out)["Dependence"]
     matrix_heads = [c.value for c in ws[1] if isinstance(c.value, str) and "(" in c.value]
-    assert "Home (H)" in matrix_heads  # the share matrix, home country first
+    assert "Home (H)" in matrix_heads  # the heat map, home country first
     sc = pd.read_excel(out, sheet_name="Scenarios")
-    assert list(sc.columns[:3]) == ["scenario_id", "scenario_name", "capability_id"]
-    assert sc["scenario_name"].tolist() == [scenarios[k] for k in sc["scenario_id"]]
-    assert set(sc["scenario"].dropna()) == {f"{n} ({k})" for k, n in scenarios.items()
-                                            if k in set(sc["scenario_id"])}
+    assert list(sc.columns[:3]) == ["Scenario", "Capability", "Units lost (units)"]
+    ids = report.tables["scenarios"]["scenario_id"]
+    assert sc["Scenario"].tolist() == [f"{scenarios[k]} ({k})" for k in ids]
     for table in ("dependence", "scenarios"):
         assert not [c for c in report.tables[table].columns if c.endswith("_name")]

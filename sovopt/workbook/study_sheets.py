@@ -17,16 +17,21 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sovopt import outputs
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
-from sovopt.workbook.results import write_table
+from sovopt.workbook.print_setup import set_print
+from sovopt.workbook.table_writer import PALETTE, write_table
 
 #: Dependence KPIs a chart may plot (shares, on one axis).
 SHARE_KPIS = ("cvar", "expected_shortfall", "worst_case_shortfall", "exposure", "hhi_mean")
+
+#: Marker shapes by series, so series stay apart in grey print too.
+MARKERS = ("circle", "square", "triangle", "diamond", "x", "star", "plus", "dash")
 
 #: Chart size (cm) and the rows one chart takes on the sheet.
 CHART_HEIGHT, CHART_WIDTH, CHART_ROWS = 8.5, 16.0, 18
@@ -47,20 +52,28 @@ def _has_values(df: pd.DataFrame, col: str) -> bool:
 
 def _scatter(ws: Worksheet, df: pd.DataFrame, first: int, last: int, x: str, ys: list[str],
              title: str, x_title: str, y_title: str, secondary: str | None = None,
-             y_format: str = "0.0%", lines: bool = True) -> ScatterChart:
+             y_format: str = "0.0%", lines: bool = True,
+             x_format: str = "General") -> ScatterChart:
     """A scatter chart of the columns ``ys`` (and ``secondary`` on a right axis)
     against column ``x`` of the table written at rows first..last."""
     col = {name: i + 1 for i, name in enumerate(df.columns)}
 
-    def chart_of(names: list[str]) -> ScatterChart:
+    def chart_of(names: list[str], offset: int = 0) -> ScatterChart:
         ch = ScatterChart()
-        ch.style = 13
+        ch.scatterStyle = "lineMarker"
         xs = Reference(ws, min_col=col[x], min_row=first, max_row=last)
         for name in names:
             ref = Reference(ws, min_col=col[name], min_row=first - 1, max_row=last)
             s = Series(ref, xs, title_from_data=True)
-            s.marker = Marker(symbol="circle", size=6)
-            if not lines:
+            k = offset + len(ch.series)
+            colour = PALETTE[k % len(PALETTE)]
+            s.marker = Marker(symbol=MARKERS[k % len(MARKERS)], size=7)
+            s.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            s.marker.graphicalProperties.line.solidFill = colour
+            if lines:  # an ordered x: the points of a series joined
+                s.graphicalProperties.line.solidFill = colour
+                s.graphicalProperties.line.width = 22225
+            else:
                 s.graphicalProperties.line.noFill = True
             s.smooth = False
             ch.series.append(s)
@@ -70,8 +83,9 @@ def _scatter(ws: Worksheet, df: pd.DataFrame, first: int, last: int, x: str, ys:
     chart = chart_of(ys)
     chart.title, chart.x_axis.title, chart.y_axis.title = title, x_title, y_title
     chart.y_axis.number_format = y_format
+    chart.x_axis.number_format = x_format
     if secondary:
-        right = chart_of([secondary])
+        right = chart_of([secondary], offset=len(ys))
         right.y_axis.axId = 200
         right.y_axis.title = outputs.summary_quantity(secondary).label
         right.y_axis.crosses = "max"
@@ -91,6 +105,16 @@ def _study_table(ws: Worksheet, df: pd.DataFrame, table: str, row: int,
     return write_table(ws, df, row=row, formats=formats, headers=[q.label for q in cols])
 
 
+def _input_format(values: pd.Series) -> str:
+    """The number format of a varied input's axis: as few decimals as its values need
+    (0.94, not 0.940000)."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    for decimals in range(0, 5):
+        if ((v - v.round(decimals)).abs() < 1e-9).all():
+            return "#,##0" + ("." + "0" * decimals if decimals else "")
+    return "General"
+
+
 def sweep_sheet(wb: Workbook, table: pd.DataFrame, inputs: list[str], lines: Sequence[str],
                 currency: str) -> Worksheet:
     """The Sweep sheet: KPIs per point and, per varied input, a chart of the
@@ -102,11 +126,11 @@ def sweep_sheet(wb: Workbook, table: pd.DataFrame, inputs: list[str], lines: Seq
     anchor_col = get_column_letter(len(table.columns) + 2)
     for k, name in enumerate(inputs):
         chart = _scatter(ws, table, first, last, name, measures or ["total_cost"],
-                         f"KPIs against {name}", name, "share",
+                         "Dependence measures (left) and total cost (right)", name, "share",
                          secondary="total_cost" if measures else None,
-                         lines=len(inputs) == 1)
+                         lines=len(inputs) == 1, x_format=_input_format(table[name]))
         ws.add_chart(chart, f"{anchor_col}{row + k * CHART_ROWS}")
-    style.print_landscape(ws, None)
+    set_print(ws, None)
     return ws
 
 
@@ -140,7 +164,7 @@ def frontier_sheet(wb: Workbook, table: pd.DataFrame, measure: str, lines: Seque
     chart.height, chart.width = 10, 18
     chart.legend.position = "b"
     ws.add_chart(chart, f"{get_column_letter(len(table.columns) + 2)}{row}")
-    style.print_landscape(ws, None)
+    set_print(ws, None)
     return ws
 
 
@@ -170,7 +194,7 @@ def robust_sheet(wb: Workbook, table: pd.DataFrame, samples: pd.DataFrame,
     style.write_cell(ws, srow, 1, "Samples (re-solve one with --sample-seed SEED)").font = \
         style.LABEL_FONT
     _study_table(ws, samples, "robust_samples", srow + 1, currency)
-    style.print_landscape(ws, None)
+    set_print(ws, None)
     return ws
 
 

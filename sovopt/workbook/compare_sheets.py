@@ -3,16 +3,19 @@
 Sheets:
 
 - **KPIs**: the runs compared (the first is the base), the Summary metrics of
-  every run with their deltas against the base, and a native bar chart of the
-  KPIs across runs. KPIs live on very different scales (money, shares,
-  seconds), so the chart plots each metric scaled to its largest absolute
-  value across the runs (= 100); the table beside it keeps the real values.
+  every run with their deltas against the base, and a native bar chart of each
+  KPI's difference from the base run in percent of the base's value (KPIs live
+  on very different scales, so a difference of 2 % shows as 2 %, where bars of
+  the values themselves would all look alike); the table keeps the real values.
 - **Options**, **Spend**, **Dependence**, **Inputs**: the tidy tables of
   :class:`sovopt.compare.Comparison`, one row per item and run, with filters
-  and frozen headers, so any comparison is one filter away.
+  and frozen headers, so any comparison is one filter away; headed by labels
+  (the tables in ``--json`` keep the keys), numbers rounded as people write
+  them.
 
 Every cell goes through :func:`sovopt.workbook.style.write_cell` (formula
-injection neutralised) and the file is saved atomically.
+injection neutralised), each sheet has its print setup
+(:mod:`sovopt.workbook.print_setup`) and the file is saved atomically.
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sovopt.compare import Comparison
-from sovopt.outputs import summary_quantity
+from sovopt.outputs import TABLES, rounded, summary_quantity
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
+from sovopt.workbook.print_setup import set_print
+from sovopt.workbook.table_writer import colour_series
 
 FMT_PCT = "0.0%"
-FMT_INDEX = "0.0"
 
 #: Columns of the runs table on the KPI sheet.
 RUN_COLUMNS = ("run_id", "label", "status", "objective", "case_name", "input_name", "created")
@@ -75,7 +79,7 @@ def write_comparison(comparison: Comparison, path: str | os.PathLike[str]) -> Pa
     for title, attr, about in TIDY_SHEETS:
         table: pd.DataFrame = getattr(comparison, attr)
         empty = _empty_text(attr, comparison)
-        write_tidy_sheet(wb.create_sheet(title), table, about, empty)
+        write_tidy_sheet(wb.create_sheet(title), table, about, empty, _footer(comparison))
     wb.properties.title = f"sovopt comparison of {', '.join(comparison.run_ids)}"
     wb.properties.creator = "sovopt"
     return save_workbook_atomic(wb, path)
@@ -105,7 +109,7 @@ def write_kpi_sheet(ws: Worksheet, comparison: Comparison) -> None:
     data_top = row + 2
     last = _write_chart_data(ws, comparison, data_top)
     used_cols = max(len(RUN_COLUMNS), 3 * len(runs) - 1)  # runs table, KPI table
-    if last > data_top:
+    if last > data_top and len(runs) > 1:
         _add_chart(ws, runs, data_top, last, anchor_col=used_cols + 2)
     for note in comparison.notes:
         last += 1
@@ -115,7 +119,7 @@ def write_kpi_sheet(ws: Worksheet, comparison: Comparison) -> None:
     for col in range(2, used_cols + 1):
         style.set_width(ws, col, 18)
     ws.freeze_panes = "B3"
-    style.print_landscape(ws)
+    set_print(ws, None, _footer(comparison))
 
 
 def _header_row(ws: Worksheet, row: int, headers: list[str], col: int = 1) -> None:
@@ -174,44 +178,48 @@ def _kpi_format(metric: str) -> str:
 
 
 def _write_chart_data(ws: Worksheet, comparison: Comparison, top: int) -> int:
-    """The chart's data: each metric scaled to its largest absolute value across runs
-    (= 100); metrics that are zero or missing in every run are left out."""
-    runs = comparison.run_ids
-    style.write_cell(ws, top - 1, 1, "Chart data: each KPI scaled so that its largest "
-                                     "absolute value across the runs is 100").font = \
+    """The chart's data: each KPI's difference from the base run in percent of the base
+    run's value (KPIs that equal the base everywhere, or whose base is 0 or missing, are
+    left out: the KPI table above has their values)."""
+    others = comparison.run_ids[1:]
+    style.write_cell(ws, top - 1, 1, f"Chart data: each KPI's difference from the base run "
+                                     f"{comparison.base}, in % of its value").font = \
         style.LABEL_FONT
-    _header_row(ws, top, ["metric", *runs])
+    _header_row(ws, top, ["KPI", *others])
     row = top
     k = comparison.kpis
     for metric in dict.fromkeys(k["metric"]):
-        values = k[k["metric"] == metric].set_index("run_id")["value"]
-        scale = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
-        if scale == 0:
+        pct = k[k["metric"] == metric].set_index("run_id")["delta_pct"]
+        values = [_finite(rounded(pct.get(r), "share")) for r in others]
+        if all(v is None or v == 0 for v in values):
             continue
         row += 1
         style.write_cell(ws, row, 1, _kpi_label(metric))
-        for j, r in enumerate(runs, start=2):
-            v = values.get(r)
-            style.write_cell(ws, row, j, 100 * v / scale if v is not None and math.isfinite(v)
-                             else None, number_format=FMT_INDEX)
+        for j, v in enumerate(values, start=2):
+            style.write_cell(ws, row, j, v, number_format=FMT_PCT)
     return row
 
 
 def _add_chart(ws: Worksheet, runs: list[str], top: int, last: int, anchor_col: int) -> None:
-    """A clustered bar chart: metrics along the axis, one series per run."""
+    """A clustered bar chart: KPIs along the axis, one series per run other than the base,
+    each bar its difference from the base run in % (left of 0: lower than the base)."""
+    others = runs[1:]
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "clustered"
-    chart.title = "KPIs across runs (largest = 100)"
-    chart.y_axis.title = "index"
+    chart.title = f"Difference from the base run {runs[0]} (% of its value)"
+    chart.y_axis.title = "difference from the base run"
+    chart.y_axis.number_format = "0%"
     chart.x_axis.title = None
-    data = Reference(ws, min_col=2, max_col=1 + len(runs), min_row=top, max_row=last)
+    data = Reference(ws, min_col=2, max_col=1 + len(others), min_row=top, max_row=last)
     cats = Reference(ws, min_col=1, min_row=top + 1, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.height = max(8.0, 0.6 * (last - top) * len(runs) / 2 + 4)
+    colour_series(chart)
+    chart.height = max(8.0, 0.6 * (last - top) * len(others) / 2 + 4)
     chart.width = 18
-    chart.x_axis.scaling.orientation = "maxMin"  # metrics top-down, as in the table
+    chart.x_axis.scaling.orientation = "maxMin"  # KPIs top-down, as in the table
+    chart.x_axis.tickLblPos = "low"  # labels at the left edge, clear of negative bars
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     ws.add_chart(chart, f"{get_column_letter(anchor_col)}3")
@@ -230,22 +238,49 @@ def _finite(value: Any) -> Any:
 # --------------------------------------------------------------------------- tidy sheets
 
 
-def write_tidy_sheet(ws: Worksheet, df: pd.DataFrame, about: str, empty_text: str) -> None:
+#: Headers of the compare tables' own columns (the rest read as the output schema's
+#: labels, or the key in words).
+COLUMN_LABELS = {"run_id": "Run", "delta": "Δ vs base", "delta_pct": "Δ % vs base",
+                 "cost_delta": "Cost Δ vs base", "units_delta": "Units Δ vs base",
+                 "change": "Change vs base", "base": "Base run", "value": "Value",
+                 "cell": "Cell", "sheet": "Sheet", "position": "Position"}
+
+
+def column_label(key: str) -> str:
+    """What a compare table's column is headed with: people read labels, not keys."""
+    if key in COLUMN_LABELS:
+        return COLUMN_LABELS[key]
+    if key.endswith("_delta"):
+        return column_label(key[:-6]) + " Δ vs base"
+    for cols in TABLES.values():
+        for q in cols:
+            if q.key == key:
+                return q.label
+    return key.replace("_", " ").capitalize()
+
+
+def _footer(comparison: Comparison) -> str:
+    return "comparison of " + ", ".join(comparison.run_ids)
+
+
+def write_tidy_sheet(ws: Worksheet, df: pd.DataFrame, about: str, empty_text: str,
+                     footer: str = "") -> None:
     """A header row, one row per record, filters, frozen header; a line under the
     table says what it shows (or what an empty table means)."""
     cols = list(df.columns)
-    _header_row(ws, 1, [str(c) for c in cols])
+    _header_row(ws, 1, [column_label(str(c)) for c in cols])
     for i, rec in enumerate(df.itertuples(index=False), start=2):
         for j, (c, v) in enumerate(zip(cols, rec, strict=True), start=1):
-            style.write_cell(ws, i, j, _finite(v) if isinstance(v, float) else v,
-                             number_format=COLUMN_FORMATS.get(str(c)))
+            kind = "share" if str(c) == "delta_pct" else "number"
+            style.write_cell(ws, i, j, _finite(rounded(v, kind)) if isinstance(v, float)
+                             else v, number_format=COLUMN_FORMATS.get(str(c)))
     end = len(df) + 1
     if cols and len(df):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{end}"
     style.write_cell(ws, end + 2, 1, about if len(df) else empty_text).alignment = \
         Alignment(wrap_text=False)
     for j, c in enumerate(cols, start=1):
-        values = [c, *df[c].head(500).tolist()]
-        style.set_width(ws, j, style.fit_width(values))
+        values = [column_label(str(c)), *df[c].head(500).tolist()]
+        style.set_width(ws, j, style.fit_width(values, minimum=10))
     ws.freeze_panes = "A2"
-    style.print_landscape(ws, repeat_rows="1:1")
+    set_print(ws, "1:1", footer)
