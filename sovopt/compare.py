@@ -8,7 +8,9 @@ level), and every delta is "this run minus the base run":
 
 - ``runs``: one row per run: position, run_id, label, status, objective (the
   preset's name), case, input file, input SHA-256, created, ``base``.
-- ``kpis``: metric, run_id, value, delta, delta_pct, for every Summary metric
+- ``kpis``: metric, run_id, value, delta, delta_pct, tolerance (``within the
+  solver's tolerance`` where the difference is smaller than the two runs' gaps
+  allow, :func:`sovopt.tolerance.within_tolerance`), for every Summary metric
   that is a number in at least one run.
 - ``options``: one row per option and run for every option started in any run:
   ids, capability, supplier, country, mode, ``in_portfolio``, start_year,
@@ -29,8 +31,8 @@ level), and every delta is "this run minus the base run":
   ``sheet removed``), base_value, other_value, base_cell and cell (such as
   ``Budget!B3``: where to look in the other run's workbook).
 
-No Pyomo, no solver: plain pandas; stored workbooks are opened through the
-reader's checked :func:`sovopt.workbook.open_safely.open_workbook`.
+No Pyomo, no solver: plain pandas; stored workbooks are opened through
+:func:`sovopt.workbook.open_safely.open_workbook`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from sovopt import schema
 from sovopt.errors import SovoptError
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.report import Report
+from sovopt.tolerance import WITHIN, within_tolerance
 
 #: Summary keys that are not numeric metrics.
 TEXT_METRICS = ("status", "run_id")
@@ -57,8 +60,7 @@ TEXT_METRICS = ("status", "run_id")
 #: Statuses of a run that has no portfolio to compare.
 NO_RESULT = ("infeasible", "no_solution", "failed", "running", "interrupted")
 
-#: Relative tolerance under which two numbers count as the same.
-RTOL = 1e-9
+RTOL = 1e-9  # relative tolerance under which two numbers count as the same
 ATOL = 1e-9
 
 #: Columns that identify a row on each input sheet (the schema's key, or a
@@ -175,18 +177,21 @@ def kpi_metrics(reports: Sequence[Report]) -> list[str]:
 
 
 def kpi_table(reports: Sequence[Report], ids: list[str]) -> pd.DataFrame:
-    """metric, run_id, value, delta and delta_pct (delta / |base|; NaN when the base is 0)."""
+    """metric, run_id, value, delta, delta_pct (delta / |base|; NaN when the base is 0),
+    tolerance (:data:`~sovopt.tolerance.WITHIN` where the runs' gaps allow the delta)."""
     rows = []
     for metric in kpi_metrics(reports):
         values = [_number(r.summary.get(metric)) for r in reports]
         base = values[0]
-        for rid, v in zip(ids, values, strict=True):
+        for rep, rid, v in zip(reports, ids, values, strict=True):
             delta = v - base
             pct = delta / abs(base) if base and not math.isnan(base) else math.nan
+            near = metric != "mip_gap" and within_tolerance(reports[0], rep, metric, delta)
             rows.append({"metric": metric, "run_id": rid, "value": v, "delta": delta,
-                         "delta_pct": pct})
-    return pd.DataFrame(rows, columns=["metric", "run_id", "value", "delta", "delta_pct"]
-                        ).astype({"value": float, "delta": float, "delta_pct": float})
+                         "delta_pct": pct, "tolerance": WITHIN if near else ""})
+    columns = ["metric", "run_id", "value", "delta", "delta_pct", "tolerance"]
+    return pd.DataFrame(rows, columns=columns).astype(
+        {"value": float, "delta": float, "delta_pct": float})
 
 
 # --------------------------------------------------------------------------- options

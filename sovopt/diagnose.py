@@ -4,8 +4,10 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
 
 1. :func:`precheck` catches the obvious before any model is built (pandas on
    the prepared data): a year's demand above what every option able to
-   deliver by then can supply; a capability asking for more suppliers than
-   have options; a mandatory option that was excluded.
+   deliver by then can supply; a minimum supplier share that n suppliers
+   cannot all deliver; a mandatory option that was excluded. (Fewer suppliers
+   able than min_suppliers is not infeasible: those years are single source by
+   necessity, :mod:`sovopt.sourcing`.)
 2. :func:`elastic` solves an elastic copy of the compiled model: a slack on
    every row of each family that declares itself relaxable (``FAMILY.relax``
    in its module: budget, localization, country_share, supplier_capacity,
@@ -16,8 +18,10 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
    becomes one relaxation, described by its family's ``describe``.
 
 Both return values a planner (or a script) can type in: :func:`typable`
-rounds each ``needed`` in the safe direction (a limit that must rise is
-rounded up, one that must fall down; shares to 0.001, whole-number cells to
+rounds each ``needed`` in the safe direction, which is the way its limit
+loosens (:data:`LOOSEN`: a ≤ limit only rises, a ≥ limit only falls, never the
+other way, even where the elastic plan's own reading lands past the current
+value; shares to 0.001, whole-number cells to
 whole numbers, money and units to four significant figures), keeps one
 relaxation per cell (the largest move), and words each as what *would* make
 the case feasible: one repair among possibly many, and all the listed
@@ -42,12 +46,21 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from sovopt.case import Case
 from sovopt.highs import INF, HighsModel, has_solution, new_highs, pass_arrays, to_highs
 from sovopt.model import build_model
 from sovopt.model.constraints import FAMILIES, IMPLIED_FAMILIES
 from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
+
+#: Which way each relaxable family's limit is loosened: +1 a ≤ limit (budget, a
+#: country's share cap, a supplier's capacity) only ever rises, -1 a ≥ limit (the
+#: localization target, min_suppliers, a mandatory option, a demand or fleet
+#: requirement) only ever falls, also after rounding.
+LOOSEN = {"budget": 1, "country_share": 1, "supplier_capacity": 1,
+          "localization": -1, "dual_sourcing": -1, "one_start": -1, "demand": -1,
+          "fleet_service": -1, "stock_balance": -1}
 
 #: Weight factor of the slack of a limit the planner changed since the last run.
 CHANGED_WEIGHT = 1e-3
@@ -85,20 +98,11 @@ def precheck(d: ModelData) -> list[Relaxation]:
             f"Demand of {r} in {t} ({cell}) is {fmt(row['demand'])} but the options able to "
             f"deliver by {t} can supply at most {fmt(can)} that year (options: {names}); "
             "lower the demand, raise max_qty_per_year or capacity, or add an earlier option",
-            integer=bool(d.capabilities.loc[r, "integer_units"]),
+            integer=bool(d.capabilities.loc[r, "integer_units"]), key=("demand", (r, t)),
         ))
+    # fewer suppliers than min_suppliers able to deliver is not infeasible: those years
+    # are single source by necessity (sovopt.sourcing), so only the share is checked
     need = d.capabilities["min_suppliers"]
-    have = d.options[d.options.index.isin(d.starts["option_id"])].groupby(
-        "capability_id")["supplier_id"].nunique()
-    for r, n in need[need >= 2].items():
-        k = int(have.get(r, 0))
-        if k < n:
-            cell = d.case.cell("Capabilities", "min_suppliers", d.capabilities.loc[r, "row"])
-            found.append(Relaxation(
-                "dual_sourcing", f"Minimum suppliers of {r}", cell, float(n), float(k),
-                f"Minimum suppliers of {r} ({cell}) is {n} but only {k} supplier(s) have "
-                f"usable options for it", integer=True,
-            ))
     for r in need[need >= 2].index:
         share = float(d.capabilities.loc[r, "min_supplier_share"])
         n = int(need[r])
@@ -110,7 +114,7 @@ def precheck(d: ModelData) -> list[Relaxation]:
                 "dual_sourcing", f"Minimum supplier share of {r}", cell, share, most,
                 f"Minimum supplier share of {r} ({cell}) is {share:g}, so {n} suppliers "
                 f"would need {n * share:.0%} of the demand; at most {most:g} can work "
-                f"with min_suppliers {n}",
+                f"with min_suppliers {n}", key=("min_supplier_share", r),
             ))
     options = d.case.options.set_index("option_id")
     for _, ex in d.excluded.iterrows():
@@ -119,9 +123,47 @@ def precheck(d: ModelData) -> list[Relaxation]:
             found.append(Relaxation(
                 "one_start", f"Mandatory option {ex['option_id']}", cell, 1.0, 0.0,
                 f"Mandatory option {ex['option_id']} ({cell}) was excluded: {ex['reason']}",
-                integer=True,
+                integer=True, key=("mandatory", ex["option_id"]),
             ))
     return typable(d, found, explain=True)
+
+
+def with_changes(case: Case, found: list[Relaxation]) -> Case:
+    """``case`` with the precheck's changes typed in (demand, min_supplier_share,
+    mandatory), so what else stands in the way can be found."""
+    tables: dict[str, pd.DataFrame] = {}
+    for rel in found:
+        what, of = rel.key if rel.key else (None, None)
+        if what == "demand":
+            df = tables.setdefault("demand", case.demand.copy())
+            at = (df["capability_id"].astype(str) == str(of[0])) & (df["year"] == of[1])
+            df.loc[at, "demand"] = float(rel.needed)
+        elif what == "min_supplier_share":
+            df = tables.setdefault("capabilities", case.capabilities.copy())
+            df.loc[df["capability_id"].astype(str) == str(of), "min_supplier_share"] = \
+                float(rel.needed)
+        elif what == "mandatory":
+            df = tables.setdefault("options", case.options.copy())
+            df.loc[df["option_id"].astype(str) == str(of), "mandatory"] = False
+    return replace(case, **tables)
+
+
+def complete_precheck(d: ModelData, found: list[Relaxation], switched_off: frozenset[str],
+                      options: dict[str, object]) -> list[Relaxation]:
+    """The precheck's changes and, with them typed in, whatever else the elastic
+    diagnosis finds: typing in every change listed then makes the case feasible (the
+    precheck alone sees only what is visible without solving)."""
+    from sovopt.prepare import prepare
+
+    relaxed = prepare(with_changes(d.case, found))
+    if precheck(relaxed):
+        return found
+    more = diagnose(relaxed, switched_off, options)
+    if not more:
+        return found
+    total = len(found) + len(more)
+    return [replace(r, message=wording(r, total) + ". " + r.message.split(". ", 1)[-1])
+            for r in found] + [replace(r, message=wording(r, total)) for r in more]
 
 
 def diagnose(d: ModelData, switched_off: frozenset[str], options: dict[str, object],
@@ -276,12 +318,15 @@ def typable(d: ModelData, found: list[Relaxation], explain: bool = False) -> lis
 
 
 def safe_needed(rel: Relaxation) -> float:
-    """``rel.needed`` rounded away from ``rel.current``: up for a limit that must rise,
-    down for one that must fall, so typing it in is always enough."""
+    """``rel.needed`` rounded the way its limit loosens (:data:`LOOSEN`): up for a ≤
+    limit, down for a ≥ limit, so typing it in is always enough; a figure that lands
+    on or past the current value (the elastic plan's own reading of it) moves one
+    step past it the loosening way, so a limit is never tightened."""
     needed, current = float(rel.needed), float(rel.current)
     if not math.isfinite(needed):
         return needed
-    rise = needed > current
+    way = LOOSEN.get(rel.family, 1 if needed > current else -1)
+    rise = way > 0
     if rel.family in SHARE_FAMILIES:
         step = SHARE_STEP
     elif rel.integer:
@@ -297,6 +342,8 @@ def safe_needed(rel: Relaxation) -> float:
         k = math.ceil(ratio) if rise else math.floor(ratio)
     decimals = max(0, -math.floor(math.log10(step)))
     value = round(k * step, decimals)
+    if (value - current) * way <= SNAP * max(1.0, abs(current)):
+        value = round(current + way * step, decimals)  # never the tightening way
     if rel.family in SHARE_FAMILIES:
         value = min(1.0, max(0.0, value))
     elif rel.family == "dual_sourcing" and rel.integer:  # at least one supplier
@@ -326,9 +373,6 @@ def wording(rel: Relaxation, listed: int) -> str:
     together = (f", together with the {others} other change{'s' if others > 1 else ''} "
                 "listed") if others else ""
     return f"The case would become feasible if {change}{together}; one possible repair"
-
-
-
 
 
 #: Columns of :func:`as_table`: ``sheet`` and ``cell`` (``Budget``, ``B3``) say where to

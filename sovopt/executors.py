@@ -17,6 +17,15 @@ A lost worker does not lose its task:
   (``distributed.scheduler.allowed-failures`` times; then the task fails with
   ``KilledWorker``).
 
+Solves share the cores, they never compete for them: with ``pin=True`` (the
+studies) no more workers run at once than this process has cores, and each
+worker is pinned to its own share of them (:func:`core_slots`), so a point
+solved in a study has at least the processor of the same solve run alone on
+that share: its wall-clock time limit buys the same work. A solve started in a
+pinned worker sees only its own cores (``os.sched_getaffinity``), so its helper
+processes stay on them too. This holds for the local pool and for a dask
+LocalCluster; a remote scheduler's workers are placed by whoever started them.
+
 A task that raises is reported failed at once: solving the same case again
 gives the same error. ``on_done`` is called once per task whatever happens,
 so the client can record each point exactly once. Stopping the client
@@ -67,15 +76,48 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _cores() -> list[int]:
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux: no pinning
+        return []
+
+
+def core_slots(workers: int | None) -> list[list[int]]:
+    """The cores of each worker when ``workers`` solves are asked for at once: never
+    more workers than cores, each with ``cores // workers`` cores of its own (empty
+    lists where the platform cannot pin)."""
+    cores = _cores()
+    n = len(cores) or default_workers()
+    at_once = max(1, min(workers or n, n))
+    per = n // at_once
+    return [cores[k * per:(k + 1) * per] for k in range(at_once)]
+
+
+def _pin(cores: list[int]) -> None:
+    """Keep this process (and what it starts) on ``cores``."""
+    if cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cores)
+
+
+def _pin_next(counter: Any, slots: list[list[int]]) -> None:
+    """Pool initializer: the k-th worker started takes the k-th slot of cores."""
+    with counter.get_lock():
+        k = counter.value
+        counter.value += 1
+    _pin(slots[k % len(slots)])
+
+
 def make_executor(kind: str = "local", workers: int | None = None,
-                  scheduler: str | None = None) -> Executor:
-    """The executor called ``kind`` (local or dask)."""
+                  scheduler: str | None = None, pin: bool = False) -> Executor:
+    """The executor called ``kind`` (local or dask); ``pin`` caps the workers at the
+    cores and gives each its own (:func:`core_slots`)."""
     if kind == "local":
         if scheduler:
             raise SovoptError("--scheduler is for --executor dask", exit_code=EXIT_USAGE)
-        return LocalExecutor(workers or default_workers())
+        return LocalExecutor(workers or default_workers(), pin=pin)
     if kind == "dask":
-        return DaskExecutor(scheduler, workers)
+        return DaskExecutor(scheduler, workers, pin=pin)
     raise SovoptError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTORS)}",
                       exit_code=EXIT_USAGE)
 
@@ -100,10 +142,13 @@ def _quiet(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 class LocalExecutor:
     """A pool of ``workers`` processes on this machine (started by forkserver, so a
-    worker never inherits the client's open run store or threads)."""
+    worker never inherits the client's open run store or threads); with ``pin``, at
+    most one per core, each pinned to its own cores."""
 
-    def __init__(self, workers: int):
-        self.workers = max(1, int(workers))
+    def __init__(self, workers: int, pin: bool = False):
+        self.asked = max(1, int(workers))
+        self.slots = core_slots(self.asked) if pin else None
+        self.workers = len(self.slots) if self.slots else self.asked
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -112,6 +157,10 @@ class LocalExecutor:
         if ctx.get_start_method() == "forkserver":
             # the server imports the solver stack once; each worker forks with it loaded
             ctx.set_forkserver_preload(list(PRELOAD))
+        if self.slots and any(self.slots):
+            return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                       initializer=_pin_next,
+                                       initargs=(ctx.Value("i", 0), self.slots))
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
 
     def worker_pids(self) -> list[int]:
@@ -187,9 +236,11 @@ class LocalExecutor:
 class DaskExecutor:
     """A dask.distributed client: to the scheduler at ``scheduler``
     (``tcp://HOST:PORT``), or to a LocalCluster of ``workers`` single-threaded
-    worker processes on the loopback interface when no address is given."""
+    worker processes on the loopback interface when no address is given (with
+    ``pin``, at most one per core, each pinned to its own cores)."""
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None):
+    def __init__(self, scheduler: str | None = None, workers: int | None = None,
+                 pin: bool = False):
         try:  # optional dependency (sovopt[dask]): loaded only with --executor dask
             from distributed import Client, LocalCluster
         except ImportError:
@@ -200,10 +251,17 @@ class DaskExecutor:
             if scheduler:
                 self.client = Client(scheduler, timeout="20s")
             else:
-                self.cluster = LocalCluster(n_workers=workers or default_workers(),
+                slots = core_slots(workers) if pin else None
+                self.cluster = LocalCluster(n_workers=len(slots) if slots else
+                                            workers or default_workers(),
                                             threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None)
                 self.client = Client(self.cluster)
+                if slots and any(slots):
+                    self.client.wait_for_workers(len(slots))
+                    addresses = sorted(self.client.scheduler_info()["workers"])
+                    for cores, address in zip(slots, addresses, strict=False):
+                        self.client.run(_pin, cores, workers=[address])
         except (OSError, TimeoutError) as exc:
             raise SovoptError(f"cannot reach the dask scheduler {scheduler or 'LocalCluster'}:"
                               f" {exc}") from None
@@ -212,6 +270,10 @@ class DaskExecutor:
     def worker_pids(self) -> list[int]:
         """Process ids of the cluster's workers (for tests that stop one)."""
         return list(self.client.run(os.getpid).values())
+
+    def worker_cores(self) -> list[list[int]]:
+        """The cores each worker may run on."""
+        return [sorted(c) for c in self.client.run(_cores).values()]
 
     def run(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any],
             on_done: OnDone) -> None:

@@ -10,7 +10,7 @@ case (:func:`sovopt.outputs.shown_name`).
 from __future__ import annotations
 
 from sovopt.outputs import shown_name
-from sovopt.report import STRESS_BROKEN, Report
+from sovopt.report import STRESS_BROKEN, Report, never_met_lines
 from sovopt.sustainment import leverage_ratio
 
 
@@ -50,6 +50,7 @@ def in_short(report: Report, currency: str) -> list[str]:
     if s.get("objective") != "stress":
         lines.append(f"Limits broken: {broken} (listed on the Diagnostics sheet)." if broken
                      else "Limits broken: none.")
+    lines += never_met_lines(report)  # a min_suppliers that no year can meet
     return lines
 
 

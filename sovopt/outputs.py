@@ -466,28 +466,38 @@ def column(table: str, key: str) -> Quantity:
 #: named; ``(×)`` for a scaled column), then these.
 STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
     "sweep": (
-        Q("point", "Point", "", "count", "Point of the grid (0: the case as given)"),
+        Q("point", "Point", "", "count", "Point of the grid (the case as given is solved once: "
+          "the grid point that leaves it unchanged, else point 0)"),
         Q("status", "Status", "", "text", "Status of the point's solve"),
         *(q for q in SUMMARY if q.key in ("total_cost", "local_share", "exposure", "hhi_mean",
                                           "expected_shortfall", "worst_case_shortfall",
                                           "cvar", "unmet_units", "mip_gap")),
+        Q("distinguishable", "Distinguishable", "", "text",
+          "The points whose proven bands on the objective overlap this point's: the "
+          "solver's gaps cannot tell them apart"),
         Q("run_id", "Run", "", "text", "The point's run in the run store"),
     ),
     "frontier": (
         Q("point", "Point", "", "count", "Point of the frontier, least cost first"),
         Q("role", "Role", "", "text", "least cost, level k, or least (measure)"),
         Q("measure_level", "Measure held at", "share", "share_fine",
-          "The level the measure is held at (blank at the two ends)"),
+          "The level the measure is held at, in the measure's own units: evenly between "
+          "the ends' measured values (blank at the two ends)"),
         Q("measure", "Measure", "share", "share_fine", "The point's dependence measure"),
         Q("cost", "Total cost", "currency", "money", "Total spending of the point's plan"),
         Q("cost_per_point", "Cost per point bought", "currency per point", "money",
           "Extra cost over the previous point per point (hundredth) of measure lowered"),
+        Q("cost_bound", "Least cost proven", "currency", "money",
+          "The lowest cost proven possible at the point's bound: the true least cost "
+          "lies between this and Total cost"),
         Q("gap", "Gap", "relative", "share_fine", "Largest relative gap left on the point"),
         Q("status", "Status", "", "text", "Status of the point's solve"),
         Q("knee", "Knee", "", "flag", "The point where the slope changes most"),
         Q("knee_cost", "Knee cost", "currency", "money", "The knee's cost (for the chart)"),
         Q("enters", "Options entering", "", "text", "Started here, not at the previous point"),
         Q("leaves", "Options leaving", "", "text", "Started at the previous point, not here"),
+        Q("note", "Note", "", "text",
+          "When the point took another point's cheaper plan that keeps its bound"),
         Q("run_id", "Run", "", "text", "The point's run in the run store"),
     ),
     "robust": (
@@ -498,7 +508,7 @@ STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("started_in", "Started in", "samples", "count", "Samples whose plan starts it"),
         Q("samples", "Samples", "samples", "count", "Samples with a plan"),
         Q("core_index", "Core index", "share of samples", "share",
-          "Share of the samples whose optimal plan starts it"),
+          "Share of the samples with a plan whose plan starts it"),
         Q("class", "Class", "", "text", "core (≥ 0.9), borderline, exterior (≤ 0.1)"),
     ),
     "robust_samples": (

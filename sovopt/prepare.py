@@ -79,6 +79,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
+from sovopt.sourcing import sourcing_years
 
 #: Tolerance below which a share or a loss is treated as zero.
 EPS = 1e-9
@@ -164,57 +165,9 @@ class ModelData:
 
     @cached_property
     def sourcing(self) -> pd.DataFrame:
-        """The dual-sourcing years: one row per (capability, year) with demand of every
-        capability with min_suppliers n ≥ 2.
-
-        Columns: capability_id, year, demand, need (n), share (β, min_supplier_share),
-        min_units (β·D, what a supplier must deliver that year to count), each (min_units
-        rounded up to whole units where the capability counts them), able (the
-        suppliers whose options can deliver at least min_units that year, whole units
-        where the capability counts them: lead times, caps and every foreign country's
-        max share θ·D/σ considered) and binding (able ≥ n, and n whole-unit shares fit in
-        the year's demand): the rule holds in binding years;
-        the others (before a second line's lead time has passed) are single source
-        by necessity and reported as such, not made infeasible.
-        """
-        cols = ["capability_id", "year", "demand", "need", "share", "min_units", "each",
-                "able", "binding"]
-        need = self.capabilities["min_suppliers"].astype(int)
-        dem = self.demand[self.demand["capability_id"].map(need) >= 2]
-        if dem.empty:
-            return pd.DataFrame(columns=cols)
-        out = dem[["capability_id", "year", "demand"]].copy()
-        out["need"] = out["capability_id"].map(need).astype(int)
-        out["share"] = out["capability_id"].map(
-            self.capabilities["min_supplier_share"]).astype(float)
-        out["min_units"] = out["share"] * out["demand"]
-        # What each option can deliver in the year: its cap, and at most what every
-        # foreign country in its value allows under that country's max share
-        # (θ·D/σ), in whole units where the capability counts whole units.
-        dv = self.deliveries[["option_id", "year", "capability_id", "supplier_id", "cap"]]
-        dv = dv[dv["capability_id"].isin(out["capability_id"])]
-        dv = dv.merge(out[["capability_id", "year", "demand", "min_units"]],
-                      on=["capability_id", "year"])
-        room = dv["option_id"].map(self.share_reach).astype(float) * dv["demand"]
-        limit = np.fmin(dv["cap"].to_numpy(float), room.to_numpy(float))
-        whole = dv["option_id"].map(self.options["integer"]).fillna(False).to_numpy(bool)
-        limit = np.where(whole, np.floor(limit + 1e-9), limit)
-        need = np.where(whole, np.ceil(dv["min_units"].to_numpy(float) - 1e-9),
-                        dv["min_units"].to_numpy(float))
-        reach = dv.assign(reach=limit, need=need).groupby(
-            ["capability_id", "year", "supplier_id"], as_index=False).agg(
-            reach=("reach", "sum"), need=("need", "first"))
-        reach = reach[reach["reach"] >= reach["need"] - EPS]
-        able = reach.groupby(["capability_id", "year"])["supplier_id"].nunique()
-        key = pd.MultiIndex.from_frame(out[["capability_id", "year"]])
-        out["able"] = able.reindex(key).fillna(0).astype(int).to_numpy()
-        # n suppliers with a whole-unit share each must fit in the year's demand (two
-        # suppliers cannot each deliver one of a single unit)
-        whole = out["capability_id"].map(self.capabilities["integer_units"]).astype(bool)
-        out["each"] = np.where(whole, np.ceil(out["min_units"] - 1e-9), out["min_units"])
-        fits = out["need"] * out["each"] <= out["demand"] + EPS
-        out["binding"] = (out["able"] >= out["need"]) & fits
-        return out.reset_index(drop=True)[cols]
+        """The dual-sourcing years, worked out once per case by the dual_sourcing
+        family's rule (:func:`sovopt.sourcing.sourcing_years`)."""
+        return sourcing_years(self)
 
     @cached_property
     def demand_of(self) -> dict[tuple[str, int], float]:

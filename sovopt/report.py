@@ -48,6 +48,7 @@ from sovopt.errors import Problem
 from sovopt.metrics import METRIC_TABLES, Metrics
 from sovopt.outputs import METRIC_KEYS, NAMED, SUMMARY_KEYS, TABLE_COLUMNS, rounded_summary
 from sovopt.prepare import ModelData
+from sovopt.sourcing import never_met, never_met_text
 
 if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
     from sovopt.solve import SolveResult
@@ -298,18 +299,36 @@ def _single_source_notes(d: ModelData) -> list[tuple[str, str, str]]:
     In those years fewer suppliers than required can deliver their share
     (before a second line's lead time has passed): the model leaves them out of
     dual sourcing, so the planner must know they are single source by necessity.
+    A capability for which no year can hold is a warning
+    (:func:`sovopt.sourcing.never_met`): its requirement cannot be met at all.
     """
     src = d.sourcing
     rows = []
+    never = set(never_met(d)["capability_id"])
     for r, grp in src[~src["binding"].astype(bool)].groupby("capability_id", sort=True):
         years = sorted(int(t) for t in grp["year"])
         cell = d.case.cell("Capabilities", "min_suppliers", d.capabilities.loc[r, "row"])
         need = int(grp["need"].iloc[0])
+        if r in never:
+            rows.append(("warning", cell, never_met_text(r, need, int(grp["able"].max()),
+                                                         cell)))
+            continue
         rows.append(("note", cell, f"capability {r} needs {need} suppliers, but fewer can "
                                    f"deliver their share in {_year_list(years)}: those years "
                                    "are single source by necessity (min_suppliers is kept in "
                                    "the other years)"))
     return rows
+
+
+def never_met_lines(report: Report) -> list[str]:
+    """The warnings of capabilities whose minimum of suppliers can hold in no year,
+    for the "In short" paragraph."""
+    diag = report.tables.get("diagnostics")
+    if diag is None or diag.empty:
+        return []
+    rows = diag[(diag["severity"] == "warning")
+                & diag["message"].astype(str).str.contains("cannot be met in any year")]
+    return [f"Warning: {m[0].upper()}{m[1:]}." for m in rows["message"].astype(str)]
 
 
 def _year_list(years: list[int]) -> str:

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.diagnose import diagnose, precheck
+from sovopt.diagnose import complete_precheck, diagnose, precheck
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.executors import default_workers
 from sovopt.heuristics.columns import plan_columns
@@ -430,7 +430,9 @@ class _Solve:
         found = precheck(d)
         if self.case.settings.allow_unmet:  # demand beyond reach is then unmet, not infeasible
             found = [r for r in found if r.family != "demand"]
-        if found:
+        if found:  # with the precheck's changes typed in, what else stands in the way
+            found = complete_precheck(d, found, self.preset.switch_off, {
+                "mip_rel_gap": self.gap, "time_limit": self.time_limit, "random_seed": 0})
             result.status, result.diagnosis = "infeasible", found
             return result
         result.notes.extend(d.notes)

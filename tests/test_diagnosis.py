@@ -127,15 +127,19 @@ def test_capacity_shortfall_with_unmet_allowed_reports_the_unmet_units() -> None
     assert r.levels[0].value == pytest.approx(0.1, abs=1e-9)
 
 
-def test_too_few_suppliers_are_caught_by_the_precheck() -> None:
-    """min_suppliers 3 with options from two suppliers only: 3 must fall to 2."""
+def test_too_few_suppliers_is_single_source_by_necessity_not_infeasible() -> None:
+    """min_suppliers 3 with options from two suppliers only: no year can hold the rule
+    (the dual_sourcing family's per-year rule), so R is single source throughout, not
+    infeasible; the least-cost plan buys a's 10 units for 10, with a warning naming
+    the min_suppliers cell."""
     case = make_case([option("a", "SA", 1), option("b", "SB", 2)],
                      capabilities=[{"capability_id": "R", "name": "R", "min_suppliers": 3}])
     r = solve(case)
-    assert r.exit_code == 3
-    rel = only(r, "dual_sourcing")
-    assert (rel.current, rel.needed) == pytest.approx((3.0, 2.0))
-    assert "only 2 supplier(s)" in rel.message
+    assert r.exit_code == 0
+    assert totals(r) == {"a": 10}
+    from sovopt.sourcing import never_met
+
+    assert never_met(r.data)["capability_id"].tolist() == ["R"]
 
 
 def test_excluded_mandatory_option_is_caught_by_the_precheck() -> None:
@@ -225,21 +229,23 @@ def test_excluded_mandatory_option_is_reported_even_when_unmet_is_allowed() -> N
     assert any("Mandatory option m" in rel.message for rel in r.diagnosis)
 
 
-def test_unreachable_min_suppliers_is_diagnosed_when_unmet_is_allowed() -> None:
-    """R's only option has value from prohibited Z; min_suppliers 2 cannot be met.
-
-    Expected: status infeasible (exit 3) with the dual_sourcing diagnosis
-    (min_suppliers must fall). Regression: Pyomo's InfeasibleConstraintException
-    used to escape solve_case (dual_sourcing row with no startable option).
-    """
+def test_unreachable_min_suppliers_with_unmet_allowed_leaves_the_demand_unmet() -> None:
+    """R's only option has value from prohibited Z; min_suppliers 2 cannot be met in any
+    year, so R is single source throughout (not infeasible) and, with unmet demand
+    allowed, its 10 units go unmet while R2's 5 are bought. Regression: Pyomo's
+    InfeasibleConstraintException used to escape solve_case (dual_sourcing row with no
+    startable option)."""
     case = make_case([option("z", "SA", 1), option("b", "SB", 1, "R2")],
                      inputs=[input_row("z", "Z", 0.1)], demand={"R": 10, "R2": 5},
                      capabilities=[{"capability_id": "R", "name": "R", "min_suppliers": 2},
                                    {"capability_id": "R2", "name": "R2"}],
                      allow_unmet=True)
     r = solve(case)
-    assert r.exit_code == 3
-    assert any(rel.family == "dual_sourcing" for rel in r.diagnosis)
+    assert r.exit_code == 0
+    assert totals(r) == {"b": 5}
+    from sovopt.metrics import evaluate
+
+    assert evaluate(r.data, r.portfolio).kpis["unmet_units"] == pytest.approx(10.0)
 
 
 def test_no_usable_option_with_unmet_allowed_leaves_all_demand_unmet() -> None:

@@ -34,7 +34,7 @@ def slow_task(folder, blob, task):
 
 def _sweep(executor, store_dir: Path, fn=run_task, group=None):
     case = two_capability_case(budget=100.0)
-    tasks = sweep_tasks([parse_vary("budget=0.5:1:2", case)], objective="min_cost")
+    tasks = sweep_tasks([parse_vary("budget=0.5:0.75:2", case)], objective="min_cost")
     with RunStore(store_dir) as store:
         outcome = run_study(executor, store, "sweep", case, None, tasks, {}, group, fn=fn)
         runs = store.list(group=outcome.group)

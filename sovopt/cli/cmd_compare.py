@@ -21,6 +21,8 @@ from sovopt.cli.cmd_runs import console, fmt, fmt_delta, new_table, open_store, 
 from sovopt.compare import NO_RESULT, Comparison, compare, spend_shift_by_country
 from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.outputs import summary_quantity
+from sovopt.run_names import resolve_run
+from sovopt.tolerance import WITHIN
 
 #: Rows shown per terminal table (the workbook has them all).
 TOP_ROWS = 15
@@ -40,13 +42,20 @@ def compare_command(run_ids: tuple[str, ...], group: str | None, out: Path | Non
     """Compare stored runs: KPI deltas, options added / dropped / changed, spend
     shifted between countries, dependence per capability, input differences.
 
-    The first run is the base. Run ids may be full ids, run numbers (r7) or
-    unique prefixes; `--group G` adds every run of a study's group.
+    The first run is the base. Runs may be named by full id, run number (r7),
+    unique prefix or label (`sovopt compare base tight`); `--group G` adds every
+    run of a study's group. A difference smaller than the two runs' gaps allow is
+    marked ≈ (within the solver's tolerance).
     """
     if out is not None and out.suffix.lower() != ".xlsx":
         raise SovoptError(f"{out}: the file name must end in .xlsx", exit_code=EXIT_USAGE)
     with open_store(store) as st:
-        ids = list(run_ids)
+        ids = []
+        for name in run_ids:
+            rid, note = resolve_run(st, name)
+            if note:
+                echo_err(f"note: {note}")
+            ids.append(rid)
         if group:
             ids += [r for r in st.group_run_ids(group) if r not in ids]
         if len(ids) < 2:
@@ -97,21 +106,40 @@ def without_result(c: Comparison) -> str:
 def kpi_table(c: Comparison) -> Table:
     """metric | base value | each other run's value and delta."""
     others = c.run_ids[1:]
-    table = new_table(f"KPIs (base {c.base})")
+    heads = headings(c)
+    table = new_table(f"KPIs (base {heads[c.base]})")
     table.add_column("metric")
-    table.add_column(c.base, justify="right", no_wrap=True)
+    table.add_column(heads[c.base], justify="right", no_wrap=True)
     for r in others:
-        table.add_column(r, justify="right", no_wrap=True)
+        table.add_column(heads[r], justify="right", no_wrap=True)
         table.add_column("Δ", justify="right", no_wrap=True)
+    near = False
     for metric, g in c.kpis.groupby("metric", sort=False):
         g = g.set_index("run_id")
         q = summary_quantity(str(metric))
         cells = [q.text(g.at[c.base, "value"], c.currency or "")]
         for r in others:
-            cells += [q.text(g.at[r, "value"], c.currency or ""),
-                      q.delta_text(g.at[r, "delta"], c.currency or "")]
+            delta = q.delta_text(g.at[r, "delta"], c.currency or "")
+            if "tolerance" in g.columns and g.at[r, "tolerance"] == WITHIN:
+                delta, near = f"≈ {delta}", True
+            cells += [q.text(g.at[r, "value"], c.currency or ""), delta]
         table.add_row(q.label, *cells)
+    if near:
+        table.caption = f"≈: {WITHIN} (the difference is smaller than the runs' gaps allow)"
     return table
+
+
+def headings(c: Comparison) -> dict[str, str]:
+    """Each run's column heading: its label where it has one (label and id when two
+    runs share it), else its id."""
+    labels = {r.run_id: (r.label if isinstance(r.label, str) and r.label.strip() else None)
+              for r in c.runs.itertuples()}
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+    return {rid: (rid if not label else label if counts[label] == 1 else f"{label} ({rid})")
+            for rid, label in labels.items()}
 
 
 def options_table(c: Comparison) -> Table | str:

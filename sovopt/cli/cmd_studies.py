@@ -31,7 +31,8 @@ def executor_options(func):
                         help="dask.distributed scheduler (--executor dask); without one a "
                              "LocalCluster is started on this machine.")(func)
     func = click.option("--workers", type=click.IntRange(min=1), default=None,
-                        help="Worker processes (default: the number of cores).")(func)
+                        help="Worker processes (default and most: the number of cores; "
+                             "each solve gets its own cores).")(func)
     func = click.option("--executor", type=click.Choice(EXECUTORS), default="local",
                         show_default=True,
                         help="Where the solves run: a local process pool or dask.")(func)
@@ -64,12 +65,15 @@ def run_tasks(kind: str, case: Any, path: Path, tasks: list, info: dict[str, Any
     from sovopt.studies.record import run_study
 
     console = stderr_console()
-    ex = make_executor(executor, workers, scheduler)
+    ex = make_executor(executor, workers, scheduler, pin=True)
+    where = _where(executor, scheduler)
+    if workers and ex.workers < workers:
+        where += (f"; {workers} workers asked, {ex.workers} at once: never more solves "
+                  "at once than cores")
     try:
         with RunStore(store) as runs:
             return run_study(ex, runs, kind, case, path, tasks, info, group,
-                             say=lambda m: console.print(m, markup=False),
-                             where=_where(executor, scheduler))
+                             say=lambda m: console.print(m, markup=False), where=where)
     finally:
         ex.close()
 
@@ -78,7 +82,8 @@ def finish_study(kind: str, wb: Any, out_path: Path, lines: list[str], outcome: 
                  as_json: bool, records: dict[str, Any]) -> int:
     """Write the study's workbook, say its lines and where it is (stderr), print the JSON
     object (the group, its status, the workbook and ``records``) with --json; the exit
-    code: 0 when every point was solved, else 4."""
+    code: 0 when every point has a plan, else 4 (a point without a plan is a failed
+    point)."""
     from sovopt.workbook.study_sheets import write_study_workbook
 
     console = stderr_console()
@@ -89,7 +94,7 @@ def finish_study(kind: str, wb: Any, out_path: Path, lines: list[str], outcome: 
     if as_json:
         emit_json({"group": outcome.group, "status": outcome.status, "out": str(out_path),
                    **records})
-    return 0 if outcome.status == "complete" else 4
+    return 0 if outcome.status == "complete" and outcome.all_solved else 4
 
 
 def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -117,23 +122,39 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
           as_json: bool, store: str, executor: str, workers: int | None,
           scheduler: str | None) -> int:
     """Solve CASE.xlsx at every point of a grid of what-ifs; write the Sweep workbook."""
-    from sovopt.studies.sweep import duals_in_words, parse_vary, sweep_table, sweep_tasks
+    from sovopt.studies.sweep import (
+        base_task,
+        duals_in_words,
+        non_monotone,
+        parse_vary,
+        sweep_table,
+        sweep_tasks,
+    )
     from sovopt.workbook.study_sheets import new_workbook, sweep_sheet
 
     path, out_path, case, _ = open_case(case_path, out, ".sweep.xlsx")
     specs = [parse_vary(v, case) for v in varies]
-    tasks = sweep_tasks(specs, objective, time_limit, gap)
+    tasks = sweep_tasks(specs, objective, time_limit, gap, case)
     info = {"vary": list(varies), "objective": objective, "executor": executor}
     outcome = run_tasks("sweep", case, path, tasks, info, group, store, executor, workers,
                         scheduler)
     table = sweep_table(specs, tasks, outcome)
     currency = case.settings.currency
-    base = outcome.points.get(0)
-    words = duals_in_words(base.report, currency) if base else ["the base point failed"]
+    base_point = base_task(tasks)
+    base = outcome.points.get(base_point.index)
+    words = (duals_in_words(base.report, currency) if base is not None and base.has_plan
+             else ["the base point has no plan"])
     lines = [f"Case {case.settings.case_name}; group {outcome.group} in the run store "
-             f"({outcome.status}: {len(outcome.points)} of {len(tasks)} points solved).",
-             "Varied: " + "; ".join(varies) + ". Point 0 is the case as given.",
+             f"({outcome.status}: {outcome.count_text()}).",
+             "Varied: " + "; ".join(varies) + f". Point {base_point.index} is the case as "
+             "given.",
              "At the base point: " + "; ".join(words) + "."]
+    twins = int((table["distinguishable"] != "").sum())
+    if twins:
+        lines.append(f"{twins} points cannot be told apart from another point on the "
+                     "objective: their gaps overlap (column Distinguishable).")
+    lines += [f"Warning: {w}; the points are separate solves, so this may be the "
+              "solver's gap rather than the case." for w in non_monotone(specs, table)]
     wb = new_workbook()
     sweep_sheet(wb, table, [s.heading for s in specs], lines, currency)
     return finish_study("sweep", wb, out_path, lines, outcome, as_json,
@@ -163,6 +184,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
         FrontierSpec,
         check_spec,
         frontier_points,
+        frontier_status,
         frontier_table,
         frontier_task,
     )
@@ -192,7 +214,7 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
                            f"cost {point.report.summary.get('total_cost')}")
         try:
             if executor == "local":
-                found = frontier_points(case, spec, path.name, on_point=record)
+                found = frontier_points(case, spec, path.name, on_point=record, say=say)
             else:
                 ex = make_executor(executor, workers, scheduler)
                 got: dict[str, Any] = {}
@@ -216,15 +238,23 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
                  f"the knee is point {int(knee_rows['point'].iloc[0])}: {measure} "
                  f"{knee_rows['measure'].iloc[0]:.4g} for a cost of "
                  f"{knee_rows['cost'].iloc[0]:,.2f} {case.settings.currency}")
+    status, meaning = frontier_status(found)
+    taken = [p for p in found if p.extra.get("took")]
     lines = [f"Case {case.settings.case_name}; group {outcome.group} in the run store "
-             f"({outcome.status}: {len(outcome.points)} of {points} points).",
-             f"Least cost first; each later point holds {measure} at a lower level and "
-             "minimises cost (ε-constraint, one model, warm starts).",
+             f"({outcome.status}: {outcome.count_text()}).",
+             f"Frontier {status}: {meaning}.",
+             f"Least cost first; each later point holds {measure} at a lower level (evenly "
+             "between the ends' measured values) and minimises cost (ε-constraint, one "
+             "model, each point started from the cheapest known plan that keeps its "
+             "bound).",
              knee_text[0].upper() + knee_text[1:] + "."]
+    lines += [f"Point {p.index} ({p.extra['role']}) {p.extra['took']}." for p in taken]
     wb = new_workbook()
     frontier_sheet(wb, table, measure, lines, case.settings.currency)
     return finish_study("frontier", wb, out_path, lines, outcome, as_json,
-                        {"measure": measure, "points": table_records(table)})
+                        {"measure": measure, "frontier_status": status,
+                         "frontier_status_detail": meaning,
+                         "points": table_records(table)})
 
 
 @cli.command()
@@ -242,7 +272,7 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
            objective: str | None, time_limit: float | None, gap: float | None,
            group: str | None, out: str | None, as_json: bool, store: str, executor: str,
            workers: int | None, scheduler: str | None) -> int:
-    """The robust core of CASE.xlsx: per option the share of perturbed optima that start it.
+    """The robust core of CASE.xlsx: per option the share of perturbed plans that start it.
 
     Unit costs, risk scores, scenario probabilities and losses are drawn within
     their ranges (cost_low/cost_high, ...; blank: ±10 % for cost and risk, ±25 %
@@ -271,8 +301,8 @@ def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,
     sample_rows = samples_table(tasks, outcome)
     counts = table["class"].value_counts()
     lines = [f"Case {case.settings.case_name}; group {outcome.group} in the run store "
-             f"({outcome.status}: {n} of {len(tasks)} samples with a portfolio; seed {seed}).",
-             f"Core index: the share of those samples whose optimal portfolio starts the "
+             f"({outcome.status}: {outcome.count_text('samples')}; seed {seed}).",
+             f"Core index: the share of the {n} samples with a plan whose plan starts the "
              f"option; core at ≥ {CORE:g}, exterior at ≤ {EXTERIOR:g}.",
              f"{counts.get('core', 0)} core, {counts.get('borderline', 0)} borderline, "
              f"{counts.get('exterior', 0)} exterior options."]

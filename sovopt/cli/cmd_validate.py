@@ -45,6 +45,15 @@ def invalid_summary(name: str, problems: list[Problem]) -> str:
             f"{_plural(len(problems) - errors, 'warning')}")
 
 
+def sourcing_warnings(case: Case) -> list[Problem]:
+    """A warning per capability whose min_suppliers can hold in no year: it will be
+    single source throughout (:func:`sovopt.sourcing.never_met`)."""
+    from sovopt.prepare import prepare
+    from sovopt.sourcing import never_met_warnings
+
+    return never_met_warnings(prepare(case))
+
+
 @cli.command()
 @click.argument("case_path", metavar="CASE.xlsx", type=click.Path(path_type=Path))
 @json_option
@@ -74,6 +83,7 @@ def validate(ctx: click.Context, case_path: Path, as_json: bool) -> None:
                        "problems": [{"sheet": None, "cell": None, "message": str(exc),
                                      "severity": "error"}]})
         ctx.exit(exc.exit_code)
+    warnings = warnings + sourcing_warnings(case)
     print_problems(warnings)
     echo_err(valid_summary(name, case, warnings), fg="green")
     if as_json:

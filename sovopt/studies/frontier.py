@@ -9,17 +9,28 @@ total cost c, on ONE compiled model (one HiGHS instance, edited in place):
 2. the least-dependence end: min μ (cost free), then with μ held, min c:
    (μ_B, c_B);
 3. N − 2 points between: the row μ·x ≤ ε is added once; for
-   ε_k = μ_B + k·(μ_A − μ_B)/(N − 1), k = 1..N−2, only its upper bound is
-   changed and c minimised, from the tightest level to the loosest, each
-   warm-started from the previous point's portfolio (feasible for a looser
-   level, and verified: its portfolio broke no limit).
+   ε_k = μ_B + k·(μ_A − μ_B)/(N − 1), k = 1..N−2, with μ_A and μ_B the ends'
+   measured values (the Summary KPI, in the measure's own units, which is what
+   the sheet shows), only its upper bound is changed and c minimised, from the
+   tightest level to the loosest, each warm-started from the cheapest plan
+   already known that keeps its bound (the least-cost end keeps every bound
+   above its own measure);
+4. after the chain, a point that another known plan dominates (it keeps the
+   point's bound and costs less) takes that plan and says so
+   (:func:`take_dominating`): no point is dominated, and cost does not rise as
+   the bound loosens, by construction.
 
 Each point's portfolio goes through the same extraction and the same check of
 every limit (:func:`sovopt.metrics.evaluate`) as a normal solve, and becomes a
 Report, so it is a run like any other. The frontier has one time budget
 (``--time-limit``, default three times Settings time_limit_s, the time of
-three solves), shared out over its optimisations as they come. The table reads from the least-cost
-end to the least-dependence end: per point the measure, the cost, the cost per
+three solves), shared out over its optimisations as they come, the ends first
+(each end's optimisation weighs :data:`END_WEIGHT` levels): every point is
+measured against them, so an end not proven within the gap makes the whole
+frontier ``time_limit`` (:func:`frontier_status`). Each point carries its proven
+band: the lowest cost proven possible at its bound, and its cost. The table
+reads from the least-cost end to the least-dependence end: per point the
+measure, the cost, the cost per
 point (hundredth) of measure bought against the previous point, the gap, the
 options that enter and leave against the previous point, and the knee: the
 point where the slope of the frontier changes most.
@@ -27,6 +38,7 @@ point where the slope of the frontier changes most.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +61,12 @@ TIME_FACTOR = 3.0
 
 #: Relative and absolute slack of a held end (the lexicographic second step).
 HOLD_REL, HOLD_ABS = 1e-9, 1e-9
+
+#: How much more of the frontier's time an end's optimisation gets than a level's.
+END_WEIGHT = 3.0
+
+#: Relative tolerance of a plan keeping a point's bound, and of a cheaper plan.
+TAKE_TOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -74,9 +92,11 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
                     say: Callable[[str], None] | None = None) -> list[PointResult]:
     """Solve the frontier of ``case``; one PointResult per point, least cost first.
 
-    ``on_point`` is called with each point as soon as it is solved (points
-    arrive in solving order: the two ends, then from the least-dependence
-    side). Raises SovoptError when the case is infeasible or has no such measure.
+    ``say`` hears of each point as soon as it is solved (the two ends, then from
+    the least-dependence side); ``on_point`` gets each final point, least cost
+    first, once every point has taken the cheapest known plan that keeps its
+    bound (:func:`take_dominating`). Raises SovoptError when the case is
+    infeasible or has no such measure.
     """
     import highspy
 
@@ -106,8 +126,10 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     chain = _Chain(hm, m, d, spec, time_limit, gap, source)
     inf = highspy.kHighsInf
     with_unmet = "unmet" in hm.costs and bool(np.any(hm.costs["unmet"]))
-    chain.planned = 4 + (spec.points - 2) + int(with_unmet)
+    # the ends' two optimisations each weigh END_WEIGHT, every other one 1
+    chain.weights = [END_WEIGHT, 1.0, END_WEIGHT, 1.0] + [1.0] * (spec.points - 2)
     if with_unmet:
+        chain.weights.insert(0, 1.0)
         unmet, _ = level_cost(hm, {"unmet": 1.0})
         value, _, _ = chain.optimise(unmet, None)
         if value is None:
@@ -117,11 +139,12 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     meas, meas_scale = level_cost(hm, {spec.measure: 1.0})
     n = spec.points
     results: dict[int, PointResult] = {}
+    known: list[tuple[PointResult, np.ndarray]] = []  # every verified plan met so far
 
-    def keep(k: int, point: PointResult) -> None:
+    def keep(k: int, point: PointResult, x: np.ndarray | None) -> None:
         results[k] = point
-        if on_point:
-            on_point(point)
+        if x is not None and chain.verified(point):
+            known.append((point, x))
         if say:
             say(f"frontier: {len(results)}/{n} points; {point.extra['role']}: "
                 f"{spec.measure} {point.extra['measure']:.4g}, cost "
@@ -137,8 +160,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     _, x_a2, lv2 = chain.optimise(meas, x_a, f"least {spec.measure} at least cost")
     x_a = x_a if x_a2 is None else x_a2
     hm.highs.changeRowBounds(hold, -inf, inf)
-    keep(0, chain.point(0, "least cost", None, x_a, [lv1, lv2], t0))
-    mu_a = float(meas @ x_a)
+    keep(0, chain.point(0, "least cost", None, x_a, [lv1, lv2], t0, lv1), x_a)
     # 2. the least-dependence end
     t0 = time.perf_counter()
     mu_b, x_b, lv1 = chain.optimise(meas, x_a, f"least {spec.measure}")
@@ -147,20 +169,75 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     row = add_row(hm, meas, -inf, mu_b + max(HOLD_REL * abs(mu_b), HOLD_ABS))
     _, x_b2, lv2 = chain.optimise(cost, x_b, "least cost at that level")
     x_b = x_b if x_b2 is None else x_b2
-    keep(n - 1, chain.point(n - 1, f"least {spec.measure}", None, x_b, [lv1, lv2], t0))
-    # 3. the levels between, tightest first, each started from its tighter neighbour
-    start = x_b if chain.verified(results[n - 1]) else None
+    keep(n - 1, chain.point(n - 1, f"least {spec.measure}", None, x_b, [lv1, lv2], t0, lv2),
+         x_b)
+    # 3. the levels between, evenly spaced between the ends' measured values (the
+    # measure's own units), tightest first; each started from the cheapest known plan
+    # that keeps its bound
+    top, low = results[0].extra["measure"], results[n - 1].extra["measure"]
+    if not (np.isfinite(top) and np.isfinite(low)):
+        top, low = float(meas @ x_a) * meas_scale, float(meas @ x_b) * meas_scale
     for k in range(n - 2, 0, -1):
         t0 = time.perf_counter()
-        eps = mu_b + (n - 1 - k) * (mu_a - mu_b) / (n - 1)
-        hm.highs.changeRowBounds(row, -inf, eps)
-        _, x, lv = chain.optimise(cost, start, f"least cost at {spec.measure} ≤ "
-                                  f"{eps * meas_scale:.6g}")
-        point = chain.point(k, f"level {k}", eps * meas_scale, x, [lv], t0)
-        keep(k, point)
-        if x is not None and chain.verified(point):
-            start = x
-    return [results[k] for k in range(n)]
+        eps = low + (n - 1 - k) * (top - low) / (n - 1)  # in the measure's units
+        hm.highs.changeRowBounds(row, -inf, eps / meas_scale)
+        start = _cheapest_start(known, meas, eps / meas_scale)
+        _, x, lv = chain.optimise(cost, start, f"least cost at {spec.measure} ≤ {eps:.6g}")
+        keep(k, chain.point(k, f"level {k}", eps, x, [lv], t0, lv), x)
+    final = take_dominating([results[k] for k in range(n)], say)
+    for point in final:
+        if on_point:
+            on_point(point)
+    return final
+
+
+def _cheapest_start(known: list[tuple[PointResult, np.ndarray]], meas: np.ndarray,
+                    bound: float) -> np.ndarray | None:
+    """The cheapest known plan whose vector keeps the measure's row at ``bound``."""
+    fits = [(p.report.summary.get("total_cost"), i, x) for i, (p, x) in enumerate(known)
+            if float(meas @ x) <= bound + max(HOLD_REL * abs(bound), HOLD_ABS)]
+    fits = [f for f in fits if f[0] is not None]
+    return min(fits, key=lambda f: (float(f[0]), f[1]))[2] if fits else None
+
+
+def _admits(point: PointResult, other: PointResult) -> bool:
+    """``other``'s plan keeps ``point``'s bound: the least-cost end has none, the
+    least-dependence end its own measure, a level its ε."""
+    bound = point.extra["level"] if point.extra["level"] is not None else (
+        np.inf if point.index == 0 else point.extra["measure"])
+    m = other.extra["measure"]
+    return bool(np.isfinite(m)) and m <= bound + max(TAKE_TOL * abs(bound), HOLD_ABS)
+
+
+def take_dominating(points: list[PointResult],
+                    say: Callable[[str], None] | None = None) -> list[PointResult]:
+    """Each point takes the cheapest plan of the frontier that keeps its bound when that
+    plan costs less than its own, and says so: no point is then dominated, and cost
+    cannot rise as the bound loosens. The point keeps its own proven bound on cost."""
+    plans = [p for p in points if _Chain.verified(p)]
+    out = []
+    for p in points:
+        own = p.report.summary.get("total_cost")
+        fits = [q for q in plans if q is not p and _admits(p, q)]
+        best = min(fits, key=lambda q: float(q.report.summary["total_cost"]), default=None)
+        cost = None if best is None else float(best.report.summary["total_cost"])
+        if best is None or (own is not None and cost >= float(own) - max(
+                TAKE_TOL * abs(float(own)), 1e-9)):
+            out.append(p)
+            continue
+        report = copy.deepcopy(best.report)
+        note = (f"took the plan of {best.extra['role']} (point {best.index}): it keeps "
+                f"this point's bound and costs {cost:,.6g}"
+                + (f" against {float(own):,.6g}" if own is not None else
+                   " where this point found no plan"))
+        report.run["frontier"] = {**(p.report.run.get("frontier") or {}), "took": note}
+        extra = {**best.extra, "role": p.extra["role"], "level": p.extra["level"],
+                 "cost_bound": p.extra.get("cost_bound"), "took": note}
+        taken = PointResult(p.index, report, p.seconds, extra=extra)
+        out.append(taken)
+        if say:
+            say(f"frontier: {p.extra['role']} {note}")
+    return out
 
 
 class _Chain:
@@ -171,7 +248,8 @@ class _Chain:
         self.hm, self.m, self.d, self.spec = hm, m, d, spec
         self.time_limit, self.gap, self.source = time_limit, gap, source
         self.deadline = time.perf_counter() + time_limit
-        self.planned, self.done = 1, 0  # optimisations in the chain, and done so far
+        self.weights: list[float] = [1.0]  # the chain's optimisations, by their weight
+        self.done = 0
         from sovopt.highs import Stop
         from sovopt.solve import LevelSolver
 
@@ -181,16 +259,19 @@ class _Chain:
     def optimise(self, cost: np.ndarray, start: np.ndarray | None, name: str = ""):
         """Minimise ``cost`` from ``start``: (objective, solution, LevelResult).
 
-        Each optimisation gets an equal share of the frontier's time left over
-        the optimisations still to come (time one leaves unused passes on); the
-        first, which has no start to work from, may take half of it.
+        Each optimisation gets its weight's share of the frontier's time left
+        over the optimisations still to come (time one leaves unused passes on):
+        the ends weigh :data:`END_WEIGHT`, so they get their time first, since
+        every point is measured against them; the first, which has no plan to
+        start from, may take half of it.
         """
         from sovopt.highs import set_cost
 
         h = self.hm.highs
         left = self.deadline - time.perf_counter()
-        share = left / max(1, self.planned - self.done)
-        if self.done == 0:
+        weights = self.weights[self.done:] or [1.0]
+        share = left * weights[0] / sum(weights)
+        if self.done == 0:  # the first has no plan to start from: it may take half
             share = max(share, left / 2)
         share = max(share, 1.0)
         self.done += 1
@@ -207,8 +288,10 @@ class _Chain:
         return (None if lv.value is None else float(lv.value)), values, lv
 
     def point(self, index: int, role: str, level: float | None, values: np.ndarray | None,
-              levels: list, t0: float) -> PointResult:
-        """A solved point as a PointResult: portfolio, check of every limit, Report."""
+              levels: list, t0: float, cost_level=None) -> PointResult:
+        """A solved point as a PointResult: portfolio, check of every limit, Report; with
+        the lowest cost proven possible at its bound (``cost_level``'s bound, in the
+        units of total cost)."""
         import pandas as pd
 
         from sovopt.metrics import evaluate
@@ -241,10 +324,16 @@ class _Chain:
         report.run["frontier"] = {"measure": spec.measure, "role": role, "level": level}
         measure = report.summary.get(MEASURES[spec.measure]) if solved else None
         started = sorted(result.portfolio.started_options) if solved else []
+        total = report.summary.get("total_cost") if solved else None
+        cost_bound = None
+        if total is not None and cost_level is not None and cost_level.value and \
+                cost_level.bound is not None:
+            cost_bound = float(total) * min(1.0, float(cost_level.bound) /
+                                            float(cost_level.value))
         return PointResult(index, report, time.perf_counter() - t0,
                            extra={"role": role, "level": level,
                                   "measure": float("nan") if measure is None else measure,
-                                  "started": started,
+                                  "started": started, "cost_bound": cost_bound,
                                   "violations": len(metrics.violations) if metrics else 0})
 
     @staticmethod
@@ -283,10 +372,35 @@ def knee(measure: list[float], cost: list[float]) -> int | None:
     return where
 
 
+def frontier_status(points: list[PointResult]) -> tuple[str, str]:
+    """The frontier's status and what it means in words: ``optimal`` when both ends are
+    proven within the gap, else ``time_limit`` (every point is measured against the
+    ends, so an unproven least-cost end leaves only upper bounds on cost)."""
+    least_cost, least_dep = points[0], points[-1]
+    gap = least_cost.report.run.get("mip_gap_setting")
+    gap = float(gap) if gap is not None else 0.0
+    cost, bound = least_cost.report.summary.get("total_cost"), least_cost.extra.get(
+        "cost_bound")
+    cost_proven = cost is not None and bound is not None and \
+        float(cost) - float(bound) <= gap * abs(float(cost)) + 1e-9 * max(1.0, abs(cost))
+    if not cost_proven:
+        return "time_limit", ("the least-cost end is not proven: points are upper bounds "
+                              "on cost (each point's proven band is on the sheet)")
+    if least_dep.status != "optimal":
+        return "time_limit", ("the least-dependence end is not proven: the frontier may "
+                              "reach lower than it shows")
+    if least_cost.status != "optimal":
+        return "time_limit", ("the least-cost end's cost is proven, but not that its plan "
+                              "is the safest at that cost")
+    return "optimal", "both ends are proven within the gap"
+
+
 def frontier_table(points: list[PointResult], run_ids: dict[int, str]) -> pd.DataFrame:
     """One row per point, least cost first: role, level, measure, cost, cost per point
     of measure bought (against the previous point), gap, status, knee, options that
-    enter and leave against the previous point, run id."""
+    enter and leave against the previous point, the point's proven band (the lowest
+    cost proven possible at its bound, ``cost_bound``, up to its cost), a note when it
+    took another point's plan, run id."""
     measure = [p.extra["measure"] for p in points]
     cost = [p.report.summary.get("total_cost") for p in points]
     cost = [np.nan if c is None else float(c) for c in cost]
@@ -304,9 +418,10 @@ def frontier_table(points: list[PointResult], run_ids: dict[int, str]) -> pd.Dat
             enters, leaves = ", ".join(sorted(now - before)), ", ".join(sorted(before - now))
         rows.append({"point": i, "role": p.extra["role"], "measure_level": p.extra["level"],
                      "measure": p.extra["measure"], "cost": cost[i],
-                     "cost_per_point": per_point,
+                     "cost_per_point": per_point, "cost_bound": p.extra.get("cost_bound"),
                      "gap": p.report.summary.get("mip_gap"), "status": p.status,
                      "knee": "knee" if i == k else "",
                      "knee_cost": cost[i] if i == k else np.nan,
-                     "enters": enters, "leaves": leaves, "run_id": run_ids.get(p.index)})
+                     "enters": enters, "leaves": leaves, "note": p.extra.get("took", ""),
+                     "run_id": run_ids.get(p.index)})
     return pd.DataFrame(rows)

@@ -26,7 +26,7 @@ Say = Callable[[str], None]
 
 
 class StudyProgress:
-    """``sweep: 3/10 points (1 failed), 4.2 s a point, about 29 s left`` on stderr."""
+    """``sweep: 3/10 points (1 without a plan), about 29 s left`` on stderr."""
 
     def __init__(self, kind: str, total: int, say: Say | None):
         self.kind, self.total, self.say = kind, total, say
@@ -45,7 +45,7 @@ class StudyProgress:
             return
         elapsed = time.perf_counter() - self.t0
         left = (self.total - self.done) * elapsed / self.done
-        fails = f" ({self.failed} failed)" if self.failed else ""
+        fails = f" ({self.failed} without a plan)" if self.failed else ""
         eta = f", about {left:.0f} s left" if self.done < self.total else \
             f", {elapsed:.1f} s in all"
         self.say(f"{self.kind}: {self.done}/{self.total} points{fails}{eta}"
@@ -62,6 +62,29 @@ class StudyOutcome:
     run_ids: dict[int, str] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)
     seconds: float = 0.0
+    total: int = 0
+
+    @property
+    def solved(self) -> int:
+        """Points with a verified plan; a point without one (infeasible, no solution
+        within its time, failed, not run) is a failed point."""
+        return sum(p.has_plan for p in self.points.values())
+
+    @property
+    def all_solved(self) -> bool:
+        return self.total > 0 and self.solved == self.total
+
+    def count_text(self, noun: str = "points") -> str:
+        """``3 of 4 points solved, 1 without a plan`` (and how many are proven optimal)."""
+        failed = self.total - self.solved
+        proven = sum(p.status == "optimal" for p in self.points.values())
+        text = f"{self.solved} of {self.total} {noun} solved"
+        if failed:
+            text += f", {failed} without a plan"
+        if self.solved:
+            text += (f"; {proven} proven optimal" if proven < self.solved else
+                     "; all proven optimal")
+        return text
 
 
 class Recorder:
@@ -71,7 +94,7 @@ class Recorder:
                  total: int, info: dict[str, Any], group: str | None = None):
         self.store, self.case, self.case_path = store, case, case_path
         self.group = store.begin_group(kind, total, case.settings.case_name, info, group)
-        self.outcome = StudyOutcome(self.group, "incomplete")
+        self.outcome = StudyOutcome(self.group, "incomplete", total=total)
 
     def record(self, task: Task, result: PointResult) -> str:
         report = result.report
@@ -126,7 +149,7 @@ def run_study(executor: Executor, store: RunStore, kind: str, case: Case,
             progress.point(True, f"{task.label} failed: {error}")
         else:
             rec.record(task, result)
-            progress.point(False, f"{task.label}: {result.status}")
+            progress.point(not result.has_plan, f"{task.label}: {result.status_text()}")
 
     try:
         executor.run(fn, pack_case(case), list(tasks), on_done)

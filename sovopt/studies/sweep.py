@@ -10,9 +10,14 @@ An input is named in one of two ways (``--vary NAME=LO:HI:N`` or
   ``budget:2029.budget``; the values are the cell's values (every row of a
   scenario with that id, for a scenario naming several countries).
 
-Several ``--vary`` make the full grid (every combination). Point 0 is always
-the case as given (the base), so the sweep can say in words what its budget
-and localization limits are worth (:func:`duals_in_words`).
+Several ``--vary`` make the full grid (every combination). The case as given
+(the base) is always solved, once: when the grid holds it (every factor 1, every
+set cell at its value) that grid point is the base, otherwise it is added as
+point 0; so the sweep can say in words what its budget and localization limits
+are worth (:func:`duals_in_words`). A point without a plan is a failed point.
+Points whose proven bands overlap (:mod:`sovopt.tolerance`) are marked not
+distinguishable, and a KPI that does not move one way along a varied input is
+named (:func:`non_monotone`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.report import Report
 from sovopt.studies.record import StudyOutcome
 from sovopt.studies.tasks import KEYS, Change, Task
+from sovopt.tolerance import overlapping, proven_band
 
 #: Most points one sweep may have (a typo such as 0:1:1000 is refused, not run).
 MAX_POINTS = 10_000
@@ -181,25 +187,55 @@ def _column(sheet: str, column: str, spec: str) -> str:
     return column
 
 
+def is_given(vary: Vary, value: float, case: Case | None) -> bool:
+    """``vary`` at ``value`` leaves the case as given (a factor 1; a cell set to what it
+    holds)."""
+    if vary.how == "scale":
+        return value == 1.0
+    if case is None or vary.sheet not in KEYS:
+        return False
+    df = case.table(vary.sheet)
+    keys = df[KEYS[vary.sheet]].astype(str).str.replace(r"\.0$", "", regex=True)
+    now = pd.to_numeric(df.loc[keys == str(vary.key), vary.column], errors="coerce")
+    return bool(len(now)) and bool(np.all(np.abs(now.to_numpy(float) - value) <= 1e-12))
+
+
 def sweep_tasks(varies: list[Vary], objective: str | None = None,
-                time_limit: float | None = None, gap: float | None = None) -> list[Task]:
-    """Point 0, the base, then every combination of the varied inputs' values."""
+                time_limit: float | None = None, gap: float | None = None,
+                case: Case | None = None) -> list[Task]:
+    """Every combination of the varied inputs' values, and the base once: the grid
+    point that leaves ``case`` as given is the base; without one, the base is added
+    as point 0."""
     if not varies:
         raise BadVary("give at least one --vary NAME=LO:HI:N")
     grid = list(itertools.product(*(v.values for v in varies)))
     if len(grid) > MAX_POINTS:
         raise BadVary(f"the grid has {len(grid)} points, more than {MAX_POINTS}")
-    tasks = [Task(0, "base", (), None, objective, time_limit, gap)]
-    for i, combo in enumerate(grid, start=1):
+    given = [all(is_given(v, x, case) for v, x in zip(varies, combo, strict=True))
+             for combo in grid]
+    base_in_grid = any(given)
+    tasks = [] if base_in_grid else [Task(0, "base", (), None, objective, time_limit, gap,
+                                          base=True)]
+    first = len(tasks)
+    for i, combo in enumerate(grid):
         changes = tuple(v.change(x) for v, x in zip(varies, combo, strict=True))
-        tasks.append(Task(i, ", ".join(c.describe() for c in changes), changes, None,
-                          objective, time_limit, gap))
+        label = ", ".join(c.describe() for c in changes)
+        is_base = given[i] and i == given.index(True)
+        tasks.append(Task(first + i, label + (" (the case as given)" if is_base else ""),
+                          changes, None, objective, time_limit, gap, base=is_base))
     return tasks
 
 
+def base_task(tasks: list[Task]) -> Task:
+    """The sweep's base point: the case as given."""
+    return next(t for t in tasks if t.base)
+
+
 def sweep_table(varies: list[Vary], tasks: list[Task], outcome: StudyOutcome) -> pd.DataFrame:
-    """One row per point: point, each varied input's value, status, KPIs, run id."""
+    """One row per point: point, each varied input's value, status, KPIs, the points it
+    cannot be told apart from (their proven bands overlap), run id."""
     rows = []
+    bands = {i: proven_band(p.report) for i, p in outcome.points.items() if p.has_plan}
     for task in tasks:
         values = {v.heading: (1.0 if v.how == "scale" else np.nan) for v in varies}
         for v, ch in zip(varies, task.changes, strict=False):
@@ -208,10 +244,49 @@ def sweep_table(varies: list[Vary], tasks: list[Task], outcome: StudyOutcome) ->
         summary = res.report.summary if res is not None else {}
         status = (res.status if res is not None else
                   "failed" if task.index in outcome.failures else "not run")
+        twins = [j for j in sorted(bands) if j != task.index
+                 and overlapping(bands.get(task.index), bands[j])]
         rows.append({"point": task.index, **values, "status": status,
                      **{k: summary.get(k) for k in SWEEP_KPIS},
+                     "distinguishable": ("not distinguishable from point"
+                                         f"{'s' if len(twins) > 1 else ''} "
+                                         + ", ".join(map(str, twins))) if twins else "",
                      "run_id": outcome.run_ids.get(task.index)})
     return pd.DataFrame(rows)
+
+
+#: The KPIs whose direction along a varied input is checked (the gap is not a KPI).
+MONOTONE_KPIS = tuple(k for k in SWEEP_KPIS if k != "mip_gap")
+
+
+def non_monotone(varies: list[Vary], table: pd.DataFrame, tol: float = 1e-9) -> list[str]:
+    """For each varied input and each line of the grid along it (the other inputs
+    fixed), the KPIs that go up and down as it grows: "Mean HHI is not monotone in
+    budget (×): 0.41 at 0.95, 0.4 at 1, 0.43 at 1.05". A sweep's points are separate solves, so a
+    KPI that does not move one way is often the solver's gap, not the case."""
+    from sovopt.outputs import summary_quantity
+
+    out = []
+    solved = table[table["status"].isin(("optimal", "time_limit", "interrupted", "feasible"))]
+    for v in varies:
+        others = [w.heading for w in varies if w is not v]
+        groups = solved.groupby(others, dropna=False) if others else [((), solved)]
+        for _, g in groups:
+            g = g.sort_values(v.heading)
+            if len(g) < 3:
+                continue
+            for k in MONOTONE_KPIS:
+                y = pd.to_numeric(g[k], errors="coerce").to_numpy(float)
+                if np.isnan(y).any():
+                    continue
+                step = np.diff(y)
+                scale = tol * max(1.0, float(np.max(np.abs(y))))
+                if (step > scale).any() and (step < -scale).any():
+                    x = g[v.heading].to_numpy(float)
+                    series = ", ".join(f"{a:.4g} at {b:g}" for a, b in zip(y, x, strict=True))
+                    out.append(f"{summary_quantity(k).label} is not monotone in {v.heading}: "
+                               f"{series}")
+    return out
 
 
 def primary_level(report: Report) -> tuple[str, dict[str, float]] | None:

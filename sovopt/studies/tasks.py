@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.report import Report
+from sovopt.report import WITH_PORTFOLIO, Report
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Task:
     objective: str | None = None
     time_limit: float | None = None
     gap: float | None = None
+    base: bool = False  # the case as given (a sweep's base point)
 
 
 @dataclass
@@ -69,6 +70,18 @@ class PointResult:
     @property
     def status(self) -> str:
         return str(self.report.summary.get("status"))
+
+    @property
+    def has_plan(self) -> bool:
+        """The point's solve gave a verified plan (a point without one failed)."""
+        return self.status in WITH_PORTFOLIO
+
+    def status_text(self) -> str:
+        """``optimal`` only where proven; otherwise the status and the gap left."""
+        gap = self.report.summary.get("mip_gap")
+        if self.status == "optimal" or not self.has_plan or gap is None:
+            return self.status
+        return f"{self.status}, not proven optimal (gap {float(gap):.1%})"
 
 
 def pack_case(case: Case) -> bytes:
@@ -119,7 +132,7 @@ def run_task(blob: bytes, task: Task) -> PointResult:
     t0 = time.perf_counter()
     case = apply_changes(unpack_case(blob), task.changes)
     if task.seed is not None:
-        from sovopt.studies.robust import perturb
+        from sovopt.studies.perturb import perturb
         case = perturb(case, task.seed)
     report = solve_report(case, task.objective, task.time_limit, task.gap, case.source)
     return PointResult(task.index, report, time.perf_counter() - t0)

@@ -137,7 +137,8 @@ def sweep_sheet(wb: Workbook, table: pd.DataFrame, inputs: list[str], lines: Seq
 def frontier_sheet(wb: Workbook, table: pd.DataFrame, measure: str, lines: Sequence[str],
                    currency: str) -> Worksheet:
     """The Frontier sheet: one row per point and a scatter-with-lines chart of cost
-    against the measure, with the knee as its own marked series."""
+    against the measure, with each point's least cost proven (the floor of its proven
+    band) and the knee as their own marked series."""
     ws = wb.create_sheet("Frontier")
     row = _lines(ws, f"Frontier: least cost for each level of {measure}", lines)
     first, last = _study_table(ws, table, "frontier", row, currency)
@@ -152,6 +153,12 @@ def frontier_sheet(wb: Workbook, table: pd.DataFrame, measure: str, lines: Seque
     frontier.marker = Marker(symbol="circle", size=6)
     frontier.smooth = False
     chart.series.append(frontier)
+    if "cost_bound" in col and _has_values(table, "cost_bound"):  # the proven band's floor
+        floor = Series(Reference(ws, min_col=col["cost_bound"], min_row=first - 1,
+                                 max_row=last), xs, title_from_data=True)
+        floor.marker = Marker(symbol="dash", size=8)
+        floor.graphicalProperties.line.noFill = True
+        chart.series.append(floor)
     if "knee_cost" in col and _has_values(table, "knee_cost"):
         knee = Series(Reference(ws, min_col=col["knee_cost"], min_row=first - 1, max_row=last),
                       xs, title_from_data=True)

@@ -54,14 +54,15 @@ def test_budget_sweep_reproduces_single_solves_of_the_edited_workbook(tmp_path, 
     doc = json.loads(stdout)
     assert doc["status"] == "complete"
     points = {p["point"]: p for p in doc["points"]}
-    assert [points[i]["budget (×)"] for i in range(4)] == [1.0, 0.5, 0.75, 1.0]
-    hand = {1: 0.08, 2: 6.25 * 0.2 / 75, 3: 0.0}
+    # the grid holds the case as given (×1), so it is solved once: 3 points, not 4
+    assert [points[i]["budget (×)"] for i in range(3)] == [0.5, 0.75, 1.0]
+    hand = {0: 0.08, 1: 6.25 * 0.2 / 75, 2: 0.0}
     for i, exposure in hand.items():
         assert points[i]["exposure"] == pytest.approx(exposure, abs=1e-7)
         assert points[i]["total_cost"] == pytest.approx(100 * points[i]["budget (×)"],
                                                         rel=1e-6)
     # each point equals `sovopt solve` of the workbook with the budget cell edited
-    for i in (1, 2, 3):
+    for i in (0, 1, 2):
         wb = openpyxl.load_workbook(case_path)
         wb["Budget"]["B2"] = 100.0 * points[i]["budget (×)"]
         edited = tmp_path / f"edited{i}.xlsx"
@@ -72,7 +73,7 @@ def test_budget_sweep_reproduces_single_solves_of_the_edited_workbook(tmp_path, 
             assert points[i][key] == pytest.approx(single[key], rel=1e-9, abs=1e-12), key
     with RunStore(isolated_run_store) as store:
         runs = store.list(group=doc["group"])
-        assert sorted(runs["point"]) == [0, 1, 2, 3]
+        assert sorted(runs["point"]) == [0, 1, 2]
         assert set(runs["status"]) == {"optimal"}
         assert store.group_info(doc["group"])["status"] == "complete"
     wb = openpyxl.load_workbook(out)
@@ -80,8 +81,8 @@ def test_budget_sweep_reproduces_single_solves_of_the_edited_workbook(tmp_path, 
     assert len(wb["Sweep"]._charts) == 1
     code, stdout, _ = run(["runs", "--group", doc["group"][:12], "--json"], capsys)
     listed = json.loads(stdout)
-    assert code == 0 and [r["point"] for r in listed["runs"]] == [0, 1, 2, 3]
-    assert listed["group"]["status"] == "complete" and listed["group"]["done"] == 4
+    assert code == 0 and [r["point"] for r in listed["runs"]] == [0, 1, 2]
+    assert listed["group"]["status"] == "complete" and listed["group"]["done"] == 3
     code, stdout, _ = run(["compare", "--group", doc["group"], "--json"], capsys)
     assert code == 0 and "kpis" in json.loads(stdout)
 
@@ -151,7 +152,7 @@ def test_a_sweep_stopped_early_is_recorded_incomplete(isolated_run_store):
     from sovopt.studies.record import run_study
 
     case = two_capability_case()
-    tasks = sweep_tasks([parse_vary("budget=0.5:1:2", case)])
+    tasks = sweep_tasks([parse_vary("budget=0.5:0.75:2", case)])  # the base and two
     with RunStore(isolated_run_store) as store:
         with pytest.raises(KeyboardInterrupt):
             run_study(_StopsAfterOne(), store, "sweep", case, None, tasks, {}, "stopped")

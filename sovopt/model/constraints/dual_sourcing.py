@@ -10,11 +10,16 @@ contract that delivers nothing.
 
 for every capability with n[r] ≥ 2 and every year t with demand in which at
 least n[r] suppliers have options able to deliver β[r]·D[r,t] (lead times,
-available_from and yearly caps considered). In the earlier years, before a
-second line's lead time has passed, the capability is single source by
-necessity: those years are left out of the family and listed in Diagnostics,
-not made infeasible. The metrics count suppliers with the same rule, so the
-Dependence sheet's ``suppliers`` and ``single source`` agree with the model.
+available_from, yearly caps and countries' max shares considered), and n[r]
+such shares fit in the demand. In the other years (before a second line's lead
+time has passed, or in every year when a second supplier can never deliver its
+share) the capability is single source by necessity: those years are left out
+of the family and listed in Diagnostics, never made infeasible; a capability
+with no such year is single source throughout, a warning naming its
+min_suppliers cell (in `sovopt validate`, Diagnostics and "In short"). The
+years are worked out once, by sovopt/sourcing.py, for the precheck, this
+family, the metrics and the notes alike, so the Dependence sheet's `suppliers`
+and `single source` agree with the model.
 """
 
 from __future__ import annotations

@@ -81,10 +81,18 @@ def add_pyomo(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
+    """The target the elastic plan needs: its slack ``amount`` (money short of the
+    target's local spend) over the year's unit spend, below the current target. The
+    plan's own share of its deliveries can read above the target where a fleet's
+    foreign support spend (in the row, not in the deliveries) pulls the row's share
+    down, so it is only used when lower still."""
     t = index
     current = float(d.budget.loc[t, "min_local_share"])
     cell = d.case.cell("Budget", "min_local_share", d.budget.loc[t, "row"])
-    needed = local_share(d.options, deliveries[deliveries["year"] == t]) or 0.0
+    year = deliveries[deliveries["year"] == t]
+    spent = float(unit_spend(d.options, year)["cost"].sum())
+    by_slack = current - amount / spent if spent > 0 else 0.0
+    needed = max(0.0, min(local_share(d.options, year) or 0.0, by_slack))
     return Relaxation(
         "localization", f"Localization target {t}", cell, current, needed,
         f"Localization target {t} ({cell}) must fall by {fmt(current - needed)} "
