@@ -51,9 +51,23 @@ inputs: $(STAMP)
 materials-data: $(STAMP)
 	$(BIN)/python tools/build_materials_data.py
 
-## docs: regenerate docs/FORMULATION.md and the README's workbook contract from the code
-docs: $(STAMP)
+DOCS_STAMP := $(VENV)/.installed-docs
+DOCS_OUT := build/docs
+
+$(DOCS_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $@ $(STAMP)
+
+## docs: regenerate docs/FORMULATION.md and the README's workbook contract from the code;
+## the Python API reference from the docstrings (pdoc) and the walkthrough notebook, run,
+## as HTML, both in build/docs/
+docs: $(DOCS_STAMP)
 	$(BIN)/python -m sovopt.docs
+	$(BIN)/pdoc --docformat restructuredtext -o $(DOCS_OUT) sovopt sovopt.api sovopt.plots \
+	  '!sovopt\.(?!api|plots)'
+	$(BIN)/jupyter nbconvert --to html --execute docs/examples/walkthrough.ipynb \
+	  --output-dir $(DOCS_OUT)
+	@echo "docs: $(DOCS_OUT)/index.html (API reference), $(DOCS_OUT)/walkthrough.html"
 
 ## docs-images: render docs/results-*.png from a real results workbook of the example
 docs-images: $(STAMP)

@@ -79,7 +79,13 @@ class Settings:
 
 @dataclass
 class Case:
-    """A validated planning case."""
+    """A validated planning case: the Settings and one DataFrame per input sheet.
+
+    >>> import sovopt
+    >>> case = sovopt.example_case()
+    >>> case.years[0], float(case.scaled("budget", 0.5).budget["budget"].iloc[0])
+    (2027, 230.0)
+    """
 
     settings: Settings
     countries: pd.DataFrame
@@ -97,6 +103,8 @@ class Case:
     settings_rows: dict[str, int] = field(default_factory=dict)
     #: name of the file it was read from, if any
     source: str | None = None
+    #: the validation warnings of the workbook it was read from (:func:`sovopt.read_case`)
+    warnings: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def years(self) -> list[int]:
@@ -116,3 +124,24 @@ class Case:
     def table(self, sheet: str) -> pd.DataFrame:
         """The table read from ``sheet`` (by its workbook name)."""
         return getattr(self, sheet.lower())
+
+    # What-ifs without Excel: new validated Cases, named as ``sovopt sweep --vary`` names
+    # an input (:mod:`sovopt.api.whatif`, which uses the sweep's own parser and change).
+    # Imported when called: sovopt.api imports this module, so a module-level import
+    # would be a circle.
+
+    def scaled(self, name: str, factor: float) -> Case:
+        """A copy with every value of a column scaled: ``case.scaled("budget", 0.9)``."""
+        from sovopt.api.whatif import scaled
+        return scaled(self, name, factor)
+
+    def with_value(self, name: str, value: float) -> Case:
+        """A copy with one cell set: ``case.with_value("option:AD-BUY-ALD.unit_cost", 12.0)``."""
+        from sovopt.api.whatif import with_value
+        return with_value(self, name, value)
+
+    def with_scenario(self, scenario_id: str, **values: object) -> Case:
+        """A copy with a scenario added or changed (:func:`sovopt.api.whatif.with_scenario`)."""
+        from sovopt.api.whatif import with_scenario
+        return with_scenario(self, scenario_id, **values)
+

@@ -206,12 +206,10 @@ def rediagnose_after_changes(d: ModelData, before: ModelData, switched_off: froz
 def _limit_key(family: str, index) -> tuple[str, object]:
     """The workbook limit a row of ``family`` comes from, as :func:`changed_limits` names
     it: a year (budget, localization), a country (country_share), a supplier
-    (supplier_capacity), a capability (dual_sourcing) or (capability, year) (demand)."""
-    if family == "country_share":
-        return family, index[1]
-    if family == "supplier_capacity":
-        return family, index[0]
-    return family, index
+    (supplier_capacity), a capability (dual_sourcing) or (capability, year) (demand), as
+    each family declares (``Relax.key`` in :mod:`sovopt.model.family`)."""
+    relax = FAMILIES[family].relax if family in FAMILIES else None
+    return family, (relax.key(index) if relax is not None else index)
 
 
 def changed_limits(before: ModelData, now: ModelData) -> dict[tuple[str, object], str]:
@@ -229,18 +227,15 @@ def changed_limits(before: ModelData, now: ModelData) -> dict[tuple[str, object]
                        float(b) if not pd.isna(b) else math.inf):
                 out[(family, key)] = f"was {fmt(float(a))}" if not pd.isna(a) else "was blank"
 
-    compare("budget", before.budget["budget"], now.budget["budget"], lambda a, b: b < a)
-    compare("localization", before.budget["min_local_share"], now.budget["min_local_share"],
-            lambda a, b: b > a)
-    compare("country_share", before.countries["max_share"], now.countries["max_share"],
-            lambda a, b: b < a)
-    compare("supplier_capacity", before.suppliers["capacity_per_year"],
-            now.suppliers["capacity_per_year"], lambda a, b: b < a)
-    compare("dual_sourcing", before.capabilities["min_suppliers"],
-            now.capabilities["min_suppliers"], lambda a, b: b > a)
-    key = ["capability_id", "year"]
-    compare("demand", before.demand.set_index(key)["demand"],
-            now.demand.set_index(key)["demand"], lambda a, b: b > a)
+    for family in FAMILIES.values():  # each relaxable limit where its family says it is
+        relax = family.relax
+        if relax is None or relax.limit is None:
+            continue
+        table, column = relax.limit
+        old, new = getattr(before, table), getattr(now, table)
+        if relax.by:
+            old, new = old.set_index(list(relax.by)), new.set_index(list(relax.by))
+        compare(family.name, old[column], new[column], relax.tighter)
     return out
 
 

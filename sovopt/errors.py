@@ -70,7 +70,11 @@ class Problem:
 
 
 class SovoptError(Exception):
-    """A failure a user can act on: one clear message and an exit code."""
+    """A failure a user can act on: one clear message and an exit code.
+
+    >>> SovoptError("no run 'r9' in the run store", exit_code=EXIT_USAGE).exit_code
+    2
+    """
 
     exit_code = EXIT_INVALID
 
@@ -106,7 +110,12 @@ class ProblemList:
 
 
 class InvalidCase(SovoptError):
-    """The workbook has errors; ``problems`` holds every error and warning found."""
+    """The workbook has errors; ``problems`` holds every error and warning found.
+
+    >>> bad = InvalidCase([Problem("Budget!B3", "budget must be ≥ 0")])
+    >>> str(bad), bad.problems[0].where
+    ('the case has 1 error', 'Budget!B3')
+    """
 
     exit_code = EXIT_INVALID
 

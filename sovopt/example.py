@@ -297,6 +297,33 @@ def example_case() -> Case:
     )
 
 
+def tiny_case() -> Case:
+    """A case small enough to solve in a blink, for examples: one year, demand for 10
+    rounds (fractional units), bought from home (``HOME``, unit cost 5, all local) or
+    from an ally of risk 0.5 (``ALLY``, unit cost 1), a budget of 100.
+
+    Least cost buys all 10 from the ally (cost 10, exposure 0.5 x 10 / 100 = 0.05);
+    least exposure buys all at home (cost 50, exposure 0); each unit moved home costs 4.
+
+    >>> tiny_case().options["option_id"].tolist()
+    ['HOME', 'ALLY']
+    """
+    return build_case(
+        {"case_name": "tiny", "home_country": "H", "first_year": 2027, "last_year": 2027,
+         "currency": "EUR", "objective": "min_cost"},
+        countries=[{"country_id": "H", "name": "Home", "tier": "home", "risk_score": 0.0},
+                   {"country_id": "A", "name": "Ally", "tier": "ally", "risk_score": 0.5}],
+        suppliers=[{"supplier_id": "SH", "name": "home works", "country_id": "H"},
+                   {"supplier_id": "SA", "name": "ally arms", "country_id": "A"}],
+        capabilities=[{"capability_id": "R", "name": "rounds", "integer_units": False}],
+        demand=[{"capability_id": "R", "year": 2027, "demand": 10.0}],
+        options=[{"option_id": "HOME", "capability_id": "R", "supplier_id": "SH",
+                  "mode": "domestic", "unit_cost": 5.0, "local_content": 1.0},
+                 {"option_id": "ALLY", "capability_id": "R", "supplier_id": "SA",
+                  "mode": "buy", "unit_cost": 1.0}],
+        budget=[{"year": 2027, "budget": 100.0}])
+
+
 #: columns each table's tuples above leave out (the sustainment families, given per id instead)
 _LEFT_OUT = {"Capabilities": ("min_supplier_share", "requirement", "stock_max", "holding_cost",
                               "initial_stock"),

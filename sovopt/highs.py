@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -25,6 +24,9 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
 from sovopt.model.arrays import ArrayRowData, ArrayRows, array_blocks, array_costs
+from sovopt.supervise import LIMITS, RunState, Stop, runs_left, supervised_run
+
+__all__ = ["LIMITS", "RunState", "Stop", "runs_left", "supervised_run"]  # from supervise
 
 INF = highspy.kHighsInf
 
@@ -74,13 +76,71 @@ class HighsModel:
             "nonzeros": int(self.A.nnz)}
 
 
+#: Set to 1 in the environment, HiGHS prints its banner and log on stderr (``--debug``
+#: sets it; the worker processes of a study inherit it). Otherwise HiGHS says nothing.
+HIGHS_LOG_ENV = "SOVOPT_HIGHS_LOG"
+
+
+def highs_log() -> bool:
+    """Whether HiGHS may print its banner and log (see :data:`HIGHS_LOG_ENV`)."""
+    return os.environ.get(HIGHS_LOG_ENV) == "1"
+
+
+def solver_options(gap: float, time_limit: float | None = None, *, seed: int = 0,
+                   threads: int | None = None,
+                   extra: dict[str, object] | None = None) -> dict[str, object]:
+    """The options a HiGHS instance of sovopt starts with: the one place they are made.
+
+    ``gap`` is the relative MIP gap, ``time_limit`` HiGHS's own clock for its
+    first run (later runs get theirs from :func:`set_time_limit`), ``seed`` its
+    random seed (0, so a solve repeats), ``threads`` one core per worker process
+    where a study runs several; ``extra`` (a caller's own HiGHS options) wins.
+    The log is on only where :func:`highs_log` says so.
+    """
+    options: dict[str, object] = {"mip_rel_gap": float(gap), "random_seed": seed,
+                                  "output_flag": highs_log(), "log_to_console": highs_log()}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    if threads is not None:
+        options["threads"] = int(threads)
+    return {**options, **(extra or {})}
+
+
+def inherited_options(h: highspy.Highs) -> dict[str, object]:
+    """The options a helper instance takes from ``h`` (a sub-model solved for it)."""
+    return {key: h.getOptionValue(key)[1]
+            for key in ("threads", "mip_rel_gap", "random_seed", "output_flag",
+                        "log_to_console")}
+
+
 @contextmanager
-def _stdout_to_stderr():
-    """Send file descriptor 1 to stderr for the block.
+def options_set(h: highspy.Highs, options: dict[str, object]) -> Iterator[None]:
+    """``options`` on ``h`` for the block, the earlier values back after it."""
+    saved = {key: h.getOptionValue(key)[1] for key in options}
+    try:
+        for key, value in options.items():
+            h.setOptionValue(key, value)
+        yield
+    finally:
+        for key, value in saved.items():
+            h.setOptionValue(key, value)
+
+
+def set_gaps(h: highspy.Highs, relative: float, absolute: float) -> None:
+    """The stopping gaps of the next run: relative and absolute (in solver units)."""
+    h.setOptionValue("mip_rel_gap", float(relative))
+    h.setOptionValue("mip_abs_gap", float(absolute))
+
+
+@contextmanager
+def _banner_muted():
+    """Send file descriptor 1 away for the block: to stderr where HiGHS may log, else
+    to the null device.
 
     HiGHS prints its banner ("Running HiGHS ... Copyright") from C++ straight
     to the process's stdout when an instance is created, before any option can
-    silence it; with ``--json`` stdout must carry nothing but one JSON object.
+    silence it; with ``--json`` stdout must carry nothing but one JSON object,
+    and without ``--debug`` stderr carries sovopt's own messages only.
     """
     try:
         sys.stdout.flush()
@@ -88,20 +148,23 @@ def _stdout_to_stderr():
     except (OSError, ValueError):  # no usable stdout: nothing to protect
         yield
         return
+    target = os.dup(2) if highs_log() else os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(target, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(target)
 
 
 def new_highs(options: dict[str, object] | None = None) -> highspy.Highs:
-    """A quiet HiGHS instance with ``options`` set (nothing ever reaches stdout)."""
-    with _stdout_to_stderr():
+    """A HiGHS instance with ``options`` set (:func:`solver_options` by default);
+    nothing ever reaches stdout, and stderr only with :func:`highs_log`."""
+    with _banner_muted():
         h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    for key, value in (options or {}).items():
+    h.setOptionValue("output_flag", highs_log())
+    for key, value in (options if options is not None else solver_options(0.0)).items():
         h.setOptionValue(key, value)
     return h
 
@@ -315,102 +378,6 @@ def warm_start(hm: HighsModel, values: np.ndarray) -> None:
     sol.col_value = list(map(float, values))
     sol.value_valid = True
     hm.highs.setSolution(sol)
-
-
-#: HiGHS model statuses that end a run with whatever incumbent it has (a limit, not an error).
-LIMITS = frozenset({highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt,
-                    highspy.HighsModelStatus.kHighsInterrupt,
-                    highspy.HighsModelStatus.kIterationLimit,
-                    highspy.HighsModelStatus.kSolutionLimit,
-                    highspy.HighsModelStatus.kObjectiveBound,
-                    highspy.HighsModelStatus.kObjectiveTarget,
-                    highspy.HighsModelStatus.kMemoryLimit})
-
-
-class Stop:
-    """Why a run should end early: a wall-clock deadline or a request (Ctrl-C).
-
-    One instance serves a whole solve: ``request()`` is called from a signal
-    handler, ``deadline`` is moved level by level; the interrupt callbacks of
-    :func:`supervised_run` read both.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.deadline = float("inf")  # time.monotonic() seconds
-
-    def request(self) -> None:
-        self.requested = True
-
-    @property
-    def due(self) -> bool:
-        return self.requested or time.monotonic() >= self.deadline
-
-
-@dataclass
-class RunState:
-    """What the solver last told the callbacks: incumbent, bound and gap (solver units)."""
-
-    incumbent: float | None = None
-    bound: float | None = None
-    gap: float | None = None
-    improved: int = 0
-
-
-def supervised_run(h: highspy.Highs, stop: Stop,
-                   heartbeat: Callable[[RunState, float, bool], None] | None = None,
-                   every: float = 4.0) -> highspy.HighsModelStatus:
-    """Run HiGHS in its own thread until it ends, ``stop`` is due, or Ctrl-C.
-
-    The solve runs in a worker thread while this thread waits in short steps,
-    so a signal handler (Ctrl-C) and the deadline act within a fraction of a
-    second of the next interrupt check (HiGHS checks between simplex
-    iterations, interior-point iterations and MIP nodes; presolve is not
-    interruptible). ``heartbeat(state, elapsed, improved)`` is called when the
-    incumbent improves and at least every ``every`` seconds, from this thread.
-    """
-    state = RunState()
-
-    def interrupt(event) -> None:
-        out = event.data_out
-        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
-            state.incumbent = _finite(out.mip_primal_bound)
-            state.bound = _finite(out.mip_dual_bound)
-            state.gap = _finite(out.mip_gap)
-        # Set the flag both ways: HiGHS keeps it between runs, so a run after an
-        # interrupted one would otherwise stop at its first check.
-        event.interrupt(stop.due)
-
-    def improving(event) -> None:
-        state.incumbent = _finite(event.data_out.mip_primal_bound)
-        state.improved += 1
-
-    hooks = [(h.cbSimplexInterrupt, interrupt), (h.cbIpmInterrupt, interrupt),
-             (h.cbMipInterrupt, interrupt), (h.cbMipImprovingSolution, improving)]
-    for hook, fn in hooks:
-        hook.subscribe(fn)
-    t0 = last = time.monotonic()
-    seen = 0
-    try:
-        thread = h.startSolve()
-        while True:
-            done, _ = h.wait(0.2)
-            if done:
-                break
-            now = time.monotonic()
-            if heartbeat is not None and (state.improved != seen or now - last >= every):
-                heartbeat(state, now - t0, state.improved != seen)
-                seen, last = state.improved, now
-        thread.join()
-    finally:
-        for hook, fn in hooks:
-            hook.unsubscribe(fn)
-    return h.getModelStatus()
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if abs(value) < 1e20 else None
 
 
 @dataclass

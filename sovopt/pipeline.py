@@ -29,6 +29,7 @@ from sovopt.report import Report, report_from_solve, report_from_stress
 if TYPE_CHECKING:
     from sovopt.presets import Preset
     from sovopt.solve import SolveResult
+    from sovopt.time_budget import TimeBudget
 
 #: The message :func:`solve_and_report` reports while it computes the KPIs.
 EVALUATING = "computing the results"
@@ -53,19 +54,27 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
                      progress: Callable[[str], None] | None = None,
                      highs_options: dict[str, object] | None = None,
                      export_first_level: str | None = None,
-                     with_metrics: bool = True, start: Portfolio | None = None) -> Outcome:
+                     with_metrics: bool = True, start: Portfolio | None = None,
+                     budget: TimeBudget | None = None) -> Outcome:
     """Solve ``case`` (:func:`sovopt.solve.solve_case`), evaluate its portfolio and build
     the run's Report.
 
     The KPIs are computed only when the solve has a verified portfolio
     (``result.has_portfolio``) and ``with_metrics`` is true (the
     benchmark's build-only sizes skip them); otherwise they are blank.
+    ``budget``: the command's time limit, started before the case was read
+    (:class:`sovopt.time_budget.TimeBudget`); the KPIs and the report are timed in it.
     """
+    t0 = time.monotonic()
     from sovopt.solve import solve_case  # the solver stack loads only when solving
+
+    if budget is not None:  # loading it is part of the command's time
+        budget.spent["load solver"] = budget.spent.get("load solver", 0.0) + (
+            time.monotonic() - t0)
 
     result = solve_case(case, objective, time_limit, gap, progress=progress,
                         highs_options=highs_options, export_first_level=export_first_level,
-                        start=start)
+                        start=start, budget=budget)
     timings: dict[str, float] = {}
     metrics = None
     if with_metrics and result.has_portfolio:
@@ -73,11 +82,12 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
             progress(EVALUATING)
         t0 = time.perf_counter()
         metrics = evaluate(result.data, result.portfolio)
-        timings["evaluate"] = time.perf_counter() - t0
+        timings["evaluate"] = result.timings["evaluate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = report_from_solve(result, metrics, case_path, run_id=run_id, warnings=warnings)
     report.run["label"] = label
-    timings["report"] = time.perf_counter() - t0
+    timings["report"] = result.timings["report"] = time.perf_counter() - t0
+    report.run.setdefault("timings", {})["report"] = timings["report"]
     return Outcome(report=report, metrics=metrics, result=result, timings=timings)
 
 

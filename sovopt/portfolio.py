@@ -25,6 +25,9 @@ class Portfolio:
 
     The stock of a capability is not a decision of its own: it follows from the
     deliveries and the demand (the stock balance), so the metrics derive it.
+
+    >>> Portfolio.empty().started_options
+    []
     """
 
     starts: pd.DataFrame
@@ -38,6 +41,21 @@ class Portfolio:
                    pd.DataFrame({"option_id": pd.Series(dtype=str),
                                  "year": pd.Series(dtype=int),
                                  "units": pd.Series(dtype=float)}))
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame]) -> Portfolio | None:
+        """The portfolio a run's result tables hold (portfolio, deliveries, repairs), or
+        None when they hold none (a run that did not finish, or was infeasible)."""
+        pf, dl = tables.get("portfolio"), tables.get("deliveries")
+        if pf is None or dl is None:
+            return None
+        starts = pf.loc[pf["start_year"].notna(), ["option_id", "start_year"]]
+        starts = starts.astype({"start_year": int}).reset_index(drop=True)
+        deliveries = dl[["option_id", "year", "units"]].astype({"year": int, "units": float})
+        rp = tables.get("repairs")
+        repairs = (rp[["repair_id", "start_year"]].astype({"start_year": int})
+                   .reset_index(drop=True) if rp is not None and len(rp) else no_repairs())
+        return cls(starts=starts, deliveries=pd.DataFrame(deliveries), repairs=repairs)
 
     @property
     def started_options(self) -> list[str]:

@@ -79,10 +79,8 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
+from sovopt.exclusions import EPS, excluded_options
 from sovopt.sourcing import sourcing_years
-
-#: Tolerance below which a share or a loss is treated as zero.
-EPS = 1e-9
 
 
 @dataclass
@@ -194,25 +192,8 @@ def prepare(case: Case) -> ModelData:
     origin_all = value_origin(case, all_options)
     options = all_options
 
-    prohibited = set(countries.index[countries["tier"] == "prohibited"])
-    touched = origin_all[origin_all["country_id"].isin(prohibited)
-                         & (origin_all["share"] > EPS)]
-    excluded_rows = []
-    for oid, grp in touched.groupby("option_id", sort=False):
-        names = ", ".join(sorted(grp["country_id"]))
-        excluded_rows.append((oid, f"value from prohibited country {names}"))
-
     starts = _start_pairs(options, years)
-    no_start = set(options.index) - set(starts["option_id"])
-    for oid in options.index[options.index.isin(no_start)]:
-        o = options.loc[oid]
-        excluded_rows.append(
-            (oid, f"cannot deliver by {years[-1]}: available_from {int(o.available_from)} "
-                  f"+ lead time {int(o.lead_time_years)}")
-        )
-    excluded = pd.DataFrame(excluded_rows, columns=["option_id", "reason"])
-    excluded["row"] = excluded["option_id"].map(options["row"])
-    excluded = excluded.drop_duplicates("option_id").reset_index(drop=True)
+    excluded = excluded_options(case, options, origin_all, starts)
 
     keep = ~options.index.isin(excluded["option_id"])
     all_options = all_options.assign(kept=keep)

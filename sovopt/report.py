@@ -49,6 +49,7 @@ from sovopt.metrics import METRIC_TABLES, Metrics
 from sovopt.outputs import METRIC_KEYS, NAMED, SUMMARY_KEYS, TABLE_COLUMNS, rounded_summary
 from sovopt.prepare import ModelData
 from sovopt.sourcing import never_met, never_met_text
+from sovopt.status import Status
 
 if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
     from sovopt.solve import SolveResult
@@ -73,9 +74,9 @@ DIAGNOSTIC_COLUMNS = TABLE_COLUMNS["diagnostics"]
 LEVEL_COLUMNS = TABLE_COLUMNS["levels"]
 #: Solve statuses that come with a verified portfolio (and so KPIs and a gap):
 #: ``feasible`` is the older word for ``time_limit``, kept for stored runs.
-WITH_PORTFOLIO = ("optimal", "time_limit", "interrupted", "feasible")
+WITH_PORTFOLIO = (Status.OPTIMAL, Status.TIME_LIMIT, Status.INTERRUPTED, Status.FEASIBLE)
 #: Summary ``status`` of a stress test: the portfolio keeps every limit, or breaks some.
-STRESS_OK, STRESS_BROKEN = "feasible", "violated"
+STRESS_OK, STRESS_BROKEN = Status.FEASIBLE, Status.VIOLATED
 
 
 def new_run_id(when: dt.datetime | None = None) -> str:
@@ -209,13 +210,13 @@ def status_detail(result: SolveResult) -> str:
     level by level, in the level's own terms.
     """
     status = result.status
-    if status == "solver_error":
+    if status == Status.SOLVER_ERROR:
         return f"The solver failed, so no plan is given: {result.message}"
-    if status == "no_solution":
+    if status == Status.NO_SOLUTION:
         return "No portfolio was found within the time limit; no plan is given."
-    if status == "infeasible":
+    if status == Status.INFEASIBLE:
         return "No portfolio meets every limit of the case (see Diagnostics)."
-    if status == "interrupted" and not result.has_portfolio:
+    if status == Status.INTERRUPTED and not result.has_portfolio:
         return "The solve was interrupted before any portfolio was found; no plan is given."
     open_levels = [lv for lv in result.levels
                    if lv.gap is not None and lv.gap > result.mip_gap + 1e-9]
@@ -226,11 +227,11 @@ def status_detail(result: SolveResult) -> str:
     for lv in unsolved:
         why = "interrupted" if "interrupted" in lv.status else "no time left"
         parts.append(f"{lv.name} was not optimised ({why})")
-    if status == "optimal" and not parts:
+    if status == Status.OPTIMAL and not parts:
         return (f"Proven optimal: every level is within the requested gap of "
                 f"{result.mip_gap:.1%}.")
     lead = ("Interrupted: this is the best plan found when the solve was stopped, not "
-            "proven optimal" if status == "interrupted" else
+            "proven optimal" if status == Status.INTERRUPTED else
             "Not proven optimal: the time limit ended the solve")
     return lead + (": " + "; ".join(parts) + "." if parts else ".")
 

@@ -4,18 +4,22 @@ The preset's levels are optimised in order on one compiled model and one HiGHS
 instance: after a level is optimised its objective row is added as a
 constraint, held within the preset's tolerance, the next level's cost vector
 replaces the last, and the previous (verified) solution is offered as the MIP
-start. Settings ``time_limit_s`` and ``mip_gap`` (or their overrides) reach
-HiGHS; the time limit is shared by all levels of one solve and enforced on the
-wall clock by an interrupt callback (:func:`sovopt.highs.supervised_run`).
+start. Each level is solved by :class:`sovopt.level.LevelSolver`; the first
+start comes from :mod:`sovopt.heuristics.starts`; the marginal values from
+:mod:`sovopt.duals`. Settings ``time_limit_s`` and ``mip_gap`` (or their
+overrides) reach HiGHS through one :class:`~sovopt.time_budget.TimeBudget`
+(what each phase may take, HiGHS's own clock) and one options dict
+(:func:`sovopt.highs.solver_options`); the limit is enforced on the wall clock
+by an interrupt callback (:func:`sovopt.highs.supervised_run`).
 
 Nothing HiGHS hands back is used unchecked. After every run the solution
 vector is checked against the model HiGHS holds (bounds, integrality, every
 row, the held levels) and its objective against the one HiGHS reported
 (:func:`sovopt.highs.check_vector`); the portfolio it encodes is then checked
-against every constraint family by the metrics (:func:`sovopt.verify.violations`).
+against every constraint family (:func:`sovopt.verify.solution_problems`).
 A vector that fails is never passed on: the solver state is cleared and the
 level solved again without a start, then without presolve, then with another
-seed. A status is what was proven:
+seed. A status (:class:`sovopt.status.Status`) is what was proven:
 
 - ``optimal``: every level within its gap;
 - ``time_limit``: a verified portfolio, some level stopped by the time limit
@@ -27,8 +31,9 @@ seed. A status is what was proven:
   portfolio is presented as a plan.
 
 After the levels, the binaries are fixed at their optimum and the LP of the
-primary level (the first after unmet demand) is re-solved, with its own time
-budget, for the marginal value of budget and of localization per year.
+primary level (the first after unmet demand) is re-solved, within the share
+of the limit held back for it, for the marginal value of budget and of
+localization per year.
 """
 
 from __future__ import annotations
@@ -48,99 +53,59 @@ import pandas as pd
 
 from sovopt.case import Case
 from sovopt.diagnose import complete_precheck, diagnose, precheck
+from sovopt.duals import marginal_values
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.executors import default_workers
-from sovopt.heuristics.columns import plan_columns
+from sovopt.heuristics import block_search
 from sovopt.heuristics.complete import complete
 from sovopt.heuristics.construct import MIN_INTEGERS as CONSTRUCT_MIN_INTEGERS
-from sovopt.heuristics.construct import capability_blocks, constructive_portfolio
 from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
 from sovopt.heuristics.relax_and_fix import relax_and_fix
-from sovopt.heuristics.repair import repair
-from sovopt.heuristics.start import start_vector
+from sovopt.heuristics.starts import constructive_start, crash_start, from_portfolio
 from sovopt.highs import (
-    LIMITS,
     HighsModel,
-    RunState,
     Stop,
     add_row,
     check_vector,
-    clear_state,
-    has_solution,
     held_lp,
     set_cost,
+    set_gaps,
     set_mip_lp_solver,
     set_presolve_mode,
     set_time_limit,
+    solver_options,
     supervised_run,
     to_highs,
-    warm_start,
+)
+from sovopt.level import (  # noqa: F401  (LevelSolver, level_cost, portfolio_of: the
+    LevelResult,  # names studies and tests import from here)
+    LevelSolver,
+    level_cost,
+    portfolio_of,
+    relative_gap,
 )
 from sovopt.model import build_model
-from sovopt.model.constraints.repair_line import repair_starts
 from sovopt.model.relaxation import Relaxation
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData, prepare
 from sovopt.presets import Preset, load_preset
-from sovopt.spend import unit_spend_by_year
+from sovopt.status import PORTFOLIO_STATUSES, SOLVE_STATUSES, Status
+from sovopt.time_budget import TimeBudget, level_share  # noqa: F401  (level_share: tests)
 from sovopt.verify import solution_problems
 
 Progress = Callable[[str], None]
-MS = highspy.HighsModelStatus
 
-#: Statuses of a solve (README, "Statuses"); the first three come with a verified portfolio.
-STATUSES = ("optimal", "time_limit", "interrupted", "infeasible", "no_solution",
-            "solver_error")
-PORTFOLIO_STATUSES = frozenset({"optimal", "time_limit", "interrupted"})
-#: The ways a level is tried, in order, until one gives a verified solution.
-ATTEMPTS: tuple[tuple[str, dict[str, object]], ...] = (
-    ("MIP from the previous portfolio", {}),
-    ("MIP from scratch", {}),
-    ("MIP without presolve", {"presolve": "off"}),
-    ("MIP with another random seed", {"random_seed": 7}),
-)
-
-
-def after_solve_seconds(time_limit: float) -> float:
-    """The time the duals' LP re-solve may take, on top of the solve's own limit.
-
-    A solve that used its whole limit must still be able to compute marginal
-    values; a quarter of the limit, at least 10 s, is plenty for an LP whose
-    integers are fixed.
-    """
-    return max(10.0, 0.25 * float(time_limit))
-
-
-@dataclass
-class LevelResult:
-    """One optimised level, in the level's own units (the preset's weighted terms).
-
-    ``value`` is the objective of the verified solution of this level (the
-    incumbent), ``bound`` the best bound HiGHS proved, ``gap`` the relative
-    distance between them; ``method`` says which attempt found the solution
-    (or ``previous portfolio`` when the level kept the last level's plan);
-    ``portfolio`` is the level's own verified portfolio.
-    """
-
-    name: str
-    terms: dict[str, float]
-    status: str
-    value: float | None = None
-    gap: float | None = None
-    seconds: float = 0.0
-    bound: float | None = None
-    cpu_seconds: float = 0.0
-    seconds_given: float | None = None  # the level's share of the time limit
-    method: str = ""
-    note: str = ""
-    portfolio: Portfolio | None = None
+#: Statuses of a solve; the first three come with a verified portfolio.
+STATUSES = SOLVE_STATUSES
+__all__ = ["PORTFOLIO_STATUSES", "STATUSES", "LevelResult", "LevelSolver", "SolveResult",
+           "level_cost", "level_share", "portfolio_of", "solve_case"]
 
 
 @dataclass
 class SolveResult:
     """Everything a solve produced; ``exit_code`` follows the README's exit codes."""
 
-    status: str  # one of STATUSES
+    status: str  # a Status (one of STATUSES)
     preset: Preset
     data: ModelData
     levels: list[LevelResult] = field(default_factory=list)
@@ -155,12 +120,20 @@ class SolveResult:
     message: str = ""  # why a solve ended without a plan (solver_error)
     notes: list[str] = field(default_factory=list)  # what the reader should know
     verified: bool = False  # the portfolio passed every check (sovopt.verify)
+    budget: TimeBudget | None = None  # the time limit, as spent
+    options: dict[str, object] = field(default_factory=dict)  # HiGHS's, as made
 
     @property
     def exit_code(self) -> int:
-        return {"infeasible": EXIT_INFEASIBLE, "no_solution": EXIT_NO_SOLUTION,
-                "solver_error": EXIT_NO_SOLUTION, "interrupted": EXIT_INTERRUPTED,
+        return {Status.INFEASIBLE: EXIT_INFEASIBLE, Status.NO_SOLUTION: EXIT_NO_SOLUTION,
+                Status.SOLVER_ERROR: EXIT_NO_SOLUTION, Status.INTERRUPTED: EXIT_INTERRUPTED,
                 }.get(self.status, EXIT_OK)
+
+    def diagnosis_options(self) -> dict[str, object]:
+        """The solve's HiGHS options with HiGHS's clock at what the time limit has left:
+        what a second diagnosis (of the changes since an earlier run) runs with."""
+        left = self.budget.for_diagnosis() if self.budget is not None else self.time_limit
+        return {**self.options, "time_limit": left}
 
     @property
     def has_portfolio(self) -> bool:
@@ -227,7 +200,8 @@ def solve_case(case: Case, objective: str | Preset | None = None,
                progress: Progress | None = None,
                highs_options: dict[str, object] | None = None,
                export_first_level: str | None = None,
-               stop: Stop | None = None, start: Portfolio | None = None) -> SolveResult:
+               stop: Stop | None = None, start: Portfolio | None = None,
+               budget: TimeBudget | None = None) -> SolveResult:
     """Solve ``case`` with a preset (name, file or Preset; default Settings ``objective``).
 
     ``export_first_level``: write the first level actually optimised, exactly as
@@ -238,183 +212,32 @@ def solve_case(case: Case, objective: str | Preset | None = None,
     ``start``: a portfolio (an earlier run's, or hand-made) that becomes the MIP
     start of the first optimised level, completed or repaired to feasibility
     (:mod:`sovopt.heuristics.repair`); later levels start from the last one's.
+    ``budget``: the command's :class:`~sovopt.time_budget.TimeBudget`, started before
+    the case was read, with its reserve for writing held back (its limit is then the
+    time limit); by default one of ``time_limit`` seconds starts now.
     """
     preset = objective if isinstance(objective, Preset) else load_preset(
         objective or case.settings.objective)
     time_limit = float(time_limit if time_limit is not None else case.settings.time_limit_s)
+    budget = budget or TimeBudget(time_limit)
     gap = float(gap if gap is not None else case.settings.mip_gap)
     stop = stop or Stop()
     with _ctrl_c(stop, progress):
-        return _Solve(case, preset, time_limit, gap, progress, highs_options or {},
+        return _Solve(case, preset, budget, gap, progress, highs_options or {},
                       export_first_level, stop, start).run()
-
-
-class LevelSolver:
-    """Optimises one level of a compiled model until HiGHS hands back a verified solution.
-
-    The one way sovopt solves a level, for the level loop and for studies that
-    edit a compiled model themselves (the frontier): the run is supervised
-    (deadline and Ctrl-C through ``stop``), every vector is checked
-    (:func:`sovopt.verify.solution_problems`) before it is returned, and a vector
-    that fails, or a solver error, is retried the ways of ATTEMPTS.
-    """
-
-    def __init__(self, hm: HighsModel, m, d: ModelData, gap: float, stop: Stop,
-                 switch_off: frozenset[str] = frozenset(),
-                 progress: Progress | None = None):
-        self.hm, self.m, self.d, self.gap, self.stop = hm, m, d, gap, stop
-        self.absolute_gap = 0.0  # in the level's own units; set per level by the solve
-        self.switch_off, self.progress = switch_off, progress
-
-    def _portfolio(self, values: np.ndarray) -> Portfolio:
-        return portfolio_of(self.m, self.d, self.hm, values)
-
-    def optimise(self, name: str, terms: dict[str, float], cost: np.ndarray, scale: float,
-                  start: np.ndarray | None, label: str,
-                  start_from: str = "the previous portfolio"
-                  ) -> tuple[LevelResult, np.ndarray | None]:
-        """Solve the level in hand until a verified solution, trying the ways of ATTEMPTS.
-
-        Returns the level's result and its verified vector (None when the time
-        ran out with nothing better than ``start``, which is then kept, or with
-        nothing at all). A level after the first cannot be infeasible (the
-        previous portfolio satisfies it), so HiGHS saying so is an error too.
-        """
-        h = self.hm.highs
-        problems: list[str] = []
-        for i, (method, settings) in enumerate(ATTEMPTS):
-            if i == 0:
-                method = f"MIP from {start_from}"
-            if i == 0 and start is None:
-                continue  # no start to offer: the first real attempt is "from scratch"
-            if problems and self.stop.due:
-                break  # no time left for another way: keep what there is
-            if i > 0:
-                clear_state(h)
-            if i == 0:
-                warm_start(self.hm, start)
-            saved = {key: h.getOptionValue(key)[1] for key in settings}
-            for key, value in settings.items():
-                h.setOptionValue(key, value)
-            self._clock_to_deadline()
-            try:
-                status = supervised_run(h, self.stop, self.heartbeat(label, scale))
-            finally:
-                for key, value in saved.items():
-                    h.setOptionValue(key, value)
-            said = h.modelStatusToString(status)
-            if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-                if start is None:
-                    return LevelResult(name, terms, "infeasible", method=method), None
-                problems.append(f"{method}: HiGHS reported the level infeasible, but the "
-                                "previous verified portfolio satisfies it")
-                continue
-            if (status == MS.kOptimal or status in LIMITS) and has_solution(h):
-                values = np.asarray(h.getSolution().col_value, dtype=float)
-                portfolio = self._portfolio(values)
-                bad = solution_problems(self.hm, values, cost,
-                                        float(h.getInfo().objective_function_value),
-                                        self.d, portfolio, self.switch_off)
-                if not bad:
-                    return self._success(name, terms, values, portfolio, status, cost, scale,
-                                         method, problems), values
-                problems.append(f"{method}: the solution HiGHS returned ({said}) failed its "
-                                f"check: {bad[0]}")
-                continue
-            if status in LIMITS:  # a limit before any solution of its own
-                return self._kept(name, terms, start, cost, scale, problems), None
-            problems.append(f"{method}: HiGHS ended with status '{said}'")
-        if self.stop.due:
-            return self._kept(name, terms, start, cost, scale, problems), None
-        return LevelResult(name, terms, "solver_error", note="; ".join(problems),
-                           method="none"), None
-
-    def _clock_to_deadline(self) -> None:
-        """HiGHS's own time limit for the next run: what is left to the stop's deadline.
-
-        The interrupt callback ends a run at the deadline only where HiGHS calls it;
-        its sub-MIP heuristics obey HiGHS's clock alone (bench L: a scenario level
-        after relax-and-fix ran to HiGHS's limit, set at the level's start, 59 s past
-        its deadline). So the clock is set to the deadline before every run.
-        """
-        left = self.stop.deadline - time.monotonic()
-        if math.isfinite(left):
-            set_time_limit(self.hm.highs, max(0.5, left),
-                           lp=not np.any(self.hm.integrality))
-
-    def _success(self, name: str, terms: dict[str, float], values: np.ndarray,
-                 portfolio: Portfolio, status: highspy.HighsModelStatus, cost: np.ndarray,
-                 scale: float, method: str, problems: list[str]) -> LevelResult:
-        """The level's result from a verified solution (value from the vector itself)."""
-        info = self.hm.highs.getInfo()
-        value = float(cost @ values) * scale
-        integer = bool(np.any(self.hm.integrality))
-        if status == MS.kOptimal and not integer:
-            bound = value
-        else:
-            bound = _finite(info.mip_dual_bound)
-            bound = None if bound is None else bound * scale
-        gap = relative_gap(value, bound)
-        if status == MS.kOptimal:
-            level_status, gap = "optimal", (gap if gap is not None else 0.0)
-        elif self.within_gap(value, bound):
-            level_status = "optimal"  # stopped, but already within the requested gap
-        elif self.stop.requested:
-            level_status = "interrupted"
-        else:
-            level_status = "time_limit"
-        note = "; ".join(problems)
-        return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
-                           note=note, portfolio=portfolio)
-
-    def within_gap(self, value: float, bound: float | None) -> bool:
-        """Whether a level's value is proven within its relative or its absolute gap."""
-        if bound is None:
-            return False
-        gap = relative_gap(value, bound)
-        return (gap is not None and gap <= self.gap + 1e-9) or (
-            value - bound <= self.absolute_gap + 1e-12)
-
-    def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
-              cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
-        """A level that ran out of time: it keeps the previous portfolio, if any."""
-        status = "interrupted" if self.stop.requested else "time_limit"
-        if start is None:
-            return LevelResult(name, terms, f"not solved: {status.replace('_', ' ')}",
-                               note="; ".join(problems))
-        value = float(cost @ start) * scale
-        bound = _finite(self.hm.highs.getInfo().mip_dual_bound)
-        bound = None if bound is None else min(bound * scale, value)
-        return LevelResult(name, terms, status, value, relative_gap(value, bound),
-                           bound=bound, method="previous portfolio",
-                           note="; ".join(problems), portfolio=self._portfolio(start))
-
-    def heartbeat(self, label: str, scale: float) -> Callable[[RunState, float, bool], None]:
-        progress = self.progress
-
-        def beat(state: RunState, elapsed: float, improved: bool) -> None:
-            if progress is None:
-                return
-            best = "none yet" if state.incumbent is None else f"{state.incumbent * scale:.6g}"
-            bound = "" if state.bound is None else f", bound {state.bound * scale:.6g}"
-            gap = "" if state.gap is None else f", gap {state.gap:.2%}"
-            what = "improved" if improved else "working"
-            progress(f"{label}: {what}, best {best}{bound}{gap}, {elapsed:.0f} s")
-
-        return beat
 
 
 class _Solve:
     """One solve: the state shared by its steps (model, HiGHS, clock, stop)."""
 
-    def __init__(self, case: Case, preset: Preset, time_limit: float, gap: float,
+    def __init__(self, case: Case, preset: Preset, budget: TimeBudget, gap: float,
                  progress: Progress | None, highs_options: dict[str, object],
                  export_first_level: str | None, stop: Stop, start: Portfolio | None = None):
         self.case, self.preset, self.progress, self.stop = case, preset, progress, stop
         self.given_start = start
-        self.time_limit, self.gap = time_limit, gap
+        self.budget, self.time_limit, self.gap = budget, budget.limit, gap
         self.highs_options, self.export = highs_options, export_first_level
-        self.timings: dict[str, float] = {}
+        self.timings = budget.spent  # the command's phases and the solve's, side by side
         self.clock = _Clock(self.timings, progress)
 
     # --- the whole solve --------------------------------------------------------------
@@ -423,23 +246,26 @@ class _Solve:
         with self.clock("prepare"):
             d = prepare(self.case)
         self.d = d
-        result = SolveResult(status="optimal", preset=self.preset, data=d,
+        result = SolveResult(status=Status.OPTIMAL, preset=self.preset, data=d,
                              timings=self.timings, time_limit=self.time_limit,
-                             mip_gap=self.gap)
+                             mip_gap=self.gap, budget=self.budget)
         self.result = result
         found = precheck(d)
         if self.case.settings.allow_unmet:  # demand beyond reach is then unmet, not infeasible
             found = [r for r in found if r.family != "demand"]
         if found:  # with the precheck's changes typed in, what else stands in the way
-            found = complete_precheck(d, found, self.preset.switch_off, {
-                "mip_rel_gap": self.gap, "time_limit": self.time_limit, "random_seed": 0})
-            result.status, result.diagnosis = "infeasible", found
+            result.options = solver_options(self.gap, self.budget.for_diagnosis(),
+                                            extra=self.highs_options)
+            with self.clock("diagnose"):
+                found = complete_precheck(d, found, self.preset.switch_off, result.options)
+            result.status, result.diagnosis = Status.INFEASIBLE, found
             return result
         result.notes.extend(d.notes)
         with self.clock("build"):
             self.m = build_model(d, self.preset.switch_off)
-        self.options = {"mip_rel_gap": self.gap, "time_limit": self.time_limit,
-                        "random_seed": 0, **self.highs_options}
+        self.options = solver_options(self.gap, self.budget.for_levels(),
+                                      extra=self.highs_options)
+        result.options = self.options
         with self.clock("hand_off"):
             self.hm = to_highs(self.m, self.m.term_names, self.options)
             if self.hm.num_row >= LIGHT_PRESOLVE_ROWS:
@@ -448,7 +274,6 @@ class _Solve:
         self.x_pos = self.hm.positions(self.m.x)
         self.solver = LevelSolver(self.hm, self.m, d, self.gap, self.stop,
                                   self.preset.switch_off, self.progress)
-        self.deadline = time.monotonic() + self.time_limit
         values = self._levels()
         if values is None:
             return result
@@ -458,22 +283,32 @@ class _Solve:
             bad = solution_problems(self.hm, values, None, None, d, result.portfolio,
                                     self.preset.switch_off)
         if bad:  # cannot happen when every level was verified: never report it as a plan
-            result.status = "solver_error"
+            result.status = Status.SOLVER_ERROR
             result.message = f"the final portfolio failed its check: {bad[0]}"
             result.portfolio = Portfolio.empty()
             return result
         result.verified = True
-        if result.status == "interrupted":
+        if result.status == Status.INTERRUPTED:
             result.notes.append("Marginal values were not computed: the solve was interrupted.")
             return result
         with self.clock("duals"):
-            result.duals = self._duals(values)
+            primary = next((lv for lv in self.preset.levels if set(lv.terms) != {"unmet"}),
+                           None)
+            result.duals, notes = marginal_values(
+                self.hm, d, self.preset, self.held, values, self.x_pos,
+                self.budget.for_duals(), self.stop,
+                self._lp_solver(primary) if primary is not None else "choose")
+            result.notes.extend(notes)
         return result
 
     def _infeasible(self) -> None:
-        self.result.status = "infeasible"
+        """Diagnose the infeasible case, paid from what is left of the time limit."""
+        self.result.status = Status.INFEASIBLE
+        self.result.options = solver_options(self.gap, self.budget.for_diagnosis(),
+                                             extra=self.highs_options)
         with self.clock("diagnose"):
-            self.result.diagnosis = diagnose(self.d, self.preset.switch_off, self.options)
+            self.result.diagnosis = diagnose(self.d, self.preset.switch_off,
+                                             self.result.options)
 
     def _levels(self) -> np.ndarray | None:
         """Optimise every level; the final verified vector, or None (status says why)."""
@@ -495,7 +330,9 @@ class _Solve:
             start_from = "the crash start"
             levels_left = sum(1 for _, sc in scaled if sc)
             with self.clock("crash start"):
-                crash = self._crash_start(self._left() / (levels_left + 1))
+                crash = crash_start(hm, self.m, self.d, preset.switch_off,
+                                    self.budget.for_crash_start(levels_left), self.stop,
+                                    self.solver.heartbeat("crash start", 1.0))
             if crash is False:
                 self._infeasible()
                 return None
@@ -506,18 +343,19 @@ class _Solve:
             if not scale:
                 result.levels.append(LevelResult(level.name, level.terms, "skipped: no data"))
                 continue
-            remaining = self._left()
+            remaining = self.budget.for_levels()
             if values is not None and (self.stop.requested or remaining <= 0.5):
                 why = "interrupted" if self.stop.requested else "time limit"
                 result.levels.append(LevelResult(level.name, level.terms,
                                                  f"not solved: {why}"))
-                result.status = "interrupted" if self.stop.requested else "time_limit"
+                result.status = (Status.INTERRUPTED if self.stop.requested
+                                 else Status.TIME_LIMIT)
                 continue
             weights = [lv.weight for lv, (_, sc) in zip(preset.levels[k:], scaled[k:],
                                                          strict=True) if sc]
-            share = level_share(remaining, weights,
-                                first=not any(lv.value is not None for lv in result.levels),
-                                have_portfolio=values is not None)
+            share = self.budget.for_level(
+                weights, first=not any(lv.value is not None for lv in result.levels),
+                have_portfolio=values is not None)
             self.stop.deadline = time.monotonic() + share
             set_time_limit(hm.highs, share, lp=not np.any(hm.integrality))
             set_cost(hm, cost)
@@ -532,11 +370,15 @@ class _Solve:
             with self.clock(f"solve level {k + 1}"):
                 rf = self._relax_and_fix(level, cost, share, start) if (
                     self._relax_and_fix_pays(level)) else None
-                if rf is not None:
-                    start = rf.values
+                method = "relax-and-fix" if rf is not None else start_from
+                start = rf.values if rf is not None else start
+                if start is not None and block_search.pays(level.terms, hm.num_integer):
+                    found = block_search.search_level(
+                        hm, self.d, cost, start, self.budget.for_block_search(share), self.stop)
+                    if found.accepted:
+                        start, method = found.values, "block search"
                 lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
-                                               label, "relax-and-fix" if rf is not None
-                                               else start_from)
+                                               label, method)
                 if rf is not None:
                     self._with_relax_and_fix(lv, rf, scale)
             lv.seconds = time.perf_counter() - t0
@@ -552,41 +394,40 @@ class _Solve:
                 return None
             if new is None:  # nothing found in the time given
                 if values is None:
-                    result.status = "interrupted" if self.stop.requested else "no_solution"
+                    result.status = (Status.INTERRUPTED if self.stop.requested
+                                     else Status.NO_SOLUTION)
                     return None
                 continue
             values, start_from = new, "the previous portfolio"
-            if lv.status in ("time_limit", "interrupted"):
+            if lv.status in (Status.TIME_LIMIT, Status.INTERRUPTED):
                 result.status = lv.status
             self._hold(k, cost, scale, lv.value, values)
             if self.stop.requested:
-                result.status = "interrupted"
+                result.status = Status.INTERRUPTED
 
         if values is None:  # every level was empty: any feasible portfolio will do
             set_cost(hm, np.zeros(hm.num_col))
-            self.stop.deadline = time.monotonic() + max(self._left(), 1.0)
+            self.stop.deadline = time.monotonic() + max(self.budget.for_levels(), 1.0)
             lv, values = self.solver.optimise("feasibility", {}, np.zeros(hm.num_col), 1.0,
                                               None, "feasibility")
             if self._ends_solve(lv):
                 return None
             if values is None:
-                result.status = "interrupted" if self.stop.requested else "no_solution"
+                result.status = (Status.INTERRUPTED if self.stop.requested
+                                 else Status.NO_SOLUTION)
                 return None
         return values
 
     def _ends_solve(self, lv: LevelResult) -> bool:
         """Whether a level's outcome ends the solve: infeasible (then diagnosed) or a
         solver error (then no plan)."""
-        if lv.status == "infeasible":
+        if lv.status == Status.INFEASIBLE:
             self._infeasible()
             return True
-        if lv.status == "solver_error":
-            self.result.status, self.result.message = "solver_error", lv.note
+        if lv.status == Status.SOLVER_ERROR:
+            self.result.status, self.result.message = Status.SOLVER_ERROR, lv.note
             return True
         return False
-
-    def _left(self) -> float:
-        return self.deadline - time.monotonic()
 
     # --- speed: per-level gaps, relax-and-fix, a given start ------------------------------
 
@@ -595,11 +436,9 @@ class _Solve:
         the preset's gap in the level's units divided by the cost scale. A zero
         relative gap asks for proof of optimality and gets it: the absolute gap is
         then HiGHS's own (1e-6)."""
-        h = self.hm.highs
         rel = self.gap if level.relative_gap is None else level.relative_gap
         absolute = max(level.stop_gap / scale, 1e-6) if rel > 0 else 1e-6
-        h.setOptionValue("mip_rel_gap", rel)
-        h.setOptionValue("mip_abs_gap", absolute)
+        set_gaps(self.hm.highs, rel, absolute)
         self.solver.gap, self.solver.absolute_gap = rel, absolute * scale
 
     def _lp_solver(self, level) -> str:
@@ -618,9 +457,10 @@ class _Solve:
 
     def _relax_and_fix(self, level, cost: np.ndarray, share: float,
                        start: np.ndarray | None):
-        """Relax-and-fix in 60 % of the level's share (window 1 from ``start``),
+        """Relax-and-fix in its part of the level's share (window 1 from ``start``),
         verified; None to fall back to the plain MIP alone."""
-        found = relax_and_fix(self.hm, cost, self.d.years, 0.6 * share, gap=self.solver.gap,
+        found = relax_and_fix(self.hm, cost, self.d.years, self.budget.for_relax_and_fix(share),
+                              gap=self.solver.gap,
                               run=lambda: supervised_run(self.hm.highs, self.stop),
                               start=start)
         if found is None:
@@ -643,68 +483,33 @@ class _Solve:
         if math.isfinite(bound) and (lv.bound is None or bound > lv.bound):
             lv.bound = min(bound, lv.value)
             lv.gap = relative_gap(lv.value, lv.bound)
-            if lv.status == "time_limit" and self.solver.within_gap(lv.value, lv.bound):
-                lv.status = "optimal"
+            if lv.status == Status.TIME_LIMIT and self.solver.within_gap(lv.value, lv.bound):
+                lv.status = Status.OPTIMAL
         if abs(lv.value - found.objective * scale) <= 1e-9 * max(1.0, abs(lv.value)):
             lv.method = "relax-and-fix"
 
     def _from_portfolio(self, portfolio: Portfolio, what: str,
                         scaled: list[tuple[np.ndarray, float]]) -> np.ndarray | None:
         """A portfolio (a given start, the constructive one) as a verified start of the
-        first optimised level, completed or repaired (:mod:`sovopt.heuristics.repair`),
-        or None; ``what`` names it in the notes."""
+        first optimised level (:func:`sovopt.heuristics.starts.from_portfolio`), or None."""
         first = _first_optimised(scaled)
         if first is None:
             return None
-        cost, _ = scaled[first]
-        given = start_vector(self.hm, self.m, self.d, portfolio)
-        # up to half the time left: a start that is found is the first portfolio the
-        # levels can report (on bench L the completion alone needs HiGHS's presolve
-        # of 735k rows, about 20 s); completing a good start takes a fraction of it
-        seconds = max(1.0, min(120.0, self._left() / 2))
-        self.stop.deadline = time.monotonic() + seconds
-        found = repair(self.hm, cost, given.values, seconds, plan_columns(self.hm, self.m),
-                       self.stop)
-        if given.dropped_starts + given.dropped_deliveries:
-            self.result.notes.append(
-                f"{what.capitalize()} has {given.dropped_starts} start(s) and "
-                f"{given.dropped_deliveries} deliveries this case cannot make (an option "
-                "excluded or out of reach); left out.")
-        if found is None:
-            self.result.notes.append(f"{what.capitalize()} could not be repaired in time; "
-                                     "the solve went on without it.")
-            return None
-        values, step = found
-        bad = solution_problems(self.hm, values, None, None, self.d, self._portfolio(values),
-                                self.preset.switch_off)
-        if bad:
-            self.result.notes.append(f"{what.capitalize()} failed its check ({bad[0]}); "
-                                     "not used.")
-            return None
-        self.result.notes.append(f"{what.capitalize()} was used as the first MIP start "
-                                 f"({step}).")
-        return values
+        return from_portfolio(self.hm, self.m, self.d, self.preset.switch_off, portfolio,
+                              what, scaled[first][0], self.budget.for_start(), self.stop,
+                              self.result.notes)
 
     def _constructive_start(self, scaled: list[tuple[np.ndarray, float]]
                             ) -> np.ndarray | None:
-        """On a large model, a first portfolio built capability by capability
-        (:mod:`sovopt.heuristics.construct`, one part per core) in at most three
-        quarters of the time left: without a first portfolio no level can report
-        one, and on bench L (26 blocks, about 190 s of CPU) it needs about 125 s
-        on two cores of the 296 s left after the hand-off."""
-        seconds = 0.75 * self._left()
-        t0 = time.perf_counter()
-        portfolio = constructive_portfolio(self.case, seconds, self.stop, self.highs_options,
-                                           workers=default_workers())
-        if portfolio is None:
-            self.result.notes.append(
-                "No first portfolio could be built capability by capability in "
-                f"{seconds:.0f} s; HiGHS looked for one on the whole model.")
+        """On a large model, a first portfolio built capability by capability, one part
+        per core (:func:`sovopt.heuristics.starts.constructive_start`), made a verified
+        start as a given one is."""
+        built = constructive_start(self.case, self.budget.for_construct(), self.stop,
+                                   self.highs_options, default_workers(), self.result.notes)
+        if built is None:
             return None
-        blocks = len(capability_blocks(self.case))
-        return self._from_portfolio(
-            portfolio, f"the portfolio built capability by capability ({blocks} blocks, "
-            f"{time.perf_counter() - t0:.1f} s)", scaled)
+        portfolio, what = built
+        return self._from_portfolio(portfolio, what, scaled)
 
     def _hold(self, k: int, cost: np.ndarray, scale: float, value: float,
               values: np.ndarray) -> None:
@@ -730,6 +535,10 @@ class _Solve:
 
     # --- starts ---------------------------------------------------------------------------
 
+    def _portfolio(self, values: np.ndarray) -> Portfolio:
+        """The started options and yearly deliveries of a solution (integers rounded)."""
+        return portfolio_of(self.m, self.d, self.hm, values)
+
     def _completed(self, values: np.ndarray, cost: np.ndarray) -> np.ndarray:
         """The previous solution with its continuous part re-optimised for the new cost.
 
@@ -749,174 +558,6 @@ class _Solve:
         if found.values is None or check_vector(hm, found.values, lp=lp):
             return values
         return found.values
-
-    def _crash_start(self, seconds: float) -> np.ndarray | None | bool:
-        """A first portfolio from the cost term alone, as the MIP start of the first level.
-
-        Risk levels (CVaR, worst case) have flat objectives over many portfolios,
-        and HiGHS's own heuristics often find nothing better than "lose
-        everything" for a long time; the cheapest portfolio is found quickly and
-        is a feasible start from which its improvement heuristics work. Returns
-        the verified solution, None if none was found in ``seconds``, or False if
-        the case is infeasible.
-        """
-        hm = self.hm
-        cost, _ = level_cost(hm, {"cost": 1.0})
-        set_cost(hm, cost)
-        h = hm.highs
-        _, gap = h.getOptionValue("mip_rel_gap")
-        h.setOptionValue("mip_rel_gap", max(gap, 0.05))
-        h.setOptionValue("time_limit", max(seconds, 1.0))
-        self.stop.deadline = time.monotonic() + max(seconds, 1.0)
-        try:
-            status = supervised_run(h, self.stop, self.solver.heartbeat("crash start", 1.0))
-        finally:
-            h.setOptionValue("mip_rel_gap", gap)
-        if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-            return False
-        if not has_solution(h):
-            return None
-        values = np.asarray(h.getSolution().col_value, dtype=float)
-        bad = solution_problems(hm, values, cost, float(h.getInfo().objective_function_value),
-                                self.d, self._portfolio(values), self.preset.switch_off)
-        clear_state(h)
-        return None if bad else values
-
-    # --- after the levels -----------------------------------------------------------------
-
-    def _portfolio(self, values: np.ndarray) -> Portfolio:
-        """The started options and yearly deliveries of a solution (integers rounded)."""
-        return portfolio_of(self.m, self.d, self.hm, values)
-
-    def _duals(self, values: np.ndarray) -> pd.DataFrame:
-        """Marginal values of budget and localization per year, binaries fixed at the optimum.
-
-        The LP re-solve uses the primary level (the first after unmet demand) as
-        objective, with unmet demand still held, and has its own time budget
-        (:func:`after_solve_seconds`), so a solve that used its whole limit still
-        gets them. The marginal value is how much that level improves per unit
-        more budget (per currency unit) and how much it worsens per percentage
-        point more localization target; ``meaning`` says so in words.
-        """
-        d, hm, preset = self.d, self.hm, self.preset
-        cols = ["constraint", "year", "marginal_value", "objective", "meaning"]
-        primary = next((k for k, lv in enumerate(preset.levels)
-                        if set(lv.terms) != {"unmet"}), None)
-        if primary is None:
-            return pd.DataFrame(columns=cols)
-        level = preset.levels[primary]
-        cost, scale = level_cost(hm, level.terms)
-        if not scale:
-            return pd.DataFrame(columns=cols)
-        h = hm.highs
-        later = [row for k, row in self.held if k >= primary]
-        if later:
-            h.deleteRows(len(later), np.asarray(sorted(later), dtype=np.int32))
-        binary = np.flatnonzero(hm.binary)
-        fixed = np.round(values[binary])
-        h.changeColsBounds(len(binary), binary.astype(np.int32), fixed, fixed)
-        integer = np.flatnonzero(hm.integrality == 1).astype(np.int32)
-        h.changeColsIntegrality(len(integer), integer,
-                                np.full(len(integer), highspy.HighsVarType.kContinuous))
-        set_cost(hm, cost)
-        clear_state(h)
-        seconds = after_solve_seconds(self.time_limit)
-        set_time_limit(h, seconds, lp=True)
-        self.stop.deadline = time.monotonic() + seconds
-        # the LP the scenario-risk level's MIP solves by the interior-point method on a
-        # large model (:meth:`_lp_solver`); crossover gives the basis the duals come from
-        method = self._lp_solver(level)
-        h.setOptionValue("solver", method if method == "ipm" else "choose")
-        try:
-            status = supervised_run(h, self.stop)
-        finally:
-            h.setOptionValue("solver", "choose")
-        if status != MS.kOptimal:
-            self.result.notes.append(
-                "Marginal values of budget and localization could not be computed: the LP "
-                f"re-solve ended with '{h.modelStatusToString(status)}' after {seconds:.0f} s.")
-            return pd.DataFrame(columns=cols)
-        row_dual = np.asarray(h.getSolution().row_dual) * scale
-        spend = unit_spend_by_year(d.options, d.deliveries[["option_id", "year"]].assign(
-            units=values[self.x_pos]))["cost"]
-        currency = d.case.settings.currency
-        out = []
-        for i, (con, _) in enumerate(hm.rows):
-            family = con.parent_component().local_name
-            if family == "budget":
-                t = con.index()
-                value = -row_dual[i]
-                out.append(("budget", t, value, level.name,
-                            budget_meaning(value, t, level.name, currency,
-                                           float(d.budget.loc[t, "budget"]))))
-            elif family == "localization":
-                t = con.index()
-                value = row_dual[i] * 0.01 * float(spend.get(t, 0.0))
-                out.append(("localization", t, value, level.name,
-                            localization_meaning(value, t, level.name)))
-        return pd.DataFrame(out, columns=cols)
-
-
-def level_share(remaining: float, weights: list[float], first: bool,
-                have_portfolio: bool) -> float:
-    """The seconds the next level may take out of ``remaining``.
-
-    ``weights``: the time weights of this level and of every level still to come
-    (the preset's, or its terms' measured difficulty: presets.DEFAULT_TIME_WEIGHT).
-    What is left is shared in proportion to them, so a hard early level cannot
-    starve the later ones (time a level leaves unused passes on to the next);
-    the ``first`` optimised level, the one the preset cares most about, may take
-    half, and all of it while there is no portfolio at all: without one no level
-    can report anything. At least a second.
-    """
-    share = remaining * weights[0] / sum(weights)
-    if first:
-        share = max(share, remaining / 2)
-    if not have_portfolio:
-        share = remaining
-    return max(share, 1.0)
-
-
-def relative_gap(value: float, bound: float | None) -> float | None:
-    """(value − bound) / |value|, 0 when they agree to 1e-9; None without a bound."""
-    if bound is None:
-        return None
-    diff = max(0.0, value - bound)
-    if diff <= 1e-9 * max(1.0, abs(value)):
-        return 0.0
-    return diff / max(abs(value), 1e-12)
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) and abs(value) < 1e20 else None
-
-
-def _points(change: float) -> str:
-    """A change of a level's value (shares of 0..1) in percentage points."""
-    return f"{abs(change) * 100:.3g} points"
-
-
-def budget_meaning(value: float, year: int, level: str, currency: str, budget: float) -> str:
-    """The budget's marginal value in words, per a round step of money."""
-    step = 10.0 ** math.floor(math.log10(max(budget * 0.01, 1.0))) if budget > 0 else 1.0
-    change = value * step
-    money = currency.strip() if step == 1.0 else f"{step:,.0f} {currency}".strip()
-    if abs(change) < 5e-7:
-        return (f"one more {money} of budget in {year} would not improve {level}: "
-                "the budget does not bind that year")
-    verb = "lowers" if change > 0 else "raises"
-    return f"one more {money} of budget in {year} {verb} {level} by {_points(change)}"
-
-
-def localization_meaning(value: float, year: int, level: str) -> str:
-    """The localization target's marginal value in words, per percentage point."""
-    if abs(value) < 5e-7:
-        return (f"one point more localization target in {year} would not change {level}: "
-                "the target does not bind that year")
-    verb = "worsens" if value > 0 else "improves"
-    return (f"one point more localization target in {year} {verb} {level} by "
-            f"{_points(value)}")
 
 
 #: Seconds past its share after which a level's overrun is named in the notes.
@@ -955,48 +596,3 @@ def _wants_crash_start(hm: HighsModel, preset: Preset,
     first = _first_optimised(scaled)
     return (first is not None and "cost" not in preset.levels[first].terms
             and "cost" in hm.costs and bool(np.any(hm.integrality)))
-
-
-def level_cost(hm: HighsModel, terms: dict[str, float]) -> tuple[np.ndarray, float]:
-    """A level's cost vector scaled to largest coefficient 1, and the scale (0 if empty).
-
-    The terms are shares of budget or demand, so their coefficients can be tiny
-    (a unit cost over a large total budget): differences between them would
-    fall below HiGHS's tolerances. Dividing by the largest coefficient changes
-    no optimum, and values are reported multiplied back.
-    """
-    cost = sum((w * hm.costs[t] for t, w in terms.items() if t in hm.costs),
-               start=np.zeros(hm.num_col))
-    scale = float(np.max(np.abs(cost))) if cost.size else 0.0
-    return (cost / scale if scale else cost), scale
-
-
-def portfolio_of(m, d: ModelData, hm: HighsModel, values: np.ndarray) -> Portfolio:
-    """The started options and yearly deliveries of a solution vector of the compiled
-    model ``hm`` of ``m`` (integers rounded): the extraction every solve uses, also
-    for studies that solve the compiled model themselves (verify it with
-    :func:`sovopt.verify.solution_problems` before use)."""
-    units = values[hm.positions(m.x)]
-    integer = d.deliveries["option_id"].map(d.options["integer"]).to_numpy(bool)
-    units = np.where(integer, np.round(units), units)
-    deliveries = d.deliveries[["option_id", "year"]].assign(units=units)
-    deliveries = deliveries[deliveries["units"] > 1e-6].reset_index(drop=True)
-    started = values[hm.positions(m.start)] > 0.5
-    starts = d.starts[started].rename(columns={"year": "start_year"})
-    # A start that delivers nothing and costs nothing is an artefact of a free
-    # choice; keep every start that delivers, is required, or carries a cost (its
-    # fixed cost or its supplier's activation), so the plan costs what the model paid.
-    option = starts["option_id"]
-    activation = option.map(d.options["supplier_id"]).map(
-        d.suppliers["activation_cost"]).fillna(0.0)
-    kept = (option.isin(deliveries["option_id"])
-            | option.map(d.options["mandatory"]).astype(bool)
-            | (option.map(d.options["fixed_cost"]) > 0)
-            | (activation > 0))
-    repairs = Portfolio.empty().repairs
-    rstart = repair_starts(m, d)
-    if rstart is not None:
-        opened = values[hm.positions(rstart)] > 0.5
-        repairs = d.repair_starts[opened].rename(columns={"year": "start_year"})
-    return Portfolio(starts=starts[kept].reset_index(drop=True), deliveries=deliveries,
-                     repairs=repairs.reset_index(drop=True))

@@ -224,6 +224,18 @@ def fleet_shortfall(d: ModelData, fleet: pd.DataFrame) -> pd.DataFrame:
     need = d.demand[d.demand["capability_id"].isin(fleet_caps)]
     if need.empty or d.scenario_probability.empty:
         return pd.DataFrame(columns=cols)
+    # a plan with no unit in service (nothing bought) has none available in any scenario
+    avail = _available(d, fleet) if len(fleet) else pd.Series(dtype=float)
+    out = pd.DataFrame({"scenario_id": d.scenario_probability.index.astype(object)}).merge(
+        need[["capability_id", "year", "demand"]], how="cross")
+    key = pd.MultiIndex.from_frame(out[["scenario_id", "capability_id", "year"]])
+    out["available"] = avail.reindex(key).fillna(0.0).to_numpy()
+    out["shortfall"] = np.maximum(0.0, out["demand"] - out["available"])
+    return out[cols]
+
+
+def _available(d: ModelData, fleet: pd.DataFrame) -> pd.Series:
+    """Units of each fleet capability and year still in service in each scenario."""
     options = fleet.drop_duplicates("option_id").set_index("option_id")
     # a_f, a_h of the portfolio's own in-service pairs (an option the model never saw too)
     loss = fleet_survival_loss(d.case, options, fleet[["option_id", "year"]], d.years)
@@ -233,13 +245,7 @@ def fleet_shortfall(d: ModelData, fleet: pd.DataFrame) -> pd.DataFrame:
         {"loss_foreign": 0.0, "loss_home": 0.0})
     grid["available"] = ((1 - grid["loss_foreign"]) * (grid["in_service"] - grid["home"])
                          + (1 - grid["loss_home"]) * grid["home"])
-    avail = grid.groupby(["scenario_id", "capability_id", "year"])["available"].sum()
-    out = pd.DataFrame({"scenario_id": d.scenario_probability.index.astype(object)}).merge(
-        need[["capability_id", "year", "demand"]], how="cross")
-    key = pd.MultiIndex.from_frame(out[["scenario_id", "capability_id", "year"]])
-    out["available"] = avail.reindex(key).fillna(0.0).to_numpy()
-    out["shortfall"] = np.maximum(0.0, out["demand"] - out["available"])
-    return out[cols]
+    return grid.groupby(["scenario_id", "capability_id", "year"])["available"].sum()
 
 
 def fleet_table(d: ModelData, fleet: pd.DataFrame, shortfall: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from sovopt.cli import (  # noqa: F401,E501
     cmd_materials,
     cmd_runs,
     cmd_solve,
+    cmd_store,
     cmd_stress,
     cmd_studies,
     cmd_validate,

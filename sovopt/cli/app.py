@@ -30,6 +30,7 @@ from typing import IO, Any
 import click
 
 from sovopt import __version__
+from sovopt.cli.leave import leave
 from sovopt.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -40,6 +41,7 @@ from sovopt.errors import (
 )
 from sovopt.runs import default_store
 from sovopt.schema import SHEETS_BY_NAME
+from sovopt.time_budget import mark_command_start
 
 #: Where the one JSON object goes while a ``--json`` command runs (None otherwise),
 #: and whether it has been written (an error after it must not add a second one).
@@ -159,15 +161,30 @@ def default_store_folder() -> str:
     return os.environ.get("SOVOPT_STORE") or str(default_store())
 
 
+class StoreParam(click.ParamType):
+    """A run store: a folder, or a ``postgresql://`` URL (kept with its password masked
+    in every text shown; see :class:`sovopt.runs.connect.ServerLocation`)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from sovopt.runs.connect import ServerLocation, is_server_url
+
+        if isinstance(value, str) and is_server_url(value):
+            return value if isinstance(value, ServerLocation) else ServerLocation(value)
+        return click.Path(file_okay=False).convert(value, param, ctx)
+
+
 def store_option(func):
-    """``--store DIR``: the run store folder (default: see :func:`default_store_folder`)."""
+    """``--store DIR|URL``: the run store folder or PostgreSQL URL (default: see
+    :func:`default_store_folder`)."""
     return click.option(
         "--store",
         "store",
-        type=click.Path(file_okay=False),
+        type=StoreParam(),
         default=default_store_folder,
         show_default="$SOVOPT_STORE, or the nearest .sovopt/ here or in a parent folder",
-        help="Run store folder.",
+        help="Run store: a folder, or postgresql://USER@HOST:PORT/DB.",
     )(func)
 
 
@@ -183,10 +200,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if debug:  # HiGHS's banner and log too, in this process and its workers
+        os.environ["SOVOPT_HIGHS_LOG"] = "1"  # sovopt.highs.HIGHS_LOG_ENV
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map failures to exit codes."""
+    mark_command_start(process=argv is None)  # the time limit counts from here
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     context = stdout_for_json_only() if as_json else contextlib.nullcontext()
@@ -195,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         if as_json and not _json_written:  # a command that had nothing to say (--help)
             emit_json({"exit_code": code} if code == 0 else
                       {"error": f"exit code {code}", "exit_code": code, "problems": []})
-    sys.exit(code)
+    leave(code)
 
 
 def _run(args: list[str]) -> int:

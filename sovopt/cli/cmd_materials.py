@@ -26,9 +26,10 @@ import click
 from sovopt.cli.app import cli, echo_err, emit_json, json_option
 from sovopt.cli.cmd_workbook import check_out
 from sovopt.errors import EXIT_USAGE, SovoptError
-from sovopt.materials.case_builder import build_material_case, status_quo_path
+from sovopt.materials.case_builder import build_material_case, status_quo_path, tiers_text
 from sovopt.materials.data import load, span_text
 from sovopt.materials.memberships import load_memberships
+from sovopt.materials.prices import check_prices, outliers
 from sovopt.materials.profiles import make_profile, profile_json, write_profile_workbook
 from sovopt.materials.tier2 import tier2_rows, write_tier2_rows
 from sovopt.pipeline import stress_and_report
@@ -49,8 +50,8 @@ def run_reporting_json(as_json: bool, body: Callable[[], dict[str, Any]]) -> Non
 def memberships_option(func):
     return click.option(
         "--memberships", "memberships_path", type=click.Path(dir_okay=False), default=None,
-        help="Country-group table (group,iso3,name) instead of the shipped one "
-             "(EU27, NATO).")(func)
+        help="Country-group table (group,iso3,name[,since,role]: role member or partner, "
+             "since the first year it holds) instead of the shipped one (EU27, NATO).")(func)
 
 
 @cli.group()
@@ -129,12 +130,18 @@ def _print_profile(doc: dict[str, Any]) -> None:
     click.echo(f"  {'country':<8}{'name':<28}{'tonnes':>12}{'share':>8}{'USD/kg':>9}"
                f"{'WGI':>7}  tier")
     for s in doc["suppliers"]:
-        unit = "-" if s["unit_value"] is None else f"{s['unit_value']:.2f}"
+        unit = "-" if s["unit_value"] is None else (
+            f"{s['unit_value']:.2f}" + ("!" if s["unit_value_outlier"] else ""))
         wgi = f"{s['wgi']:.3f}" + ("*" if s["wgi_missing"] and not s["member"] else "")
         click.echo(f"  {s['country']:<8}{s['name'][:27]:<28}{s['quantity']:>12,.1f}"
                    f"{s['share']:>8.1%}{unit:>9}{wgi:>7}  {s['tier']}")
     if any(s["wgi_missing"] and not s["member"] for s in doc["suppliers"]):
         click.echo("  * no WGI score: counted as 0.5, as the method does")
+    if doc["price_outliers"]:
+        click.echo("  ! outlier unit values (`materials case` prices them as shown):")
+        for text in doc["price_outliers"]:
+            click.echo(f"    {text}")
+        click.echo(f"    rule: {doc['outlier_rule']}")
     top = ", ".join(f"{q['country']} {q['share']:.1%}" for q in doc["top_producers"])
     click.echo(f"  world production {doc['world_production']:,.0f} t; top producers: {top}")
     click.echo(f"  HHI {doc['hhi']:.4f}   import risk {doc['import_risk']:.4f}   "
@@ -172,7 +179,9 @@ def case_command(out: Path, importer: str, material_list: str, base_year: int,
 
     One capability per material (tonnes), demand = base-year imports + domestic
     production, one supplier and buy option per exporting country at its base-year
-    unit value, domestic production, placeholder recycling and new-line options
+    unit value (an outlier unit value at a robust one: see `materials profile`), tiers
+    from the membership table as of the base year (listed), domestic production,
+    placeholder recycling and new-line options
     (ASSUMPTION in their notes), embargo scenarios for the largest producers and a
     budget with headroom. Also writes OUT.status-quo.xlsx, the base year repeated,
     stress-tested: `sovopt stress OUT.xlsx --portfolio OUT.status-quo.xlsx`.
@@ -210,6 +219,10 @@ def case_command(out: Path, importer: str, material_list: str, base_year: int,
         for p in built.profiles:
             echo_err(f"  {p.material.key}: {p.apparent_consumption:,.1f} t/year, import risk "
                      f"{p.import_risk:.4f}, GeoPolRisk score {p.score:.4f}")
+        echo_err(f"  {tiers_text(built.tiers, base_year)}")
+        flagged = [line for line in built.notes if "OUTLIER unit values" in line]
+        for line in flagged:
+            echo_err(f"  {line}")
         return {"case": str(out), "status_quo": str(sq_path), "importer": built.importer.label,
                 "base_year": base_year, "first_year": s.first_year, "last_year": s.last_year,
                 "capabilities": len(case.capabilities), "countries": len(case.countries),
@@ -220,7 +233,15 @@ def case_command(out: Path, importer: str, material_list: str, base_year: int,
                                "demand": p.apparent_consumption, "import_risk": p.import_risk,
                                "geopolrisk_score": p.score, "price": p.price}
                               for p in built.profiles],
-                "status_quo_import_risk": report.summary.get("import_risk")}
+                "status_quo_import_risk": report.summary.get("import_risk"),
+                "tiers": [{"country": c, "tier": t, "reason": why}
+                          for c, (t, why) in built.tiers.items()],
+                "price_outliers": [{"material": p.material.key, "country": c.iso3,
+                                    "unit_value": c.unit_value,
+                                    "robust_unit_value": c.robust_unit_value,
+                                    "reason": "; ".join(c.reasons)}
+                                   for p in built.profiles
+                                   for c in outliers(check_prices(load(), p))]}
 
     run_reporting_json(as_json, body)
 

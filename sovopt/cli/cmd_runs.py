@@ -2,7 +2,7 @@
 
 ``sovopt runs`` alone lists the runs, newest first. Tables go to stdout (they
 are the output); messages go to stderr; with ``--json`` stdout carries exactly
-one JSON object. Every command takes ``--store DIR`` (or ``SOVOPT_STORE``),
+one JSON object. Every command takes ``--store DIR|URL`` (or ``SOVOPT_STORE``),
 given either to ``runs`` or to the subcommand. Reading commands never create
 a store: an absent store is reported, not made.
 """
@@ -23,18 +23,27 @@ from rich.console import Console
 from rich.table import Table
 
 from sovopt.cli.app import cli, echo_err, emit_json, json_option, store_option
+from sovopt.cli.options import confirm_or_usage
 from sovopt.errors import EXIT_USAGE, SovoptError
-from sovopt.outputs import RUN_LIST_KEYS, RUN_LIST_NARROW, summary_lines, summary_quantity
+from sovopt.outputs import (
+    RUN_LIST_KEYS,
+    RUN_LIST_NARROW,
+    column,
+    summary_lines,
+    summary_quantity,
+)
 from sovopt.report import Report
 from sovopt.runs import RunStore, UnknownRun
+from sovopt.status import Status
 
 #: The run list shows RUN_LIST_KEYS (output schema), RUN_LIST_NARROW below WIDE columns.
 WIDE = 100
 
-STATUS_STYLE = {"optimal": "green", "time_limit": "yellow", "feasible": "green",
-                "stress": "cyan", "violated": "red", "running": "yellow",
-                "interrupted": "yellow", "failed": "red", "infeasible": "red",
-                "no_solution": "red", "solver_error": "red"}
+STATUS_STYLE = {Status.OPTIMAL: "green", Status.TIME_LIMIT: "yellow",
+                Status.FEASIBLE: "green", Status.STRESS: "cyan", Status.VIOLATED: "red",
+                Status.RUNNING: "yellow", Status.INTERRUPTED: "yellow", Status.FAILED: "red",
+                Status.INFEASIBLE: "red", Status.NO_SOLUTION: "red",
+                Status.SOLVER_ERROR: "red"}
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -58,7 +67,7 @@ def store_folder(ctx: click.Context, store: str) -> str:
     to ``sovopt runs`` (which falls back to SOVOPT_STORE or .sovopt)."""
     if ctx.get_parameter_source("store") in (ParameterSource.DEFAULT, None):
         parent = (ctx.parent.params.get("store") if ctx.parent else None) or store
-        return str(parent)
+        return parent if isinstance(parent, str) else str(parent)
     return store
 
 
@@ -149,7 +158,8 @@ def status_text(status: str) -> str:
 @click.pass_context
 def runs(ctx: click.Context, case: str | None, label: str | None, status: str | None,
          limit: int | None, group: str | None, as_json: bool, store: str) -> None:
-    """The run history, newest first: id, time, label, case, status, key KPIs.
+    """The run history, newest first: id, time, label, input workbook, case, status,
+    key KPIs.
 
     `sovopt runs show RUN_ID`, `sovopt runs export RUN_ID` and `sovopt runs delete
     RUN_ID` act on one run; RUN_ID may be the full id, its number (r7) or a unique
@@ -190,13 +200,16 @@ def runs_table(df: pd.DataFrame, narrow: bool = False) -> Table:
     table.add_column("run", no_wrap=True)
     table.add_column("created", no_wrap=True)
     table.add_column("label", min_width=8)
-    table.add_column("case", min_width=8)
+    table.add_column("input", min_width=8)
+    if not narrow:
+        table.add_column("case", min_width=8)
     table.add_column("status", no_wrap=True)
     for q in kpis:
         table.add_column(q.brief, justify="right", overflow="fold")
     for _, r in df.iterrows():
+        case = [] if narrow else [text(r["case_name"])]
         table.add_row(r["run_id"], local_time(r["created"]), text(r["label"]),
-                      text(r["case_name"]), status_text(r["status"]),
+                      text(r["input_name"]), *case, status_text(r["status"]),
                       *(q.text(r[q.key]) for q in kpis))
     return table
 
@@ -249,11 +262,12 @@ def show(ctx: click.Context, run_id: str, as_json: bool, store: str) -> None:
     out.print(summary_table(report))
     portfolio = report.tables.get("portfolio")
     if portfolio is not None and not portfolio.empty:
-        out.print(frame_table(portfolio, "Portfolio"))
+        out.print(frame_table(portfolio, "Portfolio", table="portfolio",
+                              currency=_currency(report)))
     if report.tables:
         names = ", ".join(f"{n} ({len(df)})" for n, df in report.tables.items())
         out.print(f"tables: {names}")
-    elif report.summary.get("status") in ("running", "interrupted", "failed"):
+    elif report.summary.get("status") in (Status.RUNNING, Status.INTERRUPTED, Status.FAILED):
         out.print("no results recorded")
 
 
@@ -284,8 +298,7 @@ def run_info_table(report: Report) -> Table:
         ("created", local_time(r.get("created"))), ("finished", local_time(r.get("finished"))),
         ("case", r.get("case_name")), ("input", r.get("input_name")),
         ("input SHA-256", r.get("input_sha256")),
-        ("preset", json.dumps(r.get("preset")) if isinstance(r.get("preset"), dict)
-         else r.get("preset")),
+        ("preset", "\n".join(preset_lines(r.get("preset")))),
         ("settings", ", ".join(f"{k}={v}" for k, v in settings.items())),
         ("versions", ", ".join(f"{k} {v}" for k, v in (r.get("versions") or {}).items())),
         ("timings", ", ".join(f"{k} {fmt(v)} s" for k, v in (r.get("timings") or {}).items())),
@@ -311,17 +324,46 @@ def _currency(report: Report) -> str:
     return str(settings.get("currency") or "") if isinstance(settings, dict) else ""
 
 
-def frame_table(df: pd.DataFrame, title: str, max_rows: int = 40) -> Table:
-    """A DataFrame as a rich table (the first ``max_rows`` rows)."""
-    table = new_table(title)
-    for c in df.columns:
+def preset_lines(preset: Any) -> list[str]:
+    """A stored preset as people read it: its name, then each level in order with its
+    weighted terms, its gap and its time weight (a preset stored by name: the name)."""
+    if not isinstance(preset, dict):
+        return [] if preset in (None, "") else [str(preset)]
+    head = str(preset.get("name") or "custom")
+    if preset.get("description"):
+        head += f": {preset['description']}"
+    lines = [head]
+    for k, level in enumerate(preset.get("levels") or [], 1):
+        terms = " + ".join(f"{fmt(w)} × {t}" if w != 1 else str(t)
+                           for t, w in (level.get("terms") or {}).items())
+        gap = level.get("gap") or {}
+        extra = [f"{key} gap {fmt(gap[key])}" for key in ("relative", "absolute")
+                 if gap.get(key) is not None]
+        if level.get("time_weight") is not None:
+            extra.append(f"time weight {fmt(level['time_weight'])}")
+        lines.append(f"level {k} {level.get('name', '')}: {terms}"
+                     + (f" ({', '.join(extra)})" if extra else ""))
+    if preset.get("switch_off"):
+        lines.append("switched off: " + ", ".join(map(str, preset["switch_off"])))
+    return lines
+
+
+def frame_table(df: pd.DataFrame, title: str, max_rows: int = 40, table: str | None = None,
+                currency: str = "") -> Table:
+    """A DataFrame as a rich table (the first ``max_rows`` rows); the columns of a
+    result ``table`` are headed and formatted as sovopt/outputs.py says."""
+    out = new_table(title)
+    quantities = [column(table, str(c)) if table else None for c in df.columns]
+    for c, q in zip(df.columns, quantities, strict=True):
         numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-        table.add_column(str(c), justify="right" if numeric else "left")
+        out.add_column(q.heading(currency) if q else str(c),
+                       justify="right" if numeric else "left")
     for rec in df.head(max_rows).itertuples(index=False):
-        table.add_row(*(fmt(v) if isinstance(v, float) else str(v) for v in rec))
+        out.add_row(*(q.text(v, currency) if q else fmt(v) if isinstance(v, float) else str(v)
+                      for v, q in zip(rec, quantities, strict=True)))
     if len(df) > max_rows:
-        table.caption = f"... and {len(df) - max_rows} more rows"
-    return table
+        out.caption = f"... and {len(df) - max_rows} more rows"
+    return out
 
 
 # --------------------------------------------------------------------------- runs export
@@ -387,7 +429,7 @@ def delete(ctx: click.Context, run_id: str, yes: bool, force: bool, as_json: boo
         info = st.info(run_id)
         rid = info["run_id"]
         what = f"run {rid}" + (f" ({info['label']})" if info["label"] else "")
-        if not yes and not click.confirm(f"delete {what}?", err=True):
+        if not yes and not confirm_or_usage(f"delete {what}?"):
             echo_err("nothing deleted")
             if as_json:
                 emit_json({"deleted": None})

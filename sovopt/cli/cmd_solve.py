@@ -1,6 +1,6 @@
 """``sovopt solve CASE.xlsx``: validate, solve level by level, write the results workbook.
 
-Exit codes (README): 0 solved (optimal, or a verified portfolio at the time
+Exit codes (the README's): 0 solved (optimal, or a verified portfolio at the time
 limit), 1 invalid input, 2 usage error, 3 infeasible (the diagnosis is printed
 and written to the results workbook's Diagnostics sheet), 4 no solution within
 the time limit or a solver error (nothing is written, so earlier results stay as
@@ -30,6 +30,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sovopt.cli.app import cli, emit_json, print_problems, store_option
+from sovopt.cli.options import check_objective
 from sovopt.cli.portfolios import named_portfolio
 from sovopt.errors import EXIT_INTERRUPTED, EXIT_USAGE, SovoptError
 from sovopt.outputs import TABLE_COLUMNS, column, shown_name, summary_lines
@@ -37,6 +38,8 @@ from sovopt.pipeline import solve_and_report
 from sovopt.presets import Preset, load_preset
 from sovopt.report import WITH_PORTFOLIO, Report, json_summary, report_from_solve
 from sovopt.runs import RunStore
+from sovopt.status import Status
+from sovopt.time_budget import TimeBudget, command_started, writing_reserve
 from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.into_input import check_into_input, write_into_input
 from sovopt.workbook.results import write_results
@@ -48,12 +51,15 @@ if TYPE_CHECKING:
     from sovopt.solve import SolveResult
 
 #: Plain words for the phases solve_case reports.
-PHASES = {"prepare": "preparing the data", "build": "building the model",
+PHASES = {"start": "starting", "store": "the run store", "read": "reading the workbook",
+          "load solver": "loading the solver", "write": "writing", "terminal": "the terminal",
+          "evaluate": "computing the results", "report": "the report",
+          "prepare": "preparing the data", "build": "building the model",
           "hand_off": "handing the model to HiGHS", "extract": "reading the solution",
           "duals": "marginal values (LP re-solve)", "diagnose": "diagnosing infeasibility"}
 #: Statuses for which a results workbook is written (an infeasible case gets its
 #: diagnosis; no_solution and solver_error leave earlier results as they were).
-WRITES_RESULTS = (*WITH_PORTFOLIO, "infeasible")
+WRITES_RESULTS = (*WITH_PORTFOLIO, Status.INFEASIBLE)
 #: Largest portfolio listed in the terminal (longer ones: see the Portfolio sheet).
 MAX_LISTED = 30
 
@@ -139,11 +145,12 @@ def open_case(case_path: str, out: str | None, suffix: str = ".results.xlsx"
 
 @cli.command()
 @click.argument("case_path", metavar="CASE.xlsx", type=click.Path(dir_okay=False))
-@click.option("--objective", "objective", default=None,
+@click.option("--objective", "objective", default=None, callback=check_objective,
               help="Preset name (min_dependence, min_cost, balanced) or a preset .yaml file; "
                    "default: Settings objective.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds for the whole solve (default: Settings time_limit_s).")
+              help="Seconds for the whole command: reading, solving, marginal values and "
+                   "writing (default: Settings time_limit_s).")
 @click.option("--gap", type=click.FloatRange(0, 1), default=None,
               help="Relative MIP gap (default: Settings mip_gap).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
@@ -162,52 +169,67 @@ def solve(case_path: str, objective: str | None, time_limit: float | None,
           gap: float | None, out: str | None, into_input: bool, label: str | None,
           start: str | None, as_json: bool, store: str) -> int:
     """Solve CASE.xlsx, write the results workbook, record the run and print a summary."""
+    started = command_started()  # the limit counts from the command's start
     console = stderr_console()
+    t0 = time.monotonic()
     path, out_path, case, warnings = open_case(case_path, out)
+    budget = TimeBudget(float(time_limit or case.settings.time_limit_s), started=started)
+    budget.spent["start"] = t0 - started
+    budget.spent["read"] = time.monotonic() - t0
+    budget.hold_back(writing_reserve(len(case.options) * len(case.budget), budget.limit))
     if into_input:
         check_into_input(path)
-    preset = load_preset(objective or case.settings.objective)
+    with budget.phase("load solver"):  # a preset is checked against the model's families
+        preset = load_preset(objective or case.settings.objective)
     given = named_portfolio(start, case, store, "--start")[0] if start else None
+    t0 = time.monotonic()
     with RunStore(store) as runs:
         console.print(f"run store: {store}", markup=False)
         run_id = runs.begin(path, label, case.settings.case_name, case.settings.as_dict(),
                             preset.as_dict())
+        budget.spent["store"] = time.monotonic() - t0
         try:
             with SolveProgress(console, preset) as progress:
-                outcome = solve_and_report(case, preset, time_limit=time_limit, gap=gap,
+                outcome = solve_and_report(case, preset, time_limit=budget.limit, gap=gap,
                                            case_path=path, warnings=warnings, run_id=run_id,
-                                           label=label, progress=progress, start=given)
+                                           label=label, progress=progress, start=given,
+                                           budget=budget)
                 report, result = outcome.report, outcome.result
-                if result.status == "infeasible" and _name_changed_limits(
-                        result, runs, run_id, preset, time_limit, gap, console):
+                if result.status == Status.INFEASIBLE and _name_changed_limits(
+                        result, runs, run_id, preset, console):
                     report = report_from_solve(result, None, path, run_id=run_id,
                                                warnings=warnings)
                     report.run["label"] = label
+            with budget.phase("store"):
+                t0 = time.monotonic()
             runs.finish(run_id, report)
+            budget.spent["store"] += time.monotonic() - t0
         except KeyboardInterrupt:  # a second Ctrl-C, or one before any portfolio
             runs.fail(run_id, "stopped by Ctrl-C before a portfolio was verified",
-                      status="interrupted")
+                      status=Status.INTERRUPTED)
             raise
         except BaseException as exc:  # recorded as failed, then re-raised
             runs.fail(run_id, f"{type(exc).__name__}: {exc}")
             raise
     console.print(f"run {run_id} recorded in {store}", markup=False)
-    print_outcome(console, result, report)
+    with budget.phase("terminal"):
+        print_outcome(console, result, report)
     if result.status in WRITES_RESULTS:
         currency = case.settings.currency
-        write_results(report, out_path, currency)
-        console.print(f"results: {out_path}", markup=False)
-        if into_input:
-            backup = write_into_input(report, path, currency)
-            console.print(f"result sheets added to {path} (backup: {backup.name})",
-                          markup=False)
+        with budget.phase("write"):
+            write_results(report, out_path, currency)
+            console.print(f"results: {out_path}", markup=False)
+            if into_input:
+                backup = write_into_input(report, path, currency)
+                console.print(f"result sheets added to {path} (backup: {backup.name})",
+                              markup=False)
+    console.print(time_spent(budget), markup=False, soft_wrap=True)
     if as_json:
         emit_json(json_summary(report, out_path if result.status in WRITES_RESULTS else None))
-    return EXIT_INTERRUPTED if result.status == "interrupted" else result.exit_code
+    return EXIT_INTERRUPTED if result.status == Status.INTERRUPTED else result.exit_code
 
 
 def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, preset: Preset,
-                         time_limit: float | None, gap: float | None,
                          console: Console) -> bool:
     """After a change that made the case infeasible, diagnose again preferring the limits
     tightened since the last run of the same case that had a portfolio, so the
@@ -232,11 +254,8 @@ def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, prese
             old_path = Path(folder) / "case.xlsx"
             old_path.write_bytes(data)
             before, _ = read_case(old_path)
-        found = rediagnose_after_changes(
-            d, prepare(before), preset.switch_off,
-            {"mip_rel_gap": float(gap if gap is not None else d.case.settings.mip_gap),
-             "time_limit": float(time_limit or d.case.settings.time_limit_s),
-             "random_seed": 0}, since)
+        found = rediagnose_after_changes(d, prepare(before), preset.switch_off,
+                                         result.diagnosis_options(), since)
     except SovoptError:  # the earlier input no longer reads: keep the plain diagnosis
         return False
     if not found:
@@ -247,12 +266,20 @@ def _name_changed_limits(result: SolveResult, runs: RunStore, run_id: str, prese
     return True
 
 
+def time_spent(budget: TimeBudget) -> str:
+    """How the time limit was spent, phase by phase, in one line."""
+    spent = budget.phases()
+    total = spent.pop("total")
+    parts = ", ".join(f"{PHASES.get(k, k)} {v:.1f} s" for k, v in spent.items() if v >= 0.05)
+    return f"time: {total:.1f} s of the {budget.limit:g} s limit ({parts})"
+
+
 def print_outcome(console: Console, result: SolveResult, report: Report) -> None:
     """Status, the diagnosis or the portfolio, and the summary table, on stderr."""
     d = result.data
     for _, ex in d.excluded.iterrows():
         console.print(f"note: option {ex['option_id']} excluded: {ex['reason']}", markup=False)
-    if result.status == "infeasible":
+    if result.status == Status.INFEASIBLE:
         console.print("infeasible: no portfolio meets every limit of the case. It would "
                       "become feasible with all of these changes together (one possible "
                       "repair; the Diagnostics sheet has them as sheet, cell, current, "
@@ -262,7 +289,7 @@ def print_outcome(console: Console, result: SolveResult, report: Report) -> None
         if not result.diagnosis:
             console.print("  (no single limit sovopt can relax explains it; check lead "
                           "times, minimum orders and mandatory options)", markup=False)
-    elif result.status == "no_solution":
+    elif result.status == Status.NO_SOLUTION:
         console.print(f"no solution found within the time limit of {result.time_limit:g} s; "
                       "raise --time-limit (nothing was written)", style="bold red",
                       markup=False)
@@ -273,7 +300,7 @@ def print_outcome(console: Console, result: SolveResult, report: Report) -> None
                       markup=False)
         return
     else:
-        if result.status == "interrupted":
+        if result.status == Status.INTERRUPTED:
             console.print("interrupted: the best verified portfolio found so far (its gap "
                           "is in the summary) is written with status interrupted",
                           style="bold yellow", markup=False)
@@ -339,7 +366,7 @@ def print_summary(console: Console, report: Report) -> None:
     for q, value in summary_lines(report.summary, cur):
         style = ""
         if q.key == "status":
-            style = ("green" if value == "optimal" else "yellow" if value in WITH_PORTFOLIO
+            style = ("green" if value == Status.OPTIMAL else "yellow" if value in WITH_PORTFOLIO
                      else "bold red")
         table.add_row(q.label, value, style=style)
     console.print(table)

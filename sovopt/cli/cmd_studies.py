@@ -19,6 +19,7 @@ import pandas as pd
 
 from sovopt.cli.app import cli, emit_json, store_option
 from sovopt.cli.cmd_solve import open_case, stderr_console
+from sovopt.cli.options import check_objective
 from sovopt.errors import SovoptError
 from sovopt.executors import EXECUTORS, make_executor
 from sovopt.report import WITH_PORTFOLIO
@@ -114,7 +115,8 @@ def _where(executor: str, scheduler: str | None) -> str:
               help="An input and its values: a column scaled (budget=0.8:1.2:5, "
                    "unit_cost=0.9,1,1.1) or one cell set (scenario:EMB-X.loss=0:1:5). "
                    "Repeat for a grid.")
-@click.option("--objective", default=None, help="Preset (default: Settings objective).")
+@click.option("--objective", default=None, callback=check_objective,
+              help="Preset (default: Settings objective).")
 @solve_options
 @executor_options
 def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
@@ -265,7 +267,8 @@ def frontier(case_path: str, points: int, measure: str, time_limit: float | None
               help="Seed the samples' seeds are spawned from.")
 @click.option("--sample-seed", type=click.IntRange(min=0), default=None,
               help="Solve only the sample with this seed (from the Robust sheet) again.")
-@click.option("--objective", default=None, help="Preset (default: Settings objective).")
+@click.option("--objective", default=None, callback=check_objective,
+              help="Preset (default: Settings objective).")
 @solve_options
 @executor_options
 def robust(case_path: str, samples: int, seed: int, sample_seed: int | None,

@@ -3,7 +3,9 @@
 Each problem is one line on stderr (``error: Options!E7: ...`` then the
 warnings), followed by a one-line summary. Exit code 0 when the case is valid
 (warnings allowed), 1 on any error, including a file that is not a readable
-.xlsx workbook.
+.xlsx workbook. Every option the solve will leave out (value from a prohibited
+country, no delivery within the horizon) is a warning at its Options cell, and so
+is every capability whose min_suppliers can hold in no year.
 
 With ``--json`` stdout carries one object: for a valid case ``{"valid": true,
 "file", "capabilities", "options", "years", "warnings": [...]}``; otherwise
@@ -45,13 +47,22 @@ def invalid_summary(name: str, problems: list[Problem]) -> str:
             f"{_plural(len(problems) - errors, 'warning')}")
 
 
-def sourcing_warnings(case: Case) -> list[Problem]:
-    """A warning per capability whose min_suppliers can hold in no year: it will be
-    single source throughout (:func:`sovopt.sourcing.never_met`)."""
+def solve_warnings(case: Case) -> list[Problem]:
+    """What the solve will report about the case before it optimises, from the solve's
+    own model data (:func:`sovopt.prepare.prepare`): a warning per option it leaves out
+    (:func:`sovopt.exclusions.excluded_options`), at the option's id cell with the
+    reason, in the order of the Options rows; then a warning per capability whose
+    min_suppliers can hold in no year, single source throughout
+    (:func:`sovopt.sourcing.never_met`)."""
     from sovopt.prepare import prepare
     from sovopt.sourcing import never_met_warnings
 
-    return never_met_warnings(prepare(case))
+    d = prepare(case)
+    left_out = [Problem(case.cell("Options", "option_id", row["row"]),
+                        f"option {row['option_id']} will be left out of the solve: "
+                        f"{row['reason']}", severity="warning")
+                for _, row in d.excluded.sort_values("row").iterrows()]
+    return left_out + never_met_warnings(d)
 
 
 @cli.command()
@@ -83,7 +94,7 @@ def validate(ctx: click.Context, case_path: Path, as_json: bool) -> None:
                        "problems": [{"sheet": None, "cell": None, "message": str(exc),
                                      "severity": "error"}]})
         ctx.exit(exc.exit_code)
-    warnings = warnings + sourcing_warnings(case)
+    warnings = warnings + solve_warnings(case)
     print_problems(warnings)
     echo_err(valid_summary(name, case, warnings), fg="green")
     if as_json:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from sovopt.case import Case
 from sovopt.errors import SovoptError
 from sovopt.portfolio import Portfolio
@@ -38,17 +36,8 @@ def portfolio_from_run(run_id: str, store: str, option: str = "--portfolio"
                           f"at {store} to look it up in (give RESULTS.xlsx or --store DIR)")
     with RunStore(store) as runs:
         report = runs.get(run_id)
-    pf = report.tables.get("portfolio")
-    dl = report.tables.get("deliveries")
-    if pf is None or dl is None:
+    plan = Portfolio.from_tables(report.tables)
+    if plan is None:
         raise SovoptError(f"run {report.summary['run_id']} has no portfolio (it did not "
                           "finish, or it was infeasible)")
-    starts = pf.loc[pf["start_year"].notna(), ["option_id", "start_year"]]
-    starts = starts.astype({"start_year": int}).reset_index(drop=True)
-    deliveries = dl[["option_id", "year", "units"]].astype({"year": int, "units": float})
-    rp = report.tables.get("repairs")
-    repairs = (rp[["repair_id", "start_year"]].astype({"start_year": int})
-               .reset_index(drop=True) if rp is not None and len(rp)
-               else Portfolio.empty().repairs)
-    return Portfolio(starts=starts, deliveries=pd.DataFrame(deliveries),
-                     repairs=repairs), str(report.summary["run_id"])
+    return plan, str(report.summary["run_id"])

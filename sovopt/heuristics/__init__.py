@@ -10,5 +10,8 @@ before it is used.
   window's bound is a valid bound of the whole level.
 - :mod:`.repair`: a given start (an earlier plan, a hand-made portfolio, a
   heuristic's guess) completed and repaired to a feasible solution.
+- :mod:`.starts`: the solve's first MIP start (a crash start, a given
+  portfolio, or one built capability by capability by :mod:`.construct`);
+- :mod:`.complete`: a partial solution's open columns optimised on their own;
 - :mod:`.columns`: which year each column belongs to.
 """

@@ -34,6 +34,7 @@ from sovopt.highs import (
     Stop,
     has_solution,
     held_lp,
+    inherited_options,
     new_highs,
     pass_arrays,
     set_time_limit,
@@ -96,8 +97,7 @@ def complete(hm: HighsModel, cost: np.ndarray, values: np.ndarray, fixed: np.nda
         return result
     rows = np.flatnonzero(touched)
     h = hm.highs
-    sub = new_highs({key: h.getOptionValue(key)[1]
-                     for key in ("threads", "mip_rel_gap", "random_seed")})
+    sub = new_highs(inherited_options(h))
     integer = lp.integrality[open_cols]
     pass_arrays(sub, A_open[rows, :], np.asarray(cost, dtype=float)[open_cols],
                 lp.col_lower[open_cols], lp.col_upper[open_cols],

@@ -15,7 +15,7 @@ pieces instead:
    and unmet demand allowed but priced far above any cost
    (:data:`UNMET_WEIGHT`), so a block never fails on demand alone; it is
    prepared, built and solved by the one verified level solver
-   (:class:`sovopt.solve.LevelSolver`) for its cheapest plan, to
+   (:class:`sovopt.level.LevelSolver`) for its cheapest plan, to
    :data:`BLOCK_GAP`;
 3. a block first gets its fair part of each year's budget left
    (:data:`FAIR_BUDGET` times its options' share of those still to come), so
@@ -44,7 +44,10 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.highs import HighsModel, Stop, set_cost, to_highs
+from sovopt.highs import HighsModel, Stop, set_cost, solver_options, to_highs
+from sovopt.level import LevelSolver, level_cost
+from sovopt.model.constraints.budget import FAMILY as BUDGET
+from sovopt.model.family import row_family
 from sovopt.portfolio import Portfolio
 
 #: Integer columns from which the first portfolio is built this way rather than by
@@ -260,7 +263,6 @@ def _block_by_block(case: Case, blocks: list[list[str]], deadline: float, stop: 
     from sovopt.model import build_model  # the model stack, as the solve loads it
     from sovopt.model.constraints import REGISTRY
     from sovopt.prepare import prepare
-    from sovopt.solve import LevelSolver, level_cost
 
     # the families that only define risk terms (HHI, scenario losses): a block's
     # cheapest plan needs none of them
@@ -289,8 +291,8 @@ def _block_by_block(case: Case, blocks: list[list[str]], deadline: float, stop: 
                              paid, taken, localization)
             d = prepare(sub)
             m = build_model(d, terms_only)
-            hm = to_highs(m, m.term_names, {"mip_rel_gap": BLOCK_GAP, "time_limit": share,
-                                            "random_seed": 0, **(highs_options or {})})
+            hm = to_highs(m, m.term_names, solver_options(BLOCK_GAP, share,
+                                                          extra=highs_options))
             cost, scale = level_cost(hm, {"unmet": UNMET_WEIGHT, "cost": 1.0})
             set_cost(hm, cost)
             block_stop = Stop()
@@ -334,6 +336,6 @@ def _budget_used(hm: HighsModel, values: np.ndarray) -> dict[int, float]:
     """Each year's left-hand side of the budget row at ``values`` (what is spent)."""
     used: dict[int, float] = {}
     for i, (row, _) in enumerate(hm.rows):
-        if row.parent_component().local_name == "budget":
+        if row_family(row) == BUDGET.name:
             used[int(row.index())] = float((hm.A[[i], :] @ values)[0])
     return used

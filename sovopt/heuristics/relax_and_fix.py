@@ -22,13 +22,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
 from sovopt.heuristics.columns import NO_YEAR, column_years
-from sovopt.highs import HighsModel, has_solution, set_cost
+from sovopt.highs import HighsModel, has_solution, options_set, set_cost, set_time_limit
 
 MS = highspy.HighsModelStatus
 
@@ -86,13 +87,13 @@ def relax_and_fix(hm: HighsModel, cost: np.ndarray, years: list[int], seconds: f
         return None
     lower, upper = hm.col_lower[ints].copy(), hm.col_upper[ints].copy()
     kinds = {v: highspy.HighsVarType(v) for v in (0, 1)}
-    _, old_limit = h.getOptionValue("time_limit")
-    _, old_gap = h.getOptionValue("mip_rel_gap")
     deadline = time.perf_counter() + seconds
     set_cost(hm, cost)
     values, bound, done = None, -math.inf, []
+    restore = ExitStack()  # the gap and HiGHS's clock as they were, after the windows
+    restore.enter_context(options_set(h, {"mip_rel_gap": gap,
+                                          "time_limit": h.getOptionValue("time_limit")[1]}))
     try:
-        h.setOptionValue("mip_rel_gap", gap)
         for k, years_k in enumerate(cuts):
             first, last = years_k[0], years_k[-1]
             later = (col_year > last)
@@ -108,7 +109,7 @@ def relax_and_fix(hm: HighsModel, cost: np.ndarray, years: list[int], seconds: f
             share = left / (len(cuts) - k)
             if share <= 0.2:
                 return None
-            h.setOptionValue("time_limit", share)
+            set_time_limit(h, share)
             if k == 0 and start is not None:
                 sol = highspy.HighsSolution()
                 sol.col_value = list(map(float, start))
@@ -135,5 +136,4 @@ def relax_and_fix(hm: HighsModel, cost: np.ndarray, years: list[int], seconds: f
     finally:
         h.changeColsIntegrality(len(ints), ints, [kinds[1]] * len(ints))
         h.changeColsBounds(len(ints), ints, lower, upper)
-        h.setOptionValue("time_limit", old_limit)
-        h.setOptionValue("mip_rel_gap", old_gap)
+        restore.close()

@@ -29,7 +29,15 @@ import numpy as np
 
 from sovopt.heuristics.columns import decision_columns
 from sovopt.heuristics.complete import complete
-from sovopt.highs import HighsModel, Stop, has_solution, held_lp, set_cost, supervised_run
+from sovopt.highs import (
+    HighsModel,
+    Stop,
+    has_solution,
+    held_lp,
+    options_set,
+    set_cost,
+    supervised_run,
+)
 
 #: weight of one changed binary against the level's cost (scaled to coefficient 1)
 PROXIMITY = 1e3
@@ -67,18 +75,16 @@ def repair(hm: HighsModel, cost: np.ndarray, start: np.ndarray, seconds: float,
     near = np.round(start[binary])
     proximity = cost.copy()
     proximity[binary] += PROXIMITY * np.where(near > 0.5, -1.0, 1.0)
-    _, old_limit = h.getOptionValue("time_limit")
     set_cost(hm, proximity)
     try:
-        h.setOptionValue("time_limit", left)
-        sol = highspy.HighsSolution()
-        sol.col_value = list(map(float, start))
-        sol.value_valid = True
-        h.setSolution(sol)
-        supervised_run(h, stop)
+        with options_set(h, {"time_limit": left}):
+            sol = highspy.HighsSolution()
+            sol.col_value = list(map(float, start))
+            sol.value_valid = True
+            h.setSolution(sol)
+            supervised_run(h, stop)
         if has_solution(h):
             return np.asarray(h.getSolution().col_value), "start repaired"
         return None
     finally:
         set_cost(hm, cost)
-        h.setOptionValue("time_limit", old_limit)

@@ -7,16 +7,21 @@ materials and a base year, :func:`build_material_case` makes:
   it in the base year and every producer of one. ``risk_score`` is the WGI
   political-stability score of the base year as the GeoPolRisk method weighs
   it: 0.5 where the WGI has none, 0 for a member of an importing group (trade
-  between members is risk-free). ``tier`` from the membership table
-  (:mod:`sovopt.materials.memberships`) with the ``--ally/--partner/--adversary``
-  overrides; ``max_share`` blank (the tier default).
+  between members is risk-free). ``tier`` from the membership table as of the base
+  year (:mod:`sovopt.materials.memberships`: ally for a shared treaty group, partner
+  for a stated partnership, else neutral) with the ``--ally/--partner/--adversary``
+  overrides, each country's tier and its reason listed (:attr:`MaterialCase.tiers`);
+  ``max_share`` blank (the tier default).
 - Capabilities: one per material, in tonnes (``integer_units`` no).
 - Demand: base-year apparent consumption (imports + domestic production),
   times ``(1 + growth) ** (year - first_year)``.
 - Suppliers and ``buy`` options: one per exporting country and material, with
   ``capacity_per_year`` its base-year exports of the material to the world and
   ``unit_cost`` its base-year unit value to the importer (thousand USD per
-  tonne: money is in thousand USD, Settings currency ``USD k``).
+  tonne: money is in thousand USD, Settings currency ``USD k``); a unit value that
+  is an outlier for the material and year is priced at its robust value instead
+  (:mod:`sovopt.materials.prices`: outlier flows at their HS code's world median),
+  said in the option's notes and on the About sheet.
 - Domestic production (when there is any): a ``domestic`` option per producing
   member at the import price, capacity its base-year production.
 - Placeholders, marked ASSUMPTION in their notes: domestic recycling and a new
@@ -36,6 +41,7 @@ profile's (:mod:`sovopt.materials.profiles`) for every material.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +51,9 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.case_records import build_case
 from sovopt.materials.data import MaterialsData, MaterialsError, load
-from sovopt.materials.memberships import Memberships, load_memberships, tier_of
+from sovopt.materials.memberships import Memberships, load_memberships, tier_reason
 from sovopt.materials.method import Profile, exporter_weight, production_tonnes
+from sovopt.materials.prices import OUTLIER_RULE, check_prices, outliers
 from sovopt.materials.profiles import Importer, make_profile, resolve_importer
 from sovopt.portfolio import Portfolio
 
@@ -83,13 +90,15 @@ TIERS_OVERRIDABLE = ("ally", "partner", "neutral", "adversary", "prohibited")
 
 @dataclass
 class MaterialCase:
-    """The built case, its status-quo portfolio, the profiles and the About notes."""
+    """The built case, its status-quo portfolio, the profiles, the About notes and the
+    tier given to each country with its reason (country_id -> (tier, reason))."""
 
     case: Case
     status_quo: Portfolio
     profiles: list[Profile]
     importer: Importer
     notes: list[str]
+    tiers: dict[str, tuple[str, str]]
 
 
 def capability_id(p: Profile) -> str:
@@ -140,8 +149,10 @@ def build_material_case(importer: str, materials: Sequence[str], base_year: int,
     case = build_case(settings, countries=b.country_rows(), suppliers=b.suppliers,
                       capabilities=b.capabilities, demand=b.demand, options=b.options,
                       inputs=[], budget=b.budget, scenarios=b.scenarios)
+    tiers = {r["country_id"]: b.tiers[r["country_id"]] for r in b.country_rows()}
     return MaterialCase(case=case, status_quo=sq, profiles=profiles, importer=who,
-                        notes=about_notes(data, who, profiles, base_year, growth))
+                        notes=about_notes(data, who, profiles, base_year, growth)
+                        + [tiers_text(tiers, base_year)], tiers=tiers)
 
 
 def _check_overrides(data: MaterialsData, overrides: dict[str, str],
@@ -175,6 +186,7 @@ class _Builder:
         self.budget: list[dict] = []
         self.scenarios: list[dict] = []
         self.base_units: dict[str, float] = {}  # option_id -> base-year tonnes (status quo)
+        self.tiers: dict[str, tuple[str, str]] = {}  # country_id -> (tier, reason)
         self._home()
 
     # --- countries ---------------------------------------------------------------------
@@ -184,6 +196,7 @@ class _Builder:
         risk = 0.0 if who.is_group else self._risk_of_code(who.codes[0])
         self.countries[who.label] = {"country_id": who.label, "name": who.name,
                                      "tier": "home", "risk_score": risk}
+        self.tiers[who.label] = ("home", "the importer")
 
     def _risk_of_code(self, code: int) -> float:
         if self.who.is_group and code in self.who.codes:
@@ -197,7 +210,9 @@ class _Builder:
         if not self.who.is_group and code == self.who.codes[0]:
             return self.who.label
         if iso3 not in self.countries:
-            tier = tier_of(iso3, self.who.members, self.who.label, self.ms, self.overrides)
+            tier, why = tier_reason(iso3, self.who.members, self.who.label, self.ms,
+                                    self.overrides, self.base_year)
+            self.tiers[iso3] = (tier, why)
             self.countries[iso3] = {"country_id": iso3, "name": c.name, "tier": tier,
                                     "risk_score": self._risk_of_code(code)}
         return iso3
@@ -222,6 +237,7 @@ class _Builder:
                                 "demand": consumption * self.scale[t]})
         price = p.price if p.price > 0 else self._world_unit_value(p)
         exports = self._world_exports(p)
+        checks = check_prices(self.data, p)
         for s in p.suppliers:
             if s.quantity <= 0:
                 continue  # a value without tonnes: nothing to buy per tonne
@@ -232,11 +248,13 @@ class _Builder:
                 "country_id": cid, "capacity_per_year": max(exports.get(s.code, 0.0),
                                                             s.quantity)})
             oid = f"BUY-{sid}"
+            check = checks[s.code]  # every supplier with tonnes is checked
             self.options.append({
                 "option_id": oid, "capability_id": cap, "supplier_id": sid, "mode": "buy",
-                "unit_cost": s.value / s.quantity, "local_content": 0.0,
+                "unit_cost": check.robust_unit_value, "local_content": 0.0,
                 "notes": f"BACI {p.year}: {s.quantity:,.3f} t for {s.value:,.3f} thousand USD "
-                         f"to {self.who.label}; capacity = {s.name}'s exports to the world"})
+                         f"to {self.who.label}; capacity = {s.name}'s exports to the world"
+                         + (f"; OUTLIER unit value {check.text()}" if check.outlier else "")})
             self.base_units[oid] = s.quantity
         self._domestic_production(p, cap, price)
         for ph, tag in ((RECYCLING, "RECYCLE"), (NEW_LINE, "NEWLINE")):
@@ -358,13 +376,16 @@ def about_notes(data: MaterialsData, who: Importer, profiles: list[Profile], bas
         f"(wheel SHA-256 {str(src.get('wheel_sha256', ''))[:12]}...).",
         "From the data: Demand (base-year imports + domestic production"
         + (f", grown {growth:g} a year" if growth else "") + "), every buy option's unit "
-        "cost (its base-year unit value, thousand USD per tonne), every supplier's "
+        "cost (its base-year unit value, thousand USD per tonne; an OUTLIER unit value at "
+        "its robust value, listed below), every supplier's "
         "capacity_per_year (its base-year exports to the world, or its production), every "
         "Countries risk_score (WGI political stability, normalised 0..1; 0.5 where the WGI "
         "has no score" + ("; 0 inside the importing group" if who.is_group else "") + ").",
-        "ASSUMPTIONS, to edit: Countries tier (shipped EU27/NATO membership table: ally "
-        "if sharing a group with the importer, else neutral) and max_share (tier "
-        "defaults); the unit cost of domestic production (the import price); every option "
+        "ASSUMPTIONS, to edit: Countries tier (the shipped EU27/NATO membership table as "
+        f"of {base_year}: ally if a member of a group the importer is a member of, partner "
+        "if a stated partner of such a group (or a member of a group the importer is a "
+        "partner of), else neutral) and max_share (tier defaults); the unit cost of "
+        "domestic production (the import price); every option "
         "whose notes say ASSUMPTION (recycling and new domestic line placeholders: costs, "
         "capacities, lead times); Scenarios (which producers, probabilities, years, "
         f"losses); Budget ({BUDGET_HEADROOM:g} x the status quo's spending).",
@@ -375,8 +396,29 @@ def about_notes(data: MaterialsData, who: Importer, profiles: list[Profile], bas
                      f"production {p.domestic_production:,.1f} t, HHI {p.hhi:.4f}, import risk "
                      f"{p.import_risk:.4f}, GeoPolRisk score {p.score:.4f}, price "
                      f"{p.price:.4g} USD/kg.")
+        flagged = outliers(check_prices(data, p))
+        if flagged:
+            notes.append(f"{p.material.name} {p.year}, OUTLIER unit values, priced at a "
+                         "robust value instead: " + "; ".join(c.text() for c in flagged) + ".")
+    notes.append(f"Outlier rule: {OUTLIER_RULE}.")
     return notes
 
+
+def tiers_text(tiers: dict[str, tuple[str, str]], base_year: int) -> str:
+    """The tiers assigned, grouped by tier, each with its reason (the About sheet and
+    ``materials case`` print it)."""
+    parts = []
+    for tier in ("home", "ally", "partner", "neutral", "adversary", "prohibited"):
+        rows = [(c, why) for c, (t, why) in tiers.items() if t == tier]
+        if not rows:
+            continue
+        if tier == "neutral":
+            parts.append(f"neutral ({len(rows)}, no shared group): "
+                         + ", ".join(c for c, _ in rows))
+        else:  # an ally's groups without their years (the JSON and tiers keep them)
+            parts.append(f"{tier}: " + ", ".join(
+                f"{c} ({re.sub(r' member since [0-9]+', '', why)})" for c, why in rows))
+    return f"Tiers assigned (memberships as of {base_year}): " + "; ".join(parts) + "."
 
 
 def status_quo_path(case_path: Path) -> Path:

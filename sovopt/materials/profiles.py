@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from sovopt.materials.data import MaterialsData, MaterialsError, load
 from sovopt.materials.memberships import Memberships, load_memberships, tier_of
 from sovopt.materials.method import TOP_PRODUCERS, Profile, profile
+from sovopt.materials.prices import OUTLIER_RULE, check_prices
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 
@@ -81,13 +82,19 @@ def supplier_tier(p: Profile, iso3: str, who: Importer, memberships: Memberships
     """The tier the membership table gives a supplier (``home`` for a group member)."""
     if who.is_group and iso3 in who.members:
         return "home"
-    return tier_of(iso3, who.members, who.label, memberships, {})
+    return tier_of(iso3, who.members, who.label, memberships, {}, p.year)
 
 
 def profile_json(p: Profile, who: Importer, memberships: Memberships,
                  data: MaterialsData | None = None) -> dict[str, Any]:
-    """The ``--json`` object of a profile."""
+    """The ``--json`` object of a profile.
+
+    Each supplier's ``unit_value`` is BACI's; ``unit_value_outlier`` says whether it is an
+    outlier for the material and year (:mod:`sovopt.materials.prices`),
+    ``robust_unit_value`` the price a case gives it and ``outlier_reason`` why.
+    """
     data = data or load()
+    checks = check_prices(data, p)
     return {
         "importer": p.importer, "importer_name": p.importer_name,
         "members": list(who.members) if who.is_group else [],
@@ -103,7 +110,13 @@ def profile_json(p: Profile, who: Importer, memberships: Memberships,
         "units": {"quantity": "t", "value": "thousand USD", "unit_value": PRICE_UNIT},
         "suppliers": [
             {"country": s.iso3, "name": s.name, "quantity": s.quantity, "share": p.share(s),
-             "value": s.value, "unit_value": s.unit_value, "wgi": s.wgi,
+             "value": s.value, "unit_value": s.unit_value,
+             "unit_value_outlier": s.code in checks and checks[s.code].outlier,
+             "robust_unit_value": checks[s.code].robust_unit_value if s.code in checks
+             else None,
+             "outlier_reason": "; ".join(checks[s.code].reasons) if s.code in checks
+             else "",
+             "wgi": s.wgi,
              "wgi_missing": s.wgi_missing, "member": s.member,
              "tier": supplier_tier(p, s.iso3, who, memberships)}
             for s in p.suppliers
@@ -112,8 +125,11 @@ def profile_json(p: Profile, who: Importer, memberships: Memberships,
             {"country": q.iso3, "name": q.name, "quantity": q.quantity, "share": q.share}
             for q in p.producers[:TOP_PRODUCERS]
         ],
+        "price_outliers": [c.text() for c in checks.values() if c.outlier],
+        "outlier_rule": OUTLIER_RULE,
         "sources": sources_text(data),
     }
+
 
 
 def sources_text(data: MaterialsData) -> str:
@@ -153,11 +169,18 @@ def write_profile_workbook(path: str | os.PathLike[str], doc: dict[str, Any],
         style.write_cell(ws, i, 1, label).font = style.LABEL_FONT
         style.write_cell(ws, i, 2, value)
         style.write_cell(ws, i, 3, unit)
-    style.write_cell(ws, len(summary_rows(p)) + 5, 1, f"Sources: {doc['sources']}")
+    row = len(summary_rows(p)) + 5
+    style.write_cell(ws, row, 1, f"Sources: {doc['sources']}")
+    for k, text in enumerate(doc["price_outliers"], start=1):
+        style.write_cell(ws, row + k, 1, f"Outlier unit value: {text}")
+    if doc["price_outliers"]:
+        style.write_cell(ws, row + len(doc["price_outliers"]) + 1, 1,
+                         f"Rule: {doc['outlier_rule']}.")
     for j, w in enumerate((28, 30, 16), start=1):
         style.set_width(ws, j, w)
     _table(wb.create_sheet("Suppliers"),
-           ["country", "name", "quantity", "share", "value", "unit_value", "wgi",
+           ["country", "name", "quantity", "share", "value", "unit_value",
+            "unit_value_outlier", "robust_unit_value", "outlier_reason", "wgi",
             "wgi_missing", "member", "tier"], doc["suppliers"])
     producers = [{"country": q.iso3, "name": q.name, "quantity": q.quantity,
                   "share": q.share} for q in p.producers]

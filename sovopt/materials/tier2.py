@@ -12,8 +12,10 @@ measures) and its survival factor in every scenario that hits a producer
 
 The home country's own production share is local content, not an input: it
 is left out (and reported). Producers missing from the case's Countries are
-added with their WGI risk of the year (0.5 where the WGI has none) and tier
-``neutral``. Rows this command wrote before for the same option and material
+added with their WGI risk of the year (0.5 where the WGI has none) and the tier
+the shipped membership table gives them for the home country in that year
+(:func:`sovopt.materials.memberships.tier_of`; ``neutral`` for a home country the
+table does not know). Rows this command wrote before for the same option and material
 (same ``input`` text) are replaced, so running it again does not add twice.
 """
 
@@ -27,6 +29,7 @@ import pandas as pd
 
 from sovopt.case import Case
 from sovopt.materials.data import MaterialsData, MaterialsError, load
+from sovopt.materials.memberships import load_memberships, tier_of
 from sovopt.materials.method import exporter_weight, production_tonnes
 from sovopt.schema import tier_max_share
 from sovopt.workbook import style
@@ -80,6 +83,7 @@ def tier2_rows(case: Case, option_id: str, material: str, share: float,
         raise MaterialsError(f"option {option_id}: local_content and inputs already make up "
                              f"{used:.4g} of its value; adding {share:g} would pass 1")
 
+    memberships = load_memberships()
     tonnes = production_tonnes(data, m, year)
     tonnes = tonnes[tonnes > 0]
     world = float(tonnes.sum())
@@ -96,10 +100,12 @@ def tier2_rows(case: Case, option_id: str, material: str, share: float,
             continue
         if cid is None:
             cid = iso3
+            tier = tier_of(iso3, memberships.members(home) if memberships.group(home)
+                           else (home,), home, memberships, {}, year)
             countries = pd.concat([countries, pd.DataFrame([{
-                "country_id": cid, "name": c.name, "tier": "neutral",
+                "country_id": cid, "name": c.name, "tier": tier,
                 "risk_score": exporter_weight(data, year, int(code)),
-                "max_share": tier_max_share("neutral"), "row": None}])], ignore_index=True)
+                "max_share": tier_max_share(tier), "row": None}])], ignore_index=True)
             ids[iso3] = cid
             added.append(cid)
         value_share = share * q / world

@@ -101,7 +101,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     import highspy
 
     from sovopt.diagnose import precheck
-    from sovopt.highs import add_row, to_highs
+    from sovopt.highs import add_row, solver_options, to_highs
     from sovopt.model import build_model
     from sovopt.prepare import prepare
     from sovopt.solve import level_cost
@@ -117,8 +117,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     m = build_model(d)
     time_limit = float(spec.time_limit or TIME_FACTOR * case.settings.time_limit_s)
     gap = float(case.settings.mip_gap if spec.gap is None else spec.gap)
-    hm = to_highs(m, m.term_names, {"mip_rel_gap": gap, "time_limit": time_limit,
-                                    "random_seed": 0})
+    hm = to_highs(m, m.term_names, solver_options(gap, time_limit))
     if spec.measure not in hm.costs or not np.any(hm.costs[spec.measure]):
         raise SovoptError(f"the case has no {spec.measure} to trade against cost (no "
                           "scenarios, risk scores or foreign supply behind it)",
@@ -265,7 +264,7 @@ class _Chain:
         every point is measured against them; the first, which has no plan to
         start from, may take half of it.
         """
-        from sovopt.highs import set_cost
+        from sovopt.highs import set_cost, set_time_limit
 
         h = self.hm.highs
         left = self.deadline - time.perf_counter()
@@ -275,7 +274,7 @@ class _Chain:
             share = max(share, left / 2)
         share = max(share, 1.0)
         self.done += 1
-        h.setOptionValue("time_limit", share)
+        set_time_limit(h, share)
         self.stop.deadline = time.monotonic() + share
         set_cost(self.hm, cost)
         t0 = time.perf_counter()

@@ -42,6 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sovopt import outputs
 from sovopt.in_short import in_short
 from sovopt.report import Report
+from sovopt.status import Status
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic
 from sovopt.workbook.plan_sheets import portfolio_sheet, spend_sheet
@@ -66,9 +67,9 @@ __all__ = ["RESULT_SHEETS", "add_result_sheets", "money_format", "result_sheet_n
            "write_results"]
 
 #: Summary statuses shown as good news (a verified plan, or a stress test that holds).
-GOOD_STATUSES = ("optimal", "feasible")
+GOOD_STATUSES = (Status.OPTIMAL, Status.FEASIBLE)
 #: Statuses with a verified plan not proven optimal: shown as a caution, not as bad news.
-PLAN_STATUSES = ("time_limit", "interrupted")
+PLAN_STATUSES = (Status.TIME_LIMIT, Status.INTERRUPTED)
 #: Result sheets, in order.
 RESULT_SHEETS = ("Summary", "Portfolio", "Spend", "Dependence", "Scenarios", "Constraints",
                  "Diagnostics", "Run")

@@ -65,7 +65,7 @@ def test_runs_show(store) -> None:
     code, out, err = sovopt("runs", "show", "r2", "--store", str(folder))
     assert code == 0, err
     assert b in out and "bigger budget" in out and "case_b.xlsx" in out
-    assert "total_cost" in out and "310" in out and "O4" in out
+    assert "Total cost" in out and "310" in out and "O4" in out  # labels, not keys
     code, out, _ = sovopt("runs", "--store", str(folder), "show", a[:5], "--json")
     assert code == 0  # --store given to the group, not the subcommand
     doc = json.loads(out)

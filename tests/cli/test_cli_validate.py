@@ -34,7 +34,10 @@ def validate(path: Path) -> tuple[int, list[str], str]:
 def test_valid_case_exits_0_with_a_summary(tmp_path):
     code, err, out = validate(CaseBook().save(tmp_path / "case.xlsx"))
     assert code == 0
-    assert err == ["case.xlsx is valid: 2 capabilities, 4 options, 3 years"]
+    # O4's supplier is in a prohibited country: the solve leaves it out, validate says so
+    assert err == ["warning: Options!A5: option O4 will be left out of the solve: value from "
+                   "prohibited country PRO",
+                   "case.xlsx is valid: 2 capabilities, 4 options, 3 years (1 warning)"]
     assert out == ""
 
 
@@ -48,7 +51,11 @@ def test_warnings_are_listed_and_counted_but_exit_0(tmp_path):
         "warning: Options!I3: available_from 2030 is outside the horizon 2026..2028; expected "
         "a year in the horizon (before it: the option is available from the start; after it: "
         "never)",
-        "case.xlsx is valid: 2 capabilities, 4 options, 3 years (2 warnings)",
+        "warning: Options!A3: option O2 will be left out of the solve: cannot deliver by "
+        "2028: available_from 2030 + lead time 0",
+        "warning: Options!A5: option O4 will be left out of the solve: value from "
+        "prohibited country PRO",
+        "case.xlsx is valid: 2 capabilities, 4 options, 3 years (4 warnings)",
     ]
 
 
@@ -60,6 +67,7 @@ def test_singular_summary(tmp_path):
     book.sheets["Capabilities"].pop()
     book.sheets["Demand"].pop()
     book.sheets["Options"] = book.sheets["Options"][:2]
+    book.set("Options", "H2", 0)  # O1 delivers within the one year (no exclusion warning)
     book.sheets["Inputs"] = book.sheets["Inputs"][:1]
     book.sheets["Scenarios"] = book.sheets["Scenarios"][:1]
     code, err, _ = validate(book.save(tmp_path / "one.xlsx"))

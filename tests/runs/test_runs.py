@@ -316,7 +316,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with RunStore(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         runs = store.list()
         assert runs["run_id"].tolist() == ["r0002-dead", "r0001-beef"]
         # a v1 run left running has no process to check: it stays running
@@ -333,7 +333,7 @@ def test_store_from_schema_version_1_is_migrated(tmp_path: Path) -> None:
     versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")]
     columns = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
     con.close()
-    assert versions == [1, 2, 3, 4]
+    assert versions == [1, 2, 3, 4, 5]
     assert {"host", "pid", "proc_start", "group_id", "group_point"} <= columns
 
 
@@ -410,7 +410,7 @@ def test_json_blobs_of_earlier_versions_move_into_long_tables(tmp_path: Path) ->
     con.commit()
     con.close()
     with RunStore(tmp_path) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
         old = store.get("r0001-beef")
         assert list(old.tables) == ["spend", "portfolio"]
         pd.testing.assert_frame_equal(old.tables["spend"], spend1)

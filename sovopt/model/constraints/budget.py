@@ -155,4 +155,5 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("budget", add, reference=add_pyomo, relax=Relax(), describe=describe)
+FAMILY = Family("budget", add, reference=add_pyomo,
+                relax=Relax(limit=("budget", "budget")), describe=describe)

@@ -186,4 +186,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
 
 
 FAMILY = Family("country_share", add, reference=add_pyomo, needs=("fleet_service",),
-                relax=Relax(), describe=describe)
+                relax=Relax(key=lambda index: index[1],  # (capability, country, year)
+                            limit=("countries", "max_share")),
+                describe=describe)

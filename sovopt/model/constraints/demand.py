@@ -118,4 +118,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
 
 
 FAMILY = Family("demand", add, reference=add_pyomo, optional=False, terms=("unmet",),
-                relax=Relax(weight=DEMAND_WEIGHT), describe=describe)
+                relax=Relax(weight=DEMAND_WEIGHT, limit=("demand", "demand"),
+                            by=("capability_id", "year"), bound="floor"),
+                describe=describe)

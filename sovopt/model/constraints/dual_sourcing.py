@@ -76,4 +76,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("dual_sourcing", add, relax=Relax(), describe=describe)
+FAMILY = Family("dual_sourcing", add,
+                relax=Relax(limit=("capabilities", "min_suppliers"), bound="floor"),
+                describe=describe)

@@ -105,5 +105,7 @@ def budget_scale(d: ModelData, index, rhs: float, coef_max: float) -> float:
     return float(d.budget.loc[index, "budget"]) or coef_max or 1.0
 
 
-FAMILY = Family("localization", add, reference=add_pyomo, relax=Relax(scale=budget_scale),
+FAMILY = Family("localization", add, reference=add_pyomo,
+                relax=Relax(scale=budget_scale, limit=("budget", "min_local_share"),
+                            bound="floor"),
                 describe=describe)

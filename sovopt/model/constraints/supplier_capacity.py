@@ -47,5 +47,7 @@ def capacity_scale(d: ModelData, index, rhs: float, coef_max: float) -> float:
     return float(d.suppliers.loc[index[0], "capacity_per_year"]) or 1.0
 
 
-FAMILY = Family("supplier_capacity", add, relax=Relax(scale=capacity_scale),
+FAMILY = Family("supplier_capacity", add,
+                relax=Relax(scale=capacity_scale, key=lambda index: index[0],  # (supplier, year)
+                            limit=("suppliers", "capacity_per_year")),
                 describe=describe)
