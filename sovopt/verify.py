@@ -32,14 +32,7 @@ import pandas as pd
 
 from sovopt import sustainment
 from sovopt.portfolio import Portfolio
-from sovopt.portfolio_frame import (
-    TOL,
-    PortfolioFrame,
-    counted_suppliers,
-    join,
-    local_share,
-    shares,
-)
+from sovopt.portfolio_frame import TOL, PortfolioFrame, counted_suppliers, join, local_share, shares
 from sovopt.prepare import ModelData
 
 if TYPE_CHECKING:
