@@ -12,7 +12,7 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
    every row of each family that declares itself relaxable (``FAMILY.relax``
    in its module: budget, localization, country_share, supplier_capacity,
    dual_sourcing, mandatory one_start, and the requirement rows, demand and
-   formulation.md §7's fleet_service and stock_balance, weighted 1000 times
+   the sustainment families' fleet_service and stock_balance, weighted 1000 times
    more, so a requirement is dropped only when no policy limit can make room),
    each scaled by its row's limit as the family says. Each row whose slack is used
    becomes one relaxation, described by its family's ``describe``.

@@ -21,7 +21,8 @@ import ast
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.presets import Preset, parse_preset
 from sovopt.solve import SolveResult, solve_case
 from tests.checker import check_portfolio

@@ -46,7 +46,7 @@ def embargo_case():
 
 
 def test_bundled_presets_follow_the_formulation_table() -> None:
-    """min_dependence, min_cost and balanced have the levels of formulation.md §5."""
+    """min_dependence, min_cost and balanced have the levels of docs/FORMULATION.md (Objective)."""
     levels = {name: [lv.terms for lv in load_preset(name).levels] for name in BUILTIN}
     assert levels["min_dependence"] == [{"unmet": 1}, {"cvar": 1, "worst_case": 0.1},
                                         {"exposure": 1, "hhi": 1}, {"cost": 1}]

@@ -16,7 +16,7 @@ from sovopt.runs import RunStore
 from sovopt.solve import solve_case
 from sovopt.studies.sweep import BadVary, duals_in_words, parse_vary, sweep_tasks
 from sovopt.studies.tasks import apply_changes, solve_report
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.study_cases import (
     EXPOSURE_FIRST,
     two_capability_case,
