@@ -49,7 +49,7 @@ from sovopt.errors import EXIT_USAGE, SovoptError
 RETRIES = 2
 
 #: Modules a local worker starts with (the solver stack: importing it takes seconds).
-PRELOAD = ("sovopt.studies.tasks", "sovopt.solve", "sovopt.metrics", "sovopt.report")
+PRELOAD = ("sovopt.studies.tasks", "sovopt.solver", "sovopt.metrics", "sovopt.report")
 
 #: The executors the CLI offers.
 EXECUTORS = ("local", "dask")

@@ -21,7 +21,7 @@ import numpy as np
 from sovopt.case import Case
 from sovopt.case_records import build_case
 from sovopt.metrics import evaluate
-from sovopt.solve import SolveResult
+from sovopt.solver import SolveResult
 from tests.checker import check_portfolio
 
 TIERS = {"H": "home", "A": "ally", "P": "partner", "N": "neutral", "X": "adversary"}

@@ -15,7 +15,7 @@ import pytest
 
 from bench.generate import SIZES, case_counts, generate_case, write_case
 from sovopt.prepare import prepare
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.workbook.case_reader import read_case
 
 REPO = Path(__file__).resolve().parent.parent

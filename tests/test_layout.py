@@ -142,7 +142,7 @@ def test_only_module_level_imports_count():
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from sovopt.case import Case\n"
         "try:\n    from sovopt import errors\nexcept ImportError:\n    pass\n"
-        "def f():\n    from sovopt.solve import solve_case\n")
+        "def f():\n    from sovopt.solver import solve_case\n")
     imported = set()
     for node in _module_level_imports(tree):
         imported |= _imported("sovopt.x", PACKAGE / "x.py", node, _modules())

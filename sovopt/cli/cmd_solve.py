@@ -48,7 +48,7 @@ from sovopt.workbook.targets import check_target
 if TYPE_CHECKING:
     from sovopt.case import Case
     from sovopt.errors import Problem
-    from sovopt.solve import SolveResult
+    from sovopt.solver import SolveResult
 
 #: Plain words for the phases solve_case reports.
 PHASES = {"start": "starting", "store": "the run store", "read": "reading the workbook",

@@ -9,7 +9,7 @@ the absolute gap in the level's own units) and ``time_weight`` (its claim on
 the time left; see :class:`Level`).
 Unmet demand is always the first level: a preset that does not start with it
 gets it added in front. Levels are optimised in order on one compiled model
-(:mod:`sovopt.solve`): once a level is optimised, its objective row is held as
+(:mod:`sovopt.solver`): once a level is optimised, its objective row is held as
 a constraint, ``level ≤ value + max(relative·|value|, absolute)`` (the
 ``tolerance``), and the next level starts from the previous solution.
 

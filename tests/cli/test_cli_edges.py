@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import sovopt.solve
+import sovopt.solver
 from sovopt.cli import main
 from sovopt.errors import EXIT_CODES
 from sovopt.runs import RunStore, default_store
@@ -150,7 +150,7 @@ def test_ctrl_c_exits_130_records_interrupted_and_keeps_earlier_results(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sovopt.solve, "solve_case", interrupted)
+    monkeypatch.setattr(sovopt.solver, "solve_case", interrupted)
     code, _, err = run(["solve", str(case_path)], capsys)
     assert code == 130
     assert "interrupted" in err and "Traceback" not in err
@@ -166,7 +166,7 @@ def test_ctrl_c_exits_130_records_interrupted_and_keeps_earlier_results(
 
 def test_unwritable_out_is_refused_before_solving(case_path, tmp_path, capsys, monkeypatch):
     """An --out that cannot be written was found only after the solve."""
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     for out in (tmp_path / "no" / "such" / "r.xlsx", tmp_path, case_path.with_suffix(".txt")):
         code, _, err = run(["solve", str(case_path), "--out", str(out)], capsys)
         assert code == 2, err
@@ -175,7 +175,7 @@ def test_unwritable_out_is_refused_before_solving(case_path, tmp_path, capsys, m
 
 def test_read_only_out_folder_is_refused_before_solving(case_path, tmp_path, capsys,
                                                         monkeypatch, read_only):
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     folder = tmp_path / "locked"
     folder.mkdir()
     read_only(folder)
@@ -188,7 +188,7 @@ def test_read_only_out_folder_is_refused_before_solving(case_path, tmp_path, cap
 def test_into_input_refused_while_the_workbook_is_open(case_path, capsys, monkeypatch, lock):
     """A lock file beside the case (LibreOffice .~lock.NAME#, Excel ~$NAME or ~$ over the
     first two characters) stops --into-input before solving; nothing is written."""
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     (case_path.parent / lock).write_text("someone,host,2026")
     before = case_path.read_bytes()
     code, _, err = run(["solve", str(case_path), "--into-input"], capsys)
@@ -216,7 +216,7 @@ def test_into_input_backups_are_bounded(case_path, capsys):
 
 def test_read_only_store_is_refused_before_solving(case_path, tmp_path, capsys, monkeypatch,
                                                    read_only):
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     store = tmp_path / "ro_store"
     RunStore(store).close()
     read_only(store)
@@ -323,7 +323,7 @@ def test_interrupted_solve_writes_its_best_portfolio_and_exits_130(
     """The first Ctrl-C makes solve_case return its best verified portfolio with status
     "interrupted" (the solver loop's side); the command then writes the results workbook
     with that status and the gap, records the run as interrupted and exits 130."""
-    real = sovopt.solve.solve_case
+    real = sovopt.solver.solve_case
 
     def stopped_early(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -331,7 +331,7 @@ def test_interrupted_solve_writes_its_best_portfolio_and_exits_130(
         result.status = "interrupted"
         return result
 
-    monkeypatch.setattr(sovopt.solve, "solve_case", stopped_early)
+    monkeypatch.setattr(sovopt.solver, "solve_case", stopped_early)
     code, out, err = run(["solve", str(case_path), "--json"], capsys)
     assert code == 130, err
     summary = json.loads(out)

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import sovopt.solve  # noqa: F401  (the solver stack, loaded before forking)
+import sovopt.solver  # noqa: F401  (the solver stack, loaded before forking)
 from sovopt.cli.app import main
 
 
