@@ -51,7 +51,9 @@ class Findings:
 
     def flag(self, constraint: str, where: str, value: float | None, limit: float | None,
              message: str) -> None:
-        """Record a broken limit: its kind, cell, value, limit and the sentence saying so."""
+        """Record a broken limit: its kind (the constraint family's name where the limit
+        is a family's, so a preset's switch_off names it), cell, value, limit and the
+        sentence saying so."""
         self.violations.append({"constraint": constraint, "where": where, "value": value,
                                 "limit": limit, "message": message})
 
@@ -80,10 +82,6 @@ def solution_problems(hm: HighsModel, values: np.ndarray, cost: np.ndarray | Non
     return [f"plan: {b}" for b in violations(d, portfolio, switched_off)]
 
 
-#: The constraint family behind each kind of broken limit.
-FAMILY_OF_LIMIT = {"min_total_qty": "min_order", "min_suppliers": "dual_sourcing"}
-
-
 def violations(d: ModelData, portfolio: Portfolio,
                switched_off: frozenset[str] = frozenset()) -> list[str]:
     """Every limit of the case that ``portfolio`` breaks, without the KPIs and tables.
@@ -94,7 +92,7 @@ def violations(d: ModelData, portfolio: Portfolio,
     """
     found = check_plan(join(d, portfolio))
     return [v["message"] for v in found.violations
-            if FAMILY_OF_LIMIT.get(v["constraint"], v["constraint"]) not in switched_off]
+            if v["constraint"] not in switched_off]
 
 
 def check_plan(f: PortfolioFrame, country_shares: pd.DataFrame | None = None) -> Findings:
@@ -260,7 +258,7 @@ def _check_options(f: PortfolioFrame, found: Findings) -> None:
     got = totals.reindex(starts.index).fillna(0.0)
     for oid in moq.index[(moq > 0) & (moq - got > TOL * np.maximum(1.0, moq))]:
         cell = case.cell("Options", "min_total_qty", o.at[oid, "row"])
-        found.flag("min_total_qty", cell, float(got[oid]), float(moq[oid]),
+        found.flag("min_order", cell, float(got[oid]), float(moq[oid]),
                f"Option {oid} ({cell}): {num(got[oid])} units in total, below its "
                f"min_total_qty {num(moq[oid])}")
     for oid in o.index[o["mandatory"] & ~o.index.isin(starts.index)]:
@@ -330,7 +328,7 @@ def _check_suppliers(f: PortfolioFrame, found: Findings) -> None:
             index=False), got, strict=True):
         if k < n:
             cell = f.d.case.cell("Capabilities", "min_suppliers", caps.loc[r, "row"])
-            found.flag("min_suppliers", cell, float(k), float(n),
+            found.flag("dual_sourcing", cell, float(k), float(n),
                    f"Capability {r} ({cell}): {k} supplier(s) deliver at least "
                    f"{share:.0%} of the demand in {int(t)}, min_suppliers is {int(n)}")
 
