@@ -54,13 +54,12 @@ from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
-#: Which way each relaxable family's limit is loosened: +1 a ≤ limit (budget, a
-#: country's share cap, a supplier's capacity) only ever rises, -1 a ≥ limit (the
-#: localization target, min_suppliers, a mandatory option, a demand or fleet
-#: requirement) only ever falls, also after rounding.
-LOOSEN = {"budget": 1, "country_share": 1, "supplier_capacity": 1,
-          "localization": -1, "dual_sourcing": -1, "one_start": -1, "demand": -1,
-          "fleet_service": -1, "stock_balance": -1}
+#: Which way each relaxable family's limit is loosened, read from its ``Relax.bound``:
+#: +1 a ≤ limit (budget, a country's share cap, a supplier's capacity) only ever
+#: rises, -1 a ≥ limit (the localization target, min_suppliers, a mandatory option, a
+#: demand or fleet requirement) only ever falls, also after rounding.
+LOOSEN = {name: -1 if family.relax.bound == "floor" else 1
+          for name, family in FAMILIES.items() if family.relax is not None}
 
 #: Weight factor of the slack of a limit the planner changed since the last run.
 CHANGED_WEIGHT = 1e-3

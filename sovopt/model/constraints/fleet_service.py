@@ -79,5 +79,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
                                   "kept in service", index, amount)
 
 
-FAMILY = Family("fleet_service", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({LOWER})),
+FAMILY = Family("fleet_service", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({LOWER}),
+                                                     bound="floor"),
                 describe=describe)

@@ -86,5 +86,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("stock_balance", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({EQUAL})),
+FAMILY = Family("stock_balance", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({EQUAL}),
+                                                      bound="floor"),
                 describe=describe)
