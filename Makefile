@@ -58,7 +58,7 @@ $(DOCS_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[docs]'
 	touch $@ $(STAMP)
 
-## docs: regenerate models/FORMULATION.md and the README's workbook contract from the code;
+## docs: regenerate docs/FORMULATION.md and the README's workbook contract from the code;
 ## the Python API reference from the docstrings (pdoc) and the walkthrough notebook, run,
 ## as HTML, both in build/docs/
 docs: $(DOCS_STAMP)

@@ -51,7 +51,7 @@ from sovopt.highs import (
 from sovopt.model import build_model
 from sovopt.prepare import ModelData, prepare
 from sovopt.presets import load_preset
-from sovopt.solve import level_cost
+from sovopt.solver import level_cost
 from sovopt.spend import start_spend, unit_spend
 
 #: A variant's extra rows: (d, m, hm) -> list of (columns, coefficients, lower, upper).
@@ -416,7 +416,7 @@ def whole_solve(key: str, variant: Variant, preset_name: str, seed: int, gap: fl
     CPU seconds of the whole solve."""
     from dataclasses import replace
 
-    from sovopt.solve import solve_case
+    from sovopt.solver import solve_case
 
     preset = load_preset(preset_name)
     preset = replace(preset, switch_off=preset.switch_off | variant.switch_off)

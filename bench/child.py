@@ -102,7 +102,7 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     notes: list[str] = []
     record: dict[str, Any] = {"size": args.size, "seed": args.seed, "notes": notes}
 
-    read_case = _optional("sovopt.workbook.read", "read_case")
+    read_case = _optional("sovopt.workbook.case_reader", "read_case")
     warnings: list[Any] = []
     if args.case and read_case is not None:
         with timer("read"):
@@ -110,7 +110,8 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
         record["read_warnings"] = len(warnings)
     else:
         why = ("build-only size: generated in memory, no workbook read" if not args.case
-               else "read skipped: sovopt.workbook.read is not available; generated in memory")
+               else "read skipped: sovopt.workbook.case_reader is not available; "
+               "generated in memory")
         notes.append(why)
         t0 = time.perf_counter()
         case = generate_case(args.size, args.seed)

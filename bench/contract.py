@@ -1,11 +1,11 @@
 """The second yardstick: the contract's formulation as written, one level of it.
 
-/work/shared/design/formulation.md §3-§5 states the model family by family.
+docs/FORMULATION.md states the model family by family.
 sovopt implements it with reformulations that keep every optimum (tight
 big-Ms and x bounds, a running ``opened`` sum, only the shortfall rows that
 lose anything, share variables and only the HHI tangents a share can reach).
 This module writes the contract's rows literally instead, over the same
-prepared data (sets, σ, φ and the exclusions of §1-§2 are preprocessing):
+prepared data (sets, σ, φ and the exclusions are preprocessing, sovopt/prepare.py):
 
 - x[o,t] ≥ 0 over the deliverable pairs, no upper bound; start, z binary;
 - delivery_window  x[o,t] ≤ qmax[o] · Σ_{τ ≤ t−L[o]} start[o,τ], qmax blank → max_t D[r,t];
@@ -13,7 +13,7 @@ prepared data (sets, σ, φ and the exclusions of §1-§2 are preprocessing):
 - hhi_epigraph  h[r,c,t] ≥ 2a·Σ_o σ[o,c]·x[o,t]/D[r,t] − a², a ∈ {0, 0.05, …, 1};
 - country_share for every foreign (r,c,t) with some σ > 0; dual_sourcing for every r
   and year in which it can hold, with a used binary for every supplier of r;
-- the other families and the terms as §4-§5 write them.
+- the other families and the terms as docs/FORMULATION.md writes them.
 
 :func:`write_contract_level` exports the first optimised level of a preset
 (with unmet demand, when the case allows it, held at its optimum 0 by
@@ -172,7 +172,7 @@ def contract_model(d: ModelData) -> pyo.ConcreteModel:
         for a in TANGENTS[1:]:  # a = 0 is h ≥ 0
             add(m.h[r, c, t] >= 2 * a * expr / demand[r, t] - a * a)
 
-    # terms (§5)
+    # terms
     weight = d.demand.set_index(["capability_id", "year"])["weight"].to_dict()
     w_total = sum(weight.values()) or 1.0
     prob = d.scenario_probability.to_dict()

@@ -576,7 +576,7 @@ def _environment() -> dict[str, Any]:
         except (OSError, subprocess.CalledProcessError):
             return None
 
-    status = git("status", "--porcelain", "--", "sovopt", "models")
+    status = git("status", "--porcelain", "--", "sovopt")
     return {
         "commit": git("rev-parse", "HEAD"), "sovopt_dirty": bool(status),
         "python": platform.python_version(), "platform": platform.platform(),

@@ -29,7 +29,7 @@ from bench.run import DEFAULT_OUT
 
 
 def bench_frontier(size: str, points: int, time_limit: float, measure: str) -> dict:
-    from sovopt.solve import solve_case
+    from sovopt.solver import solve_case
     from sovopt.studies.frontier import FrontierSpec, frontier_points, frontier_table
 
     case = generate_case(size)

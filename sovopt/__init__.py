@@ -3,7 +3,7 @@
 A planner describes a case in an Excel workbook; sovopt reads and validates it
 (:mod:`sovopt.workbook`), derives the sparse model data (:mod:`sovopt.prepare`),
 builds the mixed-integer program (:mod:`sovopt.model`), solves it level by level
-with HiGHS (:mod:`sovopt.solve`) and writes the answer back to Excel.
+with HiGHS (:mod:`sovopt.solver`) and writes the answer back to Excel.
 
 The same from Python, through the same pipeline as the command line::
 
@@ -21,9 +21,9 @@ The same from Python, through the same pipeline as the command line::
 ``import sovopt`` is light: the names below load their modules (the workbook
 reader, the solver stack, matplotlib) on first use. ``sovopt.solve`` is
 :func:`sovopt.api.run.solve` and ``sovopt.compare`` is
-:func:`sovopt.api.store.compare` (documented there: the package also has modules
-of those names, the solver and the comparison of runs, which called are those
-functions).
+:func:`sovopt.api.store.compare`; the modules behind them are
+:mod:`sovopt.solver` (the level loop) and :mod:`sovopt.comparison` (runs side by
+side).
 
 >>> import sovopt
 >>> sorted(sovopt.__all__)[:4]
@@ -33,8 +33,6 @@ functions).
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 #: typing's own constant, without importing typing (``import sovopt`` stays light)
 TYPE_CHECKING = False
@@ -102,44 +100,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'sovopt' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
-    if name not in _CALLABLE_MODULES:  # those stay free for their module (see below)
-        globals()[name] = value
+    globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
-
-# ``sovopt.solve`` and ``sovopt.compare`` are also the names of modules of the package
-# (the solver, the comparison of runs): once such a module is imported, Python makes it
-# the package's attribute. That module is then made callable as the public function, so
-# ``sovopt.solve(case)`` is the API's solve whether or not the module was loaded, and
-# ``sovopt.solve.solve_case`` still reaches the module.
-
-#: Submodule name -> (module of the public function of the same name, its name).
-_CALLABLE_MODULES = {"solve": ("sovopt.api.run", "solve"),
-                     "compare": ("sovopt.api.store", "compare")}
-
-
-class _CallableModule(types.ModuleType):
-    """A module that, called, calls the public function of its name."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        module, name = _CALLABLE_MODULES[self.__name__.rpartition(".")[2]]
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    """The ``sovopt`` package: a submodule named as a public function becomes callable."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _CALLABLE_MODULES and type(value) is types.ModuleType:
-            value.__class__ = _CallableModule
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-for _name in _CALLABLE_MODULES:  # a submodule imported before this line ran
-    if f"{__name__}.{_name}" in sys.modules:
-        setattr(sys.modules[__name__], _name, sys.modules[f"{__name__}.{_name}"])

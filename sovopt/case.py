@@ -1,7 +1,9 @@
 """The Case: a validated planning case as typed tables, free of files and solvers.
 
-The reader (:func:`sovopt.workbook.read.read_case`) builds a Case from a
-workbook; tests and the benchmark may build one directly from DataFrames.
+The reader (:func:`sovopt.workbook.case_reader.read_case`) builds a Case from a
+workbook; scripts, tests and the benchmark build one from plain records with
+:func:`sovopt.case_records.build_case`. Both check it with
+:func:`sovopt.validate.validate` first, so this module needs neither.
 Every table keeps the workbook row each record came from in a ``row``
 column (``None`` for data that did not come from a workbook) so that later
 steps (the infeasibility diagnosis, the results) can point at the cell a
@@ -25,7 +27,7 @@ Tables and their columns (names as in :mod:`sovopt.schema`):
 - ``scenarios``: scenario_id, name, probability, country_id, loss, from_year,
   to_year, row
 - ``repair``: repair_id, option_id, fixed_cost, lead_time_years,
-  support_cost_factor, row (formulation.md §7; empty in most cases)
+  support_cost_factor, row (the sustainment families; empty in most cases)
 
 Capabilities also carry requirement, stock_max, holding_cost, initial_stock,
 and Options service_life_years (NaN when blank), support_cost,
@@ -39,8 +41,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sovopt import schema
-from sovopt.errors import InvalidCase
-from sovopt.validate import validate
+
+
+def _empty(sheet: str) -> pd.DataFrame:
+    """A table with the sheet's columns (and ``row``) and no records."""
+    return pd.DataFrame(columns=[*schema.sheet(sheet).column_names, "row"])
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class Case:
 
     # What-ifs without Excel: new validated Cases, named as ``sovopt sweep --vary`` names
     # an input (:mod:`sovopt.api.whatif`, which uses the sweep's own parser and change).
+    # Imported when called: sovopt.api imports this module, so a module-level import
+    # would be a circle.
 
     def scaled(self, name: str, factor: float) -> Case:
         """A copy with every value of a column scaled: ``case.scaled("budget", 0.9)``."""
@@ -138,59 +145,3 @@ class Case:
         from sovopt.api.whatif import with_scenario
         return with_scenario(self, scenario_id, **values)
 
-
-def _empty(sheet: str) -> pd.DataFrame:
-    """A table with the sheet's columns (and ``row``) and no records."""
-    return pd.DataFrame(columns=[*schema.sheet(sheet).column_names, "row"])
-
-
-def build_case(settings: dict, **tables: list[dict] | pd.DataFrame) -> Case:
-    """A Case from plain records, with the schema's defaults filled in.
-
-    For scripts, tests and the benchmark: ``tables`` are named as the Case's
-    fields (countries, suppliers, ...); demand may be long form (capability_id,
-    year, demand) records. The rules across sheets (:func:`sovopt.validate.validate`)
-    are checked: any error raises :class:`~sovopt.errors.InvalidCase` listing them
-    all. Cell types and ranges are the reader's: write the case to a workbook and
-    read it back for those.
-    """
-    st = Settings.from_values(settings)
-    frames: dict[str, pd.DataFrame] = {}
-    for sh in schema.SHEETS[1:]:
-        name = sh.name.lower()
-        data = tables.get(name)
-        df = pd.DataFrame(data) if data is not None else pd.DataFrame()
-        if name == "demand":
-            cols = ["capability_id", "year", "demand"]
-            df = df.reindex(columns=cols) if not df.empty else pd.DataFrame(columns=cols)
-            df = df.astype({"year": int, "demand": float})
-        else:
-            for col in sh.columns:
-                if col.name not in df.columns:
-                    df[col.name] = col.default
-                elif col.default is not None:
-                    df[col.name] = df[col.name].fillna(col.default).infer_objects()
-            df = df[sh.column_names] if not df.empty else pd.DataFrame(columns=sh.column_names)
-        if "row" not in df.columns:
-            df["row"] = None
-        frames[name] = df.reset_index(drop=True)
-    c = frames["countries"]
-    c["max_share"] = schema.with_tier_default(c["max_share"], c["tier"])
-    o = frames["options"]
-    o["available_from"] = o["available_from"].fillna(st.first_year).astype(int)
-    o["max_qty_per_year"] = o["max_qty_per_year"].astype(float)
-    o["service_life_years"] = o["service_life_years"].astype(float)
-    frames["suppliers"]["capacity_per_year"] = frames["suppliers"]["capacity_per_year"].astype(
-        float)
-    sc = frames["scenarios"]
-    sc["from_year"] = sc["from_year"].fillna(st.first_year)
-    sc["to_year"] = sc["to_year"].fillna(st.last_year)
-    for name, cols in {"inputs": ["critical"], "options": ["mandatory"],
-                       "capabilities": ["integer_units"]}.items():
-        for col in cols:
-            frames[name][col] = frames[name][col].astype(bool)
-    case = Case(settings=st, **frames)
-    problems = validate(case)
-    if any(p.is_error for p in problems):
-        raise InvalidCase(problems)
-    return case

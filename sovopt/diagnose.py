@@ -12,7 +12,7 @@ Two steps, both reporting :class:`~sovopt.model.relaxation.Relaxation` items:
    every row of each family that declares itself relaxable (``FAMILY.relax``
    in its module: budget, localization, country_share, supplier_capacity,
    dual_sourcing, mandatory one_start, and the requirement rows, demand and
-   formulation.md §7's fleet_service and stock_balance, weighted 1000 times
+   the sustainment families' fleet_service and stock_balance, weighted 1000 times
    more, so a requirement is dropped only when no policy limit can make room),
    each scaled by its row's limit as the family says. Each row whose slack is used
    becomes one relaxation, described by its family's ``describe``.
@@ -39,6 +39,7 @@ diagnosis names a changed limit whenever relaxing it is part of a repair.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -54,13 +55,12 @@ from sovopt.model.family import UPPER
 from sovopt.model.relaxation import Relaxation, fmt
 from sovopt.prepare import ModelData
 
-#: Which way each relaxable family's limit is loosened: +1 a ≤ limit (budget, a
-#: country's share cap, a supplier's capacity) only ever rises, -1 a ≥ limit (the
-#: localization target, min_suppliers, a mandatory option, a demand or fleet
-#: requirement) only ever falls, also after rounding.
-LOOSEN = {"budget": 1, "country_share": 1, "supplier_capacity": 1,
-          "localization": -1, "dual_sourcing": -1, "one_start": -1, "demand": -1,
-          "fleet_service": -1, "stock_balance": -1}
+#: Which way each relaxable family's limit is loosened, read from its ``Relax.bound``:
+#: +1 a ≤ limit (budget, a country's share cap, a supplier's capacity) only ever
+#: rises, -1 a ≥ limit (the localization target, min_suppliers, a mandatory option, a
+#: demand or fleet requirement) only ever falls, also after rounding.
+LOOSEN = {name: -1 if family.relax.bound == "floor" else 1
+          for name, family in FAMILIES.items() if family.relax is not None}
 
 #: Weight factor of the slack of a limit the planner changed since the last run.
 CHANGED_WEIGHT = 1e-3
@@ -148,22 +148,73 @@ def with_changes(case: Case, found: list[Relaxation]) -> Case:
     return replace(case, **tables)
 
 
+#: Rounds of typing a diagnosis in and diagnosing what still stands in the way.
+CONFIRM_ROUNDS = 3
+_ADDRESS = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+def typed_in(case: Case, found: list[Relaxation]) -> Case:
+    """``case`` with every change of ``found`` typed into its cell, as a planner types
+    it into the workbook: a cell of its family's limit column (``Relax.limit``) is
+    found by its column letter and workbook row; any other change (a demand, a
+    mandatory option, a minimum share) goes through :func:`with_changes`."""
+    tables: dict[str, pd.DataFrame] = {}
+    without_cell: list[Relaxation] = []
+    for rel in found:
+        at = _ADDRESS.fullmatch(rel.address)
+        letters = case.column_letters.get(rel.sheet, {})
+        column = next((c for c, letter in letters.items() if at and letter == at[1]), None)
+        relax = FAMILIES[rel.family].relax if rel.family in FAMILIES else None
+        if (column is None or relax is None or relax.limit is None
+                or relax.limit[1] != column):  # not a plain cell of the family's limit
+            without_cell.append(rel)
+            continue
+        name = rel.sheet.lower()
+        df = tables.setdefault(name, case.table(rel.sheet).copy())
+        value: object = int(round(rel.needed)) if rel.integer else float(rel.needed)
+        df.loc[df["row"] == int(at[2]), column] = value
+    case = replace(case, **tables)
+    return with_changes(case, without_cell) if without_cell else case
+
+
+def confirmed(d: ModelData, found: list[Relaxation], switched_off: frozenset[str],
+              options: dict[str, object]) -> list[Relaxation]:
+    """``found`` completed until typing in every change listed makes the case feasible.
+
+    The changes are typed in (:func:`typed_in`) and the case is checked again: the
+    precheck, then the elastic diagnosis, whose plan without slack proves the case
+    feasible. What still stands in the way joins the list (a cell already listed
+    takes the newer value, measured from the case as given), for at most
+    :data:`CONFIRM_ROUNDS` rounds. One change can make another necessary: a country
+    share cap raised lets a second supplier deliver its share, which switches dual
+    sourcing on in that year (the per-year rule of the dual_sourcing family).
+    """
+    from sovopt.prepare import prepare
+
+    first = list(found)
+    for _ in range(CONFIRM_ROUNDS):
+        relaxed = prepare(typed_in(d.case, found))
+        more = precheck(relaxed) or diagnose(relaxed, switched_off, options)
+        if not more:
+            break
+        listed = {rel.cell: rel for rel in found}
+        for rel in more:
+            before = listed.get(rel.cell)
+            listed[rel.cell] = rel if before is None else replace(rel, current=before.current)
+        found = list(listed.values())
+    if found == first:
+        return found
+    total = len(found)
+    return [replace(r, message=wording(r, total) + (
+        ". " + r.message.split(". ", 1)[1] if ". " in r.message else "")) for r in found]
+
+
 def complete_precheck(d: ModelData, found: list[Relaxation], switched_off: frozenset[str],
                       options: dict[str, object]) -> list[Relaxation]:
     """The precheck's changes and, with them typed in, whatever else the elastic
-    diagnosis finds: typing in every change listed then makes the case feasible (the
-    precheck alone sees only what is visible without solving)."""
-    from sovopt.prepare import prepare
-
-    relaxed = prepare(with_changes(d.case, found))
-    if precheck(relaxed):
-        return found
-    more = diagnose(relaxed, switched_off, options)
-    if not more:
-        return found
-    total = len(found) + len(more)
-    return [replace(r, message=wording(r, total) + ". " + r.message.split(". ", 1)[-1])
-            for r in found] + [replace(r, message=wording(r, total)) for r in more]
+    diagnosis finds (:func:`confirmed`): typing in every change listed then makes the
+    case feasible (the precheck alone sees only what is visible without solving)."""
+    return confirmed(d, found, switched_off, options)
 
 
 def diagnose(d: ModelData, switched_off: frozenset[str], options: dict[str, object],

@@ -1,10 +1,13 @@
-"""Generated documentation: models/FORMULATION.md and the README's workbook contract.
+"""Generated documentation: docs/FORMULATION.md and the README's workbook contract.
 
-Both are made from the code's own single sources, so they cannot drift from
-it: the formulation from the docstrings of the preparation step, the
-variables, every constraint family module and the terms; the README's
-contract table from :mod:`sovopt.schema`. ``python -m sovopt.docs`` (or
-``make docs``) rewrites them; a test fails when a committed copy is stale.
+Both are made wholly from the code's own single sources, so they cannot drift
+from it: the formulation from the docstrings of the model, the preparation
+step, the variables, every constraint family module, the terms, the presets,
+the solve, the verification, the diagnosis and the sustainment measures, and
+its preset table from the preset files themselves (:data:`sovopt.presets.BUILTIN`);
+the README's contract tables from :mod:`sovopt.schema` and :mod:`sovopt.outputs`.
+``python -m sovopt.docs`` (or ``make docs``) rewrites them; a test fails when a
+committed copy is stale.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import re
 import sys
 from pathlib import Path
 
-from sovopt import outputs, prepare, schema
+from sovopt import diagnose, model, outputs, prepare, presets, schema, solve, sustainment, verify
 from sovopt.model import variables
 from sovopt.model.constraints import MODULES
 from sovopt.model.terms import add_terms
+from sovopt.presets import BUILTIN, Level, load_preset
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMULATION = ROOT / "models" / "FORMULATION.md"
+FORMULATION = ROOT / "docs" / "FORMULATION.md"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
 OUT_BEGIN, OUT_END = "<!-- outputs:begin -->", "<!-- outputs:end -->"
@@ -29,89 +33,35 @@ INTRO = """\
 # The sovopt portfolio model
 
 This file is generated from the code by `make docs` (`python -m sovopt.docs`);
-edit the docstrings, not this file. Each section below is the docstring of the
-module that implements it, so the mathematics here is the mathematics that runs.
-
-Notation: T years, C countries (h the home country), S suppliers (c(s) the
-supplier's country), R capabilities, O options (each with capability r(o),
-supplier s(o) and mode m(o) ∈ {buy, license, coproduce, domestic}), K
-disruption scenarios. Parameters come from the workbook (see README, "The case
-workbook"): D demand, w criticality, n minimum suppliers, p unit cost, F fixed
-cost, λ local content, L lead time, a available_from, qmax yearly cap, MOQ
-minimum total quantity, G activation cost, cap supplier capacity, B budget,
-ℓ minimum local share, ρ country risk, θ max share, π scenario probability,
-α scenario loss of a country's supply in a year.
-"""
-
-OBJECTIVE = """\
-## Objective: lexicographic levels
-
-A preset (sovopt/models/*.yaml) is an ordered list of levels, each a weighted sum of
-the terms above. Levels are optimised in order on one compiled model and one
-HiGHS instance: once a level is optimised, its objective row is added as a
-constraint, `level ≤ value + max(relative·|value|, absolute)` (default 1 % and
-1e-6), and the next level is optimised from the previous solution (MIP start).
-Unmet demand is always the first level.
-
-| preset | levels, in order |
-|---|---|
-| min_dependence | unmet · cvar + 0.1 × worst_case · exposure + hhi · cost |
-| min_cost | unmet · cost |
-| balanced | unmet · one weighted sum of all terms |
-
-Every level's solution is verified before it is used (sovopt/verify.py): its
-vector against the model's bounds, integrality and rows (held levels included)
-and against the objective HiGHS reported, and its portfolio against every limit
-of the case by the metrics. A vector that fails is never passed on: the level is
-solved again from scratch, then without presolve, then with another seed; a
-level whose optimum is exactly 0 is held by fixing its priced columns at 0.
-
-## After the solve
-
-- Duals: with the binaries fixed at their optimum, the LP of the primary level
-  (the first after unmet demand) is re-solved, with its own time budget
-  (a quarter of the time limit, at least 10 s); the marginal value of budget is
-  the improvement of that level per currency unit more budget in a year, and
-  the marginal value of localization the worsening per percentage point more
-  target.
-- Infeasibility: see `sovopt/diagnose.py`: an elastic copy with a slack on
-  every row of budget, localization, country_share, supplier_capacity,
-  dual_sourcing and mandatory one_start, scaled by the row's limit, and on
-  the requirement rows (demand, and §7's fleet_service and stock_balance)
-  weighted 1000 times more.
-- Fleets, repair lines, stock and leverage are evaluated exactly for any
-  portfolio by `sovopt/sustainment.py` (in service, home-supported fleet,
-  support spend, the plan's and each scenario's stock path, the fleet's
-  availability, leverage per partner), which the model's values must match.
+edit the docstrings and the preset files, not this file. Each section below is
+the docstring of the module that implements it, so the mathematics here is the
+mathematics that runs; the preset table is read from the presets sovopt ships.
 """
 
 
-NOTES = """\
-## Notes: strengthenings of the bound that were measured
+def _number(value: float) -> str:
+    """A weight or gap as written in a preset: 1, 0.1, 0.00022."""
+    return f"{value:g}"
 
-`python -m bench.bound` measures a level's LP bound, root bound and time to
-its gap with and without a change (the table is in bench/README.md, "The
-bound of a level"). On the example the yearly budget rows carry the weak
-bound of the exposure and concentration level (without them its root gap is
-0.1 %), and of its integers the starts carry three quarters of the gap: the
-LP opens a line partly, delivers that part and pays that part of its fixed
-cost. Kept: share_window (above). Tried and not kept, because neither the LP
-nor the root bound moved on the example, R or M:
 
-- Chvátal–Gomory rows of each year's fixed costs,
-  Σ_o ⌊F[o]/f⌋·start[o,t] ≤ ⌊(B[t] − LB[t])/f⌋ for divisors f among the fixed
-  costs, LB[t] the least unit spending of year t (each deliveries
-  capability's demand filled by its cheapest options up to their caps): valid
-  as the year's fixed costs fit in what its budget leaves and starts are
-  binary, but the LP point is far from these knapsacks (the example's LP pays
-  155 of fixed costs in 2027 against 282 left);
-- the same over windows of years ([first, t] and [t, t+1]), also with each
-  window's least unit spending from the level's own LP (root bound +0.1 % at R);
-- starts whose fixed cost alone exceeds B[t] − LB[t] removed: there are none.
+def _level_text(level: Level) -> str:
+    """``cvar + 0.1 × worst_case`` (gap 0.00022): a level's weighted terms, as in its file."""
+    terms = " + ".join(name if weight == 1 else f"{_number(weight)} × {name}"
+                       for name, weight in level.terms.items())
+    return terms + (f" (gap {_number(level.absolute_gap)})"
+                    if level.absolute_gap is not None else "")
 
-Earlier variants that did not pay: a monotone y in place of start, integer
-`opened`, perspective cuts for the HHI term, HHI as bounded segment columns.
-"""
+
+def preset_table() -> str:
+    """The bundled presets, read from their YAML files: levels in order, tolerance."""
+    rows = ["| preset | levels, in order | held within | what it is for |", "|---|---|---|---|"]
+    for name in BUILTIN:
+        p = load_preset(name)
+        levels = " · ".join(_level_text(lv) for lv in p.levels)
+        held = f"{_number(p.relative_tolerance)} relative, {_number(p.absolute_tolerance)}"
+        off = f" Switched off: {', '.join(sorted(p.switch_off))}." if p.switch_off else ""
+        rows.append(f"| {p.name} | {levels} | {held} | {p.description}{off} |")
+    return "\n".join(rows) + "\n"
 
 
 def _doc(obj) -> str:
@@ -120,19 +70,26 @@ def _doc(obj) -> str:
 
 def _section(title: str, text: str) -> str:
     body = re.sub(r"``([^`]+)``", r"`\1`", text)
+    body = re.sub(r":(?:func|mod|class|data|meth|attr):`~?([^`]+)`", r"`\1`", body)
     return f"## {title}\n\n{body}\n"
 
 
 def formulation_markdown() -> str:
-    """The full text of models/FORMULATION.md."""
-    parts = [INTRO, _section("Preparation (derived data)", _doc(prepare)),
+    """The full text of docs/FORMULATION.md."""
+    parts = [INTRO, _section("The model and its notation", _doc(model)),
+             _section("Preparation (derived data)", _doc(prepare)),
              _section("Variables", _doc(variables))]
     for n, (name, module) in enumerate(MODULES.items(), start=1):
         parts.append(_section(f"Constraint family {n}: {name}", _doc(module)))
     parts.append(_section("Terms (dependence measures)",
                           _doc(sys.modules[add_terms.__module__])))
-    parts.append(OBJECTIVE)
-    parts.append(NOTES)
+    parts.append(_section("Objective: presets of lexicographic levels",
+                          _doc(presets) + "\n\n" + preset_table()))
+    parts.append(_section("Solving level by level", _doc(solve)))
+    parts.append(_section("Verification of every solution", _doc(verify)))
+    parts.append(_section("Infeasibility diagnosis", _doc(diagnose)))
+    parts.append(_section("Fleets, repair lines, stock and leverage of any portfolio",
+                          _doc(sustainment)))
     return "\n".join(parts)
 
 

@@ -4,7 +4,7 @@ Every problem found in a workbook is a :class:`Problem` that names its place
 (sheet and cell) and what is expected. Problems are collected and raised
 together as one :class:`InvalidCase`, so a planner sees all of them at once.
 Any other failure a user can act on is a :class:`SovoptError` carrying the
-process exit code of product.md; the CLI turns it into one clear line.
+process exit code (README, "Exit codes"); the CLI turns it into one clear line.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ EXIT_NO_SOLUTION = 4
 EXIT_VIOLATED = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
-#: Every exit code sovopt documents (product.md); 70 is a bug, reported with --debug.
+#: Every exit code sovopt documents (README); 70 is a bug, reported with --debug.
 EXIT_CODES = (EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION,
               EXIT_VIOLATED, EXIT_INTERRUPTED)
 
@@ -123,19 +123,3 @@ class InvalidCase(SovoptError):
         self.problems = list(problems)
         n = sum(p.is_error for p in self.problems)
         super().__init__(f"the case has {n} error{'s' if n != 1 else ''}")
-
-
-class Infeasible(SovoptError):
-    """No portfolio satisfies the case; ``diagnosis`` lists what must change."""
-
-    exit_code = EXIT_INFEASIBLE
-
-    def __init__(self, message: str, diagnosis=None):
-        super().__init__(message)
-        self.diagnosis = diagnosis
-
-
-class NoSolution(SovoptError):
-    """The solver stopped (time limit) before finding any feasible portfolio."""
-
-    exit_code = EXIT_NO_SOLUTION

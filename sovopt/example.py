@@ -22,7 +22,7 @@ The case is built so that cost and dependence pull in different directions:
   excluded before the model is built, and the exclusion is reported.
 - The localization target rises from 15 % to 40 % of unit spending, which
   the early imports alone cannot meet later in the horizon.
-- Short-range air-defence batteries are a fleet (formulation.md §7): two, four,
+- Short-range air-defence batteries are a fleet (the sustainment families): two, four,
   then six must be in service from 2029, 2030, 2031 on. The cheapest battery
   is Aldmark's, but it is kept running from Corvania (support_country_id),
   which the northern sea blockade cuts in 2031-2033; a Norland battery is
@@ -40,7 +40,8 @@ from __future__ import annotations
 import pandas as pd
 
 from sovopt import schema
-from sovopt.case import Case, Settings, build_case
+from sovopt.case import Case, Settings
+from sovopt.case_records import build_case
 
 FIRST_YEAR = 2027
 LAST_YEAR = 2036
@@ -101,7 +102,7 @@ CAPABILITIES = [
     ("ATGM", "Anti-tank missiles", "10 missiles", 1.5, 1, True),
 ]
 
-# Capabilities columns of formulation.md §7, where not the default (deliveries, no stock):
+# Capabilities columns of the sustainment families, where not the default (deliveries, no stock):
 # capability_id -> {requirement, stock_max, holding_cost, initial_stock}
 CAPABILITY_SUSTAINMENT = {
     "SHORAD": {"requirement": "fleet"},
@@ -195,7 +196,7 @@ OPTIONS = [
      "Westmere anti-tank missiles; the only supplier."),
 ]
 
-# Options columns of formulation.md §7, where not the default:
+# Options columns of the sustainment families, where not the default:
 # option_id -> {service_life_years, support_cost, support_country_id, partner_offtake_per_year}
 OPTION_SUSTAINMENT = {
     "SHO-BUY-ALD": {"service_life_years": 20, "support_cost": 2.5,
@@ -276,7 +277,7 @@ SCENARIOS = [
 
 def example_case() -> Case:
     """The Norland example as a :class:`Case` (tables as the reader would give them),
-    built and checked by :func:`sovopt.case.build_case`."""
+    built and checked by :func:`sovopt.case_records.build_case`."""
     demand = pd.DataFrame(
         [(cap, year, float(q)) for cap, row in DEMAND.items()
          for year, q in zip(YEARS, row, strict=True)],
@@ -323,7 +324,7 @@ def tiny_case() -> Case:
         budget=[{"year": 2027, "budget": 100.0}])
 
 
-#: columns each table's tuples above leave out (formulation.md §7, given per id instead)
+#: columns each table's tuples above leave out (the sustainment families, given per id instead)
 _LEFT_OUT = {"Capabilities": ("min_supplier_share", "requirement", "stock_max", "holding_cost",
                               "initial_stock"),
              "Options": ("service_life_years", "support_cost", "support_country_id",

@@ -49,7 +49,7 @@ from sovopt.errors import EXIT_USAGE, SovoptError
 RETRIES = 2
 
 #: Modules a local worker starts with (the solver stack: importing it takes seconds).
-PRELOAD = ("sovopt.studies.tasks", "sovopt.solve", "sovopt.metrics", "sovopt.report")
+PRELOAD = ("sovopt.studies.tasks", "sovopt.solver", "sovopt.metrics", "sovopt.report")
 
 #: The executors the CLI offers.
 EXECUTORS = ("local", "dask")
@@ -241,7 +241,7 @@ class DaskExecutor:
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
                  pin: bool = False):
-        try:
+        try:  # optional dependency (sovopt[dask]): loaded only with --executor dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise SovoptError("--executor dask needs dask.distributed: pip install "
@@ -277,6 +277,7 @@ class DaskExecutor:
 
     def run(self, fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any],
             on_done: OnDone) -> None:
+        # optional dependency (sovopt[dask]): loaded only with --executor dask
         from distributed import as_completed
 
         data = self.client.scatter(shared, broadcast=True, hash=False)

@@ -1,7 +1,7 @@
 """One level of a compiled model, optimised until HiGHS hands back a verified solution.
 
 The one way sovopt solves a level (:class:`LevelSolver`): the level loop of
-:mod:`sovopt.solve`, the blocks of the constructive start
+:mod:`sovopt.solver`, the blocks of the constructive start
 (:mod:`sovopt.heuristics.construct`) and the frontier
 (:mod:`sovopt.studies.frontier`) all use it. A level's cost vector is made by
 :func:`level_cost` (its terms, scaled to largest coefficient 1); a run is

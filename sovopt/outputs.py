@@ -188,7 +188,7 @@ def is_blank(value: object) -> bool:
 
 Q = Quantity
 
-#: The Summary, in order (product.md, results workbook contract).
+#: The Summary, in order (README, the output contract).
 SUMMARY: tuple[Quantity, ...] = (
     Q("status", "Status", "", "text",
       "optimal, time_limit (a verified plan, not proven optimal), interrupted, infeasible, "
@@ -232,8 +232,6 @@ SUMMARY: tuple[Quantity, ...] = (
 
 #: Summary keys, in order.
 SUMMARY_KEYS: tuple[str, ...] = tuple(q.key for q in SUMMARY)
-#: Summary metrics that are words, not numbers.
-TEXT_KEYS: frozenset[str] = frozenset(q.key for q in SUMMARY if q.kind == "text")
 #: The KPIs a portfolio has (the Summary without what a run adds).
 METRIC_KEYS: tuple[str, ...] = tuple(
     k for k in SUMMARY_KEYS
@@ -322,7 +320,7 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
           "Improvement of the primary level per unit more budget / per point of target"),
         Q("meaning", "Meaning", "", "text", "The marginal value in money and words"),
     ),
-    # formulation.md §7 (rows only when the case has fleets, repair lines, stock or
+    # the sustainment families (rows only when the case has fleets, repair lines, stock or
     # licence and co-production lines)
     "repairs": (
         Q("repair_id", "Repair line", "", "text", "Repair line of the case (Repair sheet)"),

@@ -28,7 +28,7 @@ from sovopt.report import Report, report_from_solve, report_from_stress
 
 if TYPE_CHECKING:
     from sovopt.presets import Preset
-    from sovopt.solve import SolveResult
+    from sovopt.solver import SolveResult
     from sovopt.time_budget import TimeBudget
 
 #: The message :func:`solve_and_report` reports while it computes the KPIs.
@@ -56,7 +56,7 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
                      export_first_level: str | None = None,
                      with_metrics: bool = True, start: Portfolio | None = None,
                      budget: TimeBudget | None = None) -> Outcome:
-    """Solve ``case`` (:func:`sovopt.solve.solve_case`), evaluate its portfolio and build
+    """Solve ``case`` (:func:`sovopt.solver.solve_case`), evaluate its portfolio and build
     the run's Report.
 
     The KPIs are computed only when the solve has a verified portfolio
@@ -66,7 +66,7 @@ def solve_and_report(case: Case, objective: str | Preset | None = None, *,
     (:class:`sovopt.time_budget.TimeBudget`); the KPIs and the report are timed in it.
     """
     t0 = time.monotonic()
-    from sovopt.solve import solve_case  # the solver stack loads only when solving
+    from sovopt.solver import solve_case  # the solver stack loads only when solving
 
     if budget is not None:  # loading it is part of the command's time
         budget.spent["load solver"] = budget.spent.get("load solver", 0.0) + (

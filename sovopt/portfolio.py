@@ -21,7 +21,7 @@ def no_repairs() -> pd.DataFrame:
 @dataclass
 class Portfolio:
     """``starts``: option_id, start_year; ``deliveries``: option_id, year, units (> 0);
-    ``repairs``: repair_id, start_year of the repair lines started (formulation.md §7).
+    ``repairs``: repair_id, start_year of the repair lines started (the sustainment families).
 
     The stock of a capability is not a decision of its own: it follows from the
     deliveries and the demand (the stock balance), so the metrics derive it.

@@ -23,15 +23,15 @@ index sets that already exist:
   makings of φ for every option of the case, kept or not (``kept``), so that the
   metrics of a hand-made portfolio use the same numbers as the model;
 - ``loss``: 1 − φ[k,o,t] for every scenario k and deliverable (o,t) that loses
-  anything, where φ is the survival fraction of formulation.md §2 (critical
-  inputs and the assembly country gate the whole option, Leontief; non-critical
-  inputs and a licensor's or partner's remainder cost only their value share);
+  anything, where φ is the survival fraction (critical inputs and the assembly
+  country gate the whole option, Leontief; non-critical inputs and a licensor's
+  or partner's remainder cost only their value share);
 - ``demand``: D[r,t] > 0 with the capability's criticality weight w[r];
 - ``scenario_probability``: π[k];
 - ``sourcing``: the (capability, year) pairs in which dual sourcing can hold
   (see the dual_sourcing family).
 
-For formulation.md §7 (each empty when the case does not use it, and then
+For the sustainment families (each empty when the case does not use it, and then
 nothing above changes):
 
 - ``fleet``: the kept options of fleet capabilities, with their service life,
@@ -230,7 +230,7 @@ def prepare(case: Case) -> ModelData:
 
 
 def _add_sustainment(d: ModelData) -> None:
-    """The fleet, repair and stock tables of formulation.md §7 (see the module docstring)."""
+    """The fleet, repair and stock tables of the sustainment families (see the module docstring)."""
     d.stock = stock_table(d.capabilities)
     fleet = d.options[d.options["requirement"] == "fleet"]
     d.fleet = fleet[["capability_id", "life", "support_cost", "support_country"]].copy()
@@ -291,7 +291,7 @@ def in_service_pairs(fleet: pd.DataFrame, deliveries: pd.DataFrame,
 
 def fleet_survival_loss(case: Case, fleet: pd.DataFrame, in_service: pd.DataFrame,
                         years: list[int]) -> pd.DataFrame:
-    """1 − a_f and 1 − a_h for every scenario and in-service pair with a loss (§7).
+    """1 − a_f and 1 − a_h for every scenario and in-service pair with a loss (sustainment).
 
     a_f = clip(min(1 − α[k,support(o),t], min_{critical i} (1 − α[k,c(i),t])), 0, 1)
     and a_h likewise with the home country in place of support(o): critical
@@ -355,7 +355,7 @@ def option_table(case: Case) -> pd.DataFrame:
 
 
 def _sustainment_columns(o: pd.DataFrame, capabilities: pd.DataFrame, home: str) -> None:
-    """requirement, life, support_cost, support_country, offtake of every option (§7)."""
+    """requirement, life, support_cost, support_country, offtake of every option (sustainment)."""
     req = capabilities["requirement"] if "requirement" in capabilities.columns else None
     o["requirement"] = (o["capability_id"].map(req).fillna("deliveries") if req is not None
                         else "deliveries")
@@ -411,7 +411,7 @@ def _delivery_pairs(options: pd.DataFrame, demand: pd.DataFrame, suppliers: pd.D
     """(option, year) pairs that can deliver, with their big-M ``cap`` (> 0).
 
     A deliveries capability delivers in the years it has demand, at most that
-    demand; a fleet or stock capability (§7) in every horizon year, at most
+    demand; a fleet or stock capability (sustainment) in every horizon year, at most
     qmax (a fleet) or its demand plus stock_max (a stock).
     """
     first_delivery = (options["available_from"].clip(lower=years[0])

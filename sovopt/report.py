@@ -52,7 +52,7 @@ from sovopt.sourcing import never_met, never_met_text
 from sovopt.status import Status
 
 if TYPE_CHECKING:  # solve imports Pyomo; a Report must not need it
-    from sovopt.solve import SolveResult
+    from sovopt.solver import SolveResult
 
 
 

@@ -1,7 +1,7 @@
 """The dual_sourcing family's years: where a capability's minimum of suppliers can hold.
 
 The rule (the dual_sourcing family, :mod:`sovopt.model.constraints.dual_sourcing`,
-and models/FORMULATION.md): a capability with min_suppliers n ≥ 2 needs, in each
+and docs/FORMULATION.md): a capability with min_suppliers n ≥ 2 needs, in each
 year with demand, n suppliers that each deliver at least the share β of that
 year's demand, **in the years where n suppliers can**. A year in which fewer
 than n suppliers can deliver their share (before a second line's lead time has

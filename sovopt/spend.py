@@ -1,6 +1,6 @@
 """What a portfolio pays, and where its risk-weighted foreign spending sits (pandas only).
 
-One definition of each money quantity of formulation.md, used by the model's
+One definition of each money quantity of docs/FORMULATION.md, used by the model's
 budget and localization rows and its exposure and cost terms (as
 coefficients, with one unit delivered), by the metrics of any portfolio, by
 the marginal values of the duals and by the infeasibility diagnosis:

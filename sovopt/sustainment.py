@@ -1,4 +1,4 @@
-"""Fleets, repair lines, stock and leverage of any portfolio, exactly (formulation.md §7).
+"""Fleets, repair lines, stock and leverage of any portfolio, exactly (the sustainment families).
 
 Plain pandas, no solver: :mod:`sovopt.metrics` calls these functions for
 every portfolio (from the optimiser or a planner's hand), so the numbers the

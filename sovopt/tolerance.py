@@ -8,7 +8,7 @@ each term is its KPI over a fixed total). Two runs whose bands overlap cannot be
 told apart on that measure (:func:`overlapping`); a KPI difference between two
 runs smaller than their gaps together is within the solver's tolerance
 (:func:`within_tolerance`). Studies (:mod:`sovopt.studies.sweep`) and
-``sovopt compare`` (:mod:`sovopt.compare`) say so in words.
+``sovopt compare`` (:mod:`sovopt.comparison`) say so in words.
 """
 
 from __future__ import annotations

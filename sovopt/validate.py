@@ -6,7 +6,7 @@ the schema's key rules (a ``unique`` column repeats no value, a ``ref`` column
 names only ids of its sheet) and the rules across columns and sheets. They run
 on a :class:`~sovopt.case.Case`, so every way of making a case goes through
 them once: the workbook reader (on the case it has read, with unusable cells
-blank), :func:`sovopt.case.build_case` (scripts, tests, the benchmark) and the
+blank), :func:`sovopt.case_records.build_case` (scripts, tests, the benchmark) and the
 bundled example.
 
 Each rule is NA-tolerant: a value the reader could not use is blank here and
@@ -32,7 +32,7 @@ Rules (severity):
 - one Budget row per horizon year (error); a row for another year is ignored
   (warning);
 - a capability with no demand at all has demand 0 (warning);
-- formulation.md §7 (errors): every option of a fleet capability has a
+- the sustainment families (errors): every option of a fleet capability has a
   service_life_years; a fleet capability holds no stock (stock_max,
   initial_stock, holding_cost blank or 0); initial_stock <= stock_max; a repair
   line is for an option of a fleet capability. (A support country not in
@@ -43,16 +43,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sovopt import schema
+from sovopt.case import Case
 from sovopt.errors import MAX_REPORTS, Problem, suggest
-
-if TYPE_CHECKING:  # case.py calls validate: the Case is only an annotation here
-    from sovopt.case import Case
 
 #: Tolerance of sums of shares and probabilities.
 TOLERANCE = 1e-9
@@ -428,7 +425,7 @@ def _fleet_capabilities(case: Case) -> set:
 
 
 def check_fleet_options(case: Case, out: _Problems) -> None:
-    """Every option of a fleet capability needs a service life (§7)."""
+    """Every option of a fleet capability needs a service life (sustainment)."""
     fleet, o = _fleet_capabilities(case), case.options
     if not fleet or o.empty or "service_life_years" not in o.columns:
         return
@@ -444,7 +441,7 @@ def check_fleet_options(case: Case, out: _Problems) -> None:
 
 
 def check_stock(case: Case, out: _Problems) -> None:
-    """Stock only for deliveries capabilities; initial_stock <= stock_max (§7)."""
+    """Stock only for deliveries capabilities; initial_stock <= stock_max (sustainment)."""
     caps = case.capabilities
     if caps.empty or "stock_max" not in caps.columns:
         return
@@ -468,7 +465,7 @@ def check_stock(case: Case, out: _Problems) -> None:
 
 
 def check_repair_lines(case: Case, out: _Problems) -> None:
-    """A repair line supports the fleet of an option of a fleet capability (§7)."""
+    """A repair line supports the fleet of an option of a fleet capability (sustainment)."""
     rp = getattr(case, "repair", None)
     if rp is None or rp.empty:
         return

@@ -24,12 +24,13 @@ import openpyxl
 import pandas as pd
 from openpyxl import Workbook
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.example import example_case
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.portfolio import Portfolio
 from sovopt.report import Report
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.write_case import write_case_workbook
 
 Y1, Y2 = 2027, 2028

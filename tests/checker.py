@@ -1,4 +1,5 @@
-"""An independent feasibility check of a portfolio against formulation.md §4.
+"""An independent feasibility check of a portfolio against the constraint families of
+docs/FORMULATION.md.
 
 :func:`check_portfolio` recomputes every constraint family from the Case's
 tables and the portfolio alone. It deliberately shares no code with the model
@@ -7,7 +8,7 @@ defaults): value origin σ, the default yearly cap, the engaged suppliers and
 each year's spending are all worked out again here, so a bug in the model's
 data preparation cannot hide behind the same bug in the check.
 
-What is checked (formulation.md §4, family by family):
+What is checked (docs/FORMULATION.md, family by family):
 
 1. demand: Σ_o x[o,t] = D[r,t] for every capability and horizon year (≤ when
    Settings allow_unmet = yes); deliveries only for known options, in horizon
@@ -31,7 +32,7 @@ What is checked (formulation.md §4, family by family):
     suppliers each deliver that share;
 and integer units where the capability counts whole units.
 
-Formulation.md §7, worked out again here as well:
+The sustainment families, worked out again here as well:
 
 - a fleet capability (requirement fleet): the units in service, those
   delivered within their service life, reach the requirement each year;
@@ -61,7 +62,7 @@ import pandas as pd
 from sovopt.case import Case
 from sovopt.portfolio import Portfolio
 
-#: Default max share by tier (formulation.md §2; EU CRMA benchmark for partners).
+#: Default max share by tier (sovopt/schema.py; EU CRMA benchmark for partners).
 TIER_DEFAULT = {"home": 1.0, "ally": 1.0, "partner": 0.65, "neutral": 0.35,
                 "adversary": 0.10, "prohibited": 0.0}
 
@@ -108,7 +109,7 @@ def max_share(case: Case) -> dict[str, float]:
 
 
 def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list[str]:
-    """Every constraint of formulation.md §4 that ``portfolio`` violates (empty = feasible).
+    """Every constraint of docs/FORMULATION.md that ``portfolio`` violates (empty = feasible).
 
     ``tol`` is an absolute tolerance on units and a relative one on money and
     shares (scaled by the row's size).
@@ -245,7 +246,7 @@ def check_portfolio(case: Case, portfolio: Portfolio, tol: float = 1e-6) -> list
         if got > q + tol or (not st.allow_unmet and got < q - tol):
             bad.append(f"demand: {r} in {t} gets {got:g}, demand is {q:g}")
 
-    # --- §7 repair lines: at most one start each, in the horizon
+    # --- repair lines: at most one start each, in the horizon
     repair = case.repair.set_index("repair_id") if len(case.repair) else None
     opened: dict[str, int] = {}  # option -> first year supported at home
     factor: dict[str, float] = {}

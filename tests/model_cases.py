@@ -12,7 +12,7 @@ Every case has the same cast unless a test replaces it:
 Options are written with :func:`option`, which fills the mode from the
 supplier's country (``domestic`` at home, ``buy`` abroad) and gives domestic
 options 100 % local content. The helpers at the end read a
-:class:`~sovopt.solve.SolveResult` back as plain dicts.
+:class:`~sovopt.solver.SolveResult` back as plain dicts.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import ast
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.presets import Preset, parse_preset
-from sovopt.solve import SolveResult, solve_case
+from sovopt.solver import SolveResult, solve_case
 from tests.checker import check_portfolio
 
 HOME = "H"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sovopt.errors import InvalidCase, Problem
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.helpers_workbook import CaseBook
 
 

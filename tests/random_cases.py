@@ -11,16 +11,17 @@ exercise every constraint family and every objective term.
 optimised level's portfolio passes the independent checker, and the level's
 reported value is the value of that portfolio, recomputed from the case and
 the portfolio alone (the exact metrics; the HHI term, a tangent under-estimate
-of the exact one, within the tangent error of formulation.md §4.12).
+of the exact one, within the tangent error of the hhi_epigraph family).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.metrics import evaluate
-from sovopt.solve import SolveResult
+from sovopt.solver import SolveResult
 from tests.checker import check_portfolio
 
 TIERS = {"H": "home", "A": "ally", "P": "partner", "N": "neutral", "X": "adversary"}
@@ -107,7 +108,7 @@ def random_case(rng: np.random.Generator) -> Case:
 
 
 def term_values(case: Case, result: SolveResult, level_portfolio) -> dict[str, float]:
-    """Each objective term of formulation.md §5 for a portfolio, from the exact metrics."""
+    """Each objective term (docs/FORMULATION.md, Terms) for a portfolio, from the exact metrics."""
     d = result.data
     m = evaluate(d, level_portfolio)
     k = m.kpis

@@ -1,4 +1,4 @@
-"""Shared builders of the fleet, repair-line and stock tests (formulation.md §7)."""
+"""Shared builders of the fleet, repair-line and stock tests (the sustainment families)."""
 
 from __future__ import annotations
 

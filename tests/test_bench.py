@@ -15,8 +15,8 @@ import pytest
 
 from bench.generate import SIZES, case_counts, generate_case, write_case
 from sovopt.prepare import prepare
-from sovopt.solve import solve_case
-from sovopt.workbook.read import read_case
+from sovopt.solver import solve_case
+from sovopt.workbook.case_reader import read_case
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -126,7 +126,7 @@ def test_size_r_has_few_genuinely_different_options_in_every_mode():
 
 
 def test_contract_formulation_has_the_same_optimum_as_sovopts_level(tmp_path):
-    """The second yardstick writes formulation.md's rows literally (dense running
+    """The second yardstick writes docs/FORMULATION.md's rows literally (dense running
     sums, every tangent, every shortfall row); its optimum of the scenario-risk
     level must equal sovopt's reformulated one, both solved to a zero gap, on the
     generated S case (the example case gives 0.0781167 in both)."""

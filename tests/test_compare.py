@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from sovopt.compare import compare, diff_workbooks, spend_shift_by_country
+from sovopt.comparison import compare, diff_workbooks, spend_shift_by_country
 from sovopt.workbook.compare_sheets import write_comparison
 from tests.builders import base_and_other, comparison_case_bytes, make_report
 from tests.libreoffice import convert_to_pdf, needs_libreoffice

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_OK
-from sovopt.solve import SolveResult, solve_case
+from sovopt.solver import SolveResult, solve_case
 from tests.checker import check_portfolio
 from tests.model_cases import input_row, make_case, option, supplier, totals
 

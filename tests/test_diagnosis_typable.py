@@ -1,4 +1,4 @@
-"""A diagnosis you can type in (defect 6): the Diagnostics sheet's sheet, cell, current,
+"""A diagnosis you can type in: the Diagnostics sheet's sheet, cell, current,
 needed and change columns, ``needed`` rounded in the safe direction, every listed
 change typed in together makes the case feasible (the tests do exactly that and
 solve again), "would become feasible if" wording, and after a budget cut the

@@ -61,7 +61,7 @@ def _is_fleet(case, cap: str) -> bool:
 
 
 def _new_units(case, cap: str, year: int) -> float:
-    """Units to deliver in ``year``: the demand, or for a fleet (formulation.md §7, whose
+    """Units to deliver in ``year``: the demand, or for a fleet (the sustainment families, whose
     units outlive the horizon here) the rise of its requirement over every earlier year."""
     if not _is_fleet(case, cap):
         return _demand(case, cap, year)
@@ -245,7 +245,7 @@ def test_cheap_options_are_foreign_and_riskier(case, usable, origin):
     risk = case.countries.set_index("country_id").risk_score
     exposure = origin.mul(risk, axis=1).sum(axis=1)
     caps = case.capabilities
-    # the fleet and the stocked munition are about support and stock (§7), not origin
+    # the fleet and the stocked munition are about support and stock (sustainment), not origin
     plain = caps[(caps.requirement == "deliveries") & (caps.stock_max == 0)]
     for cap in plain.capability_id:
         opts = usable[usable.capability_id == cap]

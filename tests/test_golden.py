@@ -11,7 +11,7 @@ solve before the code was reorganised into pipeline, outputs and spend, and
 agree to the last digit (a level's relative tolerance of 1 % is taken from the
 previous level's exact optimum, so the later levels are determined too). They
 were solved again when the example gained its fleet, repair line and stocked
-munition (formulation.md §7), and again when dual sourcing began to count only
+munition (the sustainment families), and again when dual sourcing began to count only
 suppliers that deliver min_supplier_share (10 %) of a year's demand (AD_INT and
 ART155 need two such suppliers, a stricter rule than a started contract: the
 scenario-risk optimum rose from 0.0575442 to 0.0642803; the same value with
@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from sovopt.pipeline import solve_and_report
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.checker import check_portfolio
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example_case.xlsx"

@@ -17,7 +17,7 @@ from sovopt.metrics import cvar, evaluate
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import prepare
 from sovopt.presets import parse_preset
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from tests.builders import Y1, Y2, case_workbook, hand_case, hand_portfolio
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from tests.checker import check_portfolio
 from tests.orlib import orlib_case, read_orlib
 

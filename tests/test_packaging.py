@@ -1,4 +1,4 @@
-"""A plain (non-editable) install solves (defect 5): a wheel is built from the sources,
+"""A plain (non-editable) install solves: a wheel is built from the sources,
 installed into a fresh virtual environment and solves the example case there.
 
 Before, the bundled presets lived outside the package, so a wheel install failed
@@ -43,7 +43,7 @@ def test_wheel_installs_and_solves_the_example(tmp_path: Path) -> None:
     (wheel,) = dist.glob("sovopt-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for preset in ("min_dependence", "min_cost", "balanced"):
-        assert f"sovopt/models/{preset}.yaml" in names
+        assert f"sovopt/presets/{preset}.yaml" in names
 
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True,

@@ -25,7 +25,7 @@ import yaml
 
 from sovopt.errors import SovoptError
 from sovopt.presets import BUILTIN, load_preset, parse_preset
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from tests.checker import check_portfolio
 from tests.model_cases import (
     countries,
@@ -46,7 +46,7 @@ def embargo_case():
 
 
 def test_bundled_presets_follow_the_formulation_table() -> None:
-    """min_dependence, min_cost and balanced have the levels of formulation.md §5."""
+    """min_dependence, min_cost and balanced have the levels of docs/FORMULATION.md (Objective)."""
     levels = {name: [lv.terms for lv in load_preset(name).levels] for name in BUILTIN}
     assert levels["min_dependence"] == [{"unmet": 1}, {"cvar": 1, "worst_case": 0.1},
                                         {"exposure": 1, "hhi": 1}, {"cost": 1}]
@@ -332,6 +332,6 @@ def test_each_level_claims_time_by_its_hardest_term() -> None:
 ])
 def test_the_time_left_is_shared_by_weight(remaining, weights, first, portfolio,
                                            share) -> None:
-    from sovopt.solve import level_share
+    from sovopt.solver import level_share
 
     assert level_share(remaining, weights, first, portfolio) == pytest.approx(share)

@@ -8,7 +8,7 @@ kill -9 at random points of a solve and its write-back, four solves at once
 into one store. What is asserted, everywhere:
 
 - no traceback and no "internal error": every failure is a message for people;
-- the exit code is one product.md documents (0, 1, 2, 3, 4, 130);
+- the exit code is one the README documents (0, 1, 2, 3, 4, 130);
 - a refusal names a cell (``Sheet!Cell``) or the file;
 - bounded time (each command under its own timeout) and memory (the peak
   resident size of every child process);
@@ -38,7 +38,7 @@ import pytest
 from sovopt.errors import EXIT_CODES
 from sovopt.runs import DB_NAME, RunStore
 from sovopt.schema import SHEETS
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.builders import BUDGET, alias_bomb, case_workbook, few_aliases_bomb, hand_case
 from tests.hostile import column_cells, set_cells_xml, xml_bomb, zip_bomb
 

@@ -12,7 +12,7 @@ import pytest
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_OK
 from sovopt.outputs import SUMMARY_KEYS
 from sovopt.pipeline import solve_and_report
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from tests.checker import check_portfolio
 from tests.model_cases import FIRST_YEAR, make_case, option
 
@@ -72,7 +72,7 @@ def test_an_lp_after_long_runs_gets_its_own_time() -> None:
     from sovopt.highs import set_cost, set_time_limit, to_highs
     from sovopt.model import build_model
     from sovopt.prepare import prepare
-    from sovopt.solve import level_cost
+    from sovopt.solver import level_cost
 
     d = prepare(example_case())
     m = build_model(d)

@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import pytest
 
-import sovopt.solve as solve_module
+import sovopt.solver as solve_module
 from sovopt.example import example_case
 from sovopt.portfolio import Portfolio
 from sovopt.presets import load_preset
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from tests.checker import check_portfolio
 
 #: min_dependence cut after its scenario-risk level (unmet demand, then scenario risk)
@@ -98,7 +98,7 @@ def test_relax_and_fix_without_a_first_window_bound_leaves_the_levels_bound() ->
     from types import SimpleNamespace
 
     from sovopt.heuristics.relax_and_fix import RelaxFixResult
-    from sovopt.solve import LevelResult, _Solve
+    from sovopt.solver import LevelResult, _Solve
 
     level = LevelResult("scenario risk", {"cvar": 1.0}, "time_limit", value=0.5,
                         method="MIP from relax-and-fix")

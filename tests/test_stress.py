@@ -15,7 +15,7 @@ from sovopt.outputs import rounded_summary
 from sovopt.pipeline import stress_and_report
 from sovopt.report import report_from_solve
 from sovopt.runs import RunStore
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.workbook.portfolio_sheet import PortfolioError, header_key, read_portfolio
 from sovopt.workbook.results import write_results
 from tests.builders import Y1, Y2, case_workbook, hand_case

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovopt.case import build_case
+from sovopt.case_records import build_case
 from sovopt.errors import InvalidCase
 from sovopt.example import example_case
 from sovopt.validate import MAX_REPORTS, validate

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.helpers_workbook import CaseBook
 from tests.problems import has, only, read_problems, show
 

@@ -1,4 +1,4 @@
-"""Validation of the §7 columns and the Repair sheet: one line per problem, with its cell.
+"""Validation of the sustainment columns and the Repair sheet: one line per problem, with its cell.
 
 The minimal case (tests/helpers_workbook.py) gains the columns it needs:
 Capabilities G requirement, H stock_max, I initial_stock; Options N
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.helpers_workbook import CaseBook
 from tests.problems import only, read_problems
 
@@ -80,7 +80,7 @@ def test_initial_stock_above_stock_max(tmp_path: Path):
 
 
 def test_the_same_rules_on_a_case_built_in_code():
-    """sovopt.validate runs the §7 rules on any Case (scripts, tests, the example)."""
+    """sovopt.validate runs the sustainment rules on any Case (scripts, tests, the example)."""
     from sovopt.validate import validate
     from tests.model_cases import make_case, option
     case = make_case([option("F", "SA", 1.0), option("O", "SA", 1.0, capability="M")],

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import sovopt.level as level_module  # where LevelSolver runs and checks a level
-import sovopt.solve as solve_module
+import sovopt.solver as solve_module
 from sovopt.highs import Stop, to_highs
 from sovopt.metrics import evaluate
 from sovopt.model import build_model
@@ -321,7 +321,7 @@ def test_duals_have_their_own_time_after_a_time_limited_solve() -> None:
 
 def test_status_detail_says_how_far_from_optimal() -> None:
     """A time-limited plan says which level may be how much better, in words."""
-    from sovopt.solve import LevelResult, SolveResult
+    from sovopt.solver import LevelResult, SolveResult
 
     case = _issue_case()
     r = solve(case, "min_dependence")

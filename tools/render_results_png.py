@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from sovopt.pipeline import solve_and_report  # noqa: E402
 from sovopt.report import WITH_PORTFOLIO, Report  # noqa: E402
-from sovopt.workbook.read import read_case  # noqa: E402
+from sovopt.workbook.case_reader import read_case  # noqa: E402
 from sovopt.workbook.results import add_result_sheets, write_results  # noqa: E402
 
 #: Sheet pictured -> file name under the output folder.

@@ -44,7 +44,7 @@ def read_case(path: str | os.PathLike[str]) -> Case:
     >>> case.source, len(case.options) == len(sovopt.example_case().options)
     ('norland.xlsx', True)
     """
-    from sovopt.workbook.read import read_case as read
+    from sovopt.workbook.case_reader import read_case as read
 
     try:
         case, warnings = read(path)

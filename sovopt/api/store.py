@@ -28,7 +28,7 @@ from sovopt.errors import SovoptError
 if TYPE_CHECKING:
     from sovopt.runs import RunStore
 
-#: The tables of a comparison (:class:`sovopt.compare.Comparison`), by name.
+#: The tables of a comparison (:class:`sovopt.comparison.Comparison`), by name.
 COMPARISON_TABLES = ("kpis", "runs", "options", "spend", "dependence", "inputs")
 
 
@@ -145,7 +145,7 @@ def compare(runs: Sequence[Result | str], store: str | os.PathLike[str] | Store 
     >>> float(kpis[kpis["metric"] == "budget_total"]["delta_pct"].iloc[1])
     -0.5
     """
-    from sovopt.compare import compare as compare_reports
+    from sovopt.comparison import compare as compare_reports
 
     if table not in COMPARISON_TABLES:
         raise SovoptError(f"table={table!r}: expected one of {', '.join(COMPARISON_TABLES)}")

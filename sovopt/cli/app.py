@@ -12,7 +12,7 @@ and the command's one object goes out through :func:`emit_json` on the real
 stdout. An error becomes ``{"error", "exit_code", "problems": [{"sheet",
 "cell", "message", "severity"}]}``.
 
-Exit codes (product.md): 0 done, 1 invalid input (or a file sovopt cannot use),
+Exit codes (README): 0 done, 1 invalid input (or a file sovopt cannot use),
 2 usage error, 3 infeasible, 4 no solution / solver error, 130 interrupted,
 70 an internal error (a bug: ``--debug`` shows it).
 """
@@ -39,6 +39,8 @@ from sovopt.errors import (
     Problem,
     SovoptError,
 )
+from sovopt.runs import default_store
+from sovopt.schema import SHEETS_BY_NAME
 from sovopt.time_budget import mark_command_start
 
 #: Where the one JSON object goes while a ``--json`` command runs (None otherwise),
@@ -93,8 +95,6 @@ def problem_json(p: Problem) -> dict[str, Any]:
     """A problem as ``{"sheet", "cell", "message", "severity"}``: ``Budget!B3`` splits
     into sheet and cell; a sheet-level problem has no cell; a file-level one (its
     place is a file name) has neither, and the file is named in the message."""
-    from sovopt.schema import SHEETS_BY_NAME
-
     sheet: str | None
     cell: str | None
     message = p.message + (f"; {p.expected}" if p.expected else "")
@@ -158,8 +158,6 @@ def json_option(func):
 def default_store_folder() -> str:
     """``$SOVOPT_STORE``, else the nearest ``.sovopt/`` in the current folder or a parent
     (like git's ``.git``), else ``.sovopt`` here."""
-    from sovopt.runs import default_store
-
     return os.environ.get("SOVOPT_STORE") or str(default_store())
 
 

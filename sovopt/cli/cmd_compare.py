@@ -18,7 +18,7 @@ from rich.table import Table
 
 from sovopt.cli.app import cli, echo_err, store_option
 from sovopt.cli.cmd_runs import console, fmt, fmt_delta, new_table, open_store, print_json, records
-from sovopt.compare import NO_RESULT, Comparison, compare, spend_shift_by_country
+from sovopt.comparison import NO_RESULT, Comparison, compare, spend_shift_by_country
 from sovopt.errors import EXIT_USAGE, SovoptError
 from sovopt.outputs import summary_quantity
 from sovopt.run_names import resolve_run

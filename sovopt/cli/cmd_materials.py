@@ -24,8 +24,19 @@ from typing import Any
 import click
 
 from sovopt.cli.app import cli, echo_err, emit_json, json_option
+from sovopt.cli.cmd_workbook import check_out
 from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.materials.case_builder import build_material_case, status_quo_path, tiers_text
+from sovopt.materials.data import load, span_text
+from sovopt.materials.memberships import load_memberships
+from sovopt.materials.prices import check_prices, outliers
+from sovopt.materials.profiles import make_profile, profile_json, write_profile_workbook
+from sovopt.materials.tier2 import tier2_rows, write_tier2_rows
+from sovopt.pipeline import stress_and_report
+from sovopt.workbook.case_reader import read_case
+from sovopt.workbook.results import write_results
 from sovopt.workbook.targets import check_target
+from sovopt.workbook.write_case import write_case_workbook
 
 
 def run_reporting_json(as_json: bool, body: Callable[[], dict[str, Any]]) -> None:
@@ -56,7 +67,6 @@ def materials() -> None:
 @json_option
 def list_command(as_json: bool) -> None:
     """The materials available, their HS codes and years."""
-    from sovopt.materials.data import load, span_text
 
     def body() -> dict[str, Any]:
         data = load()
@@ -93,8 +103,6 @@ def profile_command(importer: str, material: str, year: int, out: Path | None,
     production, the import risk, the GeoPolRisk score (HHI x import risk) and the
     price, exactly as the GeoPolRisk method defines them.
     """
-    from sovopt.materials.memberships import load_memberships
-    from sovopt.materials.profiles import make_profile, profile_json, write_profile_workbook
 
     if out is not None:
         check_target(out, "--out")
@@ -178,15 +186,6 @@ def case_command(out: Path, importer: str, material_list: str, base_year: int,
     budget with headroom. Also writes OUT.status-quo.xlsx, the base year repeated,
     stress-tested: `sovopt stress OUT.xlsx --portfolio OUT.status-quo.xlsx`.
     """
-    from sovopt.cli.cmd_workbook import check_out
-    from sovopt.materials.case_builder import build_material_case, status_quo_path, tiers_text
-    from sovopt.materials.data import load
-    from sovopt.materials.memberships import load_memberships
-    from sovopt.materials.prices import check_prices, outliers
-    from sovopt.pipeline import stress_and_report
-    from sovopt.workbook.read import read_case
-    from sovopt.workbook.results import write_results
-    from sovopt.workbook.write_case import write_case_workbook
 
     sq_path = status_quo_path(out)
 
@@ -268,8 +267,6 @@ def inputs_command(case_path: Path, option_id: str, material: str, share: float,
     changed in place after a backup (CASE.xlsx.bak); running the command again for the
     same option and material replaces its rows.
     """
-    from sovopt.materials.tier2 import tier2_rows, write_tier2_rows
-    from sovopt.workbook.read import read_case
 
     def body() -> dict[str, Any]:
         case, _ = read_case(case_path)

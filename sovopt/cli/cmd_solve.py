@@ -40,15 +40,15 @@ from sovopt.report import WITH_PORTFOLIO, Report, json_summary, report_from_solv
 from sovopt.runs import RunStore
 from sovopt.status import Status
 from sovopt.time_budget import TimeBudget, command_started, writing_reserve
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.into_input import check_into_input, write_into_input
-from sovopt.workbook.read import read_case
 from sovopt.workbook.results import write_results
 from sovopt.workbook.targets import check_target
 
 if TYPE_CHECKING:
     from sovopt.case import Case
     from sovopt.errors import Problem
-    from sovopt.solve import SolveResult
+    from sovopt.solver import SolveResult
 
 #: Plain words for the phases solve_case reports.
 PHASES = {"start": "starting", "store": "the run store", "read": "reading the workbook",

@@ -22,7 +22,7 @@ import click
 from sovopt.case import Case
 from sovopt.cli.app import cli, echo_err, emit_json, json_option, print_problems, problem_json
 from sovopt.errors import EXIT_OK, InvalidCase, Problem, SovoptError
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

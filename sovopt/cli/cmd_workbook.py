@@ -8,7 +8,9 @@ import click
 
 from sovopt.cli.app import cli, echo_err, emit_json, json_option
 from sovopt.errors import EXIT_USAGE, SovoptError
-from sovopt.workbook.write_case import YEAR_MAX, YEAR_MIN, default_horizon
+from sovopt.example import example_case
+from sovopt.workbook.template import write_template
+from sovopt.workbook.write_case import YEAR_MAX, YEAR_MIN, default_horizon, write_case_workbook
 
 #: The longest horizon a template may have (a guard against typing errors).
 MAX_HORIZON_YEARS = 50
@@ -72,7 +74,6 @@ def template(out: Path, first_year: int | None, last_year: int | None, force: bo
     every header, drop-downs and number checks, and the Demand and Budget years
     of the horizon.
     """
-    from sovopt.workbook.template import write_template
 
     check_out(out, force)
     first, last = resolve_horizon(first_year, last_year)
@@ -88,8 +89,6 @@ def template(out: Path, first_year: int | None, last_year: int | None, force: bo
 @json_option
 def example(out: Path, force: bool, as_json: bool) -> None:
     """Write the bundled example case (fictional Norland, 2027-2036) to OUT.xlsx."""
-    from sovopt.example import example_case
-    from sovopt.workbook.write_case import write_case_workbook
 
     check_out(out, force)
     case = example_case()

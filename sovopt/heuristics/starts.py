@@ -2,7 +2,7 @@
 
 Without a first portfolio no level can report one, and a risk level's flat
 objective keeps HiGHS's own heuristics looking for a long time. The level loop
-of :mod:`sovopt.solve` takes the first of these that applies:
+of :mod:`sovopt.solver` takes the first of these that applies:
 
 - :func:`from_portfolio`: a portfolio (``--start``, or the constructive one)
   put on the model's columns (:mod:`.start`) and completed or repaired to

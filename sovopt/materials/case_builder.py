@@ -48,10 +48,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sovopt.case import Case, build_case
+from sovopt.case import Case
+from sovopt.case_records import build_case
 from sovopt.materials.data import MaterialsData, MaterialsError, load
 from sovopt.materials.memberships import Memberships, load_memberships, tier_reason
-from sovopt.materials.method import Profile, exporter_weight
+from sovopt.materials.method import Profile, exporter_weight, production_tonnes
 from sovopt.materials.prices import OUTLIER_RULE, check_prices, outliers
 from sovopt.materials.profiles import Importer, make_profile, resolve_importer
 from sovopt.portfolio import Portfolio
@@ -280,8 +281,6 @@ class _Builder:
 
     def data_production(self, p: Profile) -> dict[int, float]:
         """Base-year production (t) of each member of the importer, where positive."""
-        from sovopt.materials.method import production_tonnes
-
         tonnes = production_tonnes(self.data, p.material, p.year)
         return {int(c): float(tonnes[c]) for c in p.members
                 if c in tonnes.index and float(tonnes[c]) > 0}

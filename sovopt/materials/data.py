@@ -133,9 +133,6 @@ class MaterialsData:
         raise MaterialsError(f"unknown country {text!r}; give an ISO3 code, one of: "
                              f"{', '.join(sorted(self._by_iso3))}")
 
-    def iso3_codes(self) -> list[str]:
-        return sorted(self._by_iso3)
-
     def wgi_score(self, year: int, code: int) -> float | None:
         """The normalised WGI political-stability risk of a country, or None if missing."""
         w = self._wgi.get((year, code))

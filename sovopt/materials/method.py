@@ -23,8 +23,10 @@ a raw material and a year:
   characterization factor CF = Score × price / 0.409412948 (the OECD copper
   average of 2017-2021 the method normalises by, eq. kg-Cu/kg).
 
-``tests/materials/test_materials_reference.py`` checks these against values computed
-by geopolrisk-py itself (``tests/data/geopolrisk_reference.json``).
+The import risk's formula is :mod:`sovopt.import_risk`'s, shared with the KPI
+``import_risk`` of every portfolio. ``tests/materials/test_materials_reference.py``
+checks these against values computed by geopolrisk-py itself
+(``tests/data/geopolrisk_reference.json``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sovopt.import_risk import import_risk, risk_terms
 from sovopt.materials.data import KG_PER_TONNE, Material, MaterialsData
 
 #: WGI score of an exporter the WGI has no value for.
@@ -85,15 +88,15 @@ class Profile:
     hhi: float
     domestic_production: float  # tonnes
     world_production: float  # tonnes
-    numerator: float = 0.0
+    numerator: float = 0.0  # Σ q·w over the imports (tonnes at risk)
     imports: float = 0.0  # tonnes
     import_value: float = 0.0  # thousand USD
     extra: dict = field(default_factory=dict)
 
     @property
     def import_risk(self) -> float:
-        denominator = self.imports + self.domestic_production
-        return self.numerator / denominator if denominator != 0 else 0.0
+        """Σ q·w / (imports + domestic production) (:func:`sovopt.import_risk.import_risk`)."""
+        return import_risk(self.numerator, self.apparent_consumption)
 
     @property
     def score(self) -> float:
@@ -158,16 +161,20 @@ def profile(data: MaterialsData, material: Material, year: int, importer: str,
     per_member: dict[int, list[tuple[int, float, float]]] = {}
     for (j, i), q, v in zip(flows.index, flows["quantity"], flows["value"], strict=True):
         per_member.setdefault(int(j), []).append((int(i), float(q), float(v)))
-    numerator = imports = value = 0.0
+    quantities: list[float] = []
+    weights: list[float] = []
+    value = 0.0
     by_exporter: dict[int, list[float]] = {}
     for j in members:  # the method's order: member by member, then its partners
         for i, q, v in per_member.get(j, []):
-            numerator += q * _weight(data, year, i, member_set)
-            imports += q
+            quantities.append(q)
+            weights.append(_weight(data, year, i, member_set))
             value += v
             acc = by_exporter.setdefault(i, [0.0, 0.0])
             acc[0] += q
             acc[1] += v
+    numerator, imports = risk_terms(pd.Series(quantities, dtype=float),
+                                    pd.Series(weights, dtype=float))
     suppliers = []
     for i, (q, v) in by_exporter.items():
         score = data.wgi_score(year, i)

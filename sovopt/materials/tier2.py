@@ -34,8 +34,8 @@ from sovopt.materials.method import exporter_weight, production_tonnes
 from sovopt.schema import tier_max_share
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic, write_bytes_atomic
-from sovopt.workbook.files import check_workbook_file
 from sovopt.workbook.into_input import backup_path, prune_backups
+from sovopt.workbook.open_safely import check_workbook_file
 from sovopt.workbook.targets import check_target
 
 #: Value shares below this are not written (a rounding speck, not a dependence).

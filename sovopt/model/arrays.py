@@ -14,7 +14,7 @@ can ask whether another one was built (:func:`has_rows`), as the HHI family
 asks about country_share. An objective term may likewise be an
 :class:`ArrayCost` (``m.array_costs``, term name -> cost) instead of a Pyomo
 Objective. A row or term that is mostly arrays may still carry a few Pyomo
-expressions (the spend that §7's families add to a year):
+expressions (the spend that the sustainment families add to a year):
 :func:`with_expressions` folds their linear terms into a block.
 """
 

@@ -3,7 +3,7 @@
 A family asks another family's module for what that family built (for example
 :func:`sovopt.model.constraints.home_support.home_supported`), never the model.
 A few things are not one family's: which families the preset switched off,
-the §7 spend that several families add to the localization row, the scenario
+the sustainment spend that several families add to the localization row, the scenario
 losses that several families register, how the year's spend is built, and an
 expression built by whichever family needs it first. They live on the model,
 and this module is the one place that reads and writes them; a model built
@@ -26,7 +26,7 @@ def record_switched_off(m: pyo.ConcreteModel, families: frozenset[str]) -> None:
 
 def switched_off(m: pyo.ConcreteModel) -> frozenset[str]:
     """The families the preset switches off in ``m`` (families may defer to one another,
-    §7: demand rows give way to fleet_service's only when it is on)."""
+    the sustainment families: demand rows give way to fleet_service's only when it is on)."""
     return getattr(m, "switched_off", frozenset())
 
 
@@ -40,7 +40,7 @@ def loss_parts(m: pyo.ConcreteModel) -> list[tuple[Any, Any, Any, Any]]:
 
 
 def localized_spend(m: pyo.ConcreteModel) -> dict[int, tuple[Any, Any]]:
-    """year -> (total, local part) of the §7 spend added to ``m`` that joins the
+    """year -> (total, local part) of the sustainment spend added to ``m`` that joins the
     localization row (:func:`sovopt.model.constraints.budget.add_spend_terms`);
     the dict is created on first use."""
     if not hasattr(m, "sustainment_spend"):
@@ -49,7 +49,7 @@ def localized_spend(m: pyo.ConcreteModel) -> dict[int, tuple[Any, Any]]:
 
 
 def record_spend_arrays(m: pyo.ConcreteModel) -> None:
-    """Remember that ``m.spend`` holds only what §7's families add, the rest being arrays
+    """Remember that ``m.spend`` holds only what the sustainment families add, the rest being arrays
     (:func:`sovopt.model.constraints.budget.add_spend`)."""
     m.spend_arrays = True
 

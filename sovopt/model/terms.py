@@ -1,4 +1,4 @@
-"""The dependence measures of formulation.md §5, each one objective term.
+"""The dependence measures (docs/FORMULATION.md, Terms), each one objective term.
 
 Every term is declared as its own (active) Pyomo Objective so that the
 standard-form compiler returns one cost row per term; a preset's level is then
@@ -7,7 +7,7 @@ vector handed to HiGHS. All terms are normalised to order 1:
 
 - unmet:   Σ_{r,t} w[r]·u[r,t]/D[r,t] / Σ_{r,t} w[r]
 - loss[k]: unmet + Σ_{r,t} w[r]·v'[k,r,t]/D[r,t] / Σ_{r,t} w[r]  (weighted share lost;
-  v' from scenario_shortfall, and for §7's capabilities from scenario_stock and
+  v' from scenario_shortfall, and for fleet and stock capabilities from scenario_stock and
   fleet_shortfall)
 - expected_shortfall  Σ_k π[k]·loss[k]
 - worst_case          W ≥ loss[k] for every k
@@ -139,7 +139,7 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> l
 def loss_rows(m: pyo.ConcreteModel, d: ModelData, scenarios: list, w_over_d: dict,
               u: pyo.Var | None) -> ArrayRows:
     """loss[k] as array rows (one per scenario, bounds open): the unmet share (u, in every
-    scenario), the scenario shortfalls v' and the §7 families' loss parts, each weighted
+    scenario), the scenario shortfalls v' and the sustainment families' loss parts, each weighted
     w[r]/D[r,t]/Σw as in the Pyomo Expression ``m.loss``."""
     row_of = {k: i for i, k in enumerate(scenarios)}
     columns, rows, cols, vals = [], [], [], []

@@ -1,4 +1,4 @@
-"""The decision variables of formulation.md §3, over sparse index sets.
+"""The decision variables (docs/FORMULATION.md, Variables), over sparse index sets.
 
 - ``x[o,t]`` units delivered, for deliverable (o,t) only; 0 ≤ x ≤ cap[o,t] and
   integer where the capability counts whole units;

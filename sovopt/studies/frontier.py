@@ -104,7 +104,7 @@ def frontier_points(case: Case, spec: FrontierSpec, source: str | None = None,
     from sovopt.highs import add_row, solver_options, to_highs
     from sovopt.model import build_model
     from sovopt.prepare import prepare
-    from sovopt.solve import level_cost
+    from sovopt.solver import level_cost
 
     check_spec(spec)
     d = prepare(case)
@@ -250,7 +250,7 @@ class _Chain:
         self.weights: list[float] = [1.0]  # the chain's optimisations, by their weight
         self.done = 0
         from sovopt.highs import Stop
-        from sovopt.solve import LevelSolver
+        from sovopt.solver import LevelSolver
 
         self.stop = Stop()
         self.solver = LevelSolver(hm, m, d, gap, self.stop)
@@ -295,7 +295,7 @@ class _Chain:
 
         from sovopt.metrics import evaluate
         from sovopt.report import report_from_solve
-        from sovopt.solve import SolveResult, portfolio_of
+        from sovopt.solver import SolveResult, portfolio_of
 
         spec = self.spec
         measure_terms = {spec.measure: 1.0}

@@ -8,7 +8,7 @@ Sheets:
   on very different scales, so a difference of 2 % shows as 2 %, where bars of
   the values themselves would all look alike); the table keeps the real values.
 - **Options**, **Spend**, **Dependence**, **Inputs**: the tidy tables of
-  :class:`sovopt.compare.Comparison`, one row per item and run, with filters
+  :class:`sovopt.comparison.Comparison`, one row per item and run, with filters
   and frozen headers, so any comparison is one filter away; headed by labels
   (the tables in ``--json`` keep the keys), numbers rounded as people write
   them.
@@ -32,7 +32,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sovopt.compare import Comparison
+from sovopt.comparison import Comparison
 from sovopt.outputs import TABLES, rounded, summary_quantity
 from sovopt.workbook import style
 from sovopt.workbook.atomic import save_workbook_atomic

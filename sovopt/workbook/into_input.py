@@ -1,9 +1,9 @@
 """``sovopt solve --into-input``: the result sheets added to the case workbook itself.
 
-This is the one place sovopt loads, modifies and saves a planner's workbook
-(excel-pitfalls.md), so it is careful:
+This is the one place sovopt loads, modifies and saves a planner's workbook,
+so it is careful:
 
-1. The workbook is checked first (:func:`sovopt.workbook.files.check_workbook_file`),
+1. The workbook is checked first (:func:`sovopt.workbook.open_safely.check_workbook_file`),
    and refused, before anything is written, when it holds something openpyxl
    would silently drop on saving (Excel-extension drop-downs, sparklines or
    conditional formats; pictures or charts on an input sheet). The separate
@@ -40,7 +40,7 @@ from defusedxml import ElementTree
 from sovopt.errors import SovoptError
 from sovopt.report import Report
 from sovopt.workbook.atomic import save_workbook_atomic, write_bytes_atomic
-from sovopt.workbook.files import check_workbook_file
+from sovopt.workbook.open_safely import check_workbook_file
 from sovopt.workbook.results import RESULT_SHEETS, add_result_sheets
 from sovopt.workbook.targets import check_not_open, check_target
 

@@ -24,7 +24,7 @@ The editable layout (the Portfolio sheet of a results workbook; with
   rows is two starts (reported: an option starts at most once) and its units
   add up.
 - A row with a ``repair_id`` (a column the sheet has when the case keeps a
-  fleet, formulation.md §7) is the start of that repair line in start_year
+  fleet, the sustainment families) is the start of that repair line in start_year
   (blank: not started); its other cells are information only. The stock plan
   written below the table has neither an option_id nor a repair_id and is not
   read: the stock follows from the deliveries.
@@ -49,8 +49,8 @@ from openpyxl.utils import get_column_letter
 from sovopt.case import Case
 from sovopt.errors import EXIT_INVALID, Problem, SovoptError
 from sovopt.portfolio import Portfolio
-from sovopt.workbook.files import SheetTooLarge, open_workbook
-from sovopt.workbook.parse import parse_number_text
+from sovopt.workbook.open_safely import SheetTooLarge, open_workbook
+from sovopt.workbook.typed_columns import parse_number_text
 
 #: Sheet names a portfolio is read from, in order of preference.
 PORTFOLIO_SHEETS = ("Portfolio", "Result Portfolio")

@@ -1,4 +1,4 @@
-"""``sovopt.solve`` gives what ``sovopt solve`` gives, and a stored API run is a run
+"""``sovopt.solver`` gives what ``sovopt solve`` gives, and a stored API run is a run
 like any other (``sovopt runs`` lists it, ``sovopt.open_store`` reads it back).
 
 The case is the metrics hand case with a budget of 60 a year

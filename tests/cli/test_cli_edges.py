@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import sovopt.solve
+import sovopt.solver
 from sovopt.cli import main
 from sovopt.errors import EXIT_CODES
 from sovopt.runs import RunStore, default_store
@@ -55,7 +55,7 @@ def no_solve(*args, **kwargs):
 
 
 def test_runs_lists_labelled_and_unlabelled_runs(case_path, capsys):
-    """Defect 1: `sovopt runs` crashed (NotRenderableError) once a store held a labelled
+    """`sovopt runs` crashed (NotRenderableError) once a store held a labelled
     and an unlabelled run: the missing label is NaN in the DataFrame."""
     assert run(["solve", str(case_path), "--label", "demo"], capsys)[0] == 0
     assert run(["solve", str(case_path)], capsys)[0] == 0
@@ -70,7 +70,7 @@ def test_runs_lists_labelled_and_unlabelled_runs(case_path, capsys):
 
 
 def test_solve_json_stdout_is_one_object_even_with_highs_banner(case_path, tmp_path):
-    """Defect 2: HiGHS prints its banner on file descriptor 1 when a Highs instance is
+    """HiGHS prints its banner on file descriptor 1 when a Highs instance is
     made; under --json stdout must hold the one JSON object and nothing else."""
     proc = run_process(["solve", str(case_path), "--json"], tmp_path,
                        env={"SOVOPT_STORE": str(tmp_path / "store")})
@@ -82,7 +82,7 @@ def test_solve_json_stdout_is_one_object_even_with_highs_banner(case_path, tmp_p
 
 
 def test_invalid_case_json_is_the_error_object(tmp_path):
-    """Defect 2: on invalid input stdout was empty; now it is {"error", "exit_code",
+    """On invalid input stdout was empty; now it is {"error", "exit_code",
     "problems": [{"sheet", "cell", "message"}]} naming every bad cell."""
     path, _ = case_workbook(hand_case(budget=BUDGET), tmp_path)
     import openpyxl
@@ -141,7 +141,7 @@ def test_every_command_prints_exactly_one_json_object(args, tmp_path, capsys):
 
 def test_ctrl_c_exits_130_records_interrupted_and_keeps_earlier_results(
         case_path, capsys, monkeypatch, isolated_run_store):
-    """Defect 3: Ctrl-C exited 2 (click's Abort as a usage error) and recorded the run as
+    """Ctrl-C exited 2 (click's Abort as a usage error) and recorded the run as
     failed with "KeyboardInterrupt"; earlier results must stay byte for byte."""
     assert run(["solve", str(case_path)], capsys)[0] == 0
     results = case_path.with_name("case.results.xlsx")
@@ -150,7 +150,7 @@ def test_ctrl_c_exits_130_records_interrupted_and_keeps_earlier_results(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sovopt.solve, "solve_case", interrupted)
+    monkeypatch.setattr(sovopt.solver, "solve_case", interrupted)
     code, _, err = run(["solve", str(case_path)], capsys)
     assert code == 130
     assert "interrupted" in err and "Traceback" not in err
@@ -165,8 +165,8 @@ def test_ctrl_c_exits_130_records_interrupted_and_keeps_earlier_results(
 
 
 def test_unwritable_out_is_refused_before_solving(case_path, tmp_path, capsys, monkeypatch):
-    """Defect 4: an --out that cannot be written was found only after the solve."""
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    """An --out that cannot be written was found only after the solve."""
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     for out in (tmp_path / "no" / "such" / "r.xlsx", tmp_path, case_path.with_suffix(".txt")):
         code, _, err = run(["solve", str(case_path), "--out", str(out)], capsys)
         assert code == 2, err
@@ -175,7 +175,7 @@ def test_unwritable_out_is_refused_before_solving(case_path, tmp_path, capsys, m
 
 def test_read_only_out_folder_is_refused_before_solving(case_path, tmp_path, capsys,
                                                         monkeypatch, read_only):
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     folder = tmp_path / "locked"
     folder.mkdir()
     read_only(folder)
@@ -188,7 +188,7 @@ def test_read_only_out_folder_is_refused_before_solving(case_path, tmp_path, cap
 def test_into_input_refused_while_the_workbook_is_open(case_path, capsys, monkeypatch, lock):
     """A lock file beside the case (LibreOffice .~lock.NAME#, Excel ~$NAME or ~$ over the
     first two characters) stops --into-input before solving; nothing is written."""
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     (case_path.parent / lock).write_text("someone,host,2026")
     before = case_path.read_bytes()
     code, _, err = run(["solve", str(case_path), "--into-input"], capsys)
@@ -216,7 +216,7 @@ def test_into_input_backups_are_bounded(case_path, capsys):
 
 def test_read_only_store_is_refused_before_solving(case_path, tmp_path, capsys, monkeypatch,
                                                    read_only):
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solve)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solve)
     store = tmp_path / "ro_store"
     RunStore(store).close()
     read_only(store)
@@ -229,7 +229,7 @@ def test_read_only_store_is_refused_before_solving(case_path, tmp_path, capsys, 
 
 
 def test_store_is_found_upward_like_git(case_path, tmp_path, capsys, monkeypatch):
-    """Defect 11: the store followed the current folder (`cd sub && sovopt runs` said
+    """The store followed the current folder (`cd sub && sovopt runs` said
     "no runs yet"); the nearest .sovopt/ in the folder or a parent is used."""
     monkeypatch.delenv("SOVOPT_STORE")
     project = tmp_path / "project"
@@ -269,7 +269,7 @@ def _edited_portfolio(results: Path, dest: Path, start_year: int | None = None,
 
 
 def test_stress_runs_are_stored_like_solves(case_path, capsys, isolated_run_store):
-    """Defect 11: stress runs were not stored and had another id format although
+    """Stress runs were not stored and had another id format although
     `runs --status stress` is offered."""
     assert run(["solve", str(case_path)], capsys)[0] == 0
     results = case_path.with_name("case.results.xlsx")
@@ -288,7 +288,7 @@ def test_stress_runs_are_stored_like_solves(case_path, capsys, isolated_run_stor
 
 
 def test_over_delivery_is_a_surplus_not_a_broken_limit(case_path, tmp_path, capsys):
-    """Defect 11: delivering more than the demand was reported as "broken" like a budget
+    """Delivering more than the demand was reported as "broken" like a budget
     breach. Q-DOM delivers the 4 radios asked for in 2027; 5 more make 9 (5 surplus)."""
     assert run(["solve", str(case_path), "--objective", "min_cost"], capsys)[0] == 0
     results = case_path.with_name("case.results.xlsx")
@@ -323,7 +323,7 @@ def test_interrupted_solve_writes_its_best_portfolio_and_exits_130(
     """The first Ctrl-C makes solve_case return its best verified portfolio with status
     "interrupted" (the solver loop's side); the command then writes the results workbook
     with that status and the gap, records the run as interrupted and exits 130."""
-    real = sovopt.solve.solve_case
+    real = sovopt.solver.solve_case
 
     def stopped_early(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -331,7 +331,7 @@ def test_interrupted_solve_writes_its_best_portfolio_and_exits_130(
         result.status = "interrupted"
         return result
 
-    monkeypatch.setattr(sovopt.solve, "solve_case", stopped_early)
+    monkeypatch.setattr(sovopt.solver, "solve_case", stopped_early)
     code, out, err = run(["solve", str(case_path), "--json"], capsys)
     assert code == 130, err
     summary = json.loads(out)

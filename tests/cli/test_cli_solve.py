@@ -8,10 +8,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import sovopt.solve
+import sovopt.solver
 from sovopt.cli import main
 from sovopt.outputs import SUMMARY_KEYS
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from tests.builders import BUDGET, Y1, Y2, case_workbook, hand_case
 
 
@@ -92,7 +92,7 @@ def test_no_solution_writes_nothing_and_exits_4(case_path, capsys, monkeypatch):
         result.status = "no_solution"
         return result
 
-    monkeypatch.setattr(sovopt.solve, "solve_case", no_solution)
+    monkeypatch.setattr(sovopt.solver, "solve_case", no_solution)
     code, out, err = run(["solve", str(case_path), "--json"], capsys)
     assert code == 4
     assert json.loads(out)["status"] == "no_solution"

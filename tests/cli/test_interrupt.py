@@ -1,4 +1,4 @@
-"""Ctrl-C on a real solve (defect 3), through the real process and a real SIGINT: the
+"""Ctrl-C on a real solve, through the real process and a real SIGINT: the
 first one stops the solve within 5 s with its best verified portfolio, written with
 status interrupted and its gap, the run recorded as interrupted, exit 130; a second
 one aborts at once and leaves the earlier results as they were."""

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from sovopt.cli import cli
 from sovopt.prepare import prepare
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.helpers_workbook import CaseBook
 from tests.paths import EXAMPLE
 

@@ -23,7 +23,7 @@ from sovopt.heuristics.repair import repair
 from sovopt.highs import Stop, add_row, has_solution, set_cost, to_highs
 from sovopt.model import build_model
 from sovopt.prepare import prepare
-from sovopt.solve import level_cost, solve_case
+from sovopt.solver import level_cost, solve_case
 from tests.checker import check_portfolio
 
 
@@ -131,7 +131,7 @@ def test_an_earlier_runs_portfolio_is_a_start_that_completes_to_its_own_value(ex
     from sovopt.heuristics.columns import plan_columns
     from sovopt.heuristics.start import start_vector
     from sovopt.portfolio import Portfolio
-    from sovopt.solve import solve_case
+    from sovopt.solver import solve_case
 
     d, m, hm = example
     ours = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
@@ -283,7 +283,7 @@ def test_a_solve_from_the_blocks_portfolio_reaches_the_known_cheapest_plan(
     """With the size threshold at 0 the example's min_cost solve starts from the blocks'
     portfolio (built by one process or by two) and still ends at the cheapest plan
     the plain MIP proves (zero gap)."""
-    import sovopt.solve as solve_module
+    import sovopt.solver as solve_module
 
     plain = solve_case(example_case(), "min_cost", gap=0.0, time_limit=60)
     monkeypatch.setattr(solve_module, "CONSTRUCT_MIN_INTEGERS", 0)

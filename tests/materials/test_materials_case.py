@@ -16,9 +16,9 @@ from sovopt.materials.profiles import make_profile
 from sovopt.materials.tier2 import tier2_rows
 from sovopt.metrics import evaluate
 from sovopt.prepare import prepare
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.portfolio_sheet import read_portfolio
-from sovopt.workbook.read import read_case
 from sovopt.workbook.write_case import write_case_workbook
 
 MATERIALS = ["tungsten", "cobalt"]

@@ -50,7 +50,7 @@ def canonical_rows(hm) -> dict[tuple[str, object], tuple]:
 
 
 def _cases():
-    # the example has a fleet, a repair line and a stock (§7): their support, repair and
+    # the example has a fleet, a repair line and a stock (sustainment): their support, repair and
     # holding costs are Pyomo expressions folded into the budget, localization and cost
     yield "example", example_case(), frozenset()
     yield "bench S", generate_case("S", 0), frozenset()
@@ -59,8 +59,8 @@ def _cases():
     # no budget or localization rows: the cost term still holds every year's spend
     yield "bench S, no budget or localization", generate_case("S", 2), frozenset(
         {"budget", "localization"})
-    # §7 with families off: the repair line's fixed cost and the stock's holding cost
-    # leave the spend, the support cost stays
+    # the sustainment families switched off: the repair line's fixed cost and the stock's
+    # holding cost leave the spend, the support cost stays
     yield "example, no repair line or stock", example_case(), frozenset(
         {"repair_line", "home_support", "stock_balance", "scenario_stock"})
     # unmet demand allowed: u in the demand rows and in every scenario's loss
@@ -80,7 +80,7 @@ def test_array_rows_equal_the_pyomo_blocks(label, case, off) -> None:
     arrays = build_model(d, off)
     reference = build_model(d, off, pyomo_rows=True)
     expected = {"hhi_epigraph", "hhi_share", "country_share", "budget", "localization"} - off
-    if volume_capabilities(d):  # a fleet or a stock (§7): those rows are built in Pyomo
+    if volume_capabilities(d):  # a fleet or a stock (sustainment): those rows are built in Pyomo
         expected -= {"hhi_epigraph", "hhi_share", "country_share"}
     assert set(arrays.array_rows) >= expected
     a, r = to_highs(arrays, arrays.term_names), to_highs(reference, reference.term_names)

@@ -22,8 +22,8 @@ from sovopt.errors import SovoptError
 from sovopt.model.constraints import FAMILIES
 from sovopt.model.relaxation import Relaxation
 from sovopt.report import WITH_PORTFOLIO
-from sovopt.solve import solve_case
-from sovopt.workbook.read import read_case
+from sovopt.solver import solve_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.write_case import write_case_workbook
 from tests.random_cases import random_case
 

@@ -21,9 +21,9 @@ from sovopt.cli import main
 from sovopt.diagnose import precheck
 from sovopt.metrics import evaluate
 from sovopt.prepare import prepare
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.sourcing import never_met
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.write_case import write_case_workbook
 from tests.model_cases import make_case, option
 

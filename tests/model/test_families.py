@@ -61,7 +61,7 @@ def test_terms_and_switches_come_from_the_declarations():
     assert set(OPTIONAL_FAMILIES) == {"min_order", "supplier_capacity", "budget",
                                       "localization", "country_share", "dual_sourcing",
                                       "scenario_shortfall", "hhi_epigraph",
-                                      # formulation.md §7
+                                      # the sustainment families
                                       "fleet_service", "repair_line", "home_support",
                                       "support_cost", "stock_balance", "scenario_stock",
                                       "fleet_shortfall",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovopt.solve import SolveResult
+from sovopt.solver import SolveResult
 from tests.checker import value_origin
 from tests.model_cases import (
     covers,

@@ -1,4 +1,4 @@
-"""The Leontief survival rule of formulation.md §2, value by value.
+"""The Leontief survival rule of sovopt/prepare.py, value by value.
 
 φ[k,o,t] = clip(min(1 − α[assembly], min over critical inputs (1 − α[c(i)]))
                 − Σ non-critical share·α − [mode ≠ buy]·remainder·α[c(s(o))], 0, 1)

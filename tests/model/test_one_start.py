@@ -63,7 +63,7 @@ def test_one_start_mandatory_without_deliverable_year_is_not_dropped() -> None:
     """A mandatory option whose capability has no demand once it could deliver.
 
     Years 2027–28, demand 10 then 0; mand has lead time 1, so it could start
-    in 2027 and deliver only in 2028, when nothing is needed. Formulation §4.2
+    in 2027 and deliver only in 2028, when nothing is needed. The delivery_window family
     says Σ_t start = 1: either the portfolio starts it (paying its fixed cost
     5: cost (10 + 5)/200 = 0.075) or the case is reported infeasible naming
     the option. Regression: prepare used to drop the option's start years, so

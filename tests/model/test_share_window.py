@@ -11,7 +11,7 @@ from sovopt.highs import to_highs
 from sovopt.model import build_model
 from sovopt.model.constraints.share_window import tighter_caps
 from sovopt.prepare import prepare
-from sovopt.solve import level_cost
+from sovopt.solver import level_cost
 from tests.model_cases import (
     countries,
     covers,

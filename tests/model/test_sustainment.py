@@ -1,4 +1,4 @@
-"""Fleets, repair lines, stock and leverage (formulation.md §7), worked by hand.
+"""Fleets, repair lines, stock and leverage (the sustainment families), worked by hand.
 
 Every case is solved to proven optimality and then evaluated by the metrics
 (:func:`sovopt.metrics.evaluate`), which must report what the docstring works
@@ -214,7 +214,7 @@ def embargo_case(stock_max: float, years=YEARS3, embargo=(2029, 2029), budget=10
 
 @covers("stock_balance", "scenario_stock")
 def test_formulation_worked_example_builds_stock_before_the_embargo():
-    """§7's worked example: 100 a year for 3 years, embargo in year 3, holding 0.05.
+    """A stock worked by hand: 100 a year for 3 years, embargo in year 3, holding 0.05.
 
     Without stock the year-3 loss is total: loss 1/3. With stock_max 100 the plan
     buys 100, 200, 0 (stock 0, 100, 0); the scenario draws the stock in 2029: loss 0,
@@ -285,7 +285,7 @@ def test_stock_lost_before_it_arrived_is_never_drawn():
 
 
 def test_stock_balance_switched_off_holds_no_stock():
-    """With stock_balance switched off the worked example is family 1 again: 100 a year
+    """With stock_balance switched off the worked example is family demand again: 100 a year
     (no surplus can be bought), the embargo year lost: loss 1/3, cost 300."""
     off = preset([{"cvar": 1.0}, {"cost": 1.0}], switch_off=["stock_balance",
                                                               "scenario_stock"])
@@ -295,13 +295,13 @@ def test_stock_balance_switched_off_holds_no_stock():
 
 
 def test_stock_country_share_is_of_the_years_deliveries():
-    """A year that builds stock: the cap is on the share of its deliveries (§7).
+    """A year that builds stock: the cap is on the share of its deliveries (sustainment).
 
     Demand 100 a year for 2 years, stock_max 100; A cut in 2028 (probability 1); X
     (adversary, max share 0.1 of deliveries) is the only other supplier at cost 1, A at
     cost 1. The plan must stock 100 in 2027 to cover 2028: 200 delivered in 2027, of
     which X may deliver at most 20. Capped against demand (100) it could deliver only
-    10 — the share rule of §7 allows 20 of the 200. With X cheaper (0.5), the optimum
+    10 — the share rule of country_share allows 20 of the 200. With X cheaper (0.5), the optimum
     2027 delivery is 180 from A and 20 from X.
     """
     case = make_case([option("OA", "SA", 1.0), option("OX", "SX", 0.5)], years=(2027, 2028),
@@ -344,7 +344,7 @@ def test_coproduction_offtake_shows_partner_dependence_on_home():
 
 
 def test_case_without_sustainment_builds_no_new_rows_or_columns():
-    """A case with every §7 column at its default builds none of the §7 blocks."""
+    """A case with every sustainment column at its default builds none of the sustainment blocks."""
     case = make_case([option("O1", "SA", 1.0), option("O2", "SH", 2.0)], years=YEARS3,
                      scenarios=[scenario("E", "A", 0.5, 0.3)])
     d = prepare(case)

@@ -1,4 +1,4 @@
-"""Damaged, foreign and read-only run stores (defect 7): one clear line naming the store,
+"""Damaged, foreign and read-only run stores: one clear line naming the store,
 what is wrong and what to do, for `runs`, `runs show` and `solve`; a read-only store
 still listed; a foreign database never written to."""
 

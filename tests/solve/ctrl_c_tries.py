@@ -1,4 +1,4 @@
-"""Second Ctrl-C tries, for tests/solve/test_second_ctrl_c_loop.py (run as a script).
+"""Second Ctrl-C tries, for tests/solve/test_interrupt_safe.py (run as a script).
 
 ``python ctrl_c_tries.py CASE.xlsx FOLDER TRIES SEED`` imports the CLI once, then
 for each try forks a child that runs ``sovopt solve`` through the real entry
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import sovopt.solve  # noqa: F401  (the solver stack, loaded before forking)
+import sovopt.solver  # noqa: F401  (the solver stack, loaded before forking)
 from sovopt.cli.app import main
 
 

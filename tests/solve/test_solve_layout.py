@@ -10,7 +10,7 @@ import sys
 
 from tests.paths import REPO
 
-ROOM = ("sovopt/solve.py", "sovopt/level.py", "sovopt/duals.py", "sovopt/time_budget.py",
+ROOM = ("sovopt/solver.py", "sovopt/level.py", "sovopt/duals.py", "sovopt/time_budget.py",
         "sovopt/status.py", "sovopt/highs.py", "sovopt/supervise.py", "sovopt/heuristics/starts.py",
         "sovopt/heuristics/construct.py", "sovopt/heuristics/relax_and_fix.py",
         "sovopt/heuristics/repair.py", "sovopt/heuristics/complete.py",
@@ -21,7 +21,7 @@ def test_the_heuristics_and_the_level_optimiser_do_not_load_the_solve() -> None:
     code = ("import sys\n"
             "import sovopt.heuristics.construct, sovopt.heuristics.starts, sovopt.level\n"
             "import sovopt.duals\n"
-            "print('sovopt.solve' in sys.modules)")
+            "print('sovopt.solver' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, cwd=REPO)
     assert out.returncode == 0, out.stderr

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from sovopt.example import example_case
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.time_budget import (
     DUALS_SHARE,
     WRITE_BASE,

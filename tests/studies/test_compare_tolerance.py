@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sovopt.cli import main
-from sovopt.compare import compare
+from sovopt.comparison import compare
 from sovopt.report import Report
 from sovopt.run_names import resolve_run
 from sovopt.runs import RunStore

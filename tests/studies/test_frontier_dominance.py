@@ -10,7 +10,7 @@ import pytest
 from sovopt.report import Report
 from sovopt.studies.frontier import FrontierSpec, frontier_points, take_dominating
 from sovopt.studies.tasks import PointResult
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.paths import EXAMPLE
 
 

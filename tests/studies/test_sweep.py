@@ -13,10 +13,10 @@ from sovopt.metrics import evaluate
 from sovopt.presets import parse_preset
 from sovopt.report import report_from_solve
 from sovopt.runs import RunStore
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.studies.sweep import BadVary, duals_in_words, parse_vary, sweep_tasks
 from sovopt.studies.tasks import apply_changes, solve_report
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.study_cases import (
     EXPOSURE_FIRST,
     two_capability_case,

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from sovopt.compare import compare
+from sovopt.comparison import compare
 from sovopt.metrics import evaluate
 from sovopt.report import report_from_stress
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.workbook.compare_sheets import write_comparison
 from sovopt.workbook.print_setup import MIN_SCALE
 from sovopt.workbook.study_sheets import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sovopt.schema import MODES, OBJECTIVES, TIERS, canonical_choice
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.helpers_workbook import CaseBook, write_case
 from tests.problems import only, read_problems
 

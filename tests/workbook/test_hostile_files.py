@@ -1,6 +1,6 @@
 """Files that are not what they claim, refused in bounded time with the file named:
-YAML alias bombs and deep nesting as --objective (defect 8), a named pipe, a device and
-symbolic-link loops as the case (defect 9)."""
+YAML alias bombs and deep nesting as --objective, a named pipe, a device and
+symbolic-link loops as the case."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from sovopt.errors import SovoptError
 from sovopt.presets import MAX_ALIASES, MAX_DEPTH, load_preset
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.builders import alias_bomb, few_aliases_bomb
 
 

@@ -12,9 +12,9 @@ from openpyxl.chart import BarChart, Reference
 from sovopt.errors import SovoptError
 from sovopt.metrics import evaluate
 from sovopt.report import report_from_solve
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.into_input import RESULT_SHEET_NAMES, write_into_input
-from sovopt.workbook.read import read_case
 from tests.builders import Y1, Y2, case_workbook, hand_case
 from tests.libreoffice import convert_to_pdf, needs_libreoffice
 

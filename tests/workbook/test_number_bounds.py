@@ -1,4 +1,4 @@
-"""Infinite and absurd numbers are refused with their cell (defect 10), for every number
+"""Infinite and absurd numbers are refused with their cell, for every number
 column of the schema: 1e309 and 1E400 written into the sheet XML (they read as
 infinity), 1.797e308 and 1e300 (finite, but beyond any real quantity), NaN. Before,
 they validated and then the solve crashed (OverflowError in the diagnosis) or
@@ -13,7 +13,7 @@ import pytest
 
 from sovopt.errors import InvalidCase
 from sovopt.schema import EXCEL_MAX, MAX_MONEY, MAX_TEXT_CHARS, number_columns
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from tests.hostile import column_cells, set_cells_xml
 from tests.paths import EXAMPLE
 

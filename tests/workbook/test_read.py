@@ -16,10 +16,10 @@ import pytest
 
 from sovopt import validate as validate_module
 from sovopt.errors import InvalidCase, Problem, SovoptError
-from sovopt.workbook import cells as cells_module
-from sovopt.workbook import parse as parse_module
-from sovopt.workbook.files import scan_layout
-from sovopt.workbook.read import parse_number_text, read_case
+from sovopt.workbook import cell_values as cells_module
+from sovopt.workbook import typed_columns as parse_module
+from sovopt.workbook.case_reader import parse_number_text, read_case
+from sovopt.workbook.open_safely import scan_layout
 from tests.helpers_workbook import CaseBook, big_case_book
 from tests.libreoffice import needs_libreoffice, recalculate
 
@@ -443,7 +443,7 @@ def test_hidden_rows_are_read_with_one_warning_per_sheet(book, tmp_path):
 
 
 def test_wrongly_declared_sheet_size_still_reads_every_row(book, tmp_path):
-    """A file whose sheets declare their size as A1:A1 (excel-pitfalls.md)."""
+    """A file whose sheets declare their size as A1:A1."""
     path = book.save(tmp_path / "case.xlsx")
     patched = tmp_path / "patched.xlsx"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w") as dst:

@@ -14,7 +14,7 @@ from sovopt.metrics import evaluate
 from sovopt.outputs import SUMMARY, rounded
 from sovopt.pipeline import solve_and_report
 from sovopt.report import report_from_solve
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.workbook.portfolio_sheet import header_key, read_portfolio
 from sovopt.workbook.print_setup import MIN_SCALE
 from sovopt.workbook.results import write_results

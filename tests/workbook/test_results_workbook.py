@@ -11,7 +11,7 @@ import pytest
 from sovopt.metrics import evaluate
 from sovopt.outputs import SUMMARY, SUMMARY_KEYS
 from sovopt.report import TABLE_NAMES, report_from_solve
-from sovopt.solve import solve_case
+from sovopt.solver import solve_case
 from sovopt.workbook.results import RESULT_SHEETS, money_format, write_results
 from tests.builders import Y1, Y2, case_workbook, hand_case
 from tests.libreoffice import convert_to_pdf, needs_libreoffice, pdf_text

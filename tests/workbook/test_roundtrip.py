@@ -8,7 +8,7 @@ import pytest
 
 from sovopt import schema
 from sovopt.example import example_case
-from sovopt.workbook.read import read_case
+from sovopt.workbook.case_reader import read_case
 from sovopt.workbook.template import write_template
 from sovopt.workbook.write_case import write_case_workbook
 

@@ -1,4 +1,4 @@
-"""One module per constraint family of formulation.md §4, in model order.
+"""One module per constraint family (docs/FORMULATION.md), in model order.
 
 Every module has ``add(m, d)`` that adds the family's block to the model (and
 adds nothing when the case has no data for it), a docstring with the family's
@@ -43,7 +43,7 @@ REGISTRY: tuple[Family, ...] = (
     min_order.FAMILY,
     supplier_link.FAMILY,
     supplier_capacity.FAMILY,
-    # formulation.md §7: those that add to each year's spend come before budget; each
+    # the sustainment families: those that add to each year's spend come before budget; each
     # adds nothing to a case without fleets, repair lines or stock
     fleet_service.FAMILY,
     repair_line.FAMILY,

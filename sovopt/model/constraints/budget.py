@@ -5,7 +5,7 @@
 Unit costs are paid in the delivery year, fixed costs in the start year, and
 supplier activation costs in the first year of the horizon (each amount is
 defined once, in :mod:`sovopt.spend`). Where a fleet is kept running or a
-stock held (§7), the year's support, repair-line and holding costs join the
+stock held (sustainment), the year's support, repair-line and holding costs join the
 left-hand side (families support_cost, repair_line, stock_balance).
 
 The spend of a year has one row per year and an entry per delivery, start and
@@ -59,7 +59,7 @@ def add_spend(m: pyo.ConcreteModel, d: ModelData, pyomo_rows: bool = False) -> N
 
     With ``pyomo_rows`` (the reference model) it is everything paid in t.
     Otherwise the amounts of :mod:`sovopt.spend` stay arrays (see
-    :func:`spend_rows`) and ``m.spend[t]`` starts at 0: it holds what §7's
+    :func:`spend_rows`) and ``m.spend[t]`` starts at 0: it holds what the sustainment
     families add in Pyomo (:func:`add_spend_terms`).
     """
     if pyomo_rows:
@@ -91,7 +91,7 @@ def add_spend_terms(m: pyo.ConcreteModel, total: dict, local: dict,
 
 def spend_rows(m: pyo.ConcreteModel, d: ModelData, lower=-np.inf, upper=np.inf) -> ArrayRows:
     """``lower ≤ spend[t] ≤ upper`` for each year as array rows over x, start, z and
-    whatever §7's families added to ``m.spend`` (its constants move to the bounds).
+    whatever the sustainment families added to ``m.spend`` (its constants move to the bounds).
 
     The amounts are :mod:`sovopt.spend`'s, with one unit delivered, as in
     :func:`_spend_builder`.

@@ -7,7 +7,7 @@ Rows exist only where some option of r delivering in t has value from c and
 from a prohibited country (θ = 0) were excluded in preparation.
 
 A year that builds stock delivers more than its demand, so for a capability
-with stock the cap is on the share of the year's deliveries (§7):
+with stock the cap is on the share of the year's deliveries (sustainment):
 
     Σ_{o ∈ O_r} σ[o,c]·x[o,t] ≤ θ[c] · Σ_{o ∈ O_r} x[o,t]
 
@@ -15,7 +15,7 @@ with stock the cap is on the share of the year's deliveries (§7):
 A fleet's Demand counts units in service, so its shares are of the fleet in
 service F[o,t] (family fleet_service) in place of x:
 Σ_o (σ[o,c] − θ[c])·F[o,t] ≤ 0 in every year the fleet can have units in
-service (formulation.md §7 is silent on fleets; this measures the dependence
+service (the maths does not say it for fleets; this measures the dependence
 of the fleet the country holds, not of one year's purchases).
 """
 
@@ -46,7 +46,7 @@ def share_rows(d: ModelData) -> pd.DataFrame:
 
 
 def volume_capabilities(d: ModelData) -> set[str]:
-    """Capabilities whose shares are of a quantity other than D (§7): a stock's deliveries,
+    """Capabilities whose shares are of a quantity other than D (sustainment): a stock's deliveries,
     a fleet's units in service."""
     return set(d.fleet["capability_id"]) | set(d.stock.index)
 
@@ -80,7 +80,7 @@ def supply_share_rows(d: ModelData) -> pd.DataFrame:
 
 def _capped_rows(d: ModelData) -> pd.DataFrame:
     """The share terms of this family's rows: the foreign shares of countries with θ < 1
-    (of the supply pairs in a case with a fleet or a stock, §7)."""
+    (of the supply pairs in a case with a fleet or a stock)."""
     theta = d.countries["max_share"]
     rows = supply_share_rows(d) if volume_capabilities(d) else share_rows(d)
     return rows[rows["country_id"].map(theta) < 1.0].reset_index(drop=True)
@@ -98,7 +98,7 @@ def held_shares(m: pyo.ConcreteModel, d: ModelData) -> set[tuple[str, str, int]]
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The rows as one array block (see :mod:`sovopt.model.arrays`); a case with a fleet
-    or a stock (§7) is built by :func:`add_sustained`."""
+    or a stock (sustainment) is built by :func:`add_sustained`."""
     if volume_capabilities(d):
         add_sustained(m, d)
         return
@@ -123,7 +123,7 @@ def _demand(d: ModelData, keys: pd.DataFrame) -> np.ndarray:
 
 
 def add_sustained(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """The rows of a case with a fleet or a stock (§7), as a Pyomo block."""
+    """The rows of a case with a fleet or a stock (sustainment), as a Pyomo block."""
     theta = d.countries["max_share"]
     rows = _capped_rows(d)
     if rows.empty:

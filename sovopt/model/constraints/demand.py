@@ -5,7 +5,7 @@
 u exists only when Settings allow_unmet = yes. Relaxed last of all by the
 diagnosis (weight 1000), so a requirement is dropped only when no policy
 limit can make room. A fleet capability's rows are family fleet_service and a
-capability with stock has family stock_balance instead (§7), unless the
+capability with stock has family stock_balance instead (sustainment), unless the
 preset switches those off.
 
 Built as an array block (:mod:`sovopt.model.arrays`, an entry per delivery);
@@ -86,7 +86,7 @@ def requirement_row(supply, u: pyo.Var | None, r: str, t: int, need: float,
 
 
 def replaced_rows(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
-    """Capabilities whose demand rows another family writes (fleet, stock; §7)."""
+    """Capabilities whose demand rows another family writes (fleet, stock)."""
     off = switched_off(m)
     out: set[str] = set()
     if "fleet_service" not in off and "requirement" in d.capabilities.columns:

@@ -1,4 +1,4 @@
-"""fleet_service: the units of a fleet in service, and the fleet requirement (§7).
+"""fleet_service: the units of a fleet in service, and the fleet requirement (a sustainment family).
 
 A capability with requirement = fleet states in Demand the units that must be
 in service each year. A unit delivered in year τ serves from τ for life[o]
@@ -7,11 +7,11 @@ years (the delivery year counts as the first):
     F[o,t] = Σ_{τ ≤ t, τ > t − life[o]} x[o,τ]                 (in service)
     Σ_{o ∈ O_r} F[o,t] + u[r,t] ≥ D[r,t]      for every fleet r and t with D[r,t] > 0
 
-This replaces family 1 (demand) for fleet capabilities: more in service than
+This replaces family demand for fleet capabilities: more in service than
 required is allowed (a fleet bought at once outlives the years it is needed
 in). F is an expression (:func:`in_service`), not a variable, so the rows hold
 only the deliveries of each option's service window. With the family switched
-off a fleet capability's Demand is read as deliveries again (family 1).
+off a fleet capability's Demand is read as deliveries again (family demand).
 """
 
 from __future__ import annotations
@@ -79,5 +79,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
                                   "kept in service", index, amount)
 
 
-FAMILY = Family("fleet_service", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({LOWER})),
+FAMILY = Family("fleet_service", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({LOWER}),
+                                                     bound="floor"),
                 describe=describe)

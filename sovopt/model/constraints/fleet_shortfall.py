@@ -1,4 +1,4 @@
-"""fleet_shortfall: what each scenario takes out of service in a fleet (§7).
+"""fleet_shortfall: what each scenario takes out of service in a fleet (a sustainment family).
 
 The foreign-supported part of a fleet, F − H, keeps a_f[k,o,t] of its units
 in scenario k; the home-supported part H keeps a_h[k,o,t] (precomputed in
@@ -7,7 +7,7 @@ and the critical inputs, the spares, gate them):
 
     v[k,r,t] ≥ D[r,t] − Σ_{o ∈ O_r} [ a_f[k,o,t]·(F[o,t] − H[o,t]) + a_h[k,o,t]·H[o,t] ]
 
-This replaces family 11 for fleet capabilities. As there, the model keeps
+This replaces family scenario_shortfall for fleet capabilities. As there, the model keeps
 v'[k,r,t] = v[k,r,t] − u[r,t] ∈ [0, D[r,t]] and the scenario's loss adds u
 back once:
 
@@ -15,6 +15,7 @@ back once:
 
 Rows exist only for (k, r, t) where some option of r in service at t loses
 anything in k (otherwise the fleet requirement row already gives v' = 0).
+v' is the model's variable ``v_fleet``.
 """
 
 from __future__ import annotations

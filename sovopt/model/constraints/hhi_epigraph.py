@@ -12,7 +12,7 @@ r's options, or θ[c] where a country_share row caps it) is dominated by the tan
 first breakpoint above that reach, so only breakpoints up to that one are
 built: fewer rows, the same epigraph on every feasible s.
 
-For a capability with stock (§7) the shares are of the year's deliveries
+For a capability with stock (sustainment) the shares are of the year's deliveries
 X[r,t] = Σ_{o ∈ O_r} x[o,t], which can exceed D[r,t]; for a fleet, of the fleet in
 service (F in place of x, as in country_share). The square of
 V/X (V = Σ_o σ[o,c]·x[o,t]) is not linear-representable, so the model uses the
@@ -24,7 +24,8 @@ tangents of its perspective, the linear outer approximation
 which bounds V²/(X·D) = (V/X)²·(X/D): the exact square in a year that
 delivers its demand, weighted by X/D in a year that builds stock (and 0 in a
 year drawn wholly from stock). Rows only in years with demand. The metrics
-report the exact HHI over the year's deliveries.
+report the exact HHI over the year's deliveries. s is the model's variable
+``share``, q its variable ``hhi_volume``.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def tangent_cuts(m: pyo.ConcreteModel, d: ModelData, by_row: dict[tuple, list[in
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     """The rows as two array blocks (see :mod:`sovopt.model.arrays`); a case with a fleet
-    or a stock (§7) is built by :func:`add_sustained`."""
+    or a stock (sustainment) is built by :func:`add_sustained`."""
     if volume_capabilities(d):
         add_sustained(m, d)
         return
@@ -128,7 +129,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def add_sustained(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """The block of a case with a fleet or a stock (§7), in Pyomo."""
+    """The block of a case with a fleet or a stock (sustainment), in Pyomo."""
     rows = supply_share_rows(d)
     demand = d.demand_of
     volume = volume_capabilities(d)

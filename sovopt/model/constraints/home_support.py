@@ -1,4 +1,5 @@
-"""home_support: the part of a fleet that a repair line at home keeps running (§7).
+"""home_support: the part of a fleet that a repair line at home keeps running
+(a sustainment family).
 
 For each fleet option o with a repair line p and each year t it can have
 units in service, H[o,t] ≥ 0 is its home-supported fleet:
@@ -8,7 +9,7 @@ units in service, H[o,t] ≥ 0 is its home-supported fleet:
     H[o,t] ≥ F[o,t] − M[o,t]·(1 − ropen[p,t])
 
 M[o,t] is the most units that can be in service then (the delivery caps summed
-over the service window). Formulation.md §7 states the two upper bounds; the
+over the service window). The maths below states the two upper bounds; the
 third makes H = F·ropen exactly, so an open line supports the whole fleet of
 its option, as "moves support of that option's fleet home" says, and the
 metrics (which take H = F from the opening year) agree with the model even

@@ -3,7 +3,7 @@
     Σ_o λ[o]·p[o]·x[o,t] ≥ ℓ[t] · Σ_o p[o]·x[o,t]        for years with ℓ[t] > 0
 
 written as Σ_o (λ[o] − ℓ[t])·p[o]·x[o,t] ≥ 0. Where a fleet is kept running
-(§7) the year's support spend and repair lines' fixed costs join both sides,
+(sustainment) the year's support spend and repair lines' fixed costs join both sides,
 with their local part (support at home, repair lines) on the left:
 
     Σ_o λ·p·x + local_support[t] ≥ ℓ[t]·(Σ_o p·x + support[t] + repair[t])
@@ -34,7 +34,7 @@ def _targets(d: ModelData) -> dict:
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """The rows as one array block (see :mod:`sovopt.model.arrays`), with the §7 spend
+    """The rows as one array block (see :mod:`sovopt.model.arrays`), with the sustainment spend
     (:func:`~sovopt.model.shared.localized_spend`, Pyomo expressions) folded in."""
     target = _targets(d)
     if not target:

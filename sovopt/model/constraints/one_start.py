@@ -54,4 +54,4 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
 
 
 FAMILY = Family("one_start", add, reference=add_pyomo, optional=False,
-                relax=Relax(rows=frozenset({EQUAL})), describe=describe)
+                relax=Relax(rows=frozenset({EQUAL}), bound="floor"), describe=describe)

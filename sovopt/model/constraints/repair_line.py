@@ -1,4 +1,4 @@
-"""repair_line: when a repair line at home is set up, and what it costs (§7).
+"""repair_line: when a repair line at home is set up, and what it costs (a sustainment family).
 
 A repair line p (sheet Repair) for a fleet option o(p) may start once, in a
 year that still leaves a supported year after its lead time L[p]:

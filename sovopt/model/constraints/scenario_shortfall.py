@@ -12,7 +12,7 @@ option loses anything; the unmet part u is added back in the scenario's loss
 (see :mod:`sovopt.model.terms`). This keeps the rows as sparse as the losses.
 
 Fleet capabilities are family fleet_shortfall instead, and capabilities with
-stock family scenario_stock (§7) unless the preset switches it off.
+stock family scenario_stock (sustainment) unless the preset switches it off.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ def loss_rows(d: ModelData, elsewhere: set[str] | frozenset[str] = frozenset()):
 
 
 def add_loss_parts(m: pyo.ConcreteModel, parts) -> None:
-    """Register (k, r, t, variable) shortfalls of another family (§7: fleet_shortfall,
-    scenario_stock) that the loss term adds to scenario k's loss beside v."""
+    """Register (k, r, t, variable) shortfalls of another family (the sustainment
+    families fleet_shortfall, scenario_stock) that the loss term adds to scenario k's loss
+    beside v."""
     loss_parts(m).extend(parts)
 
 
 def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
-    """Capabilities whose scenario rows another family writes (§7): fleets
+    """Capabilities whose scenario rows another family writes (sustainment): fleets
     (fleet_shortfall) and capabilities with stock (scenario_stock, unless switched off)."""
     out = set(d.fleet["capability_id"])
     if "scenario_stock" not in switched_off(m):
@@ -53,7 +54,7 @@ def sustained(m: pyo.ConcreteModel, d: ModelData) -> set[str]:
 def shortfall(m: pyo.ConcreteModel, d: ModelData) -> pyo.Var | None:
     """v'[k,r,t] as :func:`add` declares it (over its rows, in row order), or None when
     ``m`` has none: the preset switches the family off or no option loses anything
-    outside §7's capabilities. What the loss term adds to scenario k's loss, beside
+    outside the fleet and stock capabilities. What the loss term adds to scenario k's loss, beside
     the :func:`add_loss_parts` of other families."""
     if FAMILY.name in switched_off(m) or loss_rows(d, sustained(m, d)).empty:
         return None

@@ -1,4 +1,5 @@
-"""scenario_stock: each scenario's own stock path, for a capability with stock (§7).
+"""scenario_stock: each scenario's own stock path, for a capability with stock
+(a sustainment family).
 
 What is stored must first have arrived, so a scenario cannot draw a unit that
 its disruption stopped before delivery. For each scenario k in which some
@@ -8,11 +9,12 @@ option of a stock capability r loses anything, in every horizon year t:
     0 ≤ J[k,r,t] ≤ stock_max[r],   J[k,r,first−1] = initial_stock[r]
 
 v ≥ 0 is the scenario's shortfall (only in years with demand). It replaces
-family 11 for such a capability; with stock_max = 0 it is family 11 exactly.
-As in family 11 the model keeps the part caused by the scenario,
+family scenario_shortfall for such a capability; with stock_max = 0 it is that
+family exactly. As there, the model keeps the part caused by the scenario,
 v'[k,r,t] = v[k,r,t] − u[r,t] ≥ 0, and the scenario's loss adds the unmet part
 u back once (:mod:`sovopt.model.terms`). A scenario in which no option of r
-loses anything has J = I and no shortfall, and gets no rows.
+loses anything has J = I and no shortfall, and gets no rows. J is the model's
+variable ``scenario_stock_level``, v' its variable ``v_stock``.
 """
 
 from __future__ import annotations

@@ -36,6 +36,27 @@ reach the same bound with or without the rows.
 The rows are implied by country_share, dual_sourcing and demand, so they
 exist only while those families are in the model, and the infeasibility
 diagnosis, which relaxes the rows they come from, leaves this family out.
+
+Other strengthenings of the bound were measured the same way and not kept.
+On the example the yearly budget rows carry the weak bound of the exposure and
+concentration level (without them its root gap is 0.1 %), and of its integers
+the starts carry three quarters of the gap: the LP opens a line partly,
+delivers that part and pays that part of its fixed cost. Tried, and neither the
+LP nor the root bound moved on the example, R or M:
+
+- Chvátal–Gomory rows of each year's fixed costs,
+  Σ_o ⌊F[o]/f⌋·start[o,t] ≤ ⌊(B[t] − LB[t])/f⌋ for divisors f among the fixed
+  costs, LB[t] the least unit spending of year t (each deliveries
+  capability's demand filled by its cheapest options up to their caps): valid
+  as the year's fixed costs fit in what its budget leaves and starts are
+  binary, but the LP point is far from these knapsacks (the example's LP pays
+  155 of fixed costs in 2027 against 282 left);
+- the same over windows of years ([first, t] and [t, t+1]), also with each
+  window's least unit spending from the level's own LP (root bound +0.1 % at R);
+- starts whose fixed cost alone exceeds B[t] − LB[t] removed: there are none.
+
+Earlier variants that did not pay: a monotone y in place of start, integer
+``opened``, perspective cuts for the HHI term, HHI as bounded segment columns.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
-"""stock_balance: the planned stock of a capability that may hold stock (§7).
+"""stock_balance: the planned stock of a capability that may hold stock (a sustainment family).
 
 For a deliveries capability r with stock_max[r] > 0, in every horizon year t:
 
     I[r,t] = I[r,t−1] + Σ_{o ∈ O_r} x[o,t] + u[r,t] − D[r,t]
     0 ≤ I[r,t] ≤ stock_max[r],   I[r,first−1] = initial_stock[r]
 
-This balance replaces family 1 (demand) for such a capability: a year may
+I is the model's variable ``stock``.
+
+This balance replaces family demand for such a capability: a year may
 deliver more than its demand (the surplus goes into stock) or less (the stock
 is drawn). u exists only in years with demand (and only when allow_unmet =
 yes). The holding cost enters the budget (not the localization row, which
@@ -13,7 +15,7 @@ is about what is bought):
 
     spend[t] += holding_cost[r]·I[r,t]
 
-With the family switched off the capability holds no stock (family 1 again).
+With the family switched off the capability holds no stock (family demand again).
 """
 
 from __future__ import annotations
@@ -84,5 +86,6 @@ def describe(d: ModelData, index, amount: float, deliveries) -> Relaxation:
     )
 
 
-FAMILY = Family("stock_balance", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({EQUAL})),
+FAMILY = Family("stock_balance", add, relax=Relax(weight=DEMAND_WEIGHT, rows=frozenset({EQUAL}),
+                                                      bound="floor"),
                 describe=describe)

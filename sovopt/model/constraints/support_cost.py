@@ -1,4 +1,4 @@
-"""support_cost: keeping a fleet in service costs money every year (§7).
+"""support_cost: keeping a fleet in service costs money every year (a sustainment family).
 
     spend[t] += Σ_o g[o]·(F[o,t] − H[o,t]) + Σ_o g[o]·f[p(o)]·H[o,t]
 

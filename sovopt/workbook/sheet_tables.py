@@ -3,7 +3,7 @@
 Each table sheet is read against its schema (:func:`read_table`): headers are
 matched case-insensitively (an unknown header gets a suggestion), blank rows are
 skipped, hidden rows and merged cells are reported, and each column is typed by
-:mod:`sovopt.workbook.parse`. Settings are key/value rows
+:mod:`sovopt.workbook.typed_columns`. Settings are key/value rows
 (:func:`read_settings`); Demand has one column per horizon year
 (:func:`read_demand`), and a column for another year is warned about and dropped.
 """
@@ -22,8 +22,15 @@ from openpyxl.utils import get_column_letter
 from sovopt import schema
 from sovopt.errors import suggest
 from sovopt.schema import Column, Sheet
-from sovopt.workbook.cells import SILENT, CellRef, Grid, Reporter, Unreadable, is_blank
-from sovopt.workbook.parse import MAX_YEAR, MIN_YEAR, NUMERIC_KINDS, Col, as_text, convert_column
+from sovopt.workbook.cell_values import SILENT, CellRef, Grid, Reporter, Unreadable, is_blank
+from sovopt.workbook.typed_columns import (
+    MAX_YEAR,
+    MIN_YEAR,
+    NUMERIC_KINDS,
+    Col,
+    as_text,
+    convert_column,
+)
 
 MAX_HORIZON_YEARS = schema.MAX_HORIZON_YEARS
 

@@ -24,7 +24,7 @@ import pandas as pd
 from sovopt import schema
 from sovopt.errors import suggest
 from sovopt.schema import MAX_TEXT_CHARS, Column
-from sovopt.workbook.cells import CellRef, Reporter, Unreadable, is_blank
+from sovopt.workbook.cell_values import CellRef, Reporter, Unreadable, is_blank
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
 TOLERANCE = 1e-9

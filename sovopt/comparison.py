@@ -32,7 +32,7 @@ level), and every delta is "this run minus the base run":
   ``Budget!B3``: where to look in the other run's workbook).
 
 No Pyomo, no solver: plain pandas; stored workbooks are opened through
-:func:`sovopt.workbook.files.open_workbook`.
+:func:`sovopt.workbook.open_safely.open_workbook`.
 """
 
 from __future__ import annotations
@@ -459,8 +459,8 @@ def read_input_sheets(data: bytes) -> dict[str, SheetRows]:
     from openpyxl.utils import get_column_letter
 
     # through the reader's checked opening (size, zip and XML limits), never raw openpyxl
-    from sovopt.workbook.cells import MAX_COLUMNS, MAX_ROWS
-    from sovopt.workbook.files import SheetTooLarge, open_workbook
+    from sovopt.workbook.cell_values import MAX_COLUMNS, MAX_ROWS
+    from sovopt.workbook.open_safely import SheetTooLarge, open_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "input.xlsx"

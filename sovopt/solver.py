@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.diagnose import complete_precheck, diagnose, precheck
+from sovopt.diagnose import complete_precheck, confirmed, diagnose, precheck
 from sovopt.duals import marginal_values
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from sovopt.executors import default_workers
@@ -307,8 +307,9 @@ class _Solve:
         self.result.options = solver_options(self.gap, self.budget.for_diagnosis(),
                                              extra=self.highs_options)
         with self.clock("diagnose"):
-            self.result.diagnosis = diagnose(self.d, self.preset.switch_off,
-                                             self.result.options)
+            self.result.diagnosis = confirmed(
+                self.d, diagnose(self.d, self.preset.switch_off, self.result.options),
+                self.preset.switch_off, self.result.options)
 
     def _levels(self) -> np.ndarray | None:
         """Optimise every level; the final verified vector, or None (status says why)."""

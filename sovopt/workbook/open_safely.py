@@ -8,7 +8,7 @@ compression ratio). :func:`open_workbook` then loads it with openpyxl in
 read-only mode with the stored values (``data_only``), and scans each sheet's
 XML once for formulas, merged ranges and hidden rows (read-only mode does not
 expose the last two). Only sheets that hold formulas get a second, formula
-pass, as excel-pitfalls.md recommends, so the reader can tell a formula that
+pass, so the reader can tell a formula that
 was never computed from a blank cell.
 
 Every failure is a :class:`~sovopt.errors.SovoptError` whose message starts
@@ -281,6 +281,8 @@ def scan_layout(xml: bytes) -> SheetLayout:
 
 def scan_sheets(path: Path) -> dict[str, SheetLayout] | None:
     """Sheet title -> :class:`SheetLayout`, or ``None`` if the package cannot be mapped."""
+    # deliberate: without defusedxml, _require_defusedxml says so in one line; an
+    # import at module level would be an ImportError when the module loads
     from defusedxml.ElementTree import fromstring
 
     try:
@@ -443,7 +445,7 @@ def _require_defusedxml() -> None:
 
 def _defused_cause(exc: BaseException) -> BaseException | None:
     """The defusedxml error behind ``exc`` (openpyxl wraps it in a ValueError), if any."""
-    from defusedxml import DefusedXmlException
+    from defusedxml import DefusedXmlException  # deliberate: see scan_sheets
 
     seen = 0
     current: BaseException | None = exc

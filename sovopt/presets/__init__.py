@@ -8,11 +8,14 @@ per level, ``gap`` (``relative``, ``absolute``: when the level's solve may stop,
 the absolute gap in the level's own units) and ``time_weight`` (its claim on
 the time left; see :class:`Level`).
 Unmet demand is always the first level: a preset that does not start with it
-gets it added in front.
+gets it added in front. Levels are optimised in order on one compiled model
+(:mod:`sovopt.solver`): once a level is optimised, its objective row is held as
+a constraint, ``level ≤ value + max(relative·|value|, absolute)`` (the
+``tolerance``), and the next level starts from the previous solution.
 
-The bundled presets ship inside the package (``sovopt/models/*.yaml``, package
-data, so a wheel install has them); a user copies one, edits it and passes the
-file with ``--objective FILE.yaml``.
+The bundled presets ship inside the package (``sovopt/presets/*.yaml``, beside
+this module as package data, so a wheel install has them); a user copies one,
+edits it and passes the file with ``--objective FILE.yaml``.
 
 A preset file is untrusted input, so it is read within bounds: a regular file
 of at most :data:`MAX_PRESET_BYTES`, parsed by PyYAML's safe loader with at
@@ -33,7 +36,7 @@ import yaml
 
 from sovopt.errors import SovoptError
 
-PRESET_DIR = Path(__file__).resolve().parent / "models"
+PRESET_DIR = Path(__file__).resolve().parent
 BUILTIN = ("min_dependence", "min_cost", "balanced")
 
 #: Bounds on a preset file (a real preset is a few hundred bytes, a dozen values deep 4).
@@ -274,7 +277,9 @@ def _number(value: object, where: str, problems: list[str]) -> float:
 
 
 def _levels(raw: object, source: str, problems: list[str]) -> list[Level]:
+    # the model (and Pyomo) only when needed
     from sovopt.model import TERMS
+
     if not isinstance(raw, list) or not raw:
         problems.append(f"{source}: levels must be a non-empty list")
         return []

@@ -7,9 +7,9 @@ reports every problem at once, each naming its cell (``Options!E7``), what is
 wrong and what is expected, and raises :class:`~sovopt.errors.InvalidCase`
 when there is any error. No solver code is imported here.
 
-How it reads, one module per step: :mod:`sovopt.workbook.cells` (grids of stored
-values, unusable cells, the capped reporter), :mod:`sovopt.workbook.parse` (cell
-values to typed columns), :mod:`sovopt.workbook.sheets` (headers, rows, Settings,
+How it reads, one module per step: :mod:`sovopt.workbook.cell_values` (grids of stored
+values, unusable cells, the capped reporter), :mod:`sovopt.workbook.typed_columns` (cell
+values to typed columns), :mod:`sovopt.workbook.sheet_tables` (headers, rows, Settings,
 Demand); then :func:`sovopt.validate.validate`, every rule beyond a single cell
 (unique and reference columns, rules across sheets), on the case as read
 (unusable cells blank); only then the typed Case.
@@ -53,10 +53,9 @@ from sovopt import schema
 from sovopt.case import Case, Settings
 from sovopt.errors import Problem
 from sovopt.validate import validate
-from sovopt.workbook.cells import MAX_COLUMNS, MAX_ROWS, Grid, Reporter, guard, read_grids
-from sovopt.workbook.files import open_workbook
-from sovopt.workbook.parse import NUMERIC_KINDS, parse_number_text
-from sovopt.workbook.sheets import (
+from sovopt.workbook.cell_values import MAX_COLUMNS, MAX_ROWS, Grid, Reporter, guard, read_grids
+from sovopt.workbook.open_safely import open_workbook
+from sovopt.workbook.sheet_tables import (
     DemandRead,
     SettingsRead,
     Table,
@@ -65,6 +64,7 @@ from sovopt.workbook.sheets import (
     read_settings,
     read_table,
 )
+from sovopt.workbook.typed_columns import NUMERIC_KINDS, parse_number_text
 
 __all__ = ["read_case", "parse_number_text", "MAX_ROWS", "MAX_COLUMNS"]
 

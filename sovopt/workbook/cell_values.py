@@ -2,7 +2,7 @@
 used, and the capped problem reporter that names each cell.
 
 One openpyxl pass over each sheet's stored values (plus a formula pass for sheets
-that contain formulas, see :mod:`sovopt.workbook.files`) gives a :class:`Grid`.
+that contain formulas, see :mod:`sovopt.workbook.open_safely`) gives a :class:`Grid`.
 Cells that cannot be used are replaced by an :class:`Unreadable` marker: an Excel
 error value, a formula never computed (saved by a script), a cell covered by a
 merge. :class:`Reporter` lists at most MAX_REPORTS problems of one kind per
@@ -23,7 +23,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sovopt import schema
 from sovopt.errors import MAX_REPORTS, Problem, ProblemList
 from sovopt.schema import Sheet
-from sovopt.workbook.files import OpenedWorkbook, SheetTooLarge
+from sovopt.workbook.open_safely import OpenedWorkbook, SheetTooLarge
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 1_000
