@@ -20,7 +20,7 @@ from sovopt.brief.plan import (
     plan_table,
 )
 from sovopt.brief.source import Source
-from sovopt.compare import compare
+from sovopt.comparison import compare
 
 
 def base_name(base: Source | None) -> str:

@@ -34,7 +34,7 @@ KINDS = {"frontier": "Cost–dependence frontier", "sweep": "Sweep of what-ifs",
 
 def group_case(runs: RunStore, ids: list[str]) -> Any:
     """The case of a group's runs, read from the input workbook the store keeps."""
-    from sovopt.workbook.read import read_case
+    from sovopt.workbook.case_reader import read_case
 
     for rid in ids:
         try:

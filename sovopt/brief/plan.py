@@ -3,7 +3,7 @@
 Every figure comes from a Report (the run store's or a results workbook's) and is
 said through the output schema (:mod:`sovopt.outputs`): labels, units, number
 formats, and names with their ids in brackets. The baseline, when there is one,
-is compared with :func:`sovopt.compare.compare`, the comparison ``sovopt
+is compared with :func:`sovopt.comparison.compare`, the comparison ``sovopt
 compare`` makes.
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from sovopt.brief.case_notes import CaseNotes
 from sovopt.brief.parts import Section, Table, listing, named, num, text
-from sovopt.compare import Comparison
+from sovopt.comparison import Comparison
 from sovopt.outputs import column, summary_quantity
 from sovopt.report import STRESS_BROKEN, Report
 from sovopt.sustainment import leverage_ratio

@@ -32,7 +32,7 @@ from sovopt.errors import EXIT_INVALID, SovoptError
 from sovopt.outputs import METRIC_KEYS, SUMMARY_KEYS, TABLE_COLUMNS, TABLES
 from sovopt.report import Report, file_sha256
 from sovopt.runs import RunStore
-from sovopt.workbook.files import open_workbook
+from sovopt.workbook.open_safely import open_workbook
 
 #: The Summary keys that belong to the solve, not to the plan: taken from the workbook.
 SOLVE_KEYS = ("status", "objective", "mip_gap", "solve_seconds", "run_id", "status_detail")
@@ -232,8 +232,8 @@ def same_file(case_path: Path, run: dict[str, Any]) -> bool:
 def _evaluated_again(path: Path, run: dict[str, Any]) -> Report:
     """The plan of the workbook's Portfolio sheet evaluated against its case."""
     from sovopt.pipeline import stress_and_report
+    from sovopt.workbook.case_reader import read_case
     from sovopt.workbook.portfolio_sheet import read_portfolio
-    from sovopt.workbook.read import read_case
 
     case_path = case_file_for(path, run)
     case, warnings = read_case(case_path)
