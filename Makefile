@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-deps lint inputs docs docs-images libreoffice bench clean materials-data
+.PHONY: demo test test-deps lint inputs docs docs-images docs-brief libreoffice bench clean materials-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +81,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## docs-brief: render docs/brief-example.html and the PNG of its first printed page from a
+## fresh solve of the example (needs Chromium and pdftoppm)
+docs-brief: $(STAMP)
+	tmp=$$(mktemp -d) && cp inputs/example_case.xlsx $$tmp/ && \
+	$(BIN)/sovopt solve $$tmp/example_case.xlsx --store $$tmp/store --out $$tmp/example_case.results.xlsx && \
+	$(BIN)/sovopt brief $$tmp/example_case.results.xlsx --store $$tmp/store --out docs/brief-example.html --pdf $$tmp/brief.pdf && \
+	pdftoppm -r 80 -f 1 -l 1 -singlefile -png $$tmp/brief.pdf docs/brief-example-page1 && rm -rf $$tmp

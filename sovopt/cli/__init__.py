@@ -4,6 +4,7 @@ Importing a command module registers its commands on ``cli``.
 """
 
 from sovopt.cli import (  # noqa: F401,E501
+    cmd_brief,
     cmd_compare,
     cmd_materials,
     cmd_runs,
