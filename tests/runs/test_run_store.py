@@ -51,6 +51,9 @@ def test_run_round_trips(location: str, case_file: Path) -> None:
         run_id = record(store, case_file, report)
         back = store.get(run_id)
     assert list(back.summary) == list(SUMMARY_KEYS)
+    assert back.summary["run_id"] == back.run["run_id"] == run_id
+    assert back.run["case_name"] == "Air defence"
+    assert back.run["versions"]["pyomo"] == "6.8" and "sovopt" in back.run["versions"]
     for key in SUMMARY_KEYS:
         if key != "run_id":
             assert back.summary[key] == report.summary[key], key

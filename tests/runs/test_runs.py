@@ -1,5 +1,7 @@
-"""The run store: round trips, content-addressed inputs, concurrency, killed
-processes, migrations from older schema versions."""
+"""The SQLite run store's own behaviour: table encoding, live runs, concurrent processes,
+killed processes, migrations from older schema versions. What both back ends share
+(round trips, content-addressed inputs, ids, groups, the README's queries) is in
+tests/runs/test_run_store.py, run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from sovopt.runs import (
     DB_NAME,
     SCHEMA_VERSION,
     RunStore,
-    UnknownRun,
     decode_table,
     encode_table,
 )
@@ -46,31 +47,6 @@ def record(store: RunStore, case_file: Path | None, report: Report, label: str =
     return run_id
 
 
-def test_run_round_trips(tmp_path: Path, case_file: Path) -> None:
-    report = make_report()
-    with RunStore(tmp_path / "store") as store:
-        run_id = record(store, case_file, report)
-        back = store.get(run_id)
-    assert (tmp_path / "store" / DB_NAME).exists()
-    assert list(back.summary) == list(SUMMARY_KEYS)
-    assert back.summary["run_id"] == run_id
-    for key in SUMMARY_KEYS:
-        if key != "run_id":
-            assert back.summary[key] == report.summary[key], key
-    assert list(back.tables) == list(report.tables)
-    for name, df in report.tables.items():
-        pd.testing.assert_frame_equal(back.tables[name], df, check_dtype=True, obj=name)
-    assert back.tables["portfolio"]["start_year"].dtype == np.int64
-    assert back.tables["dependence"]["concentrated"].dtype == bool
-    assert back.run["run_id"] == run_id
-    assert back.run["label"] == "base"
-    assert back.run["case_name"] == "Air defence"
-    assert back.run["input_name"] == "case.xlsx"
-    assert back.run["stats"] == {"variables": 120, "constraints": 80}
-    assert back.run["versions"]["pyomo"] == "6.8" and "sovopt" in back.run["versions"]
-    assert back.run["settings"]["time_limit_s"] == 60.0
-    assert back.run["preset"] == "min_dependence"
-    assert back.run["timings"] == {"read": 0.1, "solve": 0.4}
 
 
 def test_table_encoding_keeps_dtypes() -> None:
@@ -86,95 +62,16 @@ def test_table_encoding_keeps_dtypes() -> None:
     assert list(decode_table(encode_table(indexed)).columns) == ["k", "v"]
 
 
-def test_new_tables_need_no_migration(tmp_path: Path) -> None:
-    report = make_report()
-    report.tables["brand_new"] = pd.DataFrame({"anything": ["goes"], "n": [3]})
-    with RunStore(tmp_path) as store:
-        run_id = record(store, None, report)
-        pd.testing.assert_frame_equal(store.get(run_id).tables["brand_new"],
-                                      report.tables["brand_new"])
 
 
-def test_input_blob_is_stored_once(tmp_path: Path, case_file: Path) -> None:
-    other = tmp_path / "other.xlsx"
-    other.write_bytes(b"different bytes")
-    with RunStore(tmp_path / "store") as store:
-        a = record(store, case_file, make_report())
-        b = record(store, case_file, make_report(), label="again")
-        assert store.blob_count() == 1
-        assert store.input_bytes(a) == store.input_bytes(b) == case_file.read_bytes()
-        c = record(store, other, make_report())
-        assert store.blob_count() == 2
-        store.delete(a)
-        assert store.blob_count() == 2  # b still uses it
-        store.delete(b)
-        assert store.blob_count() == 1
-        assert store.input_bytes(c) == b"different bytes"
-        with pytest.raises(UnknownRun):
-            store.get(a)
 
 
-def test_list_newest_first_with_filters(tmp_path: Path) -> None:
-    with RunStore(tmp_path) as store:
-        r1 = record(store, None, make_report(), label="baseline", case_name="Air defence")
-        r2 = record(store, None, make_report(status="feasible"), label="tight budget",
-                    case_name="Air defence")
-        r3 = record(store, None, make_report(), label="baseline", case_name="Artillery")
-        r4 = store.begin(None, label="broken", case_name="Artillery")
-        store.fail(r4, "the solver crashed")
-        runs = store.list()
-        assert runs["run_id"].tolist() == [r4, r3, r2, r1]
-        assert runs.loc[0, "status"] == "failed" and runs.loc[0, "message"] == "the solver crashed"
-        assert runs.loc[1, "total_cost"] == 240.0
-        assert runs.loc[1, "objective"] == "min_dependence"
-        assert runs["hhi_max"].dtype == float
-        assert pd.isna(runs.loc[0, "total_cost"])
-        assert str(runs["created"].dt.tz) == "UTC"
-        assert store.list(case="artillery")["run_id"].tolist() == [r4, r3]
-        assert store.list(label="BASE")["run_id"].tolist() == [r3, r1]
-        assert store.list(status="feasible")["run_id"].tolist() == [r2]
-        assert store.list(limit=2)["run_id"].tolist() == [r4, r3]
-        assert store.list(case="nothing").empty
 
 
-def test_run_ids_and_prefixes(tmp_path: Path) -> None:
-    with RunStore(tmp_path) as store:
-        ids = [record(store, None, make_report()) for _ in range(3)]
-        assert [i.split("-")[0] for i in ids] == ["r0001", "r0002", "r0003"]
-        assert store.resolve(ids[1]) == ids[1]
-        assert store.resolve("r0002") == ids[1]
-        assert store.resolve("r2") == ids[1]
-        assert store.resolve("2") == ids[1]
-        assert store.resolve(ids[2][:7]) == ids[2]
-        with pytest.raises(UnknownRun, match="several runs"):
-            store.resolve("r000")
-        with pytest.raises(UnknownRun, match="no run"):
-            store.resolve("zzz")
-        store.delete(ids[2])
-        assert record(store, None, make_report()).startswith("r0004-")  # never reused
 
 
-def test_finish_twice_and_fail_after_finish(tmp_path: Path) -> None:
-    with RunStore(tmp_path) as store:
-        run_id = record(store, None, make_report())
-        with pytest.raises(SovoptError, match="already recorded"):
-            store.finish(run_id, make_report())
-        store.fail(run_id, "late error")
-        assert store.get(run_id).summary["status"] == "optimal"
 
 
-def test_failed_finish_writes_nothing(tmp_path: Path) -> None:
-    """A finish that fails half-way (an unstorable table) rolls back completely."""
-    report = make_report()
-    report.tables["zzz_bad"] = "not a DataFrame"  # type: ignore[assignment]
-    with RunStore(tmp_path) as store:
-        run_id = store.begin(None, label="x")
-        with pytest.raises(AttributeError):
-            store.finish(run_id, report)
-        back = store.get(run_id)
-        assert back.tables == {}
-        assert back.summary["status"] == "running"
-        assert back.summary["total_cost"] is None
 
 
 def test_delete_refuses_a_live_run(tmp_path: Path) -> None:
@@ -437,26 +334,3 @@ ORDER BY run_id, country_id
 """
 
 
-def test_readme_queries_run_on_a_store(tmp_path: Path) -> None:
-    """Both queries of the README's run-store section run as printed there and give
-    the numbers of the recorded reports (worked out from make_report's tables)."""
-    import re
-
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    queries = re.findall(r"```sql\n(.*?)```", readme, re.S)
-    assert len(queries) == 2
-    with RunStore(tmp_path) as store:
-        a = record(store, None, make_report())
-        b = record(store, None, make_report())
-        want_spend = store.get(a).tables["spend"].groupby("country_id")["amount"].sum()
-    con = sqlite3.connect(tmp_path / DB_NAME)
-    spend = con.execute(queries[0]).fetchall()
-    second = con.execute(queries[1]).fetchall()
-    con.close()
-    assert [(r, c) for r, c, _ in spend] == [(rid, c) for rid in sorted((a, b))
-                                             for c in sorted(want_spend.index)]
-    for _, country, amount in spend:
-        assert amount == pytest.approx(float(want_spend[country]))
-    # make_report's dependence: AD 0.5 (2027), ART 0.2 (2028); record labels runs "base"
-    assert second == [(rid, "base", cap, hhi) for rid in sorted((a, b))
-                      for cap, hhi in (("AD", 0.5), ("ART", 0.2))]
