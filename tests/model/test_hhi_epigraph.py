@@ -1,11 +1,7 @@
 """Known answers for the hhi_epigraph constraint family
 (sovopt/model/constraints/hhi_epigraph.py).
 
-The family under test is what decides the answer: the expected objective is
-worked out by hand in the test (arithmetic in the comments), the decisive
-quantities (which options start, when, how many units) are asserted, and the
-portfolio passes the independent checker (tests/checker.py). ``cost`` =
-Σ_t spend[t] / Σ_t B[t]; every case's budget is 100 a year unless stated.
+(How these tests are built: tests/model/__init__.py.)
 """
 
 from __future__ import annotations
