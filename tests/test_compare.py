@@ -198,3 +198,18 @@ def test_run_without_result_is_not_all_dropped() -> None:
     back = compare([infeasible, base])
     theirs = back.options[back.options["run_id"] == "r0001-aaaa"]
     assert set(theirs["change"]) == {"no base result"}
+
+
+def test_comparison_workbook_heads_runs_by_label(tmp_path: Path) -> None:
+    """The KPI table is headed Metric, then each run by its label and short id (a run
+    without a label by its id), then the changes against the base under the same names."""
+    base, other = base_and_other()
+    base.run["label"], other.run["label"] = "base", None
+    c = compare([base, other])
+    path = write_comparison(c, tmp_path / "cmp.xlsx")
+    rows = list(load_workbook(path)["KPIs"].iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "Metric")
+    base_id, other_id = c.run_ids
+    assert header[1:5] == (f"base ({base_id.split('-')[0]})", other_id, f"Change, {other_id}",
+                           f"Change %, {other_id}")
+    assert header[5] == f"Note, {other_id}"

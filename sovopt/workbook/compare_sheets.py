@@ -140,9 +140,14 @@ def _write_runs(ws: Worksheet, runs: pd.DataFrame, top: int) -> int:
 
 
 def _write_kpi_table(ws: Worksheet, comparison: Comparison, top: int) -> int:
-    """metric | value per run | delta per other run | delta % per other run."""
+    """Metric | value per run | change per other run | change in % per other run | the
+    note per other run that a change lies within the two runs' gaps (the solver's
+    tolerance), each run headed by its label where it has one."""
     runs, others = comparison.run_ids, comparison.run_ids[1:]
-    headers = ["metric", *runs, *(f"Δ {r}" for r in others), *(f"Δ% {r}" for r in others)]
+    name = _run_headings(comparison)
+    headers = ["Metric", *(name[r] for r in runs), *(f"Change, {name[r]}" for r in others),
+               *(f"Change %, {name[r]}" for r in others),
+               *(f"Note, {name[r]}" for r in others)]
     _header_row(ws, top, headers)
     k = comparison.kpis
     row = top
@@ -162,7 +167,23 @@ def _write_kpi_table(ws: Worksheet, comparison: Comparison, top: int) -> int:
         for r in others:
             style.write_cell(ws, row, col, _finite(m.at[r, "delta_pct"]), number_format=FMT_PCT)
             col += 1
+        for r in others:
+            note = m.at[r, "tolerance"] if "tolerance" in m.columns else ""
+            style.write_cell(ws, row, col, note or None)
+            col += 1
     return row
+
+
+def _run_headings(comparison: Comparison) -> dict[str, str]:
+    """Each run as a column heading: its label and short id (``tight (r0004)``), or
+    the id alone when it has no label."""
+    out = {}
+    for _, r in comparison.runs.iterrows():
+        rid = str(r["run_id"])
+        label = r.get("label")
+        short = rid.split("-")[0]
+        out[rid] = f"{label} ({short})" if isinstance(label, str) and label else rid
+    return out
 
 
 def _kpi_label(metric: str) -> str:
