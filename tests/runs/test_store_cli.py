@@ -161,3 +161,29 @@ def test_store_check_reports_problems_with_exit_1(store, capsys):
     assert doc["ok"] is False
     assert doc["problems"] == [f"table spend: row counts differ from the catalogue for "
                                f"1 run(s) ({ids[0]})"]
+
+
+def test_studies_and_the_brief_on_postgresql(postgres: Cluster, pg_url, tmp_path, capsys):
+    """frontier, robust and brief use a PostgreSQL store like a folder: each study's
+    points are recorded once in its group, and a run's brief and a group's brief are
+    read back from the server."""
+    case, _ = case_workbook(hand_case(budget=BUDGET), tmp_path)
+    for args, group, points in (
+            (["frontier", str(case), "--points", "3", "--measure", "exposure"], "f", 3),
+            (["robust", str(case), "--samples", "2", "--seed", "1"], "r", 2)):
+        code, out, err = run([*args, "--time-limit", "20", "--workers", "1", "--group",
+                              group, "--store", pg_url, "--json",
+                              "--out", str(tmp_path / f"{group}.xlsx")], capsys)
+        assert code == 0, err
+        assert PASSWORD not in out + err
+        code, out, err = run(["runs", "--group", group, "--json", "--store", pg_url], capsys)
+        assert code == 0, err
+        listed = json.loads(out)["runs"]
+        assert len(listed) >= points and len({r["run_id"] for r in listed}) == len(listed)
+    run_id = listed[0]["run_id"]
+    for target in ([run_id], ["--group", "f"]):
+        html = tmp_path / f"brief-{len(target)}.html"
+        code, out, err = run(["brief", *target, "--alone", "--store", pg_url,
+                              "--out", str(html), "--json"], capsys)
+        assert code == 0, err
+        assert html.stat().st_size > 10_000 and PASSWORD not in html.read_text("utf-8")
