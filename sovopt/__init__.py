@@ -12,7 +12,7 @@ The same from Python, through the same pipeline as the command line::
     result = sovopt.solve(case, time_limit=60, store=".sovopt")
     result.summary.describe()                     # KPIs with label, unit, meaning
     result.tables["spend"]                        # the result tables as DataFrames
-    result.plot.spend()                           # a matplotlib Figure (sovopt[plot])
+    result.plot.spend()                           # a matplotlib Figure
     cheaper = sovopt.solve(case.scaled("budget", 0.9), time_limit=60)
     sovopt.compare([result, cheaper])             # KPI deltas
     sovopt.frontier(case, points=5, measure="cvar").plot()
@@ -93,7 +93,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     """Load a public name's module on first use (PEP 562), so ``import sovopt`` stays
-    light; ``sovopt.plots`` is the plotting module (matplotlib, the extra sovopt[plot])."""
+    light; ``sovopt.plots`` is the plotting module (matplotlib, imported on first use)."""
     if name == "plots":
         return importlib.import_module("sovopt.plots")
     module = _LAZY.get(name)

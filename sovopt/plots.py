@@ -19,7 +19,7 @@ Robust sheets, :data:`sovopt.outputs.STUDY_TABLES`): :func:`frontier`,
 :func:`sweep` and :func:`robust`. Labels and units come from the output schema
 (:mod:`sovopt.outputs`), ids are shown as the names the run keeps.
 
-matplotlib is the optional extra ``sovopt[plot]``.
+matplotlib is a dependency of sovopt, imported only when a picture is drawn.
 
 Example:
 
@@ -66,7 +66,7 @@ def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - the extra is installed where plots are tested
-        raise SovoptError("plotting needs matplotlib: pip install 'sovopt[plot]'") from None
+        raise SovoptError("plotting needs matplotlib: pip install matplotlib") from None
 
     class _Figure(Figure):
         """A Figure that a notebook shows as PNG without pyplot's inline backend."""
