@@ -49,20 +49,30 @@ def primary_kpi(report: Report) -> str | None:
 
 
 def proven_band(report: Report) -> tuple[str, float, float] | None:
-    """(KPI, lowest it could be, its value) of the run's primary level: the true
-    optimum of that KPI lies in the band. None without a plan or a one-term level."""
+    """(measure, lowest it could be, its value) of the run's primary level: the true
+    optimum lies in the band. The measure is the level's Summary KPI when the level
+    is one term; a level of several terms (scenario risk = CVaR + a tenth of the
+    worst case) gives its band in the level's own units, named ``level: NAME``, which
+    runs of the same preset share. None without a plan."""
     kpi = primary_kpi(report)
     levels = report.tables.get("levels")
-    value = _number(report.summary.get(kpi)) if kpi else None
-    if kpi is None or value is None or levels is None or levels.empty:
-        return None
     preset = report.run.get("preset")
+    if levels is None or levels.empty or not isinstance(preset, dict):
+        return None
     names = [lv["name"] for lv in preset.get("levels", [])
              if set(lv.get("terms", {})) != {"unmet"}]
     row = levels[levels["name"] == names[0]] if names else levels.iloc[:0]
     if row.empty:
         return None
     lv_value, lv_bound = _number(row["value"].iloc[0]), _number(row["bound"].iloc[0])
+    if kpi is None:  # several terms: the band in the level's own units
+        if lv_value is None:
+            return None
+        low = lv_value if lv_bound is None or lv_bound >= lv_value else lv_bound
+        return f"level: {names[0]}", low, lv_value
+    value = _number(report.summary.get(kpi))
+    if value is None:
+        return None
     if lv_value is None or lv_bound is None or lv_bound >= lv_value:
         return kpi, value, value  # proven: no room below the value
     if abs(lv_value) < 1e-12:

@@ -14,7 +14,7 @@ from sovopt.report import Report
 from sovopt.run_names import resolve_run
 from sovopt.runs import RunStore
 from sovopt.studies.tasks import solve_report
-from sovopt.tolerance import WITHIN, proven_band
+from sovopt.tolerance import WITHIN, overlapping, proven_band
 from tests.study_cases import two_capability_case
 
 
@@ -83,3 +83,22 @@ def test_compare_takes_labels_and_heads_columns_by_them(isolated_run_store, caps
     with pytest.raises(SystemExit) as exit_:
         main(["compare", "base", "nosuchlabel"])
     assert exit_.value.code != 0
+
+
+def test_a_level_of_several_terms_has_its_band_in_its_own_units():
+    """Scenario risk (CVaR + a tenth of the worst case) is no one KPI: its band is the
+    level's own value and bound, so two sweep points of that preset whose bands
+    overlap ([0.050, 0.060] and [0.055, 0.058]) cannot be told apart, while a point
+    proven at [0.040, 0.040] can."""
+    def run(value: float, bound: float) -> Report:
+        levels = pd.DataFrame([{"level": 1, "name": "scenario risk", "status": "time_limit",
+                                "value": value, "bound": bound, "gap": 0.0}])
+        return Report(summary={"status": "time_limit"}, tables={"levels": levels},
+                      run={"preset": {"name": "min_dependence", "levels": [
+                          {"name": "unmet demand", "terms": {"unmet": 1.0}},
+                          {"name": "scenario risk", "terms": {"cvar": 1.0, "worst_case": 0.1}}]}})
+
+    a, b, c = run(0.060, 0.050), run(0.058, 0.055), run(0.040, 0.040)
+    assert proven_band(a) == ("level: scenario risk", 0.050, 0.060)
+    assert overlapping(proven_band(a), proven_band(b))
+    assert not overlapping(proven_band(a), proven_band(c))
