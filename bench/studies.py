@@ -61,8 +61,9 @@ def bench_sweep(size: str, points: int, workers: int, time_limit: float) -> dict
     from sovopt.executors import DaskExecutor
     from sovopt.runs import RunStore
     from sovopt.studies.record import run_study
-    from sovopt.studies.sweep import parse_vary, sweep_tasks
+    from sovopt.studies.sweep import sweep_tasks
     from sovopt.studies.tasks import pack_case, run_task
+    from sovopt.variation import parse_vary
 
     case = generate_case(size)
     tasks = sweep_tasks([parse_vary(f"budget=0.9:1.1:{points - 1}", case)],

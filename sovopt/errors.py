@@ -123,3 +123,17 @@ class InvalidCase(SovoptError):
         self.problems = list(problems)
         n = sum(p.is_error for p in self.problems)
         super().__init__(f"the case has {n} error{'s' if n != 1 else ''}")
+
+
+class CaseErrors(InvalidCase):
+    """The case has errors: the message lists every problem (sheet and cell first), and
+    ``problems`` holds them (:class:`sovopt.errors.Problem`), warnings included.
+
+    >>> print(CaseErrors([Problem("Budget!B3", "budget must be ≥ 0", "a number ≥ 0")]))
+    the case has 1 error:
+      error: Budget!B3: budget must be ≥ 0; a number ≥ 0
+    """
+
+    def __str__(self) -> str:
+        lines = [f"  {p.severity}: {p}" for p in self.problems]
+        return super().__str__() + ":\n" + "\n".join(lines)

@@ -43,13 +43,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sovopt import schema
-from sovopt.case import Case
 from sovopt.errors import MAX_REPORTS, Problem, suggest
+
+if TYPE_CHECKING:  # Case's what-ifs validate through this module: no Case at run time
+    from sovopt.case import Case
 
 #: Tolerance of sums of shares and probabilities.
 TOLERANCE = 1e-9

@@ -15,8 +15,9 @@ import pytest
 from sovopt.executors import DaskExecutor, LocalExecutor
 from sovopt.runs import RunStore
 from sovopt.studies.record import run_study
-from sovopt.studies.sweep import parse_vary, sweep_tasks
+from sovopt.studies.sweep import sweep_tasks
 from sovopt.studies.tasks import run_task
+from sovopt.variation import parse_vary
 from tests.study_cases import two_capability_case
 
 pytest.importorskip("distributed")

@@ -9,24 +9,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from sovopt.case import Case
-from sovopt.errors import InvalidCase
+from sovopt.errors import CaseErrors, InvalidCase
 
+if TYPE_CHECKING:
+    from sovopt.case import Case
 
-class CaseErrors(InvalidCase):
-    """The case has errors: the message lists every problem (sheet and cell first), and
-    ``problems`` holds them (:class:`sovopt.errors.Problem`), warnings included.
-
-    >>> from sovopt.errors import Problem
-    >>> print(CaseErrors([Problem("Budget!B3", "budget must be ≥ 0", "a number ≥ 0")]))
-    the case has 1 error:
-      error: Budget!B3: budget must be ≥ 0; a number ≥ 0
-    """
-
-    def __str__(self) -> str:
-        lines = [f"  {p.severity}: {p}" for p in self.problems]
-        return super().__str__() + ":\n" + "\n".join(lines)
+__all__ = ["CaseErrors", "example_case", "read_case"]
 
 
 def read_case(path: str | os.PathLike[str]) -> Case:

@@ -212,7 +212,8 @@ def sweep(case: Case, vary: Mapping[str, Sequence[float] | str] | Sequence[str],
     >>> sw.plot("total_cost").axes[0].get_xlabel()
     'option:ALLY.unit_cost'
     """
-    from sovopt.studies.sweep import parse_vary, sweep_table, sweep_tasks
+    from sovopt.studies.sweep import sweep_table, sweep_tasks
+    from sovopt.variation import parse_vary
 
     texts = list(vary) if not isinstance(vary, Mapping) else [
         f"{name}={_values_text(values)}" for name, values in vary.items()]

@@ -10,7 +10,7 @@ change goes through the sweep's own parser and change
 
 The new Case is checked by the rules of the workbook reader
 (:func:`sovopt.validate.validate`): an error raises
-:class:`~sovopt.api.cases.CaseErrors` listing every problem; its warnings are
+:class:`~sovopt.errors.CaseErrors` listing every problem; its warnings are
 kept on ``case.warnings``. The case it came from is never touched.
 
 >>> import sovopt
@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sovopt.case import Case
-from sovopt.errors import EXIT_USAGE, SovoptError
+from sovopt.errors import EXIT_USAGE, CaseErrors, SovoptError
 
-if TYPE_CHECKING:
-    from sovopt.studies.sweep import Vary
+if TYPE_CHECKING:  # Case's what-if methods import this module: no Case at run time
+    from sovopt.case import Case
+    from sovopt.variation import Vary
 
 #: The Scenarios columns a scenario may be given by (besides its id).
 SCENARIO_FIELDS = ("name", "country_id", "probability", "loss", "from_year", "to_year")
@@ -129,7 +129,7 @@ def with_scenario(case: Case, scenario_id: str, **values: object) -> Case:
 
 def _changed(case: Case, name: str, value: float, how: str, check: bool = True) -> Case:
     """The one change ``name`` (as ``sweep --vary`` reads it) applied with ``value``."""
-    from sovopt.studies.tasks import apply_changes
+    from sovopt.variation import apply_changes
 
     vary = _parsed(name, value, case)
     if vary.how != how:
@@ -145,7 +145,7 @@ def _changed(case: Case, name: str, value: float, how: str, check: bool = True) 
 def _parsed(name: str, value: float, case: Case) -> Vary:
     """``name=value`` read and checked against ``case`` as ``sweep --vary`` reads it (its
     messages without the option's name: here it is an argument)."""
-    from sovopt.studies.sweep import BadVary, parse_vary
+    from sovopt.variation import BadVary, parse_vary
 
     try:
         return parse_vary(f"{name}={value!r}", case)
@@ -162,7 +162,6 @@ def _copy(case: Case) -> Case:
 
 def _checked(case: Case) -> Case:
     """``case`` after the rules across sheets: errors raise, warnings are kept."""
-    from sovopt.api.cases import CaseErrors
     from sovopt.validate import validate
 
     problems = validate(case)

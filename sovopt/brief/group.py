@@ -96,8 +96,9 @@ def sweep_of(case: Any, reports: list[Report], ids: list[str], specs: list[str],
              objective: str | None) -> pd.DataFrame:
     """The sweep's table from its stored points (the grid rebuilt from its --vary)."""
     from sovopt.studies.record import StudyOutcome
-    from sovopt.studies.sweep import parse_vary, sweep_table, sweep_tasks
+    from sovopt.studies.sweep import sweep_table, sweep_tasks
     from sovopt.studies.tasks import PointResult
+    from sovopt.variation import parse_vary
 
     varies = [parse_vary(s, case) for s in specs]
     tasks = sweep_tasks(varies, objective)

@@ -128,10 +128,10 @@ def sweep(case_path: str, varies: tuple[str, ...], objective: str | None,
         base_task,
         duals_in_words,
         non_monotone,
-        parse_vary,
         sweep_table,
         sweep_tasks,
     )
+    from sovopt.variation import parse_vary
     from sovopt.workbook.study_sheets import new_workbook, sweep_sheet
 
     path, out_path, case, _ = open_case(case_path, out, ".sweep.xlsx")

@@ -14,34 +14,11 @@ from __future__ import annotations
 import pickle
 import time
 import zlib
-from dataclasses import dataclass, field, replace
-
-import pandas as pd
+from dataclasses import dataclass, field
 
 from sovopt.case import Case
 from sovopt.report import WITH_PORTFOLIO, Report
-
-
-@dataclass(frozen=True)
-class Change:
-    """One edit of the case's inputs.
-
-    ``how`` is ``scale`` (multiply every value of ``sheet.column`` by ``value``)
-    or ``set`` (set ``column`` of the rows of ``sheet`` whose key is ``key`` to
-    ``value``). ``name`` is how the user wrote the input (``budget``,
-    ``scenario:EMB-X.loss``).
-    """
-
-    name: str
-    how: str
-    sheet: str
-    column: str
-    value: float
-    key: str | None = None
-
-    def describe(self) -> str:
-        return f"{self.name}×{self.value:g}" if self.how == "scale" else \
-            f"{self.name}={self.value:g}"
+from sovopt.variation import Change, apply_changes
 
 
 @dataclass(frozen=True)
@@ -91,30 +68,6 @@ def pack_case(case: Case) -> bytes:
 
 def unpack_case(blob: bytes) -> Case:
     return pickle.loads(zlib.decompress(blob))  # noqa: S301 - bytes made by pack_case
-
-
-#: Key column of each sheet a Change may name (Demand: capability_id, long form).
-KEYS = {"Countries": "country_id", "Suppliers": "supplier_id", "Capabilities": "capability_id",
-        "Demand": "capability_id", "Options": "option_id", "Budget": "year",
-        "Scenarios": "scenario_id", "Inputs": "option_id"}
-
-
-def apply_changes(case: Case, changes: tuple[Change, ...] | list[Change]) -> Case:
-    """A copy of ``case`` with ``changes`` applied (the case itself is not touched)."""
-    if not changes:
-        return case
-    tables: dict[str, pd.DataFrame] = {}
-    for ch in changes:
-        attr = ch.sheet.lower()
-        df = tables.get(attr)
-        if df is None:
-            df = tables[attr] = getattr(case, attr).copy()
-        if ch.how == "scale":
-            df[ch.column] = df[ch.column].astype(float) * ch.value
-        else:
-            keys = df[KEYS[ch.sheet]].astype(str)
-            df.loc[keys == str(ch.key), ch.column] = ch.value
-    return replace(case, **tables)
 
 
 def solve_report(case: Case, objective: str | None = None, time_limit: float | None = None,

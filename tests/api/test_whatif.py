@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 import sovopt
-from sovopt.studies.sweep import parse_vary
-from sovopt.studies.tasks import apply_changes
+from sovopt.variation import apply_changes, parse_vary
 from tests.builders import case_workbook, hand_case
 
 

@@ -233,7 +233,8 @@ def test_dask_sweep_with_a_killed_worker_and_a_server_restart(postgres: Cluster,
 
     from sovopt.executors import DaskExecutor
     from sovopt.studies.record import run_study
-    from sovopt.studies.sweep import parse_vary, sweep_tasks
+    from sovopt.studies.sweep import sweep_tasks
+    from sovopt.variation import parse_vary
     from tests.study_cases import two_capability_case
 
     marks = tmp_path / "marks"

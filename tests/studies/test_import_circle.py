@@ -1,8 +1,10 @@
 """No import circle runs through a study module.
 
 Every ``import`` of a sovopt module, at the top of a file or inside a function, is an
-edge; a circle that passes through ``sovopt.studies`` makes the order in which the
-study modules load matter (record → tasks → robust → record was one).
+edge (those under ``if TYPE_CHECKING:`` never run and are not); a circle that passes
+through ``sovopt.studies`` makes the order in which the study modules load matter
+(record → tasks → robust → record was one; Case's what-ifs → the sweep's parser →
+Case another).
 """
 
 from __future__ import annotations
@@ -26,15 +28,32 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         edges: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _runtime_nodes(ast.parse(path.read_text())):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                subs = [f"{node.module}.{a.name}" for a in node.names]
+                # ``from pkg import module`` loads that module; ``from pkg import name``
+                # runs pkg itself
+                targets = subs if all(t in modules for t in subs) else [node.module, *subs]
             edges.update(t for t in targets if t in modules and t != name)
         graph[name] = edges
     return graph
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:`` (never run)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if (isinstance(child, ast.If) and isinstance(child.test, ast.Name)
+                    and child.test.id == "TYPE_CHECKING"):
+                stack.extend(child.orelse)
+                continue
+            stack.append(child)
 
 
 def circles_through(graph: dict[str, set[str]], prefix: str) -> list[list[str]]:

@@ -14,8 +14,9 @@ from sovopt.presets import parse_preset
 from sovopt.report import report_from_solve
 from sovopt.runs import RunStore
 from sovopt.solver import solve_case
-from sovopt.studies.sweep import BadVary, duals_in_words, parse_vary, sweep_tasks
-from sovopt.studies.tasks import apply_changes, solve_report
+from sovopt.studies.sweep import duals_in_words, sweep_tasks
+from sovopt.studies.tasks import solve_report
+from sovopt.variation import BadVary, apply_changes, parse_vary
 from sovopt.workbook.case_reader import read_case
 from tests.study_cases import (
     EXPOSURE_FIRST,

@@ -13,8 +13,9 @@ from sovopt.cli import main
 from sovopt.executors import core_slots
 from sovopt.report import Report
 from sovopt.studies.record import StudyOutcome
-from sovopt.studies.sweep import base_task, non_monotone, parse_vary, sweep_table, sweep_tasks
+from sovopt.studies.sweep import base_task, non_monotone, sweep_table, sweep_tasks
 from sovopt.studies.tasks import PointResult
+from sovopt.variation import parse_vary
 from tests.study_cases import two_capability_case, write_two_capability_case
 
 
