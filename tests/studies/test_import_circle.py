@@ -90,3 +90,9 @@ def test_the_graph_sees_imports_inside_functions():
 
 def test_no_import_circle_runs_through_a_study_module():
     assert circles_through(import_graph(), "sovopt.studies") == []
+
+
+def test_no_import_circle_anywhere_in_the_package():
+    """The same, for every sovopt module: not even an import inside a function closes a
+    circle (tests/test_layout.py checks the module-level imports alone)."""
+    assert circles_through(import_graph(), "sovopt") == []
