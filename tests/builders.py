@@ -305,3 +305,18 @@ def few_aliases_bomb() -> str:
     lines.append("description: *a24")
     lines.append("levels: [{name: cost, terms: {cost: 1}}]")
     return "\n".join(lines) + "\n"
+
+
+def solved_hand_case(folder: Path):
+    """The hand case (from a workbook, budget :data:`BUDGET`) solved with min_dependence:
+    (case, SolveResult, Report, results workbook path)."""
+    from sovopt.metrics import evaluate
+    from sovopt.report import report_from_solve
+    from sovopt.solver import solve_case  # the solver stack, for the tests that solve
+    from sovopt.workbook.results import write_results
+
+    path, case = case_workbook(hand_case(budget=BUDGET), folder)
+    result = solve_case(case, "min_dependence")
+    report = report_from_solve(result, evaluate(result.data, result.portfolio), path)
+    out = write_results(report, folder / "case.results.xlsx", case.settings.currency)
+    return case, result, report, out

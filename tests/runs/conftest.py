@@ -39,3 +39,11 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "store")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> Path:
+    """Bytes standing in for a case workbook, for the store to keep by content."""
+    path = tmp_path / "case.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook, but bytes to store")
+    return path

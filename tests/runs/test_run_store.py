@@ -15,26 +15,10 @@ from sqlalchemy import create_engine, text
 
 from sovopt.errors import SovoptError
 from sovopt.outputs import SUMMARY_KEYS
-from sovopt.report import Report
 from sovopt.runs import DB_NAME, SCHEMA_VERSION, DuplicatePoint, RunStore, UnknownRun
 from tests.builders import make_report
 from tests.paths import REPO
-
-
-@pytest.fixture
-def case_file(tmp_path: Path) -> Path:
-    path = tmp_path / "case.xlsx"
-    path.write_bytes(b"PK\x03\x04 not really a workbook, but bytes to store")
-    return path
-
-
-def record(store: RunStore, case_file: Path | None, report: Report, label: str = "base",
-           case_name: str = "Air defence") -> str:
-    run_id = store.begin(case_file, label=label, case_name=case_name,
-                         settings={"currency": "EUR", "time_limit_s": 60.0},
-                         preset="min_dependence")
-    store.finish(run_id, report)
-    return run_id
+from tests.runs.records import record
 
 
 def sql_url(location: str) -> str:

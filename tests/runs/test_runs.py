@@ -19,7 +19,6 @@ import pytest
 
 from sovopt.errors import SovoptError
 from sovopt.outputs import SUMMARY_KEYS
-from sovopt.report import Report
 from sovopt.runs import (
     DB_NAME,
     SCHEMA_VERSION,
@@ -29,24 +28,7 @@ from sovopt.runs import (
 )
 from tests.builders import make_report
 from tests.paths import REPO as ROOT
-
-
-@pytest.fixture
-def case_file(tmp_path: Path) -> Path:
-    path = tmp_path / "case.xlsx"
-    path.write_bytes(b"PK\x03\x04 not really a workbook, but bytes to store")
-    return path
-
-
-def record(store: RunStore, case_file: Path | None, report: Report, label: str = "base",
-           case_name: str = "Air defence") -> str:
-    run_id = store.begin(case_file, label=label, case_name=case_name,
-                         settings={"currency": "EUR", "time_limit_s": 60.0},
-                         preset="min_dependence")
-    store.finish(run_id, report)
-    return run_id
-
-
+from tests.runs.records import record
 
 
 def test_table_encoding_keeps_dtypes() -> None:
@@ -91,6 +73,7 @@ import sys, time
 from pathlib import Path
 from sovopt.runs import RunStore
 from tests.builders import make_report
+from tests.runs.records import record
 store_dir, case_path, name, n, go = sys.argv[1:6]
 while not Path(go).exists():
     time.sleep(0.005)

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from sovopt.example import example_case
-from sovopt.metrics import evaluate
 from sovopt.outputs import SUMMARY, rounded
 from sovopt.pipeline import solve_and_report
 from sovopt.report import report_from_solve
@@ -18,7 +17,7 @@ from sovopt.solver import solve_case
 from sovopt.workbook.portfolio_sheet import header_key, read_portfolio
 from sovopt.workbook.print_setup import MIN_SCALE
 from sovopt.workbook.results import write_results
-from tests.builders import Y1, Y2, case_workbook, hand_case
+from tests.builders import Y1, Y2, case_workbook, hand_case, solved_hand_case
 from tests.libreoffice import (
     FULL_SIZE_HEIGHT,
     convert_to_pdf,
@@ -28,18 +27,10 @@ from tests.libreoffice import (
     reading_order_text,
 )
 
-BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
-          {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]
-
 
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("labels")
-    path, case = case_workbook(hand_case(budget=BUDGET), folder)
-    result = solve_case(case, "min_dependence")
-    report = report_from_solve(result, evaluate(result.data, result.portfolio), path)
-    out = write_results(report, folder / "case.results.xlsx", case.settings.currency)
-    return case, result, report, out
+    return solved_hand_case(tmp_path_factory.mktemp("labels"))
 
 
 @pytest.mark.parametrize(("value", "kind", "expected"), [

@@ -13,21 +13,14 @@ from sovopt.outputs import SUMMARY, SUMMARY_KEYS
 from sovopt.report import TABLE_NAMES, report_from_solve
 from sovopt.solver import solve_case
 from sovopt.workbook.results import RESULT_SHEETS, money_format, write_results
-from tests.builders import Y1, Y2, case_workbook, hand_case
+from tests.builders import BUDGET, Y1, Y2, case_workbook, hand_case, solved_hand_case
 from tests.libreoffice import convert_to_pdf, needs_libreoffice, pdf_text
-
-BIG_BUDGET = [{"year": Y1, "budget": 60.0, "min_local_share": 0.2},
-              {"year": Y2, "budget": 60.0, "min_local_share": 0.2}]
 
 
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory):
     """The hand case (from a workbook) solved with min_dependence, and its results file."""
-    folder = tmp_path_factory.mktemp("results")
-    path, case = case_workbook(hand_case(budget=BIG_BUDGET), folder)
-    result = solve_case(case, "min_dependence")
-    report = report_from_solve(result, evaluate(result.data, result.portfolio), path)
-    out = write_results(report, folder / "case.results.xlsx", case.settings.currency)
+    case, _, report, out = solved_hand_case(tmp_path_factory.mktemp("results"))
     return report, out, case
 
 
@@ -87,7 +80,7 @@ def test_spend_sheet_carries_the_budget_line(solved):
 
 
 def test_user_text_is_never_a_formula(tmp_path):
-    case = hand_case(budget=BIG_BUDGET, settings={"case_name": "=HYPERLINK(\"http://x\")"})
+    case = hand_case(budget=BUDGET, settings={"case_name": "=HYPERLINK(\"http://x\")"})
     opts = case.options.copy()
     opts.loc[0, "option_id"] = "=cmd|' /C calc'!A0"
     case.options = opts
