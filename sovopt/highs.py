@@ -24,9 +24,18 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
 from sovopt.model.arrays import ArrayRowData, ArrayRows, array_blocks, array_costs
-from sovopt.supervise import LIMITS, RunState, Stop, runs_left, supervised_run
+from sovopt.supervise import (
+    HIGHS_LOG_ENV,
+    LIMITS,
+    RunState,
+    Stop,
+    highs_log,
+    runs_left,
+    supervised_run,
+)
 
-__all__ = ["LIMITS", "RunState", "Stop", "runs_left", "supervised_run"]  # from supervise
+__all__ = ["HIGHS_LOG_ENV", "LIMITS", "RunState", "Stop", "highs_log", "runs_left",
+           "supervised_run"]  # from supervise
 
 INF = highspy.kHighsInf
 
@@ -74,16 +83,6 @@ class HighsModel:
         return {"variables": self.num_col, "binaries": int(np.sum(self.binary)),
             "integers": self.num_integer, "constraints": self.num_row,
             "nonzeros": int(self.A.nnz)}
-
-
-#: Set to 1 in the environment, HiGHS prints its banner and log on stderr (``--debug``
-#: sets it; the worker processes of a study inherit it). Otherwise HiGHS says nothing.
-HIGHS_LOG_ENV = "SOVOPT_HIGHS_LOG"
-
-
-def highs_log() -> bool:
-    """Whether HiGHS may print its banner and log (see :data:`HIGHS_LOG_ENV`)."""
-    return os.environ.get(HIGHS_LOG_ENV) == "1"
 
 
 def solver_options(gap: float, time_limit: float | None = None, *, seed: int = 0,

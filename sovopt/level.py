@@ -33,6 +33,7 @@ from sovopt.highs import (
     supervised_run,
     warm_start,
 )
+from sovopt.isolated import ChildRun, run_in_child
 from sovopt.model.constraints.repair_line import repair_starts
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData
@@ -42,6 +43,12 @@ from sovopt.verify import solution_problems
 
 Progress = Callable[[str], None]
 MS = highspy.HighsModelStatus
+
+#: Rows from which a level's MIP runs in a child process that can be ended at its
+#: deadline (:mod:`sovopt.isolated`): bench R (about 51,000 rows) is where HiGHS was
+#: measured 26 s past a 5 s share inside one root cut round; the example (about
+#: 2,000 rows) never ran past its share, and saves the child's start (0.2–0.5 s).
+ISOLATE_MIN_ROWS = 20_000
 
 #: The ways a level is tried, in order, until one gives a verified solution.
 ATTEMPTS: tuple[tuple[str, dict[str, object]], ...] = (
@@ -111,6 +118,7 @@ class LevelSolver:
         """
         h = self.hm.highs
         problems: list[str] = []
+        bound: float | None = None
         for i, (method, settings) in enumerate(ATTEMPTS):
             if i == 0:
                 method = f"MIP from {start_from}"
@@ -120,11 +128,10 @@ class LevelSolver:
                 break  # no time left for another way: keep what there is
             if i > 0:
                 clear_state(h)
-            if i == 0:
-                warm_start(self.hm, start)
             self._clock_to_deadline()
             with options_set(h, settings):
-                status = supervised_run(h, self.stop, self.heartbeat(label, scale))
+                run = self._run(start if i == 0 else None, label, scale)
+            status, bound = run.status, run.bound
             said = h.modelStatusToString(status)
             if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
                 if start is None:
@@ -132,25 +139,41 @@ class LevelSolver:
                 problems.append(f"{method}: HiGHS reported the level infeasible, but the "
                                 "previous verified portfolio satisfies it")
                 continue
-            if (status == MS.kOptimal or status in LIMITS) and has_solution(h):
-                values = np.asarray(h.getSolution().col_value, dtype=float)
+            if (status == MS.kOptimal or status in LIMITS) and run.values is not None:
+                values = run.values
                 portfolio = self._portfolio(values)
-                bad = solution_problems(self.hm, values, cost,
-                                        float(h.getInfo().objective_function_value),
-                                        self.d, portfolio, self.switch_off)
+                bad = solution_problems(self.hm, values, cost, run.objective, self.d,
+                                        portfolio, self.switch_off)
                 if not bad:
                     return self._success(name, terms, values, portfolio, status, cost, scale,
-                                         method, problems), values
+                                         method, problems, bound), values
                 problems.append(f"{method}: the solution HiGHS returned ({said}) failed its "
                                 f"check: {bad[0]}")
                 continue
             if status in LIMITS:  # a limit before any solution of its own
-                return self._kept(name, terms, start, cost, scale, problems), None
+                return self._kept(name, terms, start, cost, scale, problems, bound), None
             problems.append(f"{method}: HiGHS ended with status '{said}'")
         if self.stop.due:
-            return self._kept(name, terms, start, cost, scale, problems), None
+            return self._kept(name, terms, start, cost, scale, problems, bound), None
         return LevelResult(name, terms, Status.SOLVER_ERROR, note="; ".join(problems),
                            method="none"), None
+
+    def _run(self, start: np.ndarray | None, label: str, scale: float) -> ChildRun:
+        """One HiGHS run of the level in hand, from ``start``: in this process, or, for a
+        model of :data:`ISOLATE_MIN_ROWS` rows or more, in a child process that is
+        ended at the deadline whatever HiGHS is doing (:mod:`sovopt.isolated`)."""
+        h = self.hm.highs
+        beat = self.heartbeat(label, scale)
+        if self.hm.num_row >= ISOLATE_MIN_ROWS and np.any(self.hm.integrality):
+            return run_in_child(h, start, self.stop, beat)
+        if start is not None:
+            warm_start(self.hm, start)
+        status = supervised_run(h, self.stop, beat)
+        info = h.getInfo()
+        found = (status == MS.kOptimal or status in LIMITS) and has_solution(h)
+        return ChildRun(status, np.asarray(h.getSolution().col_value, dtype=float)
+                        if found else None,
+                        float(info.objective_function_value), _finite(info.mip_dual_bound))
 
     def _clock_to_deadline(self) -> None:
         """HiGHS's own time limit for the next run: what is left to the stop's deadline.
@@ -167,15 +190,15 @@ class LevelSolver:
 
     def _success(self, name: str, terms: dict[str, float], values: np.ndarray,
                  portfolio: Portfolio, status: highspy.HighsModelStatus, cost: np.ndarray,
-                 scale: float, method: str, problems: list[str]) -> LevelResult:
-        """The level's result from a verified solution (value from the vector itself)."""
-        info = self.hm.highs.getInfo()
+                 scale: float, method: str, problems: list[str],
+                 bound: float | None) -> LevelResult:
+        """The level's result from a verified solution (value from the vector itself;
+        ``bound``: the run's proven bound, solver units)."""
         value = float(cost @ values) * scale
         integer = bool(np.any(self.hm.integrality))
         if status == MS.kOptimal and not integer:
             bound = value
         else:
-            bound = _finite(info.mip_dual_bound)
             bound = None if bound is None else bound * scale
         gap = relative_gap(value, bound)
         if status == MS.kOptimal:
@@ -199,14 +222,15 @@ class LevelSolver:
             value - bound <= self.absolute_gap + 1e-12)
 
     def _kept(self, name: str, terms: dict[str, float], start: np.ndarray | None,
-              cost: np.ndarray, scale: float, problems: list[str]) -> LevelResult:
-        """A level that ran out of time: it keeps the previous portfolio, if any."""
+              cost: np.ndarray, scale: float, problems: list[str],
+              bound: float | None) -> LevelResult:
+        """A level that ran out of time: it keeps the previous portfolio, if any
+        (``bound``: the last run's proven bound, solver units)."""
         status = Status.INTERRUPTED if self.stop.requested else Status.TIME_LIMIT
         if start is None:
             return LevelResult(name, terms, f"not solved: {status.replace('_', ' ')}",
                                note="; ".join(problems))
         value = float(cost @ start) * scale
-        bound = _finite(self.hm.highs.getInfo().mip_dual_bound)
         bound = None if bound is None else min(bound * scale, value)
         return LevelResult(name, terms, status, value, relative_gap(value, bound),
                            bound=bound, method="previous portfolio",

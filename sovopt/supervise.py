@@ -10,11 +10,23 @@ HiGHS interface.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
+
+#: Set to 1 in the environment, HiGHS prints its banner and log on stderr (``--debug``
+#: sets it; the worker processes of a study and a level's
+#: child process inherit it). Otherwise HiGHS says nothing.
+HIGHS_LOG_ENV = "SOVOPT_HIGHS_LOG"
+
+
+def highs_log() -> bool:
+    """Whether HiGHS may print its banner and log (see :data:`HIGHS_LOG_ENV`)."""
+    return os.environ.get(HIGHS_LOG_ENV) == "1"
+
 
 #: HiGHS model statuses that end a run with whatever incumbent it has (a limit, not an error).
 LIMITS = frozenset({highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt,
