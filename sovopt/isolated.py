@@ -69,78 +69,135 @@ def run_in_child(h: highspy.Highs, start: np.ndarray | None, stop: Stop,
     asked). The child is a fresh interpreter (``python -m sovopt.isolated``), not a
     copy of this one: a script without a ``__main__`` guard is not run again in it.
     """
+    return race(h, [(start, {})], stop, heartbeat, every, target)[0]
+
+
+def race(h: highspy.Highs, runs: list[tuple[np.ndarray | None, dict[str, object]]],
+         stop: Stop, heartbeat: Callable[[RunState, float, bool], None] | None = None,
+         every: float = 4.0, target: str | None = None) -> list[ChildRun]:
+    """Run the model ``h`` holds once per entry of ``runs`` (its start, and HiGHS
+    options that differ from ``h``'s), each in its own child process, at once.
+
+    All end at ``stop`` as in :func:`run_in_child`, and all are asked to stop as
+    soon as one proves its plan optimal (a plan within the gap: the others cannot
+    do better). ``heartbeat`` sees the best plan and the best bound of any of them.
+    One result per run, in order.
+    """
     model = _model_arrays(h)
     fd, options_file = tempfile.mkstemp(prefix="sovopt-highs-", suffix=".txt")
     os.close(fd)
-    from_parent, to_child = os.pipe()
-    from_child, to_parent = os.pipe()
-    process = None
+    children: list[_Child] = []
     try:
         h.writeOptions(options_file)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sovopt.isolated", str(from_parent), str(to_parent),
-             target or ""], pass_fds=(from_parent, to_parent),
-            stdin=subprocess.DEVNULL, stdout=2 if highs_log() else subprocess.DEVNULL)
-        os.close(from_parent)
-        os.close(to_parent)
-        from_parent = to_parent = -1
-        send, conn = Connection(to_child, readable=False), Connection(from_child, writable=False)
-        to_child = from_child = -1
-        with send, conn:
-            with contextlib.suppress(OSError):  # a child gone already: _watch sees it
-                send.send((model, options_file, start))
-            try:
-                return _watch(process, send, conn, stop, heartbeat, every)
-            except BaseException:
-                _end(process)
-                raise
+        for start, options in runs:
+            children.append(_Child(target))
+            children[-1].begin((model, options_file, start, options))
+        return _watch(children, stop, heartbeat, every)
     finally:
-        for f in (to_child, from_parent, from_child, to_parent):
-            if f >= 0:
-                os.close(f)
-        if process is not None:
-            _end(process)
+        for child in children:
+            child.end()
         os.unlink(options_file)
 
 
-def _watch(process: subprocess.Popen, send: Connection, conn: Connection, stop: Stop,
-           heartbeat, every: float) -> ChildRun:
-    """Read the child's messages until it ends, or kill it once asked and overdue."""
-    state = RunState()
-    best: tuple[float, np.ndarray] | None = None
-    t0 = last = time.monotonic()
-    seen, asked = 0, None
-    while True:
-        if conn.poll(0.1):
+class _Child:
+    """One child process and its two pipes; what it has reported so far."""
+
+    def __init__(self, target: str | None) -> None:
+        from_parent, to_child = os.pipe()
+        from_child, to_parent = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "sovopt.isolated", str(from_parent), str(to_parent),
+                 target or ""], pass_fds=(from_parent, to_parent),
+                stdin=subprocess.DEVNULL, stdout=2 if highs_log() else subprocess.DEVNULL)
+        except BaseException:
+            for f in (from_parent, to_child, from_child, to_parent):
+                os.close(f)
+            raise
+        os.close(from_parent)
+        os.close(to_parent)
+        self.send = Connection(to_child, readable=False)
+        self.conn = Connection(from_child, writable=False)
+        self.best: tuple[float, np.ndarray] | None = None
+        self.bound: float | None = None
+        self.gap: float | None = None
+        self.result: ChildRun | None = None
+        self.asked: float | None = None
+
+    def begin(self, payload: tuple) -> None:
+        with contextlib.suppress(OSError):  # a child gone already: read() sees it
+            self.send.send(payload)
+
+    def ask_to_stop(self, now: float) -> None:
+        if self.asked is None:
+            self.asked = now
+            with contextlib.suppress(OSError):
+                self.send.send("stop")
+
+    def read(self) -> bool:
+        """Take in what the child has sent; False once it has nothing more to say."""
+        while self.result is None and self.conn.poll(0):
             try:
-                kind, *payload = conn.recv()
+                kind, *payload = self.conn.recv()
             except (EOFError, OSError):
-                break
+                return False
             if kind == "improved":
-                best = (payload[0], payload[1])
-                state.incumbent, state.improved = payload[0], state.improved + 1
+                self.best = (payload[0], payload[1])
             elif kind == "progress":
-                state.bound, state.gap = payload
+                self.bound, self.gap = payload
             elif kind == "done":
                 status, objective, bound, values = payload
-                if values is None and best is not None:
-                    objective, values = best
-                return ChildRun(highspy.HighsModelStatus(status), values, objective, bound)
-        elif process.poll() is not None:
-            break
+                if values is None and self.best is not None:
+                    objective, values = self.best
+                self.result = ChildRun(highspy.HighsModelStatus(status), values, objective,
+                                       bound)
+        return self.result is None and self.process.poll() is None
+
+    def killed(self) -> ChildRun:
+        objective, values = self.best if self.best is not None else (None, None)
+        return ChildRun(highspy.HighsModelStatus.kInterrupt, values, objective, self.bound,
+                        killed=True)
+
+    def end(self) -> None:
+        """Kill the child if it still runs, reap it, close the pipes."""
+        _end(self.process)
+        self.send.close()
+        self.conn.close()
+
+
+def _watch(children: list[_Child], stop: Stop, heartbeat, every: float) -> list[ChildRun]:
+    """Read the children's messages until each has ended, or kill those asked and
+    overdue."""
+    state = RunState()
+    t0 = last = time.monotonic()
+    seen = 0
+    results: list[ChildRun | None] = [None] * len(children)
+    while any(r is None for r in results):
+        time.sleep(0.05)
         now = time.monotonic()
-        if stop.due and asked is None:
-            asked = now
-            with contextlib.suppress(OSError):
-                send.send("stop")
-        if asked is not None and now - asked > GRACE:
-            break
+        for i, child in enumerate(children):
+            if results[i] is not None:
+                continue
+            going = child.read()
+            if child.result is not None:
+                results[i] = child.result
+            elif not going or (child.asked is not None and now - child.asked > GRACE):
+                results[i] = child.killed()
+        if stop.due or any(r is not None and r.status == highspy.HighsModelStatus.kOptimal
+                           for r in results):
+            for i, child in enumerate(children):
+                if results[i] is None:
+                    child.ask_to_stop(now)
+        found = [c.best[0] for c in children if c.best is not None]
+        bounds = [c.bound for c in children if c.bound is not None]
+        if found and (state.incumbent is None or min(found) < state.incumbent):
+            state.incumbent, state.improved = min(found), state.improved + 1
+        state.bound = max(bounds) if bounds else None
+        state.gap = min((c.gap for c in children if c.gap is not None), default=None)
         if heartbeat is not None and (state.improved != seen or now - last >= every):
             heartbeat(state, now - t0, state.improved != seen)
             seen, last = state.improved, now
-    objective, values = best if best is not None else (None, None)
-    return ChildRun(highspy.HighsModelStatus.kInterrupt, values, objective, state.bound,
-                    killed=True)
+    return [r for r in results if r is not None]
 
 
 def cpu_seconds() -> float:
@@ -172,11 +229,13 @@ def _model_arrays(h: highspy.Highs) -> dict[str, np.ndarray]:
 
 
 def child_main(conn: Connection, model: dict, options_file: str,
-               start: np.ndarray | None) -> None:
+               start: np.ndarray | None, options: dict[str, object]) -> None:
     """The child: rebuild the model, run HiGHS, report as it goes, send the end."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.readOptions(options_file)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
     h.passModel(_lp(model))
     if start is not None:
         sol = highspy.HighsSolution()
@@ -249,8 +308,8 @@ def _main(argv: list[str]) -> None:
         main = getattr(importlib.import_module(module), name)
     with Connection(inbound, writable=False) as read, Connection(outbound,
                                                                  readable=False) as write:
-        model, options_file, start = read.recv()
-        main(_Duplex(read, write), model, options_file, start)
+        model, options_file, start, options = read.recv()
+        main(_Duplex(read, write), model, options_file, start, options)
 
 
 class _Duplex:

@@ -79,7 +79,8 @@ from sovopt.highs import (
 )
 from sovopt.isolated import cpu_seconds
 from sovopt.level import (  # noqa: F401  (LevelSolver, level_cost, portfolio_of: the
-    LevelResult,  # names studies and tests import from here)
+    SCENARIO_TERMS,  # names studies and tests import from here)
+    LevelResult,
     LevelSolver,
     level_cost,
     portfolio_of,
@@ -577,7 +578,6 @@ LIGHT_PRESOLVE = 2  #: HiGHS ``presolve_mode`` for those models: 2, light.
 #: Rows from which a scenario-risk level's LPs are solved by the interior-point
 #: method (bench R, about 49,000 rows, is the smallest size measured faster).
 IPM_MIN_ROWS = 20_000
-SCENARIO_TERMS = frozenset({"cvar", "worst_case", "expected_shortfall"})
 
 
 def _is_scenario_level(level) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sovopt.level
-from sovopt.isolated import GRACE, cpu_seconds, run_in_child
+from sovopt.isolated import GRACE, cpu_seconds, race, run_in_child
 from sovopt.solver import solve_case
 from sovopt.supervise import Stop
 from tests.builders import hand_case
@@ -36,7 +36,7 @@ def knapsack() -> highspy.Highs:
     return h
 
 
-def stubborn(conn, model, options_file, start) -> None:
+def stubborn(conn, model, options_file, start, options) -> None:
     """Stands for HiGHS inside work without an interrupt check: reports one plan,
     then neither listens nor ends."""
     conn.send(("improved", STUBBORN_PLAN[0], np.array(STUBBORN_PLAN[1])))
@@ -72,7 +72,7 @@ def test_a_child_run_counts_in_the_cpu_seconds() -> None:
     assert cpu_seconds() - before - (time.process_time() - own) >= 0.8
 
 
-def busy(conn, model, options_file, start) -> None:
+def busy(conn, model, options_file, start, options) -> None:
     """Burns about a second of CPU, then ends like a run that found nothing."""
     t = time.process_time()
     while time.process_time() - t < 1.0:
@@ -95,7 +95,7 @@ def test_levels_run_in_a_child_give_the_same_verified_optima(monkeypatch) -> Non
     assert check_portfolio(hand_case(), child.portfolio) == []
 
 
-def named(conn, model, options_file, start) -> None:
+def named(conn, model, options_file, start, options) -> None:
     """Says its process id (as a bound), then neither listens nor ends."""
     conn.send(("progress", float(os.getpid()), None))
     while True:
@@ -118,3 +118,13 @@ def test_a_second_ctrl_c_while_waiting_kills_the_child_before_it_goes_on() -> No
     assert seen
     with pytest.raises(ProcessLookupError):
         os.kill(seen[0], 0)
+
+
+def test_a_race_of_two_seeds_gives_each_run_its_proven_optimum() -> None:
+    """Two children at once, differing only in their random seed and a core each,
+    both prove the knapsack's optimum (21, worked by hand above)."""
+    runs = race(knapsack(), [(None, {"threads": 1}), (None, {"threads": 1, "random_seed": 1})],
+                Stop())
+    assert [r.status for r in runs] == [highspy.HighsModelStatus.kOptimal] * 2
+    assert [r.objective for r in runs] == [-21.0, -21.0]
+    assert all(np.allclose(r.values, [0, 1, 0, 1]) for r in runs)
