@@ -9,11 +9,13 @@ check), then killed after :data:`GRACE` seconds. Whatever the child reported
 before (its best plan and bound, streamed as it finds them) is kept; the caller
 verifies the plan like any other.
 
-The child gets the model as arrays, the instance's options (non-default ones,
-through an options file) and the MIP start, and imports nothing but numpy and
-highspy, so it starts in a fraction of a second (0.16 s measured for a bare
-interpreter with both imported). It ignores Ctrl-C: the parent decides, and a
-second Ctrl-C kills it before the parent leaves.
+The child gets the model as arrays, the instance's options (through an options
+file, with the few a race changes on top) and the MIP start, and imports nothing
+heavier than numpy and highspy, so it starts in a fraction of a second (0.16 s
+measured for a bare interpreter with both imported). It runs in a session of its own and ignores
+Ctrl-C: the parent decides, and a second Ctrl-C kills it before the parent leaves.
+HiGHS's own clock in it is set to the level's deadline too, so a child whose
+parent died without a word still ends.
 """
 
 from __future__ import annotations
@@ -109,7 +111,8 @@ class _Child:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "sovopt.isolated", str(from_parent), str(to_parent),
                  target or ""], pass_fds=(from_parent, to_parent),
-                stdin=subprocess.DEVNULL, stdout=2 if highs_log() else subprocess.DEVNULL)
+                stdin=subprocess.DEVNULL, stdout=2 if highs_log() else subprocess.DEVNULL,
+                start_new_session=True)  # a Ctrl-C at the terminal reaches the parent only
         except BaseException:
             for f in (from_parent, to_child, from_child, to_parent):
                 os.close(f)
