@@ -234,17 +234,20 @@ START_USED = {"given start": "The given start", "constructive start": "capabilit
 def first_portfolio(events: list[tuple[float, float, str]], timings: dict[str, float],
                     levels: list[Any], notes: list[str] = ()) -> float | None:
     """Seconds from the end of the hand-off to the first portfolio: the end of a
-    given or constructive start that the solve used (it is verified before use),
-    the first incumbent HiGHS reported, or the end of the first level that has one."""
+    given, constructive or crash start that the solve used (each is verified before
+    use), the first plan a level reported, or the end of the first level that has one."""
     start = {m: w for w, _, m in reversed(events)}
     if "hand_off" not in start:
         return None
     handed = start["hand_off"] + timings.get("hand_off", 0.0)
-    times = [w for w, _, m in events if ": incumbent" in m]
+    times = [w for w, _, m in events if ": improved, best " in m]  # a level's heartbeat
     for phase, said in START_USED.items():
         if phase in start and any(said in n and "was used as the first MIP start" in n
                                   for n in notes):
             times.append(start[phase] + timings.get(phase, 0.0))
+    if "crash start" in start and any("crash start" in (getattr(lv, "method", "") or "")
+                                      for lv in levels):  # verified before the level used it
+        times.append(start["crash start"] + timings.get("crash start", 0.0))
     for k, lv in enumerate(levels, start=1):
         phase = f"solve level {k}"
         if lv.value is not None and phase in start:

@@ -177,10 +177,27 @@ def test_the_first_portfolio_is_the_end_of_a_start_the_solve_used():
 
     events = [(0.0, 0.0, "prepare"), (7.0, 7.0, "hand_off"), (10.0, 10.0, "constructive start"),
               (122.0, 180.0, "solve level 2"),
-              (200.0, 260.0, "level 2 scenario risk: incumbent 0.03")]
+              (200.0, 260.0, "level 2 scenario risk: improved, best 0.03, 78 s")]
     timings = {"hand_off": 3.0, "constructive start": 112.0, "solve level 2": 90.0}
     levels = [SimpleNamespace(value=None), SimpleNamespace(value=0.03)]
     used = ["The portfolio built capability by capability (26 blocks, 111.6 s) was used as "
             "the first MIP start (start completed)."]
     assert first_portfolio(events, timings, levels, used) == pytest.approx(112.0)
     assert first_portfolio(events, timings, levels, []) == pytest.approx(190.0)
+
+
+def test_a_crash_start_the_first_level_began_from_is_the_first_portfolio():
+    """The cost-only crash start is verified before use: hand-off ends at 10 s, the
+    crash start at 10 + 9 = 19 s, the level that began from it reports its first plan
+    at 40 s, so the first portfolio is 9 s after the hand-off."""
+    from types import SimpleNamespace
+
+    from bench.child import first_portfolio
+
+    events = [(7.0, 7.0, "hand_off"), (10.0, 10.0, "crash start"),
+              (19.0, 25.0, "solve level 2"),
+              (40.0, 50.0, "level 2 scenario risk: improved, best 0.03, 21 s")]
+    timings = {"hand_off": 3.0, "crash start": 9.0, "solve level 2": 30.0}
+    levels = [SimpleNamespace(value=None, method=""),
+              SimpleNamespace(value=0.03, method="MIP from the crash start")]
+    assert first_portfolio(events, timings, levels, []) == pytest.approx(9.0)
