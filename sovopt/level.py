@@ -57,6 +57,10 @@ ISOLATE_MIN_ROWS = 20_000
 #: the cost level (a 6 s share, its bound from the root LP on both cores) had no
 #: bound after its share on seed 0 (95 %, against 12.6 % run once).
 RACE: tuple[dict[str, object], ...] = ({"threads": 1}, {"threads": 1, "random_seed": 1})
+#: Rows from which a level is not raced: each run holds its own copy of the model, and
+#: at bench L's size (735,000 rows, 3.2 GB for the solve alone) two more copies would
+#: pass the 4 GB the benchmark allows.
+RACE_MAX_ROWS = 200_000
 SCENARIO_TERMS = frozenset({"cvar", "worst_case", "expected_shortfall"})
 
 #: The ways a level is tried, in order, until one gives a verified solution.
@@ -178,7 +182,7 @@ class LevelSolver:
         h = self.hm.highs
         beat = self.heartbeat(label, scale)
         if self.hm.num_row >= ISOLATE_MIN_ROWS and np.any(self.hm.integrality):
-            variants = RACE if race_it else ({},)
+            variants = RACE if race_it and self.hm.num_row < RACE_MAX_ROWS else ({},)
             runs = race(h, [(start, options) for options in variants], self.stop, beat)
             return self._best_of(runs, cost)
         if start is not None:
