@@ -57,9 +57,9 @@ ISOLATE_MIN_ROWS = 20_000
 #: the cost level (a 6 s share, its bound from the root LP on both cores) had no
 #: bound after its share on seed 0 (95 %, against 12.6 % run once).
 RACE: tuple[dict[str, object], ...] = ({"threads": 1}, {"threads": 1, "random_seed": 1})
-#: Rows from which a level is not raced: each run holds its own copy of the model, and
-#: at bench L's size (735,000 rows, 3.2 GB for the solve alone) two more copies would
-#: pass the 4 GB the benchmark allows.
+#: Rows from which a level is not raced: each run holds its own copy of the model. On
+#: bench L (735,000 rows) one child held 1.9 GB beside the solve's own 2.3 GB; a second
+#: would take the two past the 4 GB the benchmark allows.
 RACE_MAX_ROWS = 200_000
 SCENARIO_TERMS = frozenset({"cvar", "worst_case", "expected_shortfall"})
 
