@@ -342,17 +342,13 @@ def comparison_table(sizes: dict[str, dict[str, Any]]) -> str:
             v = solve_seconds(s) if row == "solve" else s["timings"].get(row)
             vals.append("-" if v is None else f"{v:.2f}")
         lines.append(f"{row:<22}" + "".join(f"{v:>12}" for v in vals))
-    lines.append(f"{'end to end':<22}" + "".join(f"{s['end_to_end']:>12.2f}"
-                                                   for s in ok.values()))
-    lines.append(f"{'overhead share':<22}" + "".join(f"{_pct(s['overhead_share']):>12}"
-                                                       for s in ok.values()))
-    lines.append(f"{'peak RSS (MB)':<22}" + "".join(f"{s['peak_rss_mb']:>12,.0f}"
-                                                      for s in ok.values()))
-    lines.append(f"{'variables':<22}" + "".join(f"{s['stats']['variables']:>12,}"
-                                                  for s in ok.values()))
-    lines.append(f"{'constraints':<22}" + "".join(f"{s['stats']['constraints']:>12,}"
-                                                    for s in ok.values()))
-    lines.append(f"{'non-zeros':<22}" + "".join(f"{s['stats']['nonzeros']:>12,}"
-                                                  for s in ok.values()))
-    lines.append(f"{'status':<22}" + "".join(f"{s['status']:>12}" for s in ok.values()))
+    def line(label: str, cell) -> None:
+        lines.append(f"{label:<22}" + "".join(f"{cell(s):>12}" for s in ok.values()))
+
+    line("end to end", lambda s: f"{s['end_to_end']:.2f}")
+    line("overhead share", lambda s: _pct(s["overhead_share"]))
+    line("peak RSS (MB)", lambda s: f"{s['peak_rss_mb']:,.0f}")
+    for key in ("variables", "constraints", "nonzeros"):
+        line("non-zeros" if key == "nonzeros" else key, lambda s, k=key: f"{s['stats'][k]:,}")
+    line("status", lambda s: s["status"])
     return "\n".join(lines)
