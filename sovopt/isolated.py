@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -112,6 +113,7 @@ class _Child:
                 [sys.executable, "-m", "sovopt.isolated", str(from_parent), str(to_parent),
                  target or ""], pass_fds=(from_parent, to_parent),
                 stdin=subprocess.DEVNULL, stdout=2 if highs_log() else subprocess.DEVNULL,
+                env=_child_environment(),
                 start_new_session=True)  # a Ctrl-C at the terminal reaches the parent only
         except BaseException:
             for f in (from_parent, to_child, from_child, to_parent):
@@ -201,6 +203,16 @@ def _watch(children: list[_Child], stop: Stop, heartbeat, every: float) -> list[
             heartbeat(state, now - t0, state.improved != seen)
             seen, last = state.improved, now
     return [r for r in results if r is not None]
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment, with the folder this sovopt is imported from first on
+    the child's path: the child runs the same sovopt even where this one was found
+    through a path set at run time (a notebook's ``sys.path``), not an install."""
+    home = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH")) if p)
+    return env
 
 
 def cpu_seconds() -> float:

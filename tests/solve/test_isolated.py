@@ -128,3 +128,13 @@ def test_a_race_of_two_seeds_gives_each_run_its_proven_optimum() -> None:
     assert [r.status for r in runs] == [highspy.HighsModelStatus.kOptimal] * 2
     assert [r.objective for r in runs] == [-21.0, -21.0]
     assert all(np.allclose(r.values, [0, 1, 0, 1]) for r in runs)
+
+
+def test_the_child_imports_the_sovopt_this_process_runs() -> None:
+    """The folder this sovopt is imported from comes first on the child's path, so a
+    sovopt found through a path set at run time is the one the child runs too."""
+    import sovopt
+    from sovopt.isolated import _child_environment
+
+    first = _child_environment()["PYTHONPATH"].split(os.pathsep)[0]
+    assert first == os.path.dirname(os.path.dirname(os.path.abspath(sovopt.__file__)))
