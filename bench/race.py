@@ -1,8 +1,8 @@
 """``python -m bench.race``: a level's HiGHS runs raced in child processes, against one run.
 
-On a model of ``sovopt.level.ISOLATE_MIN_ROWS`` rows or more, a level's MIP runs
+On a model of ``sovopt.level_methods.ISOLATE_MIN_ROWS`` rows or more, a level's MIP runs
 in child processes (``sovopt/isolated.py``); a level of scenario losses races the
-variants of ``sovopt.level.RACE`` (two random seeds, a core each), other levels run
+variants of ``sovopt.level_methods.RACE`` (two random seeds, a core each), other levels run
 once on both cores. This benchmark solves bench cases with ``min_dependence`` both
 ways, one fresh process per solve, and prints each level's value, bound, gap,
 seconds and CPU seconds side by side, with the machine's load average before each
@@ -23,21 +23,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: How each variant sets sovopt.level.RACE in its process.
+#: How each variant sets sovopt.level_methods.RACE in its process.
 VARIANTS: dict[str, tuple[dict[str, object], ...] | None] = {
     "once": ({},),     # every level one child on both cores
-    "raced": None,     # sovopt's own choice (sovopt.level.RACE)
+    "raced": None,     # sovopt's own choice (sovopt.level_methods.RACE)
 }
 
 
 def solve_one(case_path: str, variant: str, time_limit: float) -> dict[str, Any]:
     """Solve one workbook with the variant's RACE; the levels and the wall seconds."""
-    import sovopt.level
+    import sovopt.level_methods
     from sovopt.solver import solve_case
     from sovopt.workbook.case_reader import read_case
 
     if VARIANTS[variant] is not None:
-        sovopt.level.RACE = VARIANTS[variant]
+        sovopt.level_methods.RACE = VARIANTS[variant]
     case = read_case(case_path)[0]
     t0 = time.perf_counter()
     result = solve_case(case, "min_dependence", time_limit)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from sovopt import level_methods as methods
 from sovopt.highs import (
     LIMITS,
     HighsModel,
@@ -43,25 +44,6 @@ from sovopt.verify import solution_problems
 
 Progress = Callable[[str], None]
 MS = highspy.HighsModelStatus
-
-#: Rows from which a level's MIP runs in a child process that can be ended at its
-#: deadline (:mod:`sovopt.isolated`): bench R (about 51,000 rows) is where HiGHS was
-#: measured 26 s past a 5 s share inside one root cut round; the example (about
-#: 2,000 rows) never ran past its share, and saves the child's start (0.2–0.5 s).
-ISOLATE_MIN_ROWS = 20_000
-#: The HiGHS runs raced on such a model for a level of scenario losses, one child
-#: process each: the same start and two random seeds, a core each, so that one
-#: unlucky search does not anchor the level. Other levels run once on both cores.
-#: Measured by ``python -m bench.race`` on bench R seeds 0/1/2 at 60 s (idle): the
-#: scenario level's gap 21.7/22.8/2.8 % run once, 14.2/0.4/2.8 % raced. Raced too,
-#: the cost level (a 6 s share, its bound from the root LP on both cores) had no
-#: bound after its share on seed 0 (95 %, against 12.6 % run once).
-RACE: tuple[dict[str, object], ...] = ({"threads": 1}, {"threads": 1, "random_seed": 1})
-#: Rows from which a level is not raced: each run holds its own copy of the model. On
-#: bench L (735,000 rows) one child held 1.9 GB beside the solve's own 2.3 GB; a second
-#: would take the two past the 4 GB the benchmark allows.
-RACE_MAX_ROWS = 200_000
-SCENARIO_TERMS = frozenset({"cvar", "worst_case", "expected_shortfall"})
 
 #: The ways a level is tried, in order, until one gives a verified solution.
 ATTEMPTS: tuple[tuple[str, dict[str, object]], ...] = (
@@ -143,8 +125,7 @@ class LevelSolver:
                 clear_state(h)
             self._clock_to_deadline()
             with options_set(h, settings):
-                run = self._run(start if i == 0 else None, label, scale, cost,
-                                race_it=bool(SCENARIO_TERMS & set(terms)))
+                run = self._run(start if i == 0 else None, label, scale, cost, terms)
             status, bound = run.status, run.bound
             said = h.modelStatusToString(status)
             if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
@@ -173,17 +154,17 @@ class LevelSolver:
                            method="none"), None
 
     def _run(self, start: np.ndarray | None, label: str, scale: float,
-             cost: np.ndarray, race_it: bool) -> ChildRun:
+             cost: np.ndarray, terms: dict[str, float]) -> ChildRun:
         """One HiGHS run of the level in hand, from ``start``: in this process, or, for a
-        model of :data:`ISOLATE_MIN_ROWS` rows or more, in a child process that is
-        ended at the deadline whatever HiGHS is doing (:mod:`sovopt.isolated`); with
-        ``race_it``, one per variant of :data:`RACE` at once (the best verified plan
-        and the best bound of any of them are the run's)."""
+        large model (:func:`sovopt.level_methods.isolated`), in child processes that are
+        ended at the deadline whatever HiGHS is doing (:mod:`sovopt.isolated`), one per
+        variant the level races (:func:`sovopt.level_methods.race_variants`); the best
+        verified plan and the best bound of any of them are the run's."""
         h = self.hm.highs
         beat = self.heartbeat(label, scale)
-        if self.hm.num_row >= ISOLATE_MIN_ROWS and np.any(self.hm.integrality):
-            variants = RACE if race_it and self.hm.num_row < RACE_MAX_ROWS else ({},)
-            runs = race(h, [(start, options) for options in variants], self.stop, beat)
+        if methods.isolated(self.hm):
+            runs = race(h, [(start, options) for options in methods.race_variants(
+                self.hm, terms)], self.stop, beat)
             return self._best_of(runs, cost)
         if start is not None:
             warm_start(self.hm, start)

@@ -59,11 +59,9 @@ from sovopt.executors import default_workers
 from sovopt.heuristics import block_search
 from sovopt.heuristics.complete import complete
 from sovopt.heuristics.construct import MIN_INTEGERS as CONSTRUCT_MIN_INTEGERS
-from sovopt.heuristics.relax_and_fix import MIN_INTEGERS as RF_MIN_INTEGERS
 from sovopt.heuristics.relax_and_fix import relax_and_fix
 from sovopt.heuristics.starts import constructive_start, crash_start, from_portfolio
 from sovopt.highs import (
-    HighsModel,
     Stop,
     add_row,
     check_vector,
@@ -79,12 +77,19 @@ from sovopt.highs import (
 )
 from sovopt.isolated import cpu_seconds
 from sovopt.level import (  # noqa: F401  (LevelSolver, level_cost, portfolio_of: the
-    SCENARIO_TERMS,  # names studies and tests import from here)
-    LevelResult,
+    LevelResult,  # names studies and tests import from here)
     LevelSolver,
     level_cost,
     portfolio_of,
     relative_gap,
+)
+from sovopt.level_methods import (
+    LIGHT_PRESOLVE,
+    LIGHT_PRESOLVE_ROWS,
+    first_optimised,
+    lp_solver,
+    relax_and_fix_pays,
+    wants_crash_start,
 )
 from sovopt.model import build_model
 from sovopt.model.relaxation import Relaxation
@@ -299,7 +304,7 @@ class _Solve:
             result.duals, notes = marginal_values(
                 self.hm, d, self.preset, self.held, values, self.x_pos,
                 self.budget.for_duals(), self.stop,
-                self._lp_solver(primary) if primary is not None else "choose")
+                lp_solver(self.hm, primary) if primary is not None else "choose")
             result.notes.extend(notes)
         return result
 
@@ -329,7 +334,7 @@ class _Solve:
             with self.clock("constructive start"):
                 values = self._constructive_start(scaled)
             start_from = "the constructive start"
-        if values is None and _wants_crash_start(hm, preset, scaled):
+        if values is None and wants_crash_start(hm, preset, scaled):
             start_from = "the crash start"
             levels_left = sum(1 for _, sc in scaled if sc)
             with self.clock("crash start"):
@@ -363,7 +368,7 @@ class _Solve:
             set_time_limit(hm.highs, share, lp=not np.any(hm.integrality))
             set_cost(hm, cost)
             self._level_gaps(level, scale)
-            set_mip_lp_solver(hm.highs, self._lp_solver(level))
+            set_mip_lp_solver(hm.highs, lp_solver(hm, level))
             if self.export and not exported:
                 hm.highs.writeModel(str(self.export))
                 exported = True
@@ -372,7 +377,7 @@ class _Solve:
             t0, cpu0 = time.perf_counter(), cpu_seconds()
             with self.clock(f"solve level {k + 1}"):
                 rf = self._relax_and_fix(level, cost, share, start) if (
-                    self._relax_and_fix_pays(level)) else None
+                    relax_and_fix_pays(hm, level)) else None
                 method = "relax-and-fix" if rf is not None else start_from
                 start = rf.values if rf is not None else start
                 if start is not None and block_search.pays(level.terms, hm.num_integer):
@@ -444,20 +449,6 @@ class _Solve:
         set_gaps(self.hm.highs, rel, absolute)
         self.solver.gap, self.solver.absolute_gap = rel, absolute * scale
 
-    def _lp_solver(self, level) -> str:
-        """HiGHS's method for the level's MIP LPs: the interior-point method for a
-        scenario-risk level of a large model, where it is measured faster (bench/,
-        LP relaxation alone, CPU s: R 1.3 against 4.2 by simplex; M 6.1 against
-        more than 16, where simplex had not finished; on the exposure level of M,
-        simplex 2.4 against 6.9), else HiGHS's own choice."""
-        return ("ipm" if _is_scenario_level(level) and self.hm.num_row >= IPM_MIN_ROWS
-                else "choose")
-
-    def _relax_and_fix_pays(self, level) -> bool:
-        """Relax-and-fix for a scenario-risk level of a model above the measured size."""
-        return (_is_scenario_level(level)
-                and self.hm.num_integer >= RF_MIN_INTEGERS)
-
     def _relax_and_fix(self, level, cost: np.ndarray, share: float,
                        start: np.ndarray | None):
         """Relax-and-fix in its part of the level's share (window 1 from ``start``),
@@ -495,7 +486,7 @@ class _Solve:
                         scaled: list[tuple[np.ndarray, float]]) -> np.ndarray | None:
         """A portfolio (a given start, the constructive one) as a verified start of the
         first optimised level (:func:`sovopt.heuristics.starts.from_portfolio`), or None."""
-        first = _first_optimised(scaled)
+        first = first_optimised(scaled)
         if first is None:
             return None
         return from_portfolio(self.hm, self.m, self.d, self.preset.switch_off, portfolio,
@@ -565,35 +556,3 @@ class _Solve:
 
 #: Seconds past its share after which a level's overrun is named in the notes.
 OVERRUN_SECONDS = 2.0
-
-#: Rows from which every run of the solve uses HiGHS's light presolve
-#: (:data:`LIGHT_PRESOLVE`). Measured on bench L (735k rows), exposure level: the
-#: full presolve took 69 s and could not be interrupted (a 30 s share ran 69 s),
-#: of which its last pass took 54 s to remove 2,300 rows; the light one took 1 s,
-#: and the run ended 1.8 s after its 30 s share with the root LP solved.
-#: Bench M (67k rows) and smaller keep HiGHS's default.
-LIGHT_PRESOLVE_ROWS = 200_000
-LIGHT_PRESOLVE = 2  #: HiGHS ``presolve_mode`` for those models: 2, light.
-
-#: Rows from which a scenario-risk level's LPs are solved by the interior-point
-#: method (bench R, about 49,000 rows, is the smallest size measured faster).
-IPM_MIN_ROWS = 20_000
-
-
-def _is_scenario_level(level) -> bool:
-    """A level of scenario losses (with unmet demand at most beside them)."""
-    return bool(set(level.terms) & SCENARIO_TERMS) and set(level.terms) <= (
-        SCENARIO_TERMS | {"unmet"})
-
-
-def _first_optimised(scaled: list[tuple[np.ndarray, float]]) -> int | None:
-    """The position of the first level with anything to optimise (a non-zero scale)."""
-    return next((k for k, (_, sc) in enumerate(scaled) if sc), None)
-
-
-def _wants_crash_start(hm: HighsModel, preset: Preset,
-                       scaled: list[tuple[np.ndarray, float]]) -> bool:
-    """A crash start pays when the first optimised level is a risk measure of a MIP."""
-    first = _first_optimised(scaled)
-    return (first is not None and "cost" not in preset.levels[first].terms
-            and "cost" in hm.costs and bool(np.any(hm.integrality)))

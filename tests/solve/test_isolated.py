@@ -11,7 +11,7 @@ import highspy
 import numpy as np
 import pytest
 
-import sovopt.level
+import sovopt.level_methods
 from sovopt.isolated import GRACE, cpu_seconds, race, run_in_child
 from sovopt.solver import solve_case
 from sovopt.supervise import Stop
@@ -85,7 +85,7 @@ def test_levels_run_in_a_child_give_the_same_verified_optima(monkeypatch) -> Non
     process each (every model counts as large), have the same values, and the plan
     satisfies every constraint."""
     here = solve_case(hand_case(), "min_dependence", 60)
-    monkeypatch.setattr(sovopt.level, "ISOLATE_MIN_ROWS", 0)
+    monkeypatch.setattr(sovopt.level_methods, "ISOLATE_MIN_ROWS", 0)
     child = solve_case(hand_case(), "min_dependence", 60)
     solved = [lv for lv in here.levels if lv.value is not None]
     assert len(solved) == 3
