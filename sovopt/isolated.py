@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -41,8 +41,6 @@ from sovopt.supervise import RunState, Stop, highs_log
 
 #: Seconds a child asked to stop may take before it is killed.
 GRACE = 1.0
-#: How many of a run's improving plans are kept for the levels after it.
-KEEP_PLANS = 8
 #: Least seconds between two progress messages of the child (bound and gap).
 REPORT_EVERY = 0.5
 
@@ -60,8 +58,6 @@ class ChildRun:
     objective: float | None
     bound: float | None
     killed: bool = False
-    #: every plan the child reported as it improved (the last :data:`KEEP_PLANS`)
-    plans: list[np.ndarray] = field(default_factory=list)
 
 
 def run_in_child(h: highspy.Highs, start: np.ndarray | None, stop: Stop,
@@ -128,7 +124,6 @@ class _Child:
         self.send = Connection(to_child, readable=False)
         self.conn = Connection(from_child, writable=False)
         self.best: tuple[float, np.ndarray] | None = None
-        self.plans: list[np.ndarray] = []
         self.bound: float | None = None
         self.gap: float | None = None
         self.result: ChildRun | None = None
@@ -153,7 +148,6 @@ class _Child:
                 return False
             if kind == "improved":
                 self.best = (payload[0], payload[1])
-                self.plans = [*self.plans[1 - KEEP_PLANS:], payload[1]]
             elif kind == "progress":
                 self.bound, self.gap = payload
             elif kind == "done":
@@ -161,13 +155,13 @@ class _Child:
                 if values is None and self.best is not None:
                     objective, values = self.best
                 self.result = ChildRun(highspy.HighsModelStatus(status), values, objective,
-                                       bound, plans=self.plans)
+                                       bound)
         return self.result is None and self.process.poll() is None
 
     def killed(self) -> ChildRun:
         objective, values = self.best if self.best is not None else (None, None)
         return ChildRun(highspy.HighsModelStatus.kInterrupt, values, objective, self.bound,
-                        killed=True, plans=self.plans)
+                        killed=True)
 
     def end(self) -> None:
         """Kill the child if it still runs, reap it, close the pipes."""

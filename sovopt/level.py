@@ -95,9 +95,6 @@ class LevelSolver:
                  progress: Progress | None = None):
         self.hm, self.m, self.d, self.gap, self.stop = hm, m, d, gap, stop
         self.absolute_gap = 0.0  # in the level's own units; set per level by the solve
-        #: the plans the last level's runs reported on the way (child processes only;
-        #: unchecked): starts the next level may prefer (sovopt.solver)
-        self.plans_found: list[np.ndarray] = []
         self.switch_off, self.progress = switch_off, progress
 
     def _portfolio(self, values: np.ndarray) -> Portfolio:
@@ -117,7 +114,6 @@ class LevelSolver:
         h = self.hm.highs
         problems: list[str] = []
         bound: float | None = None
-        self.plans_found = []
         for i, (method, settings) in enumerate(ATTEMPTS):
             if i == 0:
                 method = f"MIP from {start_from}"
@@ -131,7 +127,6 @@ class LevelSolver:
             with options_set(h, settings):
                 run = self._run(start if i == 0 else None, label, scale, cost, terms)
             status, bound = run.status, run.bound
-            self.plans_found = run.plans
             said = h.modelStatusToString(status)
             if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
                 if start is None:
@@ -194,8 +189,7 @@ class LevelSolver:
         bounds = [r.bound for r in runs if r.bound is not None]
         optimal = any(r.status == MS.kOptimal for r in runs) and bool(good)
         return ChildRun(MS.kOptimal if optimal else best.status, best.values, best.objective,
-                        max(bounds) if bounds else None, best.killed,
-                        plans=[p for r in runs for p in r.plans])
+                        max(bounds) if bounds else None, best.killed)
 
     def _clock_to_deadline(self) -> None:
         """HiGHS's own time limit for the next run: what is left to the stop's deadline.

@@ -373,13 +373,12 @@ class _Solve:
                 hm.highs.writeModel(str(self.export))
                 exported = True
             label = f"level {k + 1} {level.name}"
-            start, other = self._best_start(values, cost) if values is not None else (None, None)
-            begun_from = other or start_from
+            start = self._completed(values, cost) if values is not None else None
             t0, cpu0 = time.perf_counter(), cpu_seconds()
             with self.clock(f"solve level {k + 1}"):
                 rf = self._relax_and_fix(level, cost, share, start) if (
                     relax_and_fix_pays(hm, level)) else None
-                method = "relax-and-fix" if rf is not None else begun_from
+                method = "relax-and-fix" if rf is not None else start_from
                 start = rf.values if rf is not None else start
                 if start is not None and block_search.pays(level.terms, hm.num_integer):
                     found = block_search.search_level(
@@ -534,27 +533,7 @@ class _Solve:
         """The started options and yearly deliveries of a solution (integers rounded)."""
         return portfolio_of(self.m, self.d, self.hm, values)
 
-    def _best_start(self, values: np.ndarray, cost: np.ndarray
-                    ) -> tuple[np.ndarray, str | None]:
-        """The level's start: the previous plan, or another plan the previous level's
-        runs reported on the way (:attr:`LevelSolver.plans_found`, the most recent
-        :data:`OTHER_STARTS`) that the held levels allow and that, completed for this
-        level's cost, costs less; a plan other than the previous one is checked like
-        a solution first. Returns the start and, for another plan, what it is."""
-        lp = held_lp(self.hm.highs)
-        best = self._completed(values, cost, lp)
-        other = [p for p in self.solver.plans_found[-OTHER_STARTS:]
-                 if not np.array_equal(p, values) and not check_vector(self.hm, p, lp=lp)]
-        found = None
-        for plan in other:
-            done = self._completed(plan, cost, lp)
-            if float(cost @ done) < float(cost @ best) and not solution_problems(
-                    self.hm, done, cost, None, self.d, self._portfolio(done),
-                    self.preset.switch_off):
-                best, found = done, "another plan of the previous level"
-        return best, found
-
-    def _completed(self, values: np.ndarray, cost: np.ndarray, lp=None) -> np.ndarray:
+    def _completed(self, values: np.ndarray, cost: np.ndarray) -> np.ndarray:
         """The previous solution with its continuous part re-optimised for the new cost.
 
         A level's solution leaves the auxiliary variables of other terms (HHI
@@ -567,7 +546,7 @@ class _Solve:
         """
         hm = self.hm
         ints = np.flatnonzero(hm.integrality == 1)
-        lp = lp or held_lp(hm.highs)  # one reading for the completion and its check
+        lp = held_lp(hm.highs)  # one reading for the completion and its check
         found = complete(hm, cost, values, ints, max(1.0, self.stop.deadline - time.monotonic()),
                          self.stop, lp)
         if found.values is None or check_vector(hm, found.values, lp=lp):
@@ -575,7 +554,5 @@ class _Solve:
         return found.values
 
 
-#: How many of the plans the previous level reported are tried as a level's start.
-OTHER_STARTS = 4
 #: Seconds past its share after which a level's overrun is named in the notes.
 OVERRUN_SECONDS = 2.0
