@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+import sovopt.level_methods
 import sovopt.solver as solve_module
 from sovopt.example import example_case
 from sovopt.portfolio import Portfolio
@@ -80,7 +81,7 @@ def test_relax_and_fix_on_the_scenario_level_keeps_its_optimum(monkeypatch) -> N
     twenty times below the level's default absolute gap, is allowed below it."""
     exact = solve_case(example_case(), SCENARIO_ONLY, gap=0.0, time_limit=120)
     optimum = next(lv for lv in exact.levels if lv.name == "scenario risk").value
-    monkeypatch.setattr(solve_module, "RF_MIN_INTEGERS", 0)
+    monkeypatch.setattr(sovopt.level_methods, "RF_MIN_INTEGERS", 0)
     result = solve_case(example_case(), SCENARIO_ONLY, gap=0.01, time_limit=120)
     level = next(lv for lv in result.levels if lv.name == "scenario risk")
     assert level.value is not None
