@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy import sparse
 
+from sovopt.highs_arrays import LpArrays, highs_lp, read_lp
 from sovopt.model.arrays import ArrayRowData, ArrayRows, array_blocks, array_costs
 from sovopt.supervise import (
     HIGHS_LOG_ENV,
@@ -314,18 +315,9 @@ def pass_arrays(h: highspy.Highs, A: sparse.sparray, cost: np.ndarray,
                 row_upper: np.ndarray, integrality: np.ndarray) -> None:
     """Hand a model given as arrays (A any scipy sparse array) to ``h``."""
     csc = sparse.csc_array(A)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_, lp.col_upper_ = col_lower, col_upper
-    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(float)
-    kinds = [highspy.HighsVarType(k) for k in range(int(np.max(integrality, initial=0)) + 1)]
-    lp.integrality_ = [kinds[k] for k in np.asarray(integrality).tolist()]  # one lookup each
-    h.passModel(lp)
+    h.passModel(highs_lp(LpArrays(csc.shape[1], csc.shape[0], cost, col_lower, col_upper,
+                                  row_lower, row_upper, csc.indptr, csc.indices, csc.data,
+                                  integrality)))
 
 
 def set_time_limit(h: highspy.Highs, seconds: float, lp: bool = False) -> None:
@@ -403,21 +395,15 @@ class HeldLp:
 def held_lp(h: highspy.Highs) -> HeldLp:
     """What ``h`` holds now, read back from HiGHS (the one source: edits made in
     place after the hand-off, such as held levels and fixed columns, are in it)."""
-    lp = h.getLp()
-    n, m = lp.num_col_, lp.num_row_
-    a = lp.a_matrix_
-    if m and a.format_ == highspy.MatrixFormat.kRowwise:
-        A = sparse.csc_array(sparse.csr_array(
-            (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=(m, n)))
+    lp = read_lp(h)
+    n, m = lp.num_col, lp.num_row
+    if m and lp.rowwise:
+        A = sparse.csc_array(sparse.csr_array((lp.value, lp.index, lp.start), shape=(m, n)))
     elif m:
-        A = sparse.csc_array((np.asarray(a.value_), np.asarray(a.index_),
-                              np.asarray(a.start_)), shape=(m, n))
+        A = sparse.csc_array((lp.value, lp.index, lp.start), shape=(m, n))
     else:
         A = sparse.csc_array((0, n))
-    kinds = (np.asarray([int(k) for k in lp.integrality_], dtype=np.int8)
-             if len(lp.integrality_) else np.zeros(n, dtype=np.int8))
-    return HeldLp(A, np.asarray(lp.col_lower_), np.asarray(lp.col_upper_),
-                  np.asarray(lp.row_lower_), np.asarray(lp.row_upper_), kinds)
+    return HeldLp(A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, lp.integrality)
 
 
 def check_vector(hm: HighsModel, values: np.ndarray, cost: np.ndarray | None = None,

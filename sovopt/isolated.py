@@ -9,13 +9,14 @@ check), then killed after :data:`GRACE` seconds. Whatever the child reported
 before (its best plan and bound, streamed as it finds them) is kept; the caller
 verifies the plan like any other.
 
-The child gets the model as arrays, the instance's options (through an options
-file, with the few a race changes on top) and the MIP start, and imports nothing
-heavier than numpy and highspy, so it starts in a fraction of a second (0.16 s
-measured for a bare interpreter with both imported). It runs in a session of its own and ignores
-Ctrl-C: the parent decides, and a second Ctrl-C kills it before the parent leaves.
-HiGHS's own clock in it is set to the level's deadline too, so a child whose
-parent died without a word still ends.
+The child gets the model as arrays (:mod:`sovopt.highs_arrays`), the instance's
+options (through an options file, with the few a race changes on top) and the MIP
+start, and imports nothing heavier than numpy and highspy, so it starts in a
+fraction of a second (0.16 s measured for a bare interpreter with both imported).
+It runs in a session of its own and ignores Ctrl-C: the parent decides, and a
+second Ctrl-C kills it before the parent leaves. HiGHS's own clock in it is set
+to the level's deadline too, so a child whose parent died without a word still
+ends.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from pathlib import Path
 import highspy
 import numpy as np
 
-from sovopt.supervise import RunState, Stop, highs_log
+from sovopt.highs_arrays import LpArrays, highs_lp, read_lp
+from sovopt.supervise import RunState, Stop, finite_or_none, highs_log
 
 #: Seconds a child asked to stop may take before it is killed.
 GRACE = 1.0
@@ -86,7 +88,7 @@ def race(h: highspy.Highs, runs: list[tuple[np.ndarray | None, dict[str, object]
     do better). ``heartbeat`` sees the best plan and the best bound of any of them.
     One result per run, in order.
     """
-    model = _model_arrays(h)
+    model = read_lp(h)
     fd, options_file = tempfile.mkstemp(prefix="sovopt-highs-", suffix=".txt")
     os.close(fd)
     children: list[_Child] = []
@@ -229,21 +231,7 @@ def _end(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _model_arrays(h: highspy.Highs) -> dict[str, np.ndarray]:
-    """The model ``h`` holds, as arrays a child process can rebuild it from."""
-    lp = h.getLp()
-    a = lp.a_matrix_
-    return {"num_col": lp.num_col_, "num_row": lp.num_row_,
-            "rowwise": a.format_ == highspy.MatrixFormat.kRowwise,
-            "start": np.asarray(a.start_), "index": np.asarray(a.index_),
-            "value": np.asarray(a.value_), "cost": np.asarray(lp.col_cost_),
-            "col_lower": np.asarray(lp.col_lower_), "col_upper": np.asarray(lp.col_upper_),
-            "row_lower": np.asarray(lp.row_lower_), "row_upper": np.asarray(lp.row_upper_),
-            "integrality": np.asarray([int(k) for k in lp.integrality_], dtype=np.int8),
-            "offset": float(lp.offset_), "sense": int(lp.sense_)}
-
-
-def child_main(conn: Connection, model: dict, options_file: str,
+def child_main(conn: Connection, model: LpArrays, options_file: str,
                start: np.ndarray | None, options: dict[str, object]) -> None:
     """The child: rebuild the model, run HiGHS, report as it goes, send the end."""
     h = highspy.Highs()
@@ -251,7 +239,7 @@ def child_main(conn: Connection, model: dict, options_file: str,
     h.readOptions(options_file)
     for name, value in options.items():
         h.setOptionValue(name, value)
-    h.passModel(_lp(model))
+    h.passModel(highs_lp(model))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(map(float, start))
@@ -268,7 +256,8 @@ def child_main(conn: Connection, model: dict, options_file: str,
             if now - last[0] >= REPORT_EVERY:
                 last[0] = now
                 out = event.data_out
-                conn.send(("progress", _finite(out.mip_dual_bound), _finite(out.mip_gap)))
+                conn.send(("progress", finite_or_none(out.mip_dual_bound),
+                           finite_or_none(out.mip_gap)))
         event.interrupt(asked[0])
 
     def improving(event) -> None:
@@ -285,31 +274,7 @@ def child_main(conn: Connection, model: dict, options_file: str,
     values = (np.asarray(h.getSolution().col_value, dtype=float)
               if info.primal_solution_status == 2 else None)
     conn.send(("done", int(status), float(info.objective_function_value),
-               _finite(info.mip_dual_bound), values))
-
-
-def _lp(model: dict) -> highspy.HighsLp:
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = model["num_col"], model["num_row"]
-    lp.col_cost_ = model["cost"]
-    lp.col_lower_, lp.col_upper_ = model["col_lower"], model["col_upper"]
-    lp.row_lower_, lp.row_upper_ = model["row_lower"], model["row_upper"]
-    lp.a_matrix_.format_ = (highspy.MatrixFormat.kRowwise if model["rowwise"]
-                            else highspy.MatrixFormat.kColwise)
-    lp.a_matrix_.start_ = model["start"]
-    lp.a_matrix_.index_ = model["index"]
-    lp.a_matrix_.value_ = model["value"]
-    lp.offset_ = model["offset"]
-    lp.sense_ = highspy.ObjSense(model["sense"])
-    if len(model["integrality"]):
-        kinds = [highspy.HighsVarType(k) for k in range(int(model["integrality"].max()) + 1)]
-        lp.integrality_ = [kinds[k] for k in model["integrality"].tolist()]
-    return lp
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if abs(value) < 1e20 else None
+               finite_or_none(info.mip_dual_bound), values))
 
 
 def _main(argv: list[str]) -> None:

@@ -39,6 +39,7 @@ from sovopt.model.constraints.repair_line import repair_starts
 from sovopt.portfolio import Portfolio
 from sovopt.prepare import ModelData
 from sovopt.status import Status
+from sovopt.supervise import finite_or_none
 from sovopt.time_budget import seconds_to
 from sovopt.verify import solution_problems
 
@@ -173,7 +174,7 @@ class LevelSolver:
         found = (status == MS.kOptimal or status in LIMITS) and has_solution(h)
         return ChildRun(status, np.asarray(h.getSolution().col_value, dtype=float)
                         if found else None,
-                        float(info.objective_function_value), _finite(info.mip_dual_bound))
+                        float(info.objective_function_value), finite_or_none(info.mip_dual_bound))
 
     def _best_of(self, runs: list[ChildRun], cost: np.ndarray) -> ChildRun:
         """The raced runs as one: the plan of least cost among those that pass the check
@@ -274,11 +275,6 @@ def relative_gap(value: float, bound: float | None) -> float | None:
     if diff <= 1e-9 * max(1.0, abs(value)):
         return 0.0
     return diff / max(abs(value), 1e-12)
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) and abs(value) < 1e20 else None
 
 
 

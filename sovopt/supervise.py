@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import highspy
 
 #: Set to 1 in the environment, HiGHS prints its banner and log on stderr (``--debug``
-#: sets it; the worker processes of a study and a level's
-#: child process inherit it). Otherwise HiGHS says nothing.
+#: sets it; the worker processes of a study and a level's child process inherit it).
+#: Otherwise HiGHS says nothing.
 HIGHS_LOG_ENV = "SOVOPT_HIGHS_LOG"
 
 
@@ -95,15 +95,15 @@ def supervised_run(h: highspy.Highs, stop: Stop,
     def interrupt(event) -> None:
         out = event.data_out
         if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
-            state.incumbent = _finite(out.mip_primal_bound)
-            state.bound = _finite(out.mip_dual_bound)
-            state.gap = _finite(out.mip_gap)
+            state.incumbent = finite_or_none(out.mip_primal_bound)
+            state.bound = finite_or_none(out.mip_dual_bound)
+            state.gap = finite_or_none(out.mip_gap)
         # Set the flag both ways: HiGHS keeps it between runs, so a run after an
         # interrupted one would otherwise stop at its first check.
         event.interrupt(aborting[0] or stop.due)
 
     def improving(event) -> None:
-        state.incumbent = _finite(event.data_out.mip_primal_bound)
+        state.incumbent = finite_or_none(event.data_out.mip_primal_bound)
         state.improved += 1
 
     hooks = [(h.cbSimplexInterrupt, interrupt), (h.cbIpmInterrupt, interrupt),
@@ -166,6 +166,7 @@ def runs_left() -> int:
     return len(_RUNNING)
 
 
-def _finite(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
+    """``value`` as a float, None where HiGHS means "none" (±inf, 1e20 and beyond, NaN)."""
     value = float(value)
     return value if abs(value) < 1e20 else None
