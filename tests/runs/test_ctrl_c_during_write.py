@@ -17,8 +17,17 @@ from sqlalchemy import text
 from sovopt.runs import RunStore
 
 
+@pytest.fixture
+def python_ctrl_c():
+    """Python's own Ctrl-C handling (an in-process command run by an earlier test may
+    have left SIGINT ignored, as a command does once its exit code is known)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_a_ctrl_c_mid_write_waits_for_the_commit_and_the_store_stays_free(
-        tmp_path: Path) -> None:
+        tmp_path: Path, python_ctrl_c) -> None:
     with RunStore(tmp_path) as store:
         def interrupted_write(conn) -> None:
             conn.execute(text("CREATE TABLE t (x INTEGER)"))
