@@ -54,6 +54,12 @@ ATTEMPTS: tuple[tuple[str, dict[str, object]], ...] = (
     ("MIP with another random seed", {"random_seed": 7}),
 )
 
+#: What may prove a level's bound, as the Levels table names it.
+BOUND_HIGHS = "HiGHS"
+BOUND_RELAX_AND_FIX = "relax-and-fix, first window"
+BOUND_COLUMNS = "column generation"
+BOUND_SOURCES = (BOUND_HIGHS, BOUND_RELAX_AND_FIX, BOUND_COLUMNS)
+
 
 @dataclass
 class LevelResult:
@@ -62,7 +68,8 @@ class LevelResult:
     ``value`` is the objective of the verified solution of this level (the
     incumbent), ``bound`` the best bound HiGHS proved, ``gap`` the relative
     distance between them; ``method`` says which attempt found the solution
-    (or ``previous portfolio`` when the level kept the last level's plan);
+    (or ``previous portfolio`` when the level kept the last level's plan),
+    ``bound_from`` what proved the bound (:data:`BOUND_SOURCES`);
     ``portfolio`` is the level's own verified portfolio.
     """
 
@@ -78,6 +85,7 @@ class LevelResult:
     method: str = ""
     note: str = ""
     portfolio: Portfolio | None = None
+    bound_from: str = ""  # what proved ``bound``: one of BOUND_SOURCES
 
 
 
@@ -228,7 +236,21 @@ class LevelSolver:
             level_status = Status.TIME_LIMIT
         note = "; ".join(problems)
         return LevelResult(name, terms, level_status, value, gap, bound=bound, method=method,
-                           note=note, portfolio=portfolio)
+                           note=note, portfolio=portfolio,
+                           bound_from=BOUND_HIGHS if bound is not None else "")
+
+    def take_bound(self, lv: LevelResult, bound: float, source: str) -> bool:
+        """Give ``lv`` another method's valid bound (level units) where it beats the one
+        it has; a time-limited level then within its gap is optimal. True if taken."""
+        if lv.value is None or not math.isfinite(bound) or (
+                lv.bound is not None and bound <= lv.bound):
+            return False
+        lv.bound = min(bound, lv.value)
+        lv.gap = relative_gap(lv.value, lv.bound)
+        lv.bound_from = source
+        if lv.status == Status.TIME_LIMIT and self.within_gap(lv.value, lv.bound):
+            lv.status = Status.OPTIMAL
+        return True
 
     def within_gap(self, value: float, bound: float | None) -> bool:
         """Whether a level's value is proven within its relative or its absolute gap."""
@@ -251,7 +273,8 @@ class LevelSolver:
         bound = None if bound is None else min(bound * scale, value)
         return LevelResult(name, terms, status, value, relative_gap(value, bound),
                            bound=bound, method="previous portfolio",
-                           note="; ".join(problems), portfolio=self._portfolio(start))
+                           note="; ".join(problems), portfolio=self._portfolio(start),
+                           bound_from=BOUND_HIGHS if bound is not None else "")
 
     def heartbeat(self, label: str, scale: float) -> Callable[[RunState, float, bool], None]:
         progress = self.progress

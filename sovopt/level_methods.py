@@ -92,3 +92,18 @@ def race_variants(hm: HighsModel, terms) -> tuple[dict[str, object], ...]:
     """The HiGHS runs a level in a child process makes at once: :data:`RACE` for a level
     of scenario losses on a model below :data:`RACE_MAX_ROWS`, else one run."""
     return RACE if SCENARIO_TERMS & set(terms) and hm.num_row < RACE_MAX_ROWS else ({},)
+
+
+#: Integer columns from which each optimisation of a frontier first runs column
+#: generation by capability on the study's one column pool
+#: (:mod:`sovopt.decompose.reuse`): its Lagrangian bound where it beats HiGHS's, and
+#: the master's plan as the start where it is cheaper. The example (550 integer
+#: columns) has every point proven optimal by HiGHS alone within its share.
+POOLED_COLUMNS_MIN_INTEGERS = 2_000
+#: The share of such an optimisation's time column generation gets; HiGHS the rest.
+POOLED_COLUMNS_SHARE = 0.3
+
+
+def pooled_columns(hm: HighsModel) -> bool:
+    """Whether a frontier on this model runs column generation on one pool."""
+    return hm.num_integer >= POOLED_COLUMNS_MIN_INTEGERS

@@ -389,7 +389,8 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("status", "Status", "", "text", "Solver status of the level"),
         Q("value", "Value", "objective", "number",
           "The level's objective value, of its own verified solution"),
-        Q("bound", "Bound", "objective", "number", "The best bound HiGHS proved"),
+        Q("bound", "Bound", "objective", "number",
+          "The best bound proved on the level's objective (Bound from says by what)"),
         Q("gap", "Gap", "relative", "share_fine", "Relative gap left on the level"),
         Q("seconds", "Seconds", "seconds", "seconds", "Solver time of the level"),
         Q("cpu_seconds", "CPU seconds", "seconds", "seconds",
@@ -399,6 +400,10 @@ TABLES: dict[str, tuple[Quantity, ...]] = {
           "The level's share of the time limit (a note names each level that ran well "
           "past it, and why)"),
         Q("method", "Found by", "", "text", "Which attempt found the level's solution"),
+        Q("bound_from", "Bound from", "", "text",
+          "What proved the bound: HiGHS's branch and bound, relax-and-fix's first window "
+          "(the level with the later years relaxed), or column generation by capability "
+          "(a Lagrangian bound)"),
         Q("note", "Note", "", "text", "Attempts that failed their check, and why"),
     ),
 }
@@ -490,6 +495,12 @@ STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("cost_bound", "Least cost proven", "currency", "money",
           "The lowest cost proven possible at the point's bound: the true least cost "
           "lies between this and Total cost"),
+        Q("bound_from", "Proven by", "", "text",
+          "What proved Least cost proven: HiGHS, or column generation by capability"),
+        Q("columns_priced", "Columns priced", "plans", "count",
+          "Capability plans column generation added to the frontier's pool for this "
+          "point (blank where the frontier runs HiGHS alone): the pool is shared, so "
+          "later points price what earlier ones did not"),
         Q("gap", "Gap", "relative", "share_fine", "Largest relative gap left on the point"),
         Q("status", "Status", "", "text", "Status of the point's solve"),
         Q("knee", "Knee", "", "flag", "The point where the slope changes most"),

@@ -112,7 +112,7 @@ def report_from_solve(result: SolveResult, metrics: Metrics | None,
                                          result.notes)
     tables["levels"] = pd.DataFrame(
         [(k, lv.name, lv.status, lv.value, lv.bound, lv.gap, lv.seconds, lv.cpu_seconds,
-          lv.seconds_given, lv.method, lv.note)
+          lv.seconds_given, lv.method, lv.bound_from, lv.note)
          for k, lv in enumerate(result.levels, start=1)], columns=LEVEL_COLUMNS)
     run = _run_info(run_id, "solve", d.case, case_path, summary["status"])
     run.update(preset=result.preset.as_dict(), timings=dict(result.timings),

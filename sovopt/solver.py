@@ -38,7 +38,6 @@ localization per year.
 
 from __future__ import annotations
 
-import math
 import signal
 import sys
 import threading
@@ -77,7 +76,8 @@ from sovopt.highs import (
 )
 from sovopt.isolated import cpu_seconds
 from sovopt.level import (  # noqa: F401  (LevelSolver, level_cost, portfolio_of: the
-    LevelResult,  # names studies and tests import from here)
+    BOUND_RELAX_AND_FIX,  # names studies and tests import from here)
+    LevelResult,
     LevelSolver,
     level_cost,
     portfolio_of,
@@ -473,12 +473,8 @@ class _Solve:
         """Window 1's bound is a valid bound of the level: keep the better of the two."""
         if lv.value is None:
             return
-        bound = found.bound * scale  # -inf when window 1 ended without one
-        if math.isfinite(bound) and (lv.bound is None or bound > lv.bound):
-            lv.bound = min(bound, lv.value)
-            lv.gap = relative_gap(lv.value, lv.bound)
-            if lv.status == Status.TIME_LIMIT and self.solver.within_gap(lv.value, lv.bound):
-                lv.status = Status.OPTIMAL
+        # -inf when window 1 ended without one
+        self.solver.take_bound(lv, found.bound * scale, BOUND_RELAX_AND_FIX)
         if abs(lv.value - found.objective * scale) <= 1e-9 * max(1.0, abs(lv.value)):
             lv.method = "relax-and-fix"
 

@@ -167,11 +167,19 @@ def _run(rows: list[tuple[Any, ...]]) -> tuple[dict[str, Any], pd.DataFrame]:
     levels = pd.DataFrame(columns=TABLE_COLUMNS["levels"])
     for j in range(i, len(rows)):
         if rows[j] and rows[j][0] == LEVELS_TITLE and j + 1 < len(rows):
-            width = len(TABLE_COLUMNS["levels"])
-            body = [r[:width] for r in rows[j + 2:] if r and r[0] not in (None, "")]
-            levels = pd.DataFrame(body, columns=TABLE_COLUMNS["levels"])
+            levels = _levels_by_header(rows[j + 1], [r for r in rows[j + 2:]
+                                                     if r and r[0] not in (None, "")])
             break
     return run, levels
+
+
+def _levels_by_header(header: tuple[Any, ...], body: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """The levels table read by its column labels, so a workbook written before a
+    column was added (Bound from) still reads, with that column empty."""
+    key_of = {q.label: q.key for q in TABLES["levels"]}
+    keys = [key_of.get(str(label)) for label in header]
+    records = [{k: v for k, v in zip(keys, r, strict=False) if k is not None} for r in body]
+    return pd.DataFrame(records, columns=TABLE_COLUMNS["levels"])
 
 
 def _json_or_text(value: Any) -> Any:

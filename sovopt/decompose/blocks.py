@@ -24,6 +24,7 @@ of held levels are in it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,9 @@ class Block:
     cols: np.ndarray
     copies: np.ndarray
     rows: np.ndarray
+    #: a digest of the block's rows (coefficients and bounds) and its columns' bounds
+    #: and integrality: a plan pooled under one digest meets every row of the block
+    fingerprint: str = ""
 
     @property
     def local(self) -> np.ndarray:
@@ -55,9 +59,12 @@ class Block:
         return np.concatenate([self.cols, self.copies])
 
     @property
-    def signature(self) -> tuple[str, int, int]:
-        """What a pooled column of this block must match to be reused."""
-        return (self.name, hash(self.cols.tobytes()), hash(self.copies.tobytes()))
+    def signature(self) -> tuple[str, int, int, str]:
+        """What a pooled column of this block must match to be reused: the same
+        columns, and the same rows and bounds (a study point that changes a row of
+        this block alone, a one-capability ε row say, starts the block's pool anew)."""
+        return (self.name, hash(self.cols.tobytes()), hash(self.copies.tobytes()),
+                self.fingerprint)
 
 
 @dataclass(frozen=True)
@@ -109,10 +116,24 @@ def split(lp: HeldLp, block_of_col: np.ndarray, names: Sequence[str]) -> Decompo
         rows = np.flatnonzero(single & (low == k))
         in_rows = np.isin(row_of_nz, rows)
         copies = np.unique(A.indices[in_rows & linking_nz])
-        blocks.append(Block(name=name, cols=np.flatnonzero(block_of_col == k),
-                            copies=copies.astype(np.int64), rows=rows))
+        cols = np.flatnonzero(block_of_col == k)
+        copies = copies.astype(np.int64)
+        blocks.append(Block(name=name, cols=cols, copies=copies, rows=rows,
+                            fingerprint=_fingerprint(lp, A, rows,
+                                                     np.concatenate([cols, copies]))))
     return Decomposition(lp=lp, A=A, blocks=tuple(blocks), master_rows=master_rows,
                          linking_cols=np.flatnonzero(block_of_col == LINKING))
+
+
+def _fingerprint(lp: HeldLp, A: sparse.csr_array, rows: np.ndarray,
+                 local: np.ndarray) -> str:
+    """A digest of what decides whether a local plan is a plan of the block."""
+    sub = sparse.csr_array(A[rows][:, local])
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (sub.indptr, sub.indices, sub.data, lp.row_lower[rows], lp.row_upper[rows],
+                 lp.col_lower[local], lp.col_upper[local], lp.integrality[local]):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    return digest.hexdigest()
 
 
 def capability_blocks(columns: Sequence, capability_of_option: dict[str, str],

@@ -31,6 +31,7 @@ against every row of the model before it is returned
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -56,7 +57,8 @@ class ColumnGeneration:
     ``bound``: the best Lagrangian bound (−inf when no round completed);
     ``master_lp``: the last restricted master LP's value; ``plan``/``value``: the
     master MIP's verified whole plan and its cost (None when it found none);
-    ``rounds``, ``new_columns`` (plans pooled by this run), ``seconds``;
+    ``rounds``, ``new_columns`` (plans pricing found that the pool did not hold),
+    ``seeded`` (block parts of the given starts new to the pool), ``seconds``;
     ``converged``: pricing found no plan that improves the master LP (the bound then
     equals the master LP's value up to the pricing gaps).
     """
@@ -69,6 +71,7 @@ class ColumnGeneration:
     new_columns: int
     seconds: float
     converged: bool
+    seeded: int = 0
 
 
 class ColumnGenerator:
@@ -126,15 +129,19 @@ class ColumnGenerator:
                                  zip(self.pricers, costs, strict=True)))
 
     def run(self, cost: np.ndarray, seconds: float, *, tol: float = 1e-6,
-            starts: tuple[np.ndarray, ...] = (), max_rounds: int = 1000) -> ColumnGeneration:
-        """Generate columns for ``cost`` for at most ``seconds``; bound and plan."""
+            starts: tuple[np.ndarray, ...] = (), max_rounds: int = 1000,
+            stop: Callable[[], bool] = lambda: False) -> ColumnGeneration:
+        """Generate columns for ``cost`` for at most ``seconds``; bound and plan.
+
+        ``starts`` (whole verified plans) are pooled first; ``stop`` is asked between
+        rounds (a Ctrl-C ends the rounds, and the master still gives its plan).
+        """
         t0 = time.monotonic()
         deadline = t0 + seconds
         mip_seconds = seconds * MASTER_MIP_SHARE
         cost = np.asarray(cost, dtype=float)
+        seeded = sum(self.pool.add_solution(self.dec, values) for values in starts)
         added_before = self.pool.added
-        for values in starts:
-            self.pool.add_solution(self.dec, values)
         if any(not self.pool.plans(b) for b in self.dec.blocks):  # a first plan each
             zero = [np.zeros(self.dec.master_rows.size),
                     [np.zeros(b.copies.size) for b in self.dec.blocks]]
@@ -147,7 +154,8 @@ class ColumnGenerator:
         penalty = 10.0 * max(1.0, float(np.max(np.abs(cost), initial=0.0)))
         best, center = -np.inf, None
         master_value, rounds, converged, lp = np.inf, 0, False, None
-        while rounds < max_rounds and time.monotonic() < deadline - mip_seconds:
+        while (rounds < max_rounds and time.monotonic() < deadline - mip_seconds
+               and not stop()):
             rounds += 1
             lp = solve_master_lp(self.dec, self.pool, cost, penalty,
                                  max(deadline - time.monotonic(), 0.1))
@@ -179,7 +187,8 @@ class ColumnGenerator:
         plan, value = self._master_plan(cost, deadline, lp)
         return ColumnGeneration(bound=best, master_lp=master_value, plan=plan, value=value,
                                 rounds=rounds, new_columns=self.pool.added - added_before,
-                                seconds=time.monotonic() - t0, converged=converged)
+                                seconds=time.monotonic() - t0, converged=converged,
+                                seeded=seeded)
 
     def _pool_improving(self, cost: np.ndarray, lp, priced: list[Priced], tol: float) -> bool:
         """Pool every plan found; True when one has a negative reduced cost at the master

@@ -5,7 +5,9 @@ columns). It satisfies the block's rows whatever the objective and whatever the
 master rows say, so it stays valid at every lexicographic level and at every study
 point that changes only linking data (budgets, localization, held levels, a
 frontier's bound) or the objective. The pool is keyed by the block's signature
-(name and columns), so a plan is offered only to the block it was made for.
+(name, columns, and a digest of its rows and bounds:
+:attr:`sovopt.decompose.blocks.Block.signature`), so a plan is offered only to the
+block it was made for, and never after a change to one of that block's own rows.
 """
 
 from __future__ import annotations

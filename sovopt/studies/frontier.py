@@ -15,6 +15,12 @@ total cost c, on ONE compiled model (one HiGHS instance, edited in place):
    tightest level to the loosest, each warm-started from the cheapest plan
    already known that keeps its bound (the least-cost end keeps every bound
    above its own measure);
+   On a large model (:func:`sovopt.level_methods.pooled_columns`) each
+   optimisation first runs column generation by capability on the frontier's one
+   column pool (:mod:`sovopt.decompose.reuse`), seeded with every plan met so far:
+   its Lagrangian bound is the point's where it beats HiGHS's, and the master's
+   verified plan is HiGHS's start where it is cheaper; a later point prices only
+   what the pool does not hold yet;
 4. after the chain, a point that another known plan dominates (it keeps the
    point's bound and costs less) takes that plan and says so
    (:func:`take_dominating`): no point is dominated, and cost does not rise as
@@ -39,6 +45,7 @@ point where the slope of the frontier changes most.
 from __future__ import annotations
 
 import copy
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,8 +53,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sovopt import level_methods as methods
 from sovopt.case import Case
+from sovopt.decompose.reuse import PooledColumns
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_USAGE, SovoptError
+from sovopt.level import BOUND_COLUMNS
 from sovopt.presets import Level, Preset
 from sovopt.report import WITH_PORTFOLIO
 from sovopt.studies.tasks import PointResult
@@ -254,6 +264,11 @@ class _Chain:
 
         self.stop = Stop()
         self.solver = LevelSolver(hm, m, d, gap, self.stop)
+        #: every verified plan an optimisation returned, to seed the column pool
+        self.plans: list[np.ndarray] = []
+        self.columns = (PooledColumns(hm, d, workers=min(2, os.cpu_count() or 1))
+                        if methods.pooled_columns(hm) else None)
+        self._counted = 0  # column-generation runs already counted to a point
 
     def optimise(self, cost: np.ndarray, start: np.ndarray | None, name: str = ""):
         """Minimise ``cost`` from ``start``: (objective, solution, LevelResult).
@@ -274,17 +289,49 @@ class _Chain:
             share = max(share, left / 2)
         share = max(share, 1.0)
         self.done += 1
+        t0 = time.perf_counter()
+        set_cost(self.hm, cost)
+        columns, start_from = None, "the previous portfolio"
+        if self.columns is not None:
+            columns = self._columns(name, cost, start, share)
+            if columns.plan is not None and (start is None or float(cost @ columns.plan) <
+                                             float(cost @ start) - TAKE_TOL):
+                start, start_from = columns.plan, "the column master's plan"
+            share = max(share - columns.seconds, 1.0)
         set_time_limit(h, share)
         self.stop.deadline = time.monotonic() + share
-        set_cost(self.hm, cost)
-        t0 = time.perf_counter()
         # The solve's own level optimiser: a supervised run, every vector verified
         # against the model and every limit, retried another way when it fails.
-        lv, values = self.solver.optimise(name, {}, cost, 1.0, start, f"frontier: {name}")
+        lv, values = self.solver.optimise(name, {}, cost, 1.0, start, f"frontier: {name}",
+                                          start_from)
         lv.seconds = time.perf_counter() - t0
         if values is None and lv.value is not None:
             values = start  # the time ran out: the (verified) start is the best there is
+            if start_from == "the column master's plan":
+                lv.method = "column generation"
+        if columns is not None:
+            self.solver.take_bound(lv, columns.bound, BOUND_COLUMNS)
+        if values is not None:
+            self.plans.append(values)
         return (None if lv.value is None else float(lv.value)), values, lv
+
+    def _columns(self, name: str, cost: np.ndarray, start: np.ndarray | None,
+                 share: float):
+        """Column generation on the frontier's one pool for its share of ``share``,
+        seeded with every plan met so far; its plan is verified against every row."""
+        from dataclasses import replace
+
+        from sovopt.level import portfolio_of
+        from sovopt.verify import solution_problems
+
+        known = self.plans + ([start] if start is not None else [])
+        found = self.columns.run(name, cost, share * methods.POOLED_COLUMNS_SHARE,
+                                 known=known, stop=lambda: self.stop.requested)
+        if found.plan is not None and solution_problems(
+                self.hm, found.plan, cost, found.value, self.d,
+                portfolio_of(self.m, self.d, self.hm, found.plan)):
+            found = replace(found, plan=None, value=None)  # a plan must pass every check
+        return found
 
     def point(self, index: int, role: str, level: float | None, values: np.ndarray | None,
               levels: list, t0: float, cost_level=None) -> PointResult:
@@ -330,10 +377,21 @@ class _Chain:
             cost_bound = float(total) * min(1.0, float(cost_level.bound) /
                                             float(cost_level.value))
         return PointResult(index, report, time.perf_counter() - t0,
-                           extra={"role": role, "level": level,
+                           extra={"role": role, "level": level, **self._pool_counts(),
+                                  "bound_from": getattr(cost_level, "bound_from", ""),
                                   "measure": float("nan") if measure is None else measure,
                                   "started": started, "cost_bound": cost_bound,
                                   "violations": len(metrics.violations) if metrics else 0})
+
+    def _pool_counts(self) -> dict[str, int]:
+        """Columns pricing added to the pool for this point's optimisations, and the
+        pool's size after them (none without column generation)."""
+        if self.columns is None:
+            return {}
+        runs = self.columns.history[self._counted:]
+        self._counted = len(self.columns.history)
+        return {"columns_priced": sum(r.result.new_columns for r in runs),
+                "pool_size": len(self.columns.pool)}
 
     @staticmethod
     def verified(point: PointResult) -> bool:
@@ -398,8 +456,9 @@ def frontier_table(points: list[PointResult], run_ids: dict[int, str]) -> pd.Dat
     """One row per point, least cost first: role, level, measure, cost, cost per point
     of measure bought (against the previous point), gap, status, knee, options that
     enter and leave against the previous point, the point's proven band (the lowest
-    cost proven possible at its bound, ``cost_bound``, up to its cost), a note when it
-    took another point's plan, run id."""
+    cost proven possible at its bound, ``cost_bound``, up to its cost, and what proved
+    it), the columns it priced into the pool, a note when it took another point's
+    plan, run id."""
     measure = [p.extra["measure"] for p in points]
     cost = [p.report.summary.get("total_cost") for p in points]
     cost = [np.nan if c is None else float(c) for c in cost]
@@ -418,6 +477,8 @@ def frontier_table(points: list[PointResult], run_ids: dict[int, str]) -> pd.Dat
         rows.append({"point": i, "role": p.extra["role"], "measure_level": p.extra["level"],
                      "measure": p.extra["measure"], "cost": cost[i],
                      "cost_per_point": per_point, "cost_bound": p.extra.get("cost_bound"),
+                     "bound_from": p.extra.get("bound_from", ""),
+                     "columns_priced": p.extra.get("columns_priced", np.nan),
                      "gap": p.report.summary.get("mip_gap"), "status": p.status,
                      "knee": "knee" if i == k else "",
                      "knee_cost": cost[i] if i == k else np.nan,

@@ -171,3 +171,20 @@ def summary_text(report, key: str) -> str:
 
     return summary_quantity(key).text(report.summary[key],
                                       report.run["settings"]["currency"])
+
+
+def test_levels_of_a_workbook_written_before_bound_from_read_by_their_labels():
+    """A results workbook from before the Levels table had 'Bound from' reads with
+    every column where its label says, and that one empty."""
+    from sovopt.brief.source import LEVELS_TITLE, _run
+
+    old = ["Level", "Name", "Status", "Value", "Bound", "Gap", "Seconds", "CPU seconds",
+           "Seconds given", "Found by", "Note"]
+    rows = [("key", "value"), ("run_id", "r1"), (), (LEVELS_TITLE,), tuple(old),
+            (1, "cost", "optimal", 0.5, 0.5, 0.0, 1.0, 1.0, 10.0, "MIP from scratch", "")]
+    run, levels = _run(rows)
+    assert run["run_id"] == "r1"
+    row = levels.iloc[0]
+    assert (row["name"], row["method"], row["seconds_given"]) == ("cost", "MIP from scratch",
+                                                                   10.0)
+    assert row.isna()["bound_from"]

@@ -111,3 +111,24 @@ def test_random_cases_bound_below_and_plan_above_the_optimum(seed: int) -> None:
             assert result.value >= opt - tol, term
         checked += 1
     assert checked == len(hm.costs)
+
+
+def test_a_change_to_a_blocks_own_row_starts_its_pool_anew() -> None:
+    """A pooled plan is offered again only while its block's rows are the same: a
+    master row's bound (SA's capacity) leaves every signature as it was; a bound of
+    one block's own row changes that block's signature alone."""
+    d, hm = compiled(hand_case(12.0))
+    before = by_capability(hm, d)
+    capacity = int(before.master_rows[0])
+    lp = before.lp
+    hm.highs.changeRowBounds(capacity, float(lp.row_lower[capacity]), 11.0)
+    after_master = by_capability(hm, d)
+    assert [b.signature for b in after_master.blocks] == [b.signature for b in before.blocks]
+    own = int(before.blocks[0].rows[0])
+    hm.highs.changeRowBounds(own, float(lp.row_lower[own]) - 1.0, float(lp.row_upper[own]))
+    after_own = by_capability(hm, d)
+    assert after_own.blocks[0].signature != before.blocks[0].signature
+    assert after_own.blocks[1].signature == before.blocks[1].signature
+    pool = ColumnPool()
+    pool.add(before.blocks[0], np.zeros(before.blocks[0].local.size))
+    assert pool.plans(after_master.blocks[0]) and not pool.plans(after_own.blocks[0])
