@@ -20,6 +20,7 @@ import argparse
 import importlib
 import json
 import math
+import re
 import resource
 import sys
 import time
@@ -161,6 +162,9 @@ def run_pipeline(args: argparse.Namespace) -> dict[str, Any]:
          # HiGHS stops a level at the requested gap: an optimal level's time is its
          # time to that gap; a level stopped by its time limit never reached it
          "seconds_to_gap": lv.seconds if lv.status == "optimal" else None,
+         **{f"seconds_to_{round(g * 100)}pct": seconds_to_gap(events, k + 1, lv, g)
+            for g in REPORTED_GAPS},
+         "bound": lv.bound, "bound_from": getattr(lv, "bound_from", None),
          "found_by": found_by(lv, k + 1, events, result.levels[:k])}
         for k, lv in enumerate(result.levels)]
     record["term_values"] = dict(result.term_values)
@@ -254,6 +258,30 @@ def first_portfolio(events: list[tuple[float, float, str]], timings: dict[str, f
             times.append(start[phase] + timings.get(phase, 0.0))
             break
     return min(times) - handed if times else None
+
+
+#: The proven gaps whose time of reaching each level reports (time to 5 %, to 1 %).
+REPORTED_GAPS = (0.05, 0.01)
+_GAP = re.compile(r", gap ([0-9.]+)%")
+
+
+def seconds_to_gap(events: list[tuple[float, float, str]], index: int, level: Any,
+                   gap: float) -> float | None:
+    """Seconds from the start of level ``index`` until its proven gap was first at most
+    ``gap``: the first heartbeat of the level's MIP that said so (heartbeats come on
+    each new plan and every 4 s, so this is that coarse), or the level's end when only
+    its final gap, with every bound any method proved, did; None when never reached."""
+    begun = next((w for w, _, m in events if m == f"solve level {index}"), None)
+    if begun is None or level.value is None:
+        return None
+    label = f"level {index} "
+    for w, _, m in events:
+        found = _GAP.search(m) if m.startswith(label) and w >= begun else None
+        if found and float(found.group(1)) / 100 <= gap + 1e-12:
+            return w - begun
+    if level.gap is not None and level.gap <= gap + 1e-12:
+        return level.seconds
+    return None
 
 
 def found_by(level: Any, index: int, events: list[tuple[float, float, str]],

@@ -3,12 +3,15 @@
 On a model of ``sovopt.level_methods.ISOLATE_MIN_ROWS`` rows or more, a level's MIP runs
 in child processes (``sovopt/isolated.py``); a level of scenario losses races the
 variants of ``sovopt.level_methods.RACE`` (two random seeds, a core each), other levels run
-once on both cores. This benchmark solves bench cases with ``min_dependence`` both
-ways, one fresh process per solve, and prints each level's value, bound, gap,
+once on both cores. This benchmark solves bench cases with ``min_dependence`` in each
+of ``--variants``: ``once`` (no race), ``raced`` (sovopt's own choice) and
+``no-columns`` (sovopt's choice without column generation before the cost level),
+one fresh process per solve, and prints each level's value, bound, gap,
 seconds and CPU seconds side by side, with the machine's load average before each
 solve. Measure on an otherwise idle machine: two solves at once halve each other.
 
-    python -m bench.race --size R --seeds 0,1,2 --time-limit 60 [--json OUT]
+    python -m bench.race --size R --seeds 0,1,2 --time-limit 60 [--variants once,raced]
+        [--json OUT]
 """
 
 from __future__ import annotations
@@ -23,32 +26,36 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: How each variant sets sovopt.level_methods.RACE in its process.
-VARIANTS: dict[str, tuple[dict[str, object], ...] | None] = {
-    "once": ({},),     # every level one child on both cores
-    "raced": None,     # sovopt's own choice (sovopt.level_methods.RACE)
+#: What each variant sets in sovopt.level_methods in its process.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "once": {"RACE": ({},)},  # every level one child on both cores
+    "raced": {},  # sovopt's own choice (sovopt.level_methods)
+    # no column generation before any level (sovopt's choice: before the cost level)
+    "no-columns": {"LEVEL_COLUMNS_TERMS": frozenset()},
 }
 
 
 def solve_one(case_path: str, variant: str, time_limit: float) -> dict[str, Any]:
-    """Solve one workbook with the variant's RACE; the levels and the wall seconds."""
+    """Solve one workbook with the variant's settings; the levels and the wall seconds."""
     import sovopt.level_methods
     from sovopt.solver import solve_case
     from sovopt.workbook.case_reader import read_case
 
-    if VARIANTS[variant] is not None:
-        sovopt.level_methods.RACE = VARIANTS[variant]
+    for name, value in VARIANTS[variant].items():
+        setattr(sovopt.level_methods, name, value)
     case = read_case(case_path)[0]
     t0 = time.perf_counter()
     result = solve_case(case, "min_dependence", time_limit)
     return {"wall": time.perf_counter() - t0, "status": str(result.status), "levels": [
         {"name": lv.name, "status": str(lv.status), "value": lv.value, "bound": lv.bound,
          "gap": lv.gap, "seconds": lv.seconds, "cpu_seconds": lv.cpu_seconds,
-         "seconds_given": lv.seconds_given, "method": lv.method}
+         "seconds_given": lv.seconds_given, "method": lv.method,
+         "bound_from": lv.bound_from}
         for lv in result.levels if lv.value is not None]}
 
 
-def run(size: str, seeds: list[int], time_limit: float) -> list[dict[str, Any]]:
+def run(size: str, seeds: list[int], time_limit: float,
+        variants: list[str] | None = None) -> list[dict[str, Any]]:
     """Every (seed, variant) solve, each in a fresh process, one after the other."""
     from bench.generate import write_case
 
@@ -57,7 +64,7 @@ def run(size: str, seeds: list[int], time_limit: float) -> list[dict[str, Any]]:
         for seed in seeds:
             path = Path(work) / f"{size}{seed}.xlsx"
             write_case(size, str(path), seed=seed)
-            for variant in VARIANTS:
+            for variant in variants or list(VARIANTS):
                 load = os.getloadavg()[0]
                 out = subprocess.run(
                     [sys.executable, "-m", "bench.race", "--one", str(path), variant,
@@ -70,15 +77,16 @@ def run(size: str, seeds: list[int], time_limit: float) -> list[dict[str, Any]]:
 
 def table(records: list[dict[str, Any]]) -> str:
     """One line per (seed, level, variant)."""
-    lines = [f"{'seed':>4}  {'level':<28} {'variant':<6} {'value':>12} {'bound':>12} "
-             f"{'gap':>7} {'s':>6} {'cpu s':>6} {'load':>5}"]
+    lines = [f"{'seed':>4}  {'level':<28} {'variant':<10} {'value':>12} {'bound':>12} "
+             f"{'gap':>7} {'s':>6} {'cpu s':>6} {'load':>5}  found by; bound by"]
     for r in records:
         for lv in r["levels"]:
             gap = "-" if lv["gap"] is None else f"{lv['gap']:.1%}"
             bound = "-" if lv["bound"] is None else f"{lv['bound']:.6g}"
-            lines.append(f"{r['seed']:>4}  {lv['name']:<28} {r['variant']:<6} "
+            lines.append(f"{r['seed']:>4}  {lv['name']:<28} {r['variant']:<10} "
                          f"{lv['value']:>12.6g} {bound:>12} {gap:>7} {lv['seconds']:>6.1f} "
-                         f"{lv['cpu_seconds']:>6.1f} {r['load_before']:>5.2f}")
+                         f"{lv['cpu_seconds']:>6.1f} {r['load_before']:>5.2f}  "
+                         f"{lv['method']}; {lv.get('bound_from') or '-'}")
     return "\n".join(lines)
 
 
@@ -87,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", default="R")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--time-limit", type=float, default=60.0)
+    p.add_argument("--variants", default="once,raced",
+                   help="which of " + ", ".join(VARIANTS) + " (comma-separated)")
     p.add_argument("--json", type=Path, help="also write the records here")
     p.add_argument("--one", nargs=3, metavar=("CASE", "VARIANT", "SECONDS"),
                    help=argparse.SUPPRESS)
@@ -94,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(solve_one(args.one[0], args.one[1], float(args.one[2]))))
         return 0
-    records = run(args.size, [int(s) for s in args.seeds.split(",")], args.time_limit)
+    records = run(args.size, [int(s) for s in args.seeds.split(",")], args.time_limit,
+                  args.variants.split(","))
     print(table(records))
     if args.json:
         args.json.write_text(json.dumps(records, indent=1))

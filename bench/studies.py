@@ -30,13 +30,16 @@ from bench.run import DEFAULT_OUT
 
 
 def bench_frontier(size: str, points: int, time_limit: float, measure: str,
-                   seed: int = 0, columns: bool = True, solve: bool = True) -> dict:
-    from sovopt import level_methods
+                   seed: int = 0, columns: bool = True, solve: bool = True,
+                   columns_share: float | None = None) -> dict:
+    from sovopt import level_methods, time_budget
     from sovopt.isolated import cpu_seconds
     from sovopt.studies.frontier import FrontierSpec, frontier_points, frontier_table
 
     if not columns:  # HiGHS alone at every point, for the A/B
         level_methods.POOLED_COLUMNS_MIN_INTEGERS = 10**12
+    if columns_share is not None:
+        time_budget.COLUMNS_SHARE = columns_share
     case = generate_case(size, seed=seed)
     load = os.getloadavg()[0]
     solve_s = one_status = one_gap = None
@@ -57,7 +60,7 @@ def bench_frontier(size: str, points: int, time_limit: float, measure: str,
     table = frontier_table(found, {})
     reference = solve_s if solve_s is not None else time_limit
     ratio = frontier_s / reference
-    print(table[["point", "role", "measure", "cost", "cost_bound", "bound_from",
+    print(table[["point", "role", "measure", "cost", "cost_bound", "found_by", "bound_from",
                  "columns_priced", "gap", "status", "knee"]].to_string())
     verdict = "PASS" if ratio <= 3 else "MISS"
     against = (f"one solve ({solve_s:.1f} s)" if solve_s is not None
@@ -67,6 +70,7 @@ def bench_frontier(size: str, points: int, time_limit: float, measure: str,
           f"CPU = {ratio:.2f}× {against}; budget ≤ 3×; load {load:.2f} at the start")
     return {"kind": "frontier", "size": size, "seed": seed, "points": points,
             "measure": measure, "columns": columns,
+            "columns_share": time_budget.COLUMNS_SHARE if columns else None,
             "time_limit_s": time_limit, "frontier_time_limit_s": total,
             "one_solve_s": solve_s, "one_solve_status": one_status, "one_solve_gap": one_gap,
             "frontier_s": frontier_s, "frontier_cpu_s": frontier_cpu, "load": load,
@@ -129,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--columns", choices=("on", "off"), default="on",
                    help="column generation on one pool where the solve's rule says so "
                         "(on), or HiGHS alone at every point (off)")
+    f.add_argument("--columns-share", type=float,
+                   help="share of each optimisation's time for column generation "
+                        "(default: sovopt.time_budget.COLUMNS_SHARE)")
     f.add_argument("--no-solve", action="store_true",
                    help="skip the one solve; the ratio is then against the time limit")
     s = sub.add_parser("sweep")
@@ -141,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.kind == "frontier":
         record = bench_frontier(args.size, args.points, args.time_limit, args.measure,
-                                args.seed, args.columns == "on", not args.no_solve)
+                                args.seed, args.columns == "on", not args.no_solve,
+                                args.columns_share)
     else:
         record = bench_sweep(args.size, args.points, args.workers, args.time_limit)
     record["when"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -304,21 +304,27 @@ def size_table(entry: dict[str, Any]) -> str:
 
 
 def level_table(levels: list[dict[str, Any]], gap: float) -> list[str]:
-    """One line per optimised level: status, time to the gap, gap at the end, wall and
-    CPU seconds, and the method that found the portfolio it ended with."""
+    """One line per optimised level: status, time to the run's gap, to 5 % and to 1 %
+    proven gap, gap at the end, wall and CPU seconds, the method that found the
+    portfolio it ended with and what proved its bound."""
     shown = [lv for lv in levels if not lv["status"].startswith("skipped")]
     if not shown:
         return []
-    head = (f"   {'level':<30}{'status':<22}{f'to {_pct(gap)} gap':>14}{'gap at end':>12}"
-            f"{'wall s':>9}{'CPU s':>9}  found by")
+
+    def secs(value: float | None) -> str:
+        return "not reached" if value is None else f"{value:.1f} s"
+
+    head = (f"   {'level':<30}{'status':<22}{f'to {_pct(gap)} gap':>14}{'to 5 %':>12}"
+            f"{'to 1 %':>12}{'gap at end':>12}{'wall s':>9}{'CPU s':>9}  found by; bound by")
     out = [head]
     for lv in shown:
-        to_gap = lv.get("seconds_to_gap")
         cpu = lv.get("cpu_seconds")
         out.append(f"   {lv['name'][:29]:<30}{lv['status'][:21]:<22}"
-                   f"{'not reached' if to_gap is None else f'{to_gap:.1f} s':>14}"
+                   f"{secs(lv.get('seconds_to_gap')):>14}"
+                   f"{secs(lv.get('seconds_to_5pct')):>12}{secs(lv.get('seconds_to_1pct')):>12}"
                    f"{_fmt_gap(lv['gap']):>12}{lv['seconds']:>9.1f}"
-                   f"{'-' if cpu is None else f'{cpu:.1f}':>9}  {lv.get('found_by') or '-'}")
+                   f"{'-' if cpu is None else f'{cpu:.1f}':>9}  {lv.get('found_by') or '-'}; "
+                   f"{lv.get('bound_from') or '-'}")
     return out
 
 

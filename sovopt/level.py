@@ -188,17 +188,20 @@ class LevelSolver:
         """The raced runs as one: the plan of least cost among those that pass the check
         (the first run's if none does, for the caller to report), the greatest bound,
         and optimal where any run proved its plan optimal (the best plan is no worse)."""
-        def passes(run: ChildRun) -> bool:
-            return run.values is not None and not solution_problems(
-                self.hm, run.values, cost, run.objective, self.d,
-                self._portfolio(run.values), self.switch_off)
-
-        good = [r for r in runs if passes(r)]
+        good = [r for r in runs if r.values is not None and self.passes(r.values, cost,
+                                                                        r.objective)]
         best = min(good, key=lambda r: float(cost @ r.values)) if good else runs[0]
         bounds = [r.bound for r in runs if r.bound is not None]
         optimal = any(r.status == MS.kOptimal for r in runs) and bool(good)
         return ChildRun(MS.kOptimal if optimal else best.status, best.values, best.objective,
                         max(bounds) if bounds else None, best.killed)
+
+    def passes(self, values: np.ndarray, cost: np.ndarray | None = None,
+               objective: float | None = None) -> bool:
+        """Whether a vector from anywhere (HiGHS, a heuristic, column generation) passes
+        the check every plan passes (:func:`sovopt.verify.solution_problems`)."""
+        return not solution_problems(self.hm, values, cost, objective, self.d,
+                                     self._portfolio(values), self.switch_off)
 
     def _clock_to_deadline(self) -> None:
         """HiGHS's own time limit for the next run: what is left to the stop's deadline.

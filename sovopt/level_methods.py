@@ -100,10 +100,16 @@ def race_variants(hm: HighsModel, terms) -> tuple[dict[str, object], ...]:
 #: the master's plan as the start where it is cheaper. The example (550 integer
 #: columns) has every point proven optimal by HiGHS alone within its share.
 POOLED_COLUMNS_MIN_INTEGERS = 2_000
-#: The share of such an optimisation's time column generation gets; HiGHS the rest.
-POOLED_COLUMNS_SHARE = 0.3
+#: The objective terms of a solve's levels that get it too (their time share:
+#: :meth:`sovopt.time_budget.TimeBudget.for_columns`).
+LEVEL_COLUMNS_TERMS = frozenset({"cost"})
 
 
 def pooled_columns(hm: HighsModel) -> bool:
     """Whether a frontier on this model runs column generation on one pool."""
     return hm.num_integer >= POOLED_COLUMNS_MIN_INTEGERS
+
+
+def level_columns_pay(hm: HighsModel, level) -> bool:
+    """Whether a level of a solve runs column generation on the solve's one pool first."""
+    return pooled_columns(hm) and set(level.terms) <= LEVEL_COLUMNS_TERMS

@@ -495,6 +495,9 @@ STUDY_TABLES: dict[str, tuple[Quantity, ...]] = {
         Q("cost_bound", "Least cost proven", "currency", "money",
           "The lowest cost proven possible at the point's bound: the true least cost "
           "lies between this and Total cost"),
+        Q("found_by", "Found by", "", "text",
+          "What found the point's plan: HiGHS from the previous plan, or column "
+          "generation's master (the cheapest combination of pooled capability plans)"),
         Q("bound_from", "Proven by", "", "text",
           "What proved Least cost proven: HiGHS, or column generation by capability"),
         Q("columns_priced", "Columns priced", "plans", "count",

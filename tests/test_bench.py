@@ -201,3 +201,29 @@ def test_a_crash_start_the_first_level_began_from_is_the_first_portfolio():
     levels = [SimpleNamespace(value=None, method=""),
               SimpleNamespace(value=0.03, method="MIP from the crash start")]
     assert first_portfolio(events, timings, levels, []) == pytest.approx(9.0)
+
+
+def test_seconds_to_a_proven_gap_from_the_level_heartbeats():
+    """Level 2 begins at 10 s; its heartbeats say 12 %, 4.5 %, then 0.9 %: 5 % is
+    reached 5 s in, 1 % 10 s in. Level 3's heartbeats never reach 1 %, but it ended
+    at 0.5 % (a bound from another method): its end counts. Level 1 never got there."""
+    from types import SimpleNamespace
+
+    from bench.child import seconds_to_gap
+
+    events = [(1.0, 0.0, "solve level 1"), (3.0, 0.0, "level 1 cvar: improved, best 1, "
+                                                     "bound 0.5, gap 50.00%, 2 s"),
+              (10.0, 0.0, "solve level 2"),
+              (12.0, 0.0, "level 2 exposure: improved, best 2, bound 1.76, gap 12.00%, 2 s"),
+              (15.0, 0.0, "level 2 exposure: working, best 2, bound 1.91, gap 4.50%, 5 s"),
+              (20.0, 0.0, "level 2 exposure: working, best 2, bound 1.982, gap 0.90%, 10 s"),
+              (30.0, 0.0, "solve level 3"),
+              (31.0, 0.0, "level 3 cost: improved, best 1, bound 0.97, gap 3.00%, 1 s")]
+    one = SimpleNamespace(value=1.0, gap=0.5, seconds=9.0)
+    two = SimpleNamespace(value=2.0, gap=0.009, seconds=12.0)
+    three = SimpleNamespace(value=1.0, gap=0.005, seconds=6.5)
+    assert seconds_to_gap(events, 2, two, 0.05) == pytest.approx(5.0)
+    assert seconds_to_gap(events, 2, two, 0.01) == pytest.approx(10.0)
+    assert seconds_to_gap(events, 3, three, 0.05) == pytest.approx(1.0)
+    assert seconds_to_gap(events, 3, three, 0.01) == pytest.approx(6.5)
+    assert seconds_to_gap(events, 1, one, 0.05) is None

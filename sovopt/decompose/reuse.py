@@ -17,7 +17,7 @@ with, so a study can report, and a test count, what the reuse saved.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,11 +47,16 @@ class PooledColumns:
 
     def run(self, name: str, cost: np.ndarray, seconds: float,
             known: Iterable[np.ndarray] = (),
-            stop: Callable[[], bool] = lambda: False) -> ColumnGeneration:
+            stop: Callable[[], bool] = lambda: False,
+            accept: Callable[[np.ndarray], bool] = lambda values: True) -> ColumnGeneration:
         """Column generation for ``cost`` over the rows and bounds HiGHS holds now,
-        for at most ``seconds``; ``known`` (verified whole plans) seed the pool."""
+        for at most ``seconds``; ``known`` (verified whole plans) seed the pool. The
+        master's plan, already checked against every row, is kept only if ``accept``
+        (the caller's check of every plan) passes it."""
         dec = by_capability(self.hm, self.d)
         generator = ColumnGenerator(dec, self.pool, self.workers, hm=self.hm)
         result = generator.run(cost, seconds, starts=tuple(known), stop=stop)
+        if result.plan is not None and not accept(result.plan):
+            result = replace(result, plan=None, value=None)
         self.history.append(PooledRun(name, result, len(self.pool)))
         return result

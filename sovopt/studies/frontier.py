@@ -45,7 +45,6 @@ point where the slope of the frontier changes most.
 from __future__ import annotations
 
 import copy
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from sovopt import level_methods as methods
 from sovopt.case import Case
 from sovopt.decompose.reuse import PooledColumns
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_USAGE, SovoptError
+from sovopt.executors import default_workers
 from sovopt.level import BOUND_COLUMNS
 from sovopt.presets import Level, Preset
 from sovopt.report import WITH_PORTFOLIO
@@ -266,7 +266,7 @@ class _Chain:
         self.solver = LevelSolver(hm, m, d, gap, self.stop)
         #: every verified plan an optimisation returned, to seed the column pool
         self.plans: list[np.ndarray] = []
-        self.columns = (PooledColumns(hm, d, workers=min(2, os.cpu_count() or 1))
+        self.columns = (PooledColumns(hm, d, workers=default_workers())
                         if methods.pooled_columns(hm) else None)
         self._counted = 0  # column-generation runs already counted to a point
 
@@ -319,19 +319,12 @@ class _Chain:
                  share: float):
         """Column generation on the frontier's one pool for its share of ``share``,
         seeded with every plan met so far; its plan is verified against every row."""
-        from dataclasses import replace
-
-        from sovopt.level import portfolio_of
-        from sovopt.verify import solution_problems
+        from sovopt.time_budget import TimeBudget
 
         known = self.plans + ([start] if start is not None else [])
-        found = self.columns.run(name, cost, share * methods.POOLED_COLUMNS_SHARE,
-                                 known=known, stop=lambda: self.stop.requested)
-        if found.plan is not None and solution_problems(
-                self.hm, found.plan, cost, found.value, self.d,
-                portfolio_of(self.m, self.d, self.hm, found.plan)):
-            found = replace(found, plan=None, value=None)  # a plan must pass every check
-        return found
+        return self.columns.run(name, cost, TimeBudget.for_columns(share), known=known,
+                                stop=lambda: self.stop.requested,
+                                accept=lambda values: self.solver.passes(values, cost))
 
     def point(self, index: int, role: str, level: float | None, values: np.ndarray | None,
               levels: list, t0: float, cost_level=None) -> PointResult:
@@ -379,6 +372,7 @@ class _Chain:
         return PointResult(index, report, time.perf_counter() - t0,
                            extra={"role": role, "level": level, **self._pool_counts(),
                                   "bound_from": getattr(cost_level, "bound_from", ""),
+                                  "found_by": getattr(cost_level, "method", ""),
                                   "measure": float("nan") if measure is None else measure,
                                   "started": started, "cost_bound": cost_bound,
                                   "violations": len(metrics.violations) if metrics else 0})
@@ -477,6 +471,7 @@ def frontier_table(points: list[PointResult], run_ids: dict[int, str]) -> pd.Dat
         rows.append({"point": i, "role": p.extra["role"], "measure_level": p.extra["level"],
                      "measure": p.extra["measure"], "cost": cost[i],
                      "cost_per_point": per_point, "cost_bound": p.extra.get("cost_bound"),
+                     "found_by": p.extra.get("found_by", ""),
                      "bound_from": p.extra.get("bound_from", ""),
                      "columns_priced": p.extra.get("columns_priced", np.nan),
                      "gap": p.report.summary.get("mip_gap"), "status": p.status,
