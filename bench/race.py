@@ -4,10 +4,10 @@ On a model of ``sovopt.level_methods.ISOLATE_MIN_ROWS`` rows or more, a level's 
 in child processes (``sovopt/isolated.py``); a level of scenario losses races the
 variants of ``sovopt.level_methods.RACE`` (two random seeds, a core each), other levels run
 once on both cores. This benchmark solves bench cases with ``min_dependence`` in each
-of ``--variants``: ``once`` (no race), ``raced`` (sovopt's own choice) and
-``no-columns`` (sovopt's choice without column generation before the cost level),
-one fresh process per solve, and prints each level's value, bound, gap,
-seconds and CPU seconds side by side, with the machine's load average before each
+of ``--variants``: ``once`` (no race) and ``raced`` (sovopt's own choice); a variant
+sets names of ``sovopt.level_methods`` (or ``"module.NAME"`` of another module) in its
+process. It solves in one fresh process per solve and prints each level's value,
+bound, gap, seconds and CPU seconds side by side, with the machine's load average before each
 solve. Measure on an otherwise idle machine: two solves at once halve each other.
 
     python -m bench.race --size R --seeds 0,1,2 --time-limit 60 [--variants once,raced]
@@ -17,6 +17,7 @@ solve. Measure on an otherwise idle machine: two solves at once halve each other
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -30,8 +31,6 @@ from typing import Any
 VARIANTS: dict[str, dict[str, Any]] = {
     "once": {"RACE": ({},)},  # every level one child on both cores
     "raced": {},  # sovopt's own choice (sovopt.level_methods)
-    # no column generation before any level (sovopt's choice: before the cost level)
-    "no-columns": {"LEVEL_COLUMNS_TERMS": frozenset()},
 }
 
 
@@ -41,8 +40,10 @@ def solve_one(case_path: str, variant: str, time_limit: float) -> dict[str, Any]
     from sovopt.solver import solve_case
     from sovopt.workbook.case_reader import read_case
 
-    for name, value in VARIANTS[variant].items():
-        setattr(sovopt.level_methods, name, value)
+    for name, value in VARIANTS[variant].items():  # "module.NAME" for another module
+        module, _, attr = name.rpartition(".")
+        target = importlib.import_module(f"sovopt.{module}") if module else sovopt.level_methods
+        setattr(target, attr, value)
     case = read_case(case_path)[0]
     t0 = time.perf_counter()
     result = solve_case(case, "min_dependence", time_limit)

@@ -164,6 +164,18 @@ def budgets(sizes: dict[str, dict[str, Any]], preset: str) -> list[Budget]:
         out.append(Budget(name, "PASS" if ok and s["end_to_end"] <= limit else "MISS",
                           f"{s['end_to_end']:.1f} s end to end (CPU "
                           f"{s.get('cpu_end_to_end') or 0:.1f} s); {gaps}"))
+    verdict, detail = within_best_known(sizes.get("R") if preset == "min_dependence"
+                                        else None, 0.01)
+    out.append(Budget("R: every level's plan within 1 % of the best known", verdict, detail))
+    for size, limit, gap in (("R", 60.0, 0.05), ("M", 120.0, 0.05)):
+        s = get(size)
+        name = f"{size}: every level's proven gap <= {_pct(gap)} at {limit:g} s"
+        if s is None:
+            out.append(Budget(name, "n/a", f"{size} not run"))
+            continue
+        ok, gaps = _levels_within(s, gap)
+        out.append(Budget(name, "PASS" if ok and s["end_to_end"] <= limit * 1.05 else "MISS",
+                          f"{s['end_to_end']:.1f} s end to end; {gaps}"))
     s = get("R")
     name = "R: >= 5 x faster than the contract's formulation (HiGHS defaults) to the same gap"
     c = (s or {}).get("contract")
@@ -263,6 +275,7 @@ def size_table(entry: dict[str, Any]) -> str:
                  + (f"; first portfolio {s['first_portfolio']:.1f} s after the hand-off"
                     if s.get("first_portfolio") is not None else ""))
     lines += level_table(s["levels"], entry["gap"])
+    lines += best_known_lines(entry)
     if s.get("violations"):
         lines.append(f"   metrics found {s['violations']} broken limits in the portfolio")
     if "direct" in s:
@@ -326,6 +339,42 @@ def level_table(levels: list[dict[str, Any]], gap: float) -> list[str]:
                    f"{'-' if cpu is None else f'{cpu:.1f}':>9}  {lv.get('found_by') or '-'}; "
                    f"{lv.get('bound_from') or '-'}")
     return out
+
+
+def best_known_lines(entry: dict[str, Any]) -> list[str]:
+    """Each level against the best known plan of its case (bench/best_known/), where
+    there is one for the size and seed and the preset is min_dependence."""
+    from bench.best_known import against, load
+
+    best = load(entry["size"], entry["seed"]) if entry.get("preset") == "min_dependence" \
+        else None
+    if best is None:
+        return []
+    solved = [lv for lv in entry["summary"]["levels"] if lv["value"] is not None]
+    out = [f"   against the best known plans ({best['how']}):"]
+    for row in against(solved, best):
+        said = (f"{row['above']:+.2%} from {row['best']:.6g}" if "above" in row
+                else row["why"])
+        out.append(f"     {row['name']:<30}{said}")
+    return out
+
+
+def within_best_known(entry: dict[str, Any] | None, share: float) -> tuple[str, str]:
+    """PASS when every level compared is within ``share`` above the best known value
+    (and at least the first is compared), else MISS; n/a without a best known file."""
+    from bench.best_known import against, load
+
+    if entry is None or "error" in entry.get("summary", {"error": 1}):
+        return "n/a", "not run"
+    best = load(entry["size"], entry["seed"])
+    if best is None:
+        return "n/a", f"no best known plans for seed {entry['seed']} (python -m bench.best_known)"
+    rows = against([lv for lv in entry["summary"]["levels"] if lv["value"] is not None], best)
+    compared = [r for r in rows if "above" in r]
+    ok = bool(compared) and all(r["above"] <= share + 1e-12 for r in compared)
+    detail = "; ".join(f"{r['name']} {r['above']:+.2%}" if "above" in r
+                       else f"{r['name']}: {r['why']}" for r in rows)
+    return ("PASS" if ok else "MISS"), f"seed {entry['seed']}: {detail}"
 
 
 def solve_seconds(s: dict[str, Any]) -> float:

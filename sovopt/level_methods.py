@@ -98,18 +98,15 @@ def race_variants(hm: HighsModel, terms) -> tuple[dict[str, object], ...]:
 #: generation by capability on the study's one column pool
 #: (:mod:`sovopt.decompose.reuse`): its Lagrangian bound where it beats HiGHS's, and
 #: the master's plan as the start where it is cheaper. The example (550 integer
-#: columns) has every point proven optimal by HiGHS alone within its share.
+#: columns) has every point proven optimal by HiGHS alone within its share. A single
+#: solve's levels do not get it: before bench R's cost level, in 3.5 s (60 s limit)
+#: it made 3 rounds and a bound of -1,389 against a plan of 402 (scaled units), in
+#: 10 s (300 s limit) 4 rounds and 102.7 against 414.5; HiGHS's own bound was higher
+#: both times, and its plans no cheaper (bench/README.md).
 POOLED_COLUMNS_MIN_INTEGERS = 2_000
-#: The objective terms of a solve's levels that get it too (their time share:
-#: :meth:`sovopt.time_budget.TimeBudget.for_columns`).
-LEVEL_COLUMNS_TERMS = frozenset({"cost"})
 
 
 def pooled_columns(hm: HighsModel) -> bool:
     """Whether a frontier on this model runs column generation on one pool."""
     return hm.num_integer >= POOLED_COLUMNS_MIN_INTEGERS
 
-
-def level_columns_pay(hm: HighsModel, level) -> bool:
-    """Whether a level of a solve runs column generation on the solve's one pool first."""
-    return pooled_columns(hm) and set(level.terms) <= LEVEL_COLUMNS_TERMS

@@ -51,7 +51,6 @@ import numpy as np
 import pandas as pd
 
 from sovopt.case import Case
-from sovopt.decompose.reuse import PooledColumns
 from sovopt.diagnose import complete_precheck, confirmed, diagnose, precheck
 from sovopt.duals import marginal_values
 from sovopt.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
@@ -77,8 +76,7 @@ from sovopt.highs import (
 )
 from sovopt.isolated import cpu_seconds
 from sovopt.level import (  # noqa: F401  (LevelSolver, level_cost, portfolio_of: the
-    BOUND_COLUMNS,  # names studies and tests import from here)
-    BOUND_RELAX_AND_FIX,
+    BOUND_RELAX_AND_FIX,  # names studies and tests import from here)
     LevelResult,
     LevelSolver,
     level_cost,
@@ -89,7 +87,6 @@ from sovopt.level_methods import (
     LIGHT_PRESOLVE,
     LIGHT_PRESOLVE_ROWS,
     first_optimised,
-    level_columns_pay,
     lp_solver,
     relax_and_fix_pays,
     wants_crash_start,
@@ -326,8 +323,6 @@ class _Solve:
         hm, preset, result = self.hm, self.preset, self.result
         values: np.ndarray | None = np.zeros(0) if hm.num_col == 0 else None
         self.held: list[tuple[int, int]] = []  # (level, HiGHS row) of each held level
-        self.plans: list[np.ndarray] = []  # every level's verified plan, for the pool
-        self.columns: PooledColumns | None = None
         scaled = [level_cost(hm, level.terms) for level in preset.levels]
         start_from = "the previous portfolio"
         if values is None and self.given_start is not None:
@@ -390,17 +385,10 @@ class _Solve:
                         hm, self.d, cost, start, self.budget.for_block_search(share), self.stop)
                     if found.accepted:
                         start, method = found.values, "block search"
-                columns = self._columns(level, cost, start, share) if (
-                    start is not None and level_columns_pay(hm, level)) else None
-                if columns is not None and columns.plan is not None and (
-                        float(cost @ columns.plan) < float(cost @ start) - 1e-9):
-                    start, method = columns.plan, "column generation"
                 lv, new = self.solver.optimise(level.name, level.terms, cost, scale, start,
                                                label, method)
                 if rf is not None:
                     self._with_relax_and_fix(lv, rf, scale)
-                if columns is not None:
-                    self.solver.take_bound(lv, columns.bound * scale, BOUND_COLUMNS)
             lv.seconds = time.perf_counter() - t0
             lv.cpu_seconds = cpu_seconds() - cpu0
             lv.seconds_given = share
@@ -419,7 +407,6 @@ class _Solve:
                     return None
                 continue
             values, start_from = new, "the previous portfolio"
-            self.plans.append(values)
             if lv.status in (Status.TIME_LIMIT, Status.INTERRUPTED):
                 result.status = lv.status
             self._hold(k, cost, scale, lv.value, values)
@@ -461,16 +448,6 @@ class _Solve:
         absolute = max(level.stop_gap / scale, 1e-6) if rel > 0 else 1e-6
         set_gaps(self.hm.highs, rel, absolute)
         self.solver.gap, self.solver.absolute_gap = rel, absolute * scale
-
-    def _columns(self, level, cost: np.ndarray, start: np.ndarray, share: float):
-        """Column generation by capability in its part of the level's share, on the
-        solve's one column pool, seeded with every plan the solve has verified
-        (:mod:`sovopt.decompose.reuse`); its plan only if it passes every check."""
-        if self.columns is None:
-            self.columns = PooledColumns(self.hm, self.d, workers=default_workers())
-        return self.columns.run(level.name, cost, self.budget.for_columns(share),
-                                known=[*self.plans, start], stop=lambda: self.stop.requested,
-                                accept=lambda values: self.solver.passes(values, cost))
 
     def _relax_and_fix(self, level, cost: np.ndarray, share: float,
                        start: np.ndarray | None):

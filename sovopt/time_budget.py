@@ -40,7 +40,7 @@ RELAX_AND_FIX_SHARE = 0.6
 #: A block search before its level's MIP may take this share of the level's time
 #: (:mod:`sovopt.heuristics.block_search`); HiGHS gets the rest, from its plan.
 BLOCK_SEARCH_SHARE = 0.5
-#: Column generation by capability before its level's or frontier optimisation's MIP
+#: Column generation by capability before a frontier optimisation's MIP
 #: (:mod:`sovopt.decompose.reuse`) may take this share of its time; HiGHS the rest.
 #: Bench R seed 0, a 10-point cvar frontier in 180 s: at 0.3 one point's plan cost
 #: 34,129 where HiGHS alone found 30,113 (its MIP had too little time left); at 0.12
@@ -147,7 +147,7 @@ class TimeBudget:
 
     @staticmethod
     def for_columns(level_seconds: float) -> float:
-        """Column generation's part of its level's (or frontier optimisation's) time."""
+        """Column generation's part of a frontier optimisation's time."""
         return COLUMNS_SHARE * level_seconds
 
     def for_duals(self) -> float:

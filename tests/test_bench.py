@@ -227,3 +227,31 @@ def test_seconds_to_a_proven_gap_from_the_level_heartbeats():
     assert seconds_to_gap(events, 3, three, 0.05) == pytest.approx(1.0)
     assert seconds_to_gap(events, 3, three, 0.01) == pytest.approx(6.5)
     assert seconds_to_gap(events, 1, one, 0.05) is None
+
+
+def test_best_known_compares_only_where_its_plan_is_open_to_the_run():
+    """Level 1 compares like for like. Level 2 compares when the run held level 1 at
+    least as loosely as the best known run (its plan then meets the run's hold):
+    1 % above 0.20 is 0.202. Held tighter, no comparison. A new file's better level 2
+    replaces the old one only when found under a hold as tight or tighter."""
+    from bench.best_known import against, merge
+
+    best = {"how": "a", "levels": [
+        {"name": "risk", "value": 0.10, "held": []},
+        {"name": "exposure", "value": 0.20, "held": [0.10]}]}
+    looser = against([{"name": "risk", "value": 0.11}, {"name": "exposure", "value": 0.202}],
+                     best)
+    assert looser[0]["above"] == pytest.approx(0.1)
+    assert looser[1]["above"] == pytest.approx(0.01)
+    tighter = against([{"name": "risk", "value": 0.09}, {"name": "exposure", "value": 0.3}],
+                      best)
+    assert "above" not in tighter[1] and "tighter" in tighter[1]["why"]
+    assert against([{"name": "risk", "value": 1.0}], None)[0]["why"] == "no best known"
+    new_tight = {"how": "b", "levels": [{"name": "risk", "value": 0.10, "held": []},
+                                        {"name": "exposure", "value": 0.19, "held": [0.10]}]}
+    merged = merge(best, new_tight)
+    assert [lv["value"] for lv in merged["levels"]] == [0.10, 0.19]
+    assert merged["levels"][1]["how"] == "b" and merged["levels"][1]["held"] == [0.10]
+    new_loose = {"how": "c", "levels": [{"name": "risk", "value": 0.12, "held": []},
+                                        {"name": "exposure", "value": 0.15, "held": [0.12]}]}
+    assert [lv["value"] for lv in merge(best, new_loose)["levels"]] == [0.10, 0.20]
