@@ -99,16 +99,21 @@ def test_relax_and_fix_without_a_first_window_bound_leaves_the_levels_bound() ->
     from types import SimpleNamespace
 
     from sovopt.heuristics.relax_and_fix import RelaxFixResult
-    from sovopt.solver import LevelResult, _Solve
+    from sovopt.level import BOUND_RELAX_AND_FIX
+    from sovopt.solver import LevelResult, LevelSolver, _Solve
 
     level = LevelResult("scenario risk", {"cvar": 1.0}, "time_limit", value=0.5,
                         method="MIP from relax-and-fix")
     found = RelaxFixResult(values=None, objective=0.25, bound=float("-inf"), windows=[])
-    host = SimpleNamespace(solver=SimpleNamespace(within_gap=lambda v, b: False))
+    solver = SimpleNamespace(within_gap=lambda v, b: False)
+    solver.take_bound = lambda lv, bound, source: LevelSolver.take_bound(solver, lv, bound,
+                                                                         source)
+    host = SimpleNamespace(solver=solver)
     _Solve._with_relax_and_fix(host, level, found, scale=2.0)
     assert (level.bound, level.gap, level.status) == (None, None, "time_limit")
-    assert level.method == "relax-and-fix"
+    assert level.method == "relax-and-fix" and level.bound_from == ""
 
     found = RelaxFixResult(values=None, objective=0.25, bound=0.2, windows=[])
     _Solve._with_relax_and_fix(host, level, found, scale=2.0)
     assert level.bound == pytest.approx(0.4) and level.gap == pytest.approx(0.2)
+    assert level.bound_from == BOUND_RELAX_AND_FIX

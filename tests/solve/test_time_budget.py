@@ -31,7 +31,7 @@ def test_the_rules_side_by_side() -> None:
     """A 100 s limit started now: duals 10 s held back; the levels get 90 s; the first
     level half of it (45) however light its weight; without a portfolio all 100; a
     crash start before 3 levels a quarter (22.5); a given start half (45), at most 120;
-    relax-and-fix 60 % of its level's share."""
+    relax-and-fix 30 % of its level's share."""
     b = TimeBudget(100.0, started=time.monotonic())
     assert b.duals() == pytest.approx(10.0)
     assert b.for_levels() == pytest.approx(90.0, abs=0.1)
@@ -44,7 +44,7 @@ def test_the_rules_side_by_side() -> None:
     assert b.for_crash_start(3) == pytest.approx(22.5, abs=0.1)
     assert b.for_start() == pytest.approx(45.0, abs=0.1)
     assert TimeBudget(1000.0).for_start() == 120.0
-    assert TimeBudget.for_relax_and_fix(30.0) == pytest.approx(18.0)
+    assert TimeBudget.for_relax_and_fix(30.0) == pytest.approx(9.0)
     assert level_share(10.0, [1.0, 4.0], first=False, have_portfolio=True) == 2.0
 
 
