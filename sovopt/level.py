@@ -8,8 +8,9 @@ The one way sovopt solves a level (:class:`LevelSolver`): the level loop of
 supervised (deadline and Ctrl-C); every vector HiGHS hands back is checked
 (:func:`sovopt.verify.solution_problems`) before it is returned, and one that
 fails, or a solver error, is tried again the ways of :data:`ATTEMPTS`. A
-level's result (:class:`LevelResult`) carries its value, the bound HiGHS
-proved and the gap between them (:func:`relative_gap`).
+level's result (:class:`LevelResult`) carries its value, the best bound proved
+(HiGHS's, or another method's where it is better: :meth:`LevelSolver.take_bound`),
+what proved it, and the gap between them (:func:`relative_gap`).
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ class LevelResult:
     """One optimised level, in the level's own units (the preset's weighted terms).
 
     ``value`` is the objective of the verified solution of this level (the
-    incumbent), ``bound`` the best bound HiGHS proved, ``gap`` the relative
-    distance between them; ``method`` says which attempt found the solution
+    incumbent), ``bound`` the best bound proved (by HiGHS or another method),
+    ``gap`` the relative distance between them; ``method`` says which attempt
+    found the solution
     (or ``previous portfolio`` when the level kept the last level's plan),
     ``bound_from`` what proved the bound (:data:`BOUND_SOURCES`);
     ``portfolio`` is the level's own verified portfolio.
