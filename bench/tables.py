@@ -341,18 +341,29 @@ def level_table(levels: list[dict[str, Any]], gap: float) -> list[str]:
     return out
 
 
+def _against_best_known(entry: dict[str, Any]) -> tuple[dict[str, Any] | None,
+                                                       list[dict[str, Any]]]:
+    """The best known record of the entry's case (None without one) and each solved
+    level against it (:func:`bench.best_known.against`)."""
+    from bench.best_known import against, load
+
+    best = load(entry["size"], entry["seed"])
+    if best is None:
+        return None, []
+    solved = [lv for lv in entry["summary"]["levels"] if lv["value"] is not None]
+    return best, against(solved, best)
+
+
 def best_known_lines(entry: dict[str, Any]) -> list[str]:
     """Each level against the best known plan of its case (bench/best_known/), where
     there is one for the size and seed and the preset is min_dependence."""
-    from bench.best_known import against, load
-
-    best = load(entry["size"], entry["seed"]) if entry.get("preset") == "min_dependence" \
-        else None
+    if entry.get("preset") != "min_dependence":
+        return []
+    best, rows = _against_best_known(entry)
     if best is None:
         return []
-    solved = [lv for lv in entry["summary"]["levels"] if lv["value"] is not None]
     out = [f"   against the best known plans ({best['how']}):"]
-    for row in against(solved, best):
+    for row in rows:
         said = (f"{row['above']:+.2%} from {row['best']:.6g}" if "above" in row
                 else row["why"])
         out.append(f"     {row['name']:<30}{said}")
@@ -362,14 +373,11 @@ def best_known_lines(entry: dict[str, Any]) -> list[str]:
 def within_best_known(entry: dict[str, Any] | None, share: float) -> tuple[str, str]:
     """PASS when every level compared is within ``share`` above the best known value
     (and at least the first is compared), else MISS; n/a without a best known file."""
-    from bench.best_known import against, load
-
     if entry is None or "error" in entry.get("summary", {"error": 1}):
         return "n/a", "not run"
-    best = load(entry["size"], entry["seed"])
+    best, rows = _against_best_known(entry)
     if best is None:
         return "n/a", f"no best known plans for seed {entry['seed']} (python -m bench.best_known)"
-    rows = against([lv for lv in entry["summary"]["levels"] if lv["value"] is not None], best)
     compared = [r for r in rows if "above" in r]
     ok = bool(compared) and all(r["above"] <= share + 1e-12 for r in compared)
     detail = "; ".join(f"{r['name']} {r['above']:+.2%}" if "above" in r

@@ -69,9 +69,8 @@ class LevelResult:
     ``value`` is the objective of the verified solution of this level (the
     incumbent), ``bound`` the best bound proved (by HiGHS or another method),
     ``gap`` the relative distance between them; ``method`` says which attempt
-    found the solution
-    (or ``previous portfolio`` when the level kept the last level's plan),
-    ``bound_from`` what proved the bound (:data:`BOUND_SOURCES`);
+    found the solution (or ``previous portfolio`` when the level kept the last
+    level's plan), ``bound_from`` what proved the bound (:data:`BOUND_SOURCES`);
     ``portfolio`` is the level's own verified portfolio.
     """
 

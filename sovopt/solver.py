@@ -473,7 +473,7 @@ class _Solve:
         """Window 1's bound is a valid bound of the level: keep the better of the two."""
         if lv.value is None:
             return
-        # -inf when window 1 ended without one
+        # found.bound is -inf when window 1 ended without one: take_bound ignores it
         self.solver.take_bound(lv, found.bound * scale, BOUND_RELAX_AND_FIX)
         if abs(lv.value - found.objective * scale) <= 1e-9 * max(1.0, abs(lv.value)):
             lv.method = "relax-and-fix"
