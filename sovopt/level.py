@@ -90,6 +90,20 @@ class LevelResult:
 
 
 
+def cheapest_plan(cost: np.ndarray, plans: list[tuple[np.ndarray | None, str]]
+                  ) -> tuple[np.ndarray | None, str]:
+    """The plan of least ``cost`` among verified ``plans`` (vector, what found it), the
+    first on a tie; (None, the last one's name) when there is none. A level hands
+    HiGHS the best plan it knows, never just the latest: relax-and-fix's last
+    window fixes each window in turn and may end above the start it began from."""
+    known = [(float(cost @ values), k) for k, (values, _) in enumerate(plans)
+             if values is not None]
+    if not known:
+        return None, plans[-1][1]
+    _, k = min(known)
+    return plans[k]
+
+
 class LevelSolver:
     """Optimises one level of a compiled model until HiGHS hands back a verified solution.
 

@@ -79,6 +79,7 @@ from sovopt.level import (  # noqa: F401  (LevelSolver, level_cost, portfolio_of
     BOUND_RELAX_AND_FIX,  # names studies and tests import from here)
     LevelResult,
     LevelSolver,
+    cheapest_plan,
     level_cost,
     portfolio_of,
     relative_gap,
@@ -378,8 +379,9 @@ class _Solve:
             with self.clock(f"solve level {k + 1}"):
                 rf = self._relax_and_fix(level, cost, share, start) if (
                     relax_and_fix_pays(hm, level)) else None
-                method = "relax-and-fix" if rf is not None else start_from
-                start = rf.values if rf is not None else start
+                start, method = cheapest_plan(cost, [
+                    (rf.values if rf is not None else None, "relax-and-fix"),
+                    (start, start_from)])
                 if start is not None and block_search.pays(level.terms, hm.num_integer):
                     found = block_search.search_level(
                         hm, self.d, cost, start, self.budget.for_block_search(share), self.stop)

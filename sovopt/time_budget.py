@@ -33,7 +33,8 @@ FIRST_LEVEL_SHARE = 0.5
 #: needs HiGHS's presolve of 735k rows, about 20 s).
 START_SHARE, START_MAX = 0.5, 120.0
 #: The constructive start may take this share of the time left (bench L: 26 blocks,
-#: about 190 s of CPU, 125 s on two cores of the 296 s left after the hand-off).
+#: each first within its LP support, 21-26 s on two cores of the 296 s left after the
+#: hand-off; as whole MIPs they took about 190 s of CPU, 85-128 s on two cores).
 CONSTRUCT_SHARE = 0.75
 #: Relax-and-fix may take this share of its level's time, the plain MIP the rest.
 #: Bench M (120 s, scenario level 48 s): at 0.6 the raced MIP after it found the

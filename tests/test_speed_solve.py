@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 import sovopt.level_methods
@@ -117,3 +118,23 @@ def test_relax_and_fix_without_a_first_window_bound_leaves_the_levels_bound() ->
     _Solve._with_relax_and_fix(host, level, found, scale=2.0)
     assert level.bound == pytest.approx(0.4) and level.gap == pytest.approx(0.2)
     assert level.bound_from == BOUND_RELAX_AND_FIX
+
+
+def test_a_level_starts_from_the_cheapest_plan_it_knows_not_the_latest() -> None:
+    """Relax-and-fix's plan and the level's start, on cost (1, 2): (1, 1) costs 3 and
+    (2, 0) costs 2. The cheaper goes to HiGHS whichever came first; on a tie the
+    first listed; a missing plan is passed over, and with none the last name stays."""
+    from sovopt.level import cheapest_plan
+
+    cost = np.array([1.0, 2.0])
+    relaxed, start = np.array([1.0, 1.0]), np.array([2.0, 0.0])
+    values, method = cheapest_plan(cost, [(relaxed, "relax-and-fix"), (start, "the start")])
+    assert method == "the start" and list(values) == [2.0, 0.0]
+    values, method = cheapest_plan(cost, [(start, "relax-and-fix"), (relaxed, "the start")])
+    assert method == "relax-and-fix"
+    assert cheapest_plan(cost, [(start, "relax-and-fix"), (start.copy(), "the start")]
+                         )[1] == "relax-and-fix"
+    assert cheapest_plan(cost, [(None, "relax-and-fix"), (relaxed, "the start")]
+                         )[1] == "the start"
+    assert cheapest_plan(cost, [(None, "relax-and-fix"), (None, "the start")]) == (
+        None, "the start")

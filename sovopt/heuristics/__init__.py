@@ -12,6 +12,8 @@ before it is used.
   heuristic's guess) completed and repaired to a feasible solution.
 - :mod:`.starts`: the solve's first MIP start (a crash start, a given
   portfolio, or one built capability by capability by :mod:`.construct`);
+- :mod:`.lp_support`: a MIP with the integers its LP relaxation leaves at zero
+  fixed there, the constructive start's first try at each block;
 - :mod:`.complete`: a partial solution's open columns optimised on their own;
 - :mod:`.columns`: which year each column belongs to.
 """
