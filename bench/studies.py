@@ -5,7 +5,9 @@ time limit T), then a frontier of N points on the same case with the
 frontier's default time budget, 3·T, shared over its N + 2 optimisations (two
 per end, one per level); reports both wall times, the ratio (budget: ≤ 3) and
 each point's status and gap (a frontier that keeps to its time with large
-gaps shows them there).
+gaps shows them there), then each point against the best known plans of that
+case and measure (:mod:`bench.best_frontier`; budget: within 2 % of the best
+known cost at its bound, none dominated).
 
 ``sweep``: P points of a budget sweep solved one after the other in this
 process (the single-process throughput), then the same points on a dask
@@ -25,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import best_frontier, best_known
 from bench.generate import generate_case
 from bench.run import DEFAULT_OUT
 
@@ -68,14 +71,28 @@ def bench_frontier(size: str, points: int, time_limit: float, measure: str,
     print(f"{verdict}  {points}-point frontier ({measure}) on {size} seed {seed}, column "
           f"pool {'on' if columns else 'off'}: {frontier_s:.1f} s wall, {frontier_cpu:.1f} s "
           f"CPU = {ratio:.2f}× {against}; budget ≤ 3×; load {load:.2f} at the start")
+    records = json.loads(table.to_json(orient="records"))
+    known = best_frontier.load(size, seed, measure)
+    best_verdict = None
+    if known is None:
+        print(f"n/a   every point within {best_frontier.WITHIN:.0%} of the best known for its "
+              f"bound: no best known plans for {size} seed {seed} ({measure})")
+    else:
+        rows = best_frontier.against(records, known["plans"])
+        print("\n".join(best_frontier.lines(rows)))
+        ok, text = best_frontier.verdict(rows, records)
+        best_verdict = "PASS" if ok else "MISS"
+        print(f"{best_verdict}  every point within {best_frontier.WITHIN:.0%} of the best "
+              f"known for its bound, no point dominated: {text}")
     return {"kind": "frontier", "size": size, "seed": seed, "points": points,
+            "commit": best_known._commit(), "best_known_verdict": best_verdict,
             "measure": measure, "columns": columns,
             "columns_share": time_budget.COLUMNS_SHARE if columns else None,
             "time_limit_s": time_limit, "frontier_time_limit_s": total,
             "one_solve_s": solve_s, "one_solve_status": one_status, "one_solve_gap": one_gap,
             "frontier_s": frontier_s, "frontier_cpu_s": frontier_cpu, "load": load,
             "ratio": ratio, "verdict": verdict,
-            "table": json.loads(table.to_json(orient="records"))}
+            "table": records}
 
 
 def bench_sweep(size: str, points: int, workers: int, time_limit: float) -> dict:

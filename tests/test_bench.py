@@ -255,3 +255,55 @@ def test_best_known_compares_only_where_its_plan_is_open_to_the_run():
     new_loose = {"how": "c", "levels": [{"name": "risk", "value": 0.12, "held": []},
                                         {"name": "exposure", "value": 0.15, "held": [0.12]}]}
     assert [lv["value"] for lv in merge(best, new_loose)["levels"]] == [0.10, 0.20]
+
+
+def test_a_frontiers_points_are_compared_with_the_best_known_plan_at_their_bound():
+    """Known plans (measure, cost): (1, 100), (2, 60), (3, 50), and (2.5, 70), which
+    (2, 60) dominates and the merge drops. A point with bound 2.2, measure 1.9 and cost
+    61: the best known at 2.2 is 60, so 1/60 = 1.67 % above, within 2 %, and no known
+    plan dominates it (less dependence than (2, 60)). A point with bound 3.5 and
+    measure 2.9 costing 55: best known at 3.5 is 50, 10 % above, and (3, 50) does not
+    dominate it (more dependence), but (2, 60) does not either (dearer); a point at
+    measure 3.2 costing 55 is dominated by (3, 50). The least-cost end has no bound
+    (best 50); the least-dependence end at measure 1.01 costing 99 is 1 % above the
+    least known measure 1 and 1 % below the best known cost at its own measure. A
+    bound below every known plan is not compared. Two points of one frontier, (1.9,
+    61) and (2.0, 61.5): the second is dominated by the first, so the budget fails
+    although both are within 2.5 % of the best known."""
+    from bench.best_frontier import against, best_at, dominated_within, merge, verdict
+
+    plans = merge([{"measure": 2.5, "cost": 70.0}, {"measure": 1.0, "cost": 100.0},
+                   {"measure": 2.0, "cost": 60.0}, {"measure": 3.0, "cost": 50.0},
+                   {"measure": 3.0, "cost": 50.0}])
+    assert [(p["measure"], p["cost"]) for p in plans] == [(1.0, 100.0), (2.0, 60.0),
+                                                          (3.0, 50.0)]
+    assert best_at(plans, 2.2)["cost"] == 60.0 and best_at(plans, 0.5) is None
+
+    def point(k, role, level, measure, cost):
+        return {"point": k, "role": role, "measure_level": level, "measure": measure,
+                "cost": cost}
+
+    rows = against([point(0, "least cost", None, 3.0, 50.0),
+                    point(1, "level 1", 2.2, 1.9, 61.0),
+                    point(2, "least cvar", None, 1.01, 99.0)], plans)
+    assert [r["above"] for r in rows] == pytest.approx([0.0, 1 / 60, -0.01])
+    assert rows[0]["bound"] is None and rows[1]["bound"] == 2.2
+    assert rows[2]["measure_above"] == pytest.approx(0.01)
+    table = [point(0, "least cost", None, 3.0, 50.0), point(1, "level 1", 2.2, 1.9, 61.0),
+             point(2, "least cvar", None, 1.01, 99.0)]
+    assert not any(r["beaten"] for r in rows)
+    ok, text = verdict(rows, table)
+    assert ok and "point 1" in text
+    far = against([point(3, "level 3", 3.5, 2.9, 55.0), point(4, "level 4", 3.5, 3.2, 55.0),
+                   point(5, "level 5", 0.5, 0.5, 500.0)], plans)
+    assert far[0]["above"] == pytest.approx(0.1) and not far[0]["beaten"]
+    assert far[1]["beaten"]
+    assert far[2]["why"] == "no known plan within the bound"
+    assert not verdict(far, [])[0]
+    # within the frontier: a point at more dependence and more cost than another
+    # is dominated; the budget fails on it even when every point is near the best
+    twins = [point(6, "level 6", 2.2, 1.9, 61.0), point(7, "level 7", 2.3, 2.0, 61.5)]
+    near = against(twins, plans)
+    assert all(r["above"] <= 0.026 for r in near)
+    assert dominated_within(twins) == [7]
+    assert not verdict(near, twins)[0] and "within the frontier: [7]" in verdict(near, twins)[1]
