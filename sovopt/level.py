@@ -89,7 +89,6 @@ class LevelResult:
     bound_from: str = ""  # what proved ``bound``: one of BOUND_SOURCES
 
 
-
 def cheapest_plan(cost: np.ndarray, plans: list[tuple[np.ndarray | None, str]]
                   ) -> tuple[np.ndarray | None, str]:
     """The plan of least ``cost`` among verified ``plans`` (vector, what found it), the
