@@ -36,7 +36,8 @@ from bench.best_known import BEST_KNOWN
 MEASURE_TOL = 1e-6
 #: The budget: every point within this share of the best known cost at its bound.
 WITHIN = 0.02
-LEAST_COST, LEAST_DEPENDENCE = "least cost", "least"
+#: The role of the least-cost end in a frontier table (sovopt.studies.frontier).
+LEAST_COST = "least cost"
 
 
 def path_of(size: str, seed: int, measure: str, folder: Path = BEST_KNOWN) -> Path:
@@ -86,12 +87,18 @@ def best_at(plans: list[dict[str, Any]], bound: float) -> dict[str, Any] | None:
     return min(open_, key=lambda p: p["cost"]) if open_ else None
 
 
+def least_dependence_end(point: dict[str, Any]) -> bool:
+    """Whether a point is the least-dependence end: an end (no ε) other than the
+    least-cost one."""
+    return point["measure_level"] is None and point["role"] != LEAST_COST
+
+
 def bound_of(point: dict[str, Any]) -> float:
     """A point's bound on the measure: its ε, none at the least-cost end, its own
     measure at the least-dependence end."""
-    if point["measure_level"] is not None:
-        return float(point["measure_level"])
-    return math.inf if point["role"] == LEAST_COST else float(point["measure"])
+    if least_dependence_end(point):
+        return float(point["measure"])
+    return math.inf if point["measure_level"] is None else float(point["measure_level"])
 
 
 def against(table: list[dict[str, Any]], plans: list[dict[str, Any]]
@@ -115,8 +122,7 @@ def against(table: list[dict[str, Any]], plans: list[dict[str, Any]]
         row["best"] = best["cost"]
         row["above"] = (point["cost"] - best["cost"]) / abs(best["cost"])
         row["beaten"] = _beaten(point, plans)
-        if point["role"].startswith(LEAST_DEPENDENCE) and point["role"] != LEAST_COST \
-                and least is not None:
+        if least_dependence_end(point) and least is not None:
             row["measure_above"] = (point["measure"] - least) / max(abs(least), 1e-12)
         out.append(row)
     return out

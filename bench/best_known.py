@@ -25,12 +25,12 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.generate import generate_case
+from bench.run import short_commit
 
 #: Where the best known files are kept (in git, beside this module).
 BEST_KNOWN = Path(__file__).resolve().parent / "best_known"
@@ -98,15 +98,6 @@ def against(levels: list[dict[str, Any]], best: dict[str, Any] | None) -> list[d
     return out
 
 
-def _commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True,
-                              cwd=Path(__file__).resolve().parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def find(size: str, seed: int, time_limit: float) -> dict[str, Any]:
     """One long solve of the case and its record."""
     from sovopt.isolated import cpu_seconds
@@ -117,7 +108,7 @@ def find(size: str, seed: int, time_limit: float) -> dict[str, Any]:
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     result = solve_case(case, "min_dependence", time_limit)
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
-    how = (f"sovopt {_commit() or '(no git)'}: solve min_dependence, --time-limit "
+    how = (f"sovopt {short_commit() or '(no git)'}: solve min_dependence, --time-limit "
            f"{time_limit:g}, on {dt.date.today().isoformat()}: {wall:.0f} s wall, "
            f"{cpu:.0f} s CPU, load {load:.2f} at the start")
     levels = [{**lv, "how": how} for lv in _levels(result)]

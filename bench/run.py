@@ -214,6 +214,20 @@ def _direct(args: argparse.Namespace, mps: Path, work: Path, spec: SizeSpec, see
 # --- the command ----------------------------------------------------------------------------
 
 
+def git(*cmd: str) -> str | None:
+    """The output of ``git *cmd`` in the repository, or None without git or a checkout."""
+    try:
+        return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def short_commit() -> str | None:
+    """The abbreviated commit of the checkout, for a record's "how it was found"."""
+    return git("rev-parse", "--short", "HEAD")
+
+
 def _environment() -> dict[str, Any]:
     import importlib.metadata as md
 
@@ -221,13 +235,6 @@ def _environment() -> dict[str, Any]:
         try:
             return md.version(pkg)
         except md.PackageNotFoundError:
-            return None
-
-    def git(*cmd: str) -> str | None:
-        try:
-            return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True,
-                                  check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
             return None
 
     status = git("status", "--porcelain", "--", "sovopt")

@@ -27,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import best_frontier, best_known
+from bench import best_frontier
 from bench.generate import generate_case
-from bench.run import DEFAULT_OUT
+from bench.run import DEFAULT_OUT, short_commit
 
 
 def bench_frontier(size: str, points: int, time_limit: float, measure: str,
@@ -85,7 +85,7 @@ def bench_frontier(size: str, points: int, time_limit: float, measure: str,
         print(f"{best_verdict}  every point within {best_frontier.WITHIN:.0%} of the best "
               f"known for its bound, no point dominated: {text}")
     return {"kind": "frontier", "size": size, "seed": seed, "points": points,
-            "commit": best_known._commit(), "best_known_verdict": best_verdict,
+            "commit": short_commit(), "best_known_verdict": best_verdict,
             "measure": measure, "columns": columns,
             "columns_share": time_budget.COLUMNS_SHARE if columns else None,
             "time_limit_s": time_limit, "frontier_time_limit_s": total,
